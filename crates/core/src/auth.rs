@@ -1,0 +1,686 @@
+//! Sign-in: passwords, sessions, two-factor, bearer tokens and client credentials.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use twotier_domain::actor::{Actor, ActorKind};
+use twotier_domain::audit::{Operation, ResourceType};
+use twotier_domain::authz::Role;
+use twotier_domain::ids::{AppId, TenantId, TokenId, UserId};
+use twotier_domain::tenant::TenantKind;
+use twotier_domain::user::{Email, check_new_password};
+use twotier_store::sessions::{self, SessionPrincipal, SessionRow};
+use twotier_store::{api_apps, api_tokens, tenants, users};
+
+use crate::audit::Event;
+use crate::write::Change;
+use crate::{CoreError, RequestMeta, Services, secrets, totp};
+
+const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// Failed sign-ins per client address (and per unknown account name), kept in memory: a
+/// flood from one place is slowed without touching the database.
+#[derive(Debug, Clone)]
+pub struct AddressThrottle {
+    limit: u32,
+    failures: Arc<Mutex<HashMap<String, (u32, i64)>>>,
+}
+
+impl AddressThrottle {
+    pub fn new(limit: u32) -> Self {
+        Self {
+            limit: limit.max(1),
+            failures: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn check(&self, key: &str, now: i64) -> Result<(), CoreError> {
+        let map = self
+            .failures
+            .lock()
+            .map_err(|_| CoreError::internal("throttle poisoned"))?;
+        match map.get(key) {
+            Some(&(count, since)) if count >= self.limit && now - since < FAILURE_WINDOW_MS => {
+                let secs = (FAILURE_WINDOW_MS - (now - since)) / 1000;
+                Err(CoreError::Throttled {
+                    retry_after_secs: u64::try_from(secs.max(1)).unwrap_or(1),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn fail(&self, key: &str, now: i64) {
+        if let Ok(mut map) = self.failures.lock() {
+            if map.len() > 100_000 {
+                map.retain(|_, &mut (_, since)| now - since < FAILURE_WINDOW_MS);
+            }
+            let entry = map.entry(key.to_owned()).or_insert((0, now));
+            if now - entry.1 >= FAILURE_WINDOW_MS {
+                *entry = (0, now);
+            }
+            entry.0 += 1;
+        }
+    }
+}
+
+/// A new browser session. The token goes into the cookie and nowhere else.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+}
+
+/// Checks email and password and opens a session. Every failure looks the same and takes
+/// the same time, whether or not the account exists.
+pub async fn login(
+    svc: &Services,
+    email: &str,
+    password: &str,
+    address: &str,
+) -> Result<NewSession, CoreError> {
+    let now = svc.now().millis();
+    let address_key = format!("addr:{address}");
+    svc.throttle.check(&address_key, now)?;
+    let email_lower = Email::parse(email)
+        .map(|e| e.lower)
+        .unwrap_or_else(|_| email.trim().to_lowercase());
+    let account_key = format!("acct:{}", secrets::sha256_hex(&email_lower));
+    let user = {
+        let mut c = svc.db.read().await?;
+        users::find_by_email(&mut c.conn(), &email_lower).await?
+    };
+    let user = match user {
+        Some(u) => {
+            if u.locked_until.is_some_and(|t| t > now) {
+                let secs = (u.locked_until.unwrap_or(now) - now) / 1000;
+                return Err(CoreError::Throttled {
+                    retry_after_secs: u64::try_from(secs.max(1)).unwrap_or(1),
+                });
+            }
+            Some(u)
+        }
+        None => {
+            // Unknown accounts are throttled like known ones, so locking does not reveal them.
+            svc.throttle.check(&account_key, now)?;
+            None
+        }
+    };
+    let ok = match &user {
+        Some(u) => match (&u.password_hash, &u.temp_password_hash) {
+            (Some(hash), _) => svc.passwords.verify(password, Some(hash)).await?,
+            (None, Some(temp)) => {
+                // Same cost as a real check, then the keyed comparison.
+                svc.passwords.verify(password, None).await?;
+                let fresh = u.temp_password_expires_at.is_some_and(|t| t > now);
+                fresh
+                    && secrets::constant_time_eq(
+                        &secrets::hmac_hex(svc.server_key(), password),
+                        temp,
+                    )
+            }
+            (None, None) => svc.passwords.verify(password, None).await?,
+        },
+        None => svc.passwords.verify(password, None).await?,
+    };
+    let usable = user.as_ref().filter(|u| ok && !u.disabled);
+    let Some(user) = usable else {
+        svc.throttle.fail(&address_key, now);
+        match &user {
+            Some(u) => {
+                let mut tx = svc.db.begin().await?;
+                let lock_until = now + svc.settings.lockout_minutes * 60_000;
+                users::record_failed_login(
+                    &mut tx.conn(),
+                    &u.id,
+                    svc.settings.lockout_threshold,
+                    lock_until,
+                )
+                .await?;
+                tx.commit().await?;
+            }
+            None => svc.throttle.fail(&account_key, now),
+        }
+        return Err(CoreError::Unauthenticated);
+    };
+    let mut tx = svc.db.begin().await?;
+    let tenant = tenants::find(&mut tx.conn(), &user.tenant_id)
+        .await?
+        .ok_or(CoreError::Unauthenticated)?;
+    if tenant.disabled {
+        return Err(CoreError::Unauthenticated);
+    }
+    users::reset_failed_logins(&mut tx.conn(), &user.id).await?;
+    let token = secrets::new_token("tts_");
+    sessions::insert(
+        &mut tx.conn(),
+        &SessionRow {
+            id_hash: secrets::sha256_hex(&token),
+            user_id: user.id.clone(),
+            csrf_token: secrets::new_token(""),
+            mfa_passed: false,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + svc.settings.session_idle_minutes * 60_000,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(NewSession { token })
+}
+
+/// Ends the session (sign-out).
+pub async fn logout(svc: &Services, token: &str) -> Result<(), CoreError> {
+    let mut tx = svc.db.begin().await?;
+    sessions::delete(&mut tx.conn(), &secrets::sha256_hex(token)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What a page needs to do before the user may use the product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Step {
+    /// Replace the temporary password.
+    ChangePassword,
+    /// Enter the code from the authenticator app.
+    EnterCode,
+    /// The tenant requires two-factor and the user has none yet.
+    EnrolTwoFactor,
+}
+
+/// A signed-in browser session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub actor: Actor,
+    pub csrf_token: String,
+    pub email: String,
+    pub display_name: String,
+    pub tenant_name: String,
+    /// The step the user must complete first, if any.
+    pub pending: Option<Step>,
+    id_hash: String,
+}
+
+fn pending_step(p: &SessionPrincipal) -> Option<Step> {
+    if p.must_change_password {
+        Some(Step::ChangePassword)
+    } else if p.totp_enabled && !p.mfa_passed {
+        Some(Step::EnterCode)
+    } else if p.tenant_require_mfa && !p.totp_enabled {
+        Some(Step::EnrolTwoFactor)
+    } else {
+        None
+    }
+}
+
+/// Looks the cookie's session up. Disabled users, disabled tenants and expired sessions get
+/// `None`, so revocation takes effect on the very next request.
+pub async fn resolve_session(svc: &Services, token: &str) -> Result<Option<Session>, CoreError> {
+    let now = svc.now().millis();
+    let id_hash = secrets::sha256_hex(token);
+    let mut c = svc.db.read().await?;
+    let Some(p) = sessions::find_principal(&mut c.conn(), &id_hash, now).await? else {
+        return Ok(None);
+    };
+    let absolute_end = p.created_at + svc.settings.session_absolute_hours * 3_600_000;
+    if now >= absolute_end {
+        return Ok(None);
+    }
+    let roles: Vec<Role> = users::roles(&mut c.conn(), &p.tenant_id, &p.user_id)
+        .await?
+        .iter()
+        .filter_map(|r| Role::parse(r).ok())
+        .collect();
+    drop(c);
+    if now - p.last_seen_at > 60_000 {
+        // Slide the idle expiry at most once a minute, never past the absolute end.
+        let expires = (now + svc.settings.session_idle_minutes * 60_000).min(absolute_end);
+        let mut tx = svc.db.begin().await?;
+        sessions::touch(&mut tx.conn(), &id_hash, now, expires).await?;
+        tx.commit().await?;
+    }
+    let pending = pending_step(&p);
+    let tenant_kind =
+        TenantKind::parse(&p.tenant_kind).map_err(|_| CoreError::internal("bad tenant kind"))?;
+    Ok(Some(Session {
+        actor: Actor {
+            kind: ActorKind::User,
+            tenant_id: TenantId::from_stored(p.tenant_id),
+            tenant_kind,
+            user_id: Some(UserId::from_stored(p.user_id)),
+            token_id: None,
+            app_id: None,
+            // Until the pending step is done the session carries no roles at all.
+            roles: if pending.is_some() { Vec::new() } else { roles },
+            mfa: p.mfa_passed,
+            label: p.email.clone(),
+        },
+        csrf_token: p.csrf_token,
+        email: p.email,
+        display_name: p.display_name,
+        tenant_name: p.tenant_name,
+        pending,
+        id_hash,
+    }))
+}
+
+/// Replaces the user's password. The current one (temporary or not) must be given; other
+/// sessions of the user end.
+pub async fn change_password(
+    svc: &Services,
+    session: &Session,
+    meta: &RequestMeta,
+    current: &str,
+    new: &str,
+) -> Result<(), CoreError> {
+    let user_id = session
+        .actor
+        .user_id
+        .as_ref()
+        .ok_or(CoreError::Unauthenticated)?;
+    let now = svc.now().millis();
+    let row = {
+        let mut c = svc.db.read().await?;
+        users::find(
+            &mut c.conn(),
+            session.actor.tenant_id.as_str(),
+            user_id.as_str(),
+        )
+        .await?
+        .ok_or(CoreError::Unauthenticated)?
+    };
+    let current_ok = match (&row.password_hash, &row.temp_password_hash) {
+        (Some(hash), _) => svc.passwords.verify(current, Some(hash)).await?,
+        (None, Some(temp)) => {
+            row.temp_password_expires_at.is_some_and(|t| t > now)
+                && secrets::constant_time_eq(&secrets::hmac_hex(svc.server_key(), current), temp)
+        }
+        (None, None) => false,
+    };
+    if !current_ok {
+        return Err(CoreError::invalid(
+            "current_password",
+            "this is not your current password",
+        ));
+    }
+    check_new_password(new, &row.email).map_err(|e| CoreError::field("new_password", e))?;
+    if new == current {
+        return Err(CoreError::invalid(
+            "new_password",
+            "choose a password different from the current one",
+        ));
+    }
+    let hash = svc.passwords.hash(new).await?;
+    let mut ch = Change::begin_plain(svc, &session.actor, meta).await?;
+    users::set_password(&mut ch.conn(), user_id.as_str(), &hash, now).await?;
+    // End every other session of this user; this one stays.
+    sessions::delete_others(&mut ch.conn(), user_id.as_str(), &session.id_hash).await?;
+    ch.audit(
+        Event::new(
+            Operation::ChangePassword,
+            ResourceType::PartnerUser,
+            user_id,
+        )
+        .about(&session.actor.tenant_id),
+    )
+    .await?;
+    ch.commit_plain().await
+}
+
+/// Checks the second factor for this session.
+pub async fn verify_code(svc: &Services, session: &Session, code: &str) -> Result<(), CoreError> {
+    let user_id = session
+        .actor
+        .user_id
+        .as_ref()
+        .ok_or(CoreError::Unauthenticated)?;
+    let now = svc.now().millis();
+    let address_key = format!("totp:{user_id}");
+    svc.throttle.check(&address_key, now)?;
+    let mut tx = svc.db.begin().await?;
+    let row = users::find(
+        &mut tx.conn(),
+        session.actor.tenant_id.as_str(),
+        user_id.as_str(),
+    )
+    .await?
+    .ok_or(CoreError::Unauthenticated)?;
+    let step = row
+        .totp_secret
+        .as_deref()
+        .filter(|_| row.totp_enabled)
+        .and_then(|secret| totp::matching_step(secret, code, now));
+    let accepted = match step {
+        Some(step) => users::use_totp_step(&mut tx.conn(), user_id.as_str(), step).await?,
+        None => false,
+    };
+    if !accepted {
+        drop(tx);
+        svc.throttle.fail(&address_key, now);
+        return Err(CoreError::invalid(
+            "code",
+            "this code is not valid; enter the current 6-digit code from your app",
+        ));
+    }
+    sessions::mark_mfa_passed(&mut tx.conn(), &session.id_hash).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A two-factor enrolment in progress: the secret to show, as text and QR code.
+#[derive(Debug, Clone)]
+pub struct Enrolment {
+    pub secret: String,
+    pub uri: String,
+    pub qr_svg: String,
+}
+
+/// Starts (or restarts) enrolment: a new secret is stored but not yet enabled.
+pub async fn start_enrolment(svc: &Services, session: &Session) -> Result<Enrolment, CoreError> {
+    let user_id = session
+        .actor
+        .user_id
+        .as_ref()
+        .ok_or(CoreError::Unauthenticated)?;
+    let mut tx = svc.db.begin().await?;
+    let row = users::find(
+        &mut tx.conn(),
+        session.actor.tenant_id.as_str(),
+        user_id.as_str(),
+    )
+    .await?
+    .ok_or(CoreError::Unauthenticated)?;
+    if row.totp_enabled {
+        return Err(CoreError::conflict(409, "two-factor sign-in is already on"));
+    }
+    let secret = match row.totp_secret {
+        Some(s) => s,
+        None => {
+            let s = totp::new_secret();
+            users::set_totp(
+                &mut tx.conn(),
+                user_id.as_str(),
+                Some(&s),
+                false,
+                svc.now().millis(),
+            )
+            .await?;
+            s
+        }
+    };
+    tx.commit().await?;
+    let uri = totp::provisioning_uri(&secret, &session.email, "twotier");
+    Ok(Enrolment {
+        qr_svg: totp::qr_svg(&uri),
+        uri,
+        secret,
+    })
+}
+
+/// Confirms enrolment with a first code; from then on sign-in asks for a code.
+pub async fn confirm_enrolment(
+    svc: &Services,
+    session: &Session,
+    meta: &RequestMeta,
+    code: &str,
+) -> Result<(), CoreError> {
+    let user_id = session
+        .actor
+        .user_id
+        .as_ref()
+        .ok_or(CoreError::Unauthenticated)?;
+    let now = svc.now().millis();
+    let mut ch = Change::begin_plain(svc, &session.actor, meta).await?;
+    let row = users::find(
+        &mut ch.conn(),
+        session.actor.tenant_id.as_str(),
+        user_id.as_str(),
+    )
+    .await?
+    .ok_or(CoreError::Unauthenticated)?;
+    let secret = row
+        .totp_secret
+        .filter(|_| !row.totp_enabled)
+        .ok_or(CoreError::invalid("code", "start the set-up again"))?;
+    let step = totp::matching_step(&secret, code, now).ok_or(CoreError::invalid(
+        "code",
+        "this code is not valid; enter the current 6-digit code from your app",
+    ))?;
+    users::set_totp(&mut ch.conn(), user_id.as_str(), Some(&secret), true, now).await?;
+    users::use_totp_step(&mut ch.conn(), user_id.as_str(), step).await?;
+    sessions::mark_mfa_passed(&mut ch.conn(), &session.id_hash).await?;
+    ch.audit(
+        Event::new(
+            Operation::EnableTwoFactor,
+            ResourceType::PartnerUser,
+            user_id,
+        )
+        .about(&session.actor.tenant_id),
+    )
+    .await?;
+    ch.commit_plain().await
+}
+
+/// Turns two-factor off (not allowed while the tenant requires it).
+pub async fn disable_two_factor(
+    svc: &Services,
+    session: &Session,
+    meta: &RequestMeta,
+) -> Result<(), CoreError> {
+    let user_id = session
+        .actor
+        .user_id
+        .as_ref()
+        .ok_or(CoreError::Unauthenticated)?;
+    let mut ch = Change::begin_plain(svc, &session.actor, meta).await?;
+    let tenant = tenants::find(&mut ch.conn(), session.actor.tenant_id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    if tenant.require_mfa {
+        return Err(CoreError::invalid(
+            "two_factor",
+            "your organisation requires two-factor sign-in",
+        ));
+    }
+    users::set_totp(
+        &mut ch.conn(),
+        user_id.as_str(),
+        None,
+        false,
+        svc.now().millis(),
+    )
+    .await?;
+    ch.audit(
+        Event::new(
+            Operation::DisableTwoFactor,
+            ResourceType::PartnerUser,
+            user_id,
+        )
+        .about(&session.actor.tenant_id),
+    )
+    .await?;
+    ch.commit_plain().await
+}
+
+/// Sets whether every user of the actor's tenant must use two-factor sign-in.
+pub async fn set_require_two_factor(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    require: bool,
+) -> Result<(), CoreError> {
+    crate::authz::require(
+        actor,
+        twotier_domain::authz::Permission::ManageSecurityPolicy,
+    )?;
+    let mut ch = Change::begin_plain(svc, actor, meta).await?;
+    let tenant = tenants::find(&mut ch.conn(), actor.tenant_id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    if tenant.require_mfa != require {
+        tenants::set_require_mfa(&mut ch.conn(), actor.tenant_id.as_str(), require).await?;
+        ch.audit(
+            Event::new(
+                Operation::UpdateSecurityPolicy,
+                ResourceType::Policy,
+                &actor.tenant_id,
+            )
+            .about(&actor.tenant_id)
+            .old(serde_json::json!({ "requireTwoFactor": tenant.require_mfa }))
+            .new_value(serde_json::json!({ "requireTwoFactor": require })),
+        )
+        .await?;
+    }
+    ch.commit_plain().await
+}
+
+/// Resolves `Authorization: Bearer …` to an actor. Revoked or expired tokens, disabled users,
+/// apps and tenants all give `None`.
+pub async fn resolve_bearer(svc: &Services, token: &str) -> Result<Option<Actor>, CoreError> {
+    let now = svc.now().millis();
+    let hash = secrets::sha256_hex(token);
+    let mut c = svc.db.read().await?;
+    let Some(t) = api_tokens::find_live_by_hash(&mut c.conn(), &hash, now).await? else {
+        return Ok(None);
+    };
+    let Some(tenant) = tenants::find(&mut c.conn(), &t.tenant_id)
+        .await?
+        .filter(|t| !t.disabled)
+    else {
+        return Ok(None);
+    };
+    let tenant_kind =
+        TenantKind::parse(&tenant.kind).map_err(|_| CoreError::internal("bad tenant kind"))?;
+    let actor = match (&t.user_id, &t.app_id) {
+        (Some(user_id), _) => {
+            let Some(user) = users::find(&mut c.conn(), &t.tenant_id, user_id)
+                .await?
+                .filter(|u| !u.disabled)
+            else {
+                return Ok(None);
+            };
+            let roles = if user.password_hash.is_none() {
+                Vec::new()
+            } else {
+                users::roles(&mut c.conn(), &t.tenant_id, user_id)
+                    .await?
+                    .iter()
+                    .filter_map(|r| Role::parse(r).ok())
+                    .collect()
+            };
+            Actor {
+                kind: ActorKind::ApiToken,
+                tenant_id: TenantId::from_stored(t.tenant_id.clone()),
+                tenant_kind,
+                user_id: Some(UserId::from_stored(user.id)),
+                token_id: Some(TokenId::from_stored(t.id.clone())),
+                app_id: None,
+                roles,
+                mfa: true,
+                label: user.email,
+            }
+        }
+        (None, Some(app_id)) => {
+            let Some(app) = api_apps::find(&mut c.conn(), &t.tenant_id, app_id)
+                .await?
+                .filter(|a| !a.disabled)
+            else {
+                return Ok(None);
+            };
+            Actor {
+                kind: ActorKind::App,
+                tenant_id: TenantId::from_stored(t.tenant_id.clone()),
+                tenant_kind,
+                user_id: None,
+                token_id: Some(TokenId::from_stored(t.id.clone())),
+                app_id: Some(AppId::from_stored(app.id)),
+                roles: app
+                    .roles
+                    .split(',')
+                    .filter_map(|r| Role::parse(r).ok())
+                    .collect(),
+                mfa: true,
+                label: format!("app:{}", app.client_id),
+            }
+        }
+        (None, None) => return Ok(None),
+    };
+    drop(c);
+    if t.last_used_at.is_none_or(|at| now - at > 60_000) {
+        let mut tx = svc.db.begin().await?;
+        api_tokens::touch(&mut tx.conn(), &t.id, now).await?;
+        tx.commit().await?;
+    }
+    Ok(Some(actor))
+}
+
+/// The OAuth2 token response of the client-credentials grant.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessToken {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+}
+
+/// `grant_type=client_credentials`: an app proves its secret and gets a short-lived token.
+pub async fn client_credentials(
+    svc: &Services,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<AccessToken, CoreError> {
+    let now = svc.now();
+    let app = {
+        let mut c = svc.db.read().await?;
+        api_apps::find_by_client_id(&mut c.conn(), client_id.trim()).await?
+    };
+    let Some(app) = app.filter(|a| {
+        !a.disabled
+            && secrets::constant_time_eq(&a.secret_hash, &secrets::sha256_hex(client_secret))
+    }) else {
+        return Err(CoreError::Unauthenticated);
+    };
+    let mut tx = svc.db.begin().await?;
+    let Some(tenant) = tenants::find(&mut tx.conn(), &app.tenant_id)
+        .await?
+        .filter(|t| !t.disabled)
+    else {
+        return Err(CoreError::Unauthenticated);
+    };
+    let token = secrets::new_token("tta_");
+    let expires_in = svc.settings.app_token_minutes * 60;
+    api_tokens::insert(
+        &mut tx.conn(),
+        &api_tokens::ApiTokenRow {
+            id: TokenId::generate().to_string(),
+            tenant_id: tenant.id,
+            user_id: None,
+            app_id: Some(app.id),
+            name: "client_credentials".to_owned(),
+            token_hash: secrets::sha256_hex(&token),
+            created_at: now.millis(),
+            expires_at: now.plus_millis(expires_in * 1000).millis(),
+            last_used_at: None,
+            revoked_at: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AccessToken {
+        access_token: token,
+        token_type: "Bearer",
+        expires_in,
+    })
+}
+
+/// Whether the actor's tenant requires two-factor sign-in.
+pub async fn tenant_requires_two_factor(svc: &Services, actor: &Actor) -> Result<bool, CoreError> {
+    crate::authz::require(
+        actor,
+        twotier_domain::authz::Permission::ManageSecurityPolicy,
+    )?;
+    let mut c = svc.db.read().await?;
+    Ok(tenants::find(&mut c.conn(), actor.tenant_id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?
+        .require_mfa)
+}

@@ -1,0 +1,180 @@
+//! The demo world: an operator, a provider and three resellers with users of every role,
+//! created through the same use cases as real data (so it is audited like real data).
+
+use twotier_domain::actor::{Actor, ActorKind};
+use twotier_domain::authz::Role;
+use twotier_domain::ids::{TenantId, UserId};
+use twotier_domain::tenant::TenantKind;
+use twotier_domain::user::Email;
+use twotier_store::users as user_rows;
+
+use crate::partners::{self, EnrollInput};
+use crate::users::{self, NewUserInput};
+use crate::{CoreError, RequestMeta, Services};
+
+/// Every demo account signs in with this password.
+pub const DEMO_PASSWORD: &str = "twotier-demo";
+
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    pub email: String,
+    pub organisation: String,
+    pub roles: Vec<Role>,
+}
+
+struct DemoPartner {
+    kind: TenantKind,
+    name: &'static str,
+    mpn_id: &'static str,
+    country: &'static str,
+    domain: &'static str,
+    accepts_agreement: bool,
+    description: &'static str,
+}
+
+const PARTNERS: [DemoPartner; 4] = [
+    DemoPartner {
+        kind: TenantKind::Provider,
+        name: "Contoso Distribution",
+        mpn_id: "4100001",
+        country: "DE",
+        domain: "contoso-distribution.example",
+        accepts_agreement: true,
+        description: "Pan-European distributor of cloud subscriptions for small resellers.",
+    },
+    DemoPartner {
+        kind: TenantKind::Reseller,
+        name: "Fabrikam IT Services",
+        mpn_id: "5200001",
+        country: "FR",
+        domain: "fabrikam-it.example",
+        accepts_agreement: true,
+        description: "Managed services for small offices in France.",
+    },
+    DemoPartner {
+        kind: TenantKind::Reseller,
+        name: "Northwind MSP",
+        mpn_id: "5200002",
+        country: "NL",
+        domain: "northwind-msp.example",
+        accepts_agreement: true,
+        description: "Managed service provider for Benelux retail.",
+    },
+    DemoPartner {
+        kind: TenantKind::Reseller,
+        name: "Tailspin Solutions",
+        mpn_id: "5200003",
+        country: "US",
+        domain: "tailspin.example",
+        accepts_agreement: false,
+        description: "Value-added reseller (has not accepted the partner agreement yet).",
+    },
+];
+
+const PARTNER_ROLES: [(Role, &str); 5] = [
+    (Role::UserManagementAdmin, "users"),
+    (Role::AdminAgent, "admin-agent"),
+    (Role::SalesAgent, "sales"),
+    (Role::HelpdeskAgent, "helpdesk"),
+    (Role::BillingAdmin, "billing"),
+];
+
+async fn set_demo_password(svc: &Services, email: &str) -> Result<(), CoreError> {
+    let hash = svc.passwords.hash(DEMO_PASSWORD).await?;
+    let lower = Email::parse(email)
+        .map_err(|e| CoreError::field("email", e))?
+        .lower;
+    let mut tx = svc.db.begin().await?;
+    let user = user_rows::find_by_email(&mut tx.conn(), &lower)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    user_rows::set_password(&mut tx.conn(), &user.id, &hash, svc.now().millis()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Seeds the demo world if the database holds no tenant yet; returns its sign-ins, or `None`
+/// when the database already had data.
+pub async fn seed_if_empty(svc: &Services) -> Result<Option<Vec<SignIn>>, CoreError> {
+    if !svc.db.is_empty().await? {
+        return Ok(None);
+    }
+    let meta = RequestMeta::default();
+    let mut sign_ins = Vec::new();
+    let operator_email = "operator@twotier.example";
+    users::create_operator(svc, &meta, operator_email).await?;
+    set_demo_password(svc, operator_email).await?;
+    sign_ins.push(SignIn {
+        email: operator_email.to_owned(),
+        organisation: "twotier operator".to_owned(),
+        roles: vec![Role::OperatorAdmin],
+    });
+    let operator = users::ensure_operator_tenant(svc).await?;
+    let cli = Actor::cli(operator);
+
+    for p in &PARTNERS {
+        let admin_email = format!("admin@{}", p.domain);
+        let enrolled = partners::enroll(
+            svc,
+            &cli,
+            &meta,
+            &EnrollInput {
+                kind: p.kind.as_str().to_owned(),
+                name: p.name.to_owned(),
+                legal_name: format!("{} Ltd", p.name),
+                mpn_id: p.mpn_id.to_owned(),
+                country: p.country.to_owned(),
+                contact_email: format!("partners@{}", p.domain),
+                description: p.description.to_owned(),
+                website: format!("https://www.{}", p.domain),
+                admin_email: admin_email.clone(),
+                admin_display_name: "Global admin".to_owned(),
+                accept_agreement: false,
+            },
+        )
+        .await?;
+        set_demo_password(svc, &admin_email).await?;
+        let tenant = TenantId::from_stored(enrolled.partner.id.clone());
+        if p.accepts_agreement {
+            let admin = Actor {
+                kind: ActorKind::User,
+                tenant_id: tenant.clone(),
+                tenant_kind: p.kind,
+                user_id: Some(UserId::from_stored(enrolled.admin_user_id.clone())),
+                token_id: None,
+                app_id: None,
+                roles: vec![Role::GlobalAdmin],
+                mfa: true,
+                label: admin_email.clone(),
+            };
+            partners::accept_agreement(svc, &admin, &meta, &tenant).await?;
+        }
+        sign_ins.push(SignIn {
+            email: admin_email,
+            organisation: p.name.to_owned(),
+            roles: vec![Role::GlobalAdmin],
+        });
+        for (role, local) in PARTNER_ROLES {
+            let email = format!("{local}@{}", p.domain);
+            users::create(
+                svc,
+                &cli,
+                &meta,
+                &tenant,
+                &NewUserInput {
+                    email: email.clone(),
+                    display_name: role.label().to_owned(),
+                    roles: vec![role.as_str().to_owned()],
+                },
+            )
+            .await?;
+            set_demo_password(svc, &email).await?;
+            sign_ins.push(SignIn {
+                email,
+                organisation: p.name.to_owned(),
+                roles: vec![role],
+            });
+        }
+    }
+    Ok(Some(sign_ins))
+}

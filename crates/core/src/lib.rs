@@ -1,0 +1,136 @@
+//! Use cases. Every change opens one transaction, checks permissions through `authz`, calls
+//! `store`, writes its audit record and commits; the UI, the API and the CLI all come here.
+
+pub mod apps;
+pub mod audit;
+pub mod auth;
+pub mod authz;
+pub mod demo;
+pub mod error;
+pub mod lenient;
+pub mod partners;
+pub mod passwords;
+pub mod secrets;
+pub mod tokens;
+pub mod totp;
+pub mod users;
+pub mod write;
+
+use std::sync::Arc;
+
+use twotier_domain::clock::{Clock, Timestamp};
+use twotier_store::Db;
+
+pub use error::CoreError;
+pub use twotier_domain as domain;
+pub use twotier_store as store;
+pub use write::RequestMeta;
+
+/// Settings the use cases need; the binary fills them from its configuration.
+#[derive(Debug, Clone)]
+pub struct CoreSettings {
+    /// How long a temporary password works.
+    pub temp_password_hours: i64,
+    /// A session ends after this long without a request...
+    pub session_idle_minutes: i64,
+    /// ...and after this long in any case.
+    pub session_absolute_hours: i64,
+    pub token_default_days: i64,
+    pub token_max_days: i64,
+    /// App access tokens from `/oauth2/token` live this long.
+    pub app_token_minutes: i64,
+    /// Failed sign-ins in a row that lock an account, and for how long.
+    pub lockout_threshold: i32,
+    pub lockout_minutes: i64,
+    /// Failed sign-ins per client address within a quarter hour before it is throttled.
+    pub address_failure_limit: u32,
+    pub argon2: passwords::Argon2Params,
+    /// How many password hashes may run at once (the rest wait), so a flood of sign-ins
+    /// cannot take every core.
+    pub hashing_permits: usize,
+    /// Used in links the server writes and in the TOTP issuer.
+    pub base_url: String,
+}
+
+impl Default for CoreSettings {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism()
+            .map(std::num::NonZero::get)
+            .unwrap_or(2);
+        Self {
+            temp_password_hours: 72,
+            session_idle_minutes: 8 * 60,
+            session_absolute_hours: 24,
+            token_default_days: 90,
+            token_max_days: 366,
+            app_token_minutes: 60,
+            lockout_threshold: 5,
+            lockout_minutes: 15,
+            address_failure_limit: 20,
+            argon2: passwords::Argon2Params::OWASP,
+            hashing_permits: cores.saturating_sub(1).max(1),
+            base_url: "http://127.0.0.1:8080".to_owned(),
+        }
+    }
+}
+
+/// Everything a use case needs, shared by every request.
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<CoreSettings>,
+    pub passwords: passwords::Hasher,
+    pub throttle: auth::AddressThrottle,
+    /// Keys the HMAC of temporary passwords; stored in the database so replicas agree.
+    server_key: Arc<[u8; 32]>,
+}
+
+impl Services {
+    /// Builds the services on a migrated database.
+    pub async fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        settings: CoreSettings,
+    ) -> Result<Self, CoreError> {
+        let candidate = hex::encode(secrets::random_bytes::<32>());
+        let mut c = db.begin().await?;
+        let stored = store::server_keys::get_or_insert(
+            &mut c.conn(),
+            "temp_password_hmac",
+            &candidate,
+            clock.now().millis(),
+        )
+        .await?;
+        c.commit().await?;
+        let mut key = [0u8; 32];
+        hex::decode_to_slice(stored.trim(), &mut key)
+            .map_err(|_| CoreError::internal("the stored server key is not 32 bytes of hex"))?;
+        Ok(Self {
+            passwords: passwords::Hasher::new(settings.argon2, settings.hashing_permits),
+            throttle: auth::AddressThrottle::new(settings.address_failure_limit),
+            db,
+            clock,
+            settings: Arc::new(settings),
+            server_key: Arc::new(key),
+        })
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub(crate) fn server_key(&self) -> &[u8; 32] {
+        &self.server_key
+    }
+}
+
+/// Periodic clean-up: idempotency keys older than a day, expired sessions.
+pub async fn housekeeping(svc: &Services) -> Result<(), CoreError> {
+    let now = svc.now();
+    let mut tx = svc.db.begin().await?;
+    store::idempotency::purge_before(&mut tx.conn(), now.plus_hours(-24).millis()).await?;
+    store::sessions::delete_expired(&mut tx.conn(), now.millis()).await?;
+    tx.commit().await?;
+    Ok(())
+}

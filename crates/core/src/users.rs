@@ -1,0 +1,512 @@
+//! Users of a tenant and their roles. Creating a user or resetting a password issues a
+//! temporary password, shown once, useless after the first change or after it expires.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use twotier_domain::FieldErrors;
+use twotier_domain::actor::Actor;
+use twotier_domain::audit::{Operation, ResourceType};
+use twotier_domain::authz::{Permission, Role, check_roles_for};
+use twotier_domain::clock::Timestamp;
+use twotier_domain::ids::{TenantId, UserId};
+use twotier_domain::tenant::TenantKind;
+use twotier_domain::user::{Email, parse_display_name};
+use twotier_store::users::{self, UserRow};
+use twotier_store::{sessions, tenants};
+
+use crate::audit::Event;
+use crate::write::{Begun, Change, Replayable};
+use crate::{CoreError, RequestMeta, Services, authz, secrets};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    pub tenant_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub disabled: bool,
+    pub two_factor_enabled: bool,
+    /// The user still has to replace a temporary password.
+    pub must_change_password: bool,
+    pub created_at: Timestamp,
+}
+
+fn parse_roles(stored: &[String]) -> Vec<Role> {
+    stored.iter().filter_map(|r| Role::parse(r).ok()).collect()
+}
+
+impl User {
+    fn from_row(u: UserRow, roles: Vec<Role>) -> Self {
+        Self {
+            must_change_password: u.password_hash.is_none(),
+            id: u.id,
+            tenant_id: u.tenant_id,
+            email: u.email,
+            display_name: u.display_name,
+            roles,
+            disabled: u.disabled,
+            two_factor_enabled: u.totp_enabled,
+            created_at: Timestamp(u.created_at),
+        }
+    }
+}
+
+/// A freshly issued temporary password.
+pub(crate) struct Issued {
+    pub user_id: UserId,
+    pub temporary_password: String,
+    pub expires_at: Timestamp,
+}
+
+pub(crate) fn temp_password(svc: &Services) -> (String, String, Timestamp) {
+    let plain = secrets::new_temp_password();
+    let hash = secrets::hmac_hex(svc.server_key(), &plain);
+    (
+        plain,
+        hash,
+        svc.now().plus_hours(svc.settings.temp_password_hours),
+    )
+}
+
+/// Inserts a user with a temporary password inside an open change. The email must be free.
+pub(crate) async fn insert_with_temp_password(
+    ch: &mut Change<'_>,
+    tenant_id: &TenantId,
+    email: &Email,
+    display_name: &str,
+    roles: &[Role],
+) -> Result<Issued, CoreError> {
+    let now = ch.svc.now().millis();
+    let (plain, hash, expires_at) = temp_password(ch.svc);
+    let id = UserId::generate();
+    users::insert(
+        &mut ch.conn(),
+        &UserRow {
+            id: id.to_string(),
+            tenant_id: tenant_id.to_string(),
+            email: email.address.clone(),
+            email_lower: email.lower.clone(),
+            display_name: display_name.to_owned(),
+            password_hash: None,
+            temp_password_hash: Some(hash),
+            temp_password_expires_at: Some(expires_at.millis()),
+            totp_secret: None,
+            totp_enabled: false,
+            totp_last_step: None,
+            disabled: false,
+            failed_logins: 0,
+            locked_until: None,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        twotier_store::StoreError::Conflict => {
+            CoreError::invalid("email", "a user with this email already exists")
+        }
+        e => e.into(),
+    })?;
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    users::set_roles(&mut ch.conn(), tenant_id.as_str(), id.as_str(), &names).await?;
+    Ok(Issued {
+        user_id: id,
+        temporary_password: plain,
+        expires_at,
+    })
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NewUserInput {
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+}
+
+/// A new user and the temporary password, which only the first response carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedUser {
+    pub user: User,
+    pub temporary_password: Option<String>,
+    pub temporary_password_expires_at: Timestamp,
+}
+
+impl Replayable for CreatedUser {
+    fn for_replay(&self) -> Self {
+        Self {
+            temporary_password: None,
+            ..self.clone()
+        }
+    }
+}
+
+fn validate_roles(
+    kind: TenantKind,
+    field: &str,
+    names: &[String],
+    e: &mut FieldErrors,
+) -> Option<Vec<Role>> {
+    let mut roles = Vec::new();
+    for name in names.iter().filter(|n| !n.trim().is_empty()) {
+        match Role::parse(name) {
+            Ok(r) if !roles.contains(&r) => roles.push(r),
+            Ok(_) => {}
+            Err(err) => {
+                e.add(field, err.0);
+                return None;
+            }
+        }
+    }
+    if let Err(err) = check_roles_for(kind, &roles) {
+        e.add(field, err.0);
+        return None;
+    }
+    roles.sort();
+    Some(roles)
+}
+
+pub async fn create(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    tenant_id: &TenantId,
+    input: &NewUserInput,
+) -> Result<CreatedUser, CoreError> {
+    let mut ch = match Change::begin::<CreatedUser>(svc, actor, meta).await? {
+        Begun::Replay(done) => return Ok(done),
+        Begun::Fresh(ch) => ch,
+    };
+    let tenant = authz::authorize_user_admin(&mut ch.conn(), actor, tenant_id).await?;
+    let kind =
+        TenantKind::parse(&tenant.kind).map_err(|_| CoreError::internal("bad tenant kind"))?;
+    let mut e = FieldErrors::new();
+    let email = e.check("email", Email::parse(&input.email));
+    let display_name = if input.display_name.trim().is_empty() {
+        email
+            .as_ref()
+            .map(|m| m.address.split('@').next().unwrap_or_default().to_owned())
+    } else {
+        e.check("displayName", parse_display_name(&input.display_name))
+    };
+    let roles = validate_roles(kind, "roles", &input.roles, &mut e);
+    let (Some(email), Some(display_name), Some(roles)) = (email, display_name, roles) else {
+        return Err(CoreError::Invalid(e));
+    };
+    if users::find_by_email(&mut ch.conn(), &email.lower)
+        .await?
+        .is_some()
+    {
+        return Err(CoreError::invalid(
+            "email",
+            "a user with this email already exists",
+        ));
+    }
+    let issued =
+        insert_with_temp_password(&mut ch, tenant_id, &email, &display_name, &roles).await?;
+    let row = users::find(&mut ch.conn(), tenant_id.as_str(), issued.user_id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let user = User::from_row(row, roles);
+    ch.audit(
+        Event::new(Operation::CreatePartnerUser, ResourceType::PartnerUser, &user.id)
+            .about(tenant_id)
+            .new_value(serde_json::json!({ "email": user.email, "displayName": user.display_name, "roles": user.roles })),
+    )
+    .await?;
+    let out = CreatedUser {
+        user,
+        temporary_password: Some(issued.temporary_password),
+        temporary_password_expires_at: issued.expires_at,
+    };
+    ch.commit(&out).await?;
+    Ok(out)
+}
+
+pub async fn list(
+    svc: &Services,
+    actor: &Actor,
+    tenant_id: &TenantId,
+) -> Result<Vec<User>, CoreError> {
+    let mut c = svc.db.read().await?;
+    authz::authorize_user_read(&mut c.conn(), actor, tenant_id).await?;
+    let rows = users::list_for_tenant(&mut c.conn(), tenant_id.as_str()).await?;
+    let mut roles: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (user, role) in users::roles_for_tenant(&mut c.conn(), tenant_id.as_str()).await? {
+        roles.entry(user).or_default().push(role);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|u| {
+            let r = parse_roles(roles.get(&u.id).map(Vec::as_slice).unwrap_or_default());
+            User::from_row(u, r)
+        })
+        .collect())
+}
+
+async fn load(
+    c: &mut twotier_store::Conn<'_>,
+    tenant_id: &TenantId,
+    user_id: &UserId,
+) -> Result<User, CoreError> {
+    let row = users::find(c, tenant_id.as_str(), user_id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let roles = parse_roles(&users::roles(c, tenant_id.as_str(), user_id.as_str()).await?);
+    Ok(User::from_row(row, roles))
+}
+
+pub async fn get(
+    svc: &Services,
+    actor: &Actor,
+    tenant_id: &TenantId,
+    user_id: &UserId,
+) -> Result<User, CoreError> {
+    let mut c = svc.db.read().await?;
+    if actor.user_id.as_ref() != Some(user_id) || &actor.tenant_id != tenant_id {
+        authz::authorize_user_read(&mut c.conn(), actor, tenant_id).await?;
+    }
+    load(&mut c.conn(), tenant_id, user_id).await
+}
+
+/// The signed-in person's own profile; every user may read it, even with no role.
+pub async fn me(svc: &Services, actor: &Actor) -> Result<User, CoreError> {
+    let user_id = actor.user_id.as_ref().ok_or(CoreError::NotFound)?;
+    let mut c = svc.db.read().await?;
+    load(&mut c.conn(), &actor.tenant_id, user_id).await
+}
+
+/// A change to a user; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    pub roles: Option<Vec<String>>,
+    pub disabled: Option<bool>,
+}
+
+/// The role that must always have one enabled holder in a tenant of this kind.
+fn keeper_role(kind: TenantKind) -> Role {
+    match kind {
+        TenantKind::Operator => Role::OperatorAdmin,
+        TenantKind::Customer => Role::CustomerGlobalAdmin,
+        TenantKind::Provider | TenantKind::Reseller => Role::GlobalAdmin,
+    }
+}
+
+/// Changes roles, name or the disabled flag. A role change or disabling ends the user's
+/// sessions in the same transaction, so the next request is already refused.
+pub async fn update(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    tenant_id: &TenantId,
+    user_id: &UserId,
+    patch: &UserPatch,
+) -> Result<User, CoreError> {
+    let mut ch = match Change::begin::<User>(svc, actor, meta).await? {
+        Begun::Replay(done) => return Ok(done),
+        Begun::Fresh(ch) => ch,
+    };
+    let tenant = authz::authorize_user_admin(&mut ch.conn(), actor, tenant_id).await?;
+    let kind =
+        TenantKind::parse(&tenant.kind).map_err(|_| CoreError::internal("bad tenant kind"))?;
+    let old = load(&mut ch.conn(), tenant_id, user_id).await?;
+    let mut e = FieldErrors::new();
+    let display_name = match &patch.display_name {
+        Some(n) => e.check("displayName", parse_display_name(n)),
+        None => Some(old.display_name.clone()),
+    };
+    let roles = match &patch.roles {
+        Some(names) => validate_roles(kind, "roles", names, &mut e),
+        None => Some(old.roles.clone()),
+    };
+    let (Some(display_name), Some(roles)) = (display_name, roles) else {
+        return Err(CoreError::Invalid(e));
+    };
+    let disabled = patch.disabled.unwrap_or(old.disabled);
+    let is_self = actor.user_id.as_ref() == Some(user_id);
+    if is_self && disabled && !old.disabled {
+        return Err(CoreError::invalid(
+            "disabled",
+            "you cannot disable your own account",
+        ));
+    }
+    let keeper = keeper_role(kind);
+    let loses_keeper =
+        old.roles.contains(&keeper) && !old.disabled && (!roles.contains(&keeper) || disabled);
+    if loses_keeper
+        && users::count_enabled_with_role(&mut ch.conn(), tenant_id.as_str(), keeper.as_str())
+            .await?
+            <= 1
+    {
+        return Err(CoreError::invalid(
+            "roles",
+            format!(
+                "this is the last enabled {}; give the role to someone else first",
+                keeper.label()
+            ),
+        ));
+    }
+    let now = svc.now().millis();
+    if display_name != old.display_name {
+        users::set_display_name(
+            &mut ch.conn(),
+            tenant_id.as_str(),
+            user_id.as_str(),
+            &display_name,
+            now,
+        )
+        .await?;
+    }
+    if roles != old.roles {
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        users::set_roles(&mut ch.conn(), tenant_id.as_str(), user_id.as_str(), &names).await?;
+    }
+    if disabled != old.disabled {
+        users::set_disabled(
+            &mut ch.conn(),
+            tenant_id.as_str(),
+            user_id.as_str(),
+            disabled,
+            now,
+        )
+        .await?;
+    }
+    if roles != old.roles || (disabled && !old.disabled) {
+        sessions::delete_for_user(&mut ch.conn(), user_id.as_str()).await?;
+    }
+    let new = load(&mut ch.conn(), tenant_id, user_id).await?;
+    if new != old {
+        let op = if disabled && !old.disabled {
+            Operation::RemovePartnerUser
+        } else {
+            Operation::UpdatePartnerUser
+        };
+        ch.audit(
+            Event::new(op, ResourceType::PartnerUser, user_id)
+                .about(tenant_id)
+                .old(serde_json::json!({ "displayName": old.display_name, "roles": old.roles, "disabled": old.disabled }))
+                .new_value(serde_json::json!({ "displayName": new.display_name, "roles": new.roles, "disabled": new.disabled })),
+        )
+        .await?;
+    }
+    ch.commit(&new).await?;
+    Ok(new)
+}
+
+/// A new temporary password for a user, shown once; the old password stops working and the
+/// user's sessions end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordReset {
+    pub user_id: String,
+    pub email: String,
+    pub temporary_password: Option<String>,
+    pub temporary_password_expires_at: Timestamp,
+}
+
+impl Replayable for PasswordReset {
+    fn for_replay(&self) -> Self {
+        Self {
+            temporary_password: None,
+            ..self.clone()
+        }
+    }
+}
+
+pub async fn reset_password(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    tenant_id: &TenantId,
+    user_id: &UserId,
+) -> Result<PasswordReset, CoreError> {
+    let mut ch = match Change::begin::<PasswordReset>(svc, actor, meta).await? {
+        Begun::Replay(done) => return Ok(done),
+        Begun::Fresh(ch) => ch,
+    };
+    authz::authorize_user_admin(&mut ch.conn(), actor, tenant_id).await?;
+    let user = load(&mut ch.conn(), tenant_id, user_id).await?;
+    let (plain, hash, expires_at) = temp_password(svc);
+    users::set_temp_password(
+        &mut ch.conn(),
+        user_id.as_str(),
+        &hash,
+        expires_at.millis(),
+        svc.now().millis(),
+    )
+    .await?;
+    sessions::delete_for_user(&mut ch.conn(), user_id.as_str()).await?;
+    ch.audit(
+        Event::new(
+            Operation::ResetPartnerUserPassword,
+            ResourceType::PartnerUser,
+            user_id,
+        )
+        .about(tenant_id),
+    )
+    .await?;
+    let out = PasswordReset {
+        user_id: user.id,
+        email: user.email,
+        temporary_password: Some(plain),
+        temporary_password_expires_at: expires_at,
+    };
+    ch.commit(&out).await?;
+    Ok(out)
+}
+
+/// The operator tenant, created on first use (bootstrap from the CLI or the demo).
+pub async fn ensure_operator_tenant(svc: &Services) -> Result<TenantId, CoreError> {
+    let mut tx = svc.db.begin().await?;
+    if let Some(t) = tenants::find_operator(&mut tx.conn()).await? {
+        return Ok(TenantId::from_stored(t.id));
+    }
+    let id = TenantId::generate();
+    tenants::insert(
+        &mut tx.conn(),
+        &tenants::TenantRow {
+            id: id.to_string(),
+            kind: TenantKind::Operator.as_str().to_owned(),
+            name: "twotier operator".to_owned(),
+            require_mfa: false,
+            disabled: false,
+            created_at: svc.now().millis(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Creates an operator admin (from the CLI); the operator tenant is created if missing.
+pub async fn create_operator(
+    svc: &Services,
+    meta: &RequestMeta,
+    email: &str,
+) -> Result<CreatedUser, CoreError> {
+    let operator = ensure_operator_tenant(svc).await?;
+    let actor = Actor::cli(operator.clone());
+    let input = NewUserInput {
+        email: email.to_owned(),
+        display_name: String::new(),
+        roles: vec![Role::OperatorAdmin.as_str().to_owned()],
+    };
+    create(svc, &actor, meta, &operator, &input).await
+}
+
+/// Requires the permission to manage users of the actor's own tenant (for pages).
+pub fn can_manage_users(actor: &Actor) -> bool {
+    actor.can(Permission::ManageUsers)
+}
+
+impl Replayable for User {
+    fn for_replay(&self) -> Self {
+        self.clone()
+    }
+}

@@ -1,0 +1,112 @@
+use crate::{Conn, StoreError, exec, on_conn};
+
+/// A bearer token: a person's personal token (`user_id`) or an app's access token (`app_id`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiTokenRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub user_id: Option<String>,
+    pub app_id: Option<String>,
+    pub name: String,
+    pub token_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, tenant_id, user_id, app_id, name, token_hash, created_at, expires_at, last_used_at, revoked_at";
+
+pub async fn insert(c: &mut Conn<'_>, t: &ApiTokenRow) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO api_tokens ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    );
+    exec!(c, |x| sqlx::query(&sql)
+        .bind(&t.id)
+        .bind(&t.tenant_id)
+        .bind(&t.user_id)
+        .bind(&t.app_id)
+        .bind(&t.name)
+        .bind(&t.token_hash)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .bind(t.last_used_at)
+        .bind(t.revoked_at)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+/// A token that is neither revoked nor expired.
+pub async fn find_live_by_hash(
+    c: &mut Conn<'_>,
+    hash: &str,
+    now: i64,
+) -> Result<Option<ApiTokenRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, ApiTokenRow>(&sql)
+        .bind(hash)
+        .bind(now)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+pub async fn list_for_user(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    user_id: &str,
+) -> Result<Vec<ApiTokenRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM api_tokens WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC, id"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, ApiTokenRow>(&sql)
+        .bind(tenant_id)
+        .bind(user_id)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+/// Revokes one of the user's tokens; false when it was not theirs or already revoked.
+pub async fn revoke(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    user_id: &str,
+    id: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE api_tokens SET revoked_at = $4 WHERE tenant_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(id)
+        .bind(at)
+        .execute(&mut **x)
+        .await)?;
+    Ok(done == 1)
+}
+
+/// Revokes every token of an app (app disabled).
+pub async fn revoke_for_app(c: &mut Conn<'_>, app_id: &str, at: i64) -> Result<u64, StoreError> {
+    const SQL: &str =
+        "UPDATE api_tokens SET revoked_at = $2 WHERE app_id = $1 AND revoked_at IS NULL";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(app_id)
+        .bind(at)
+        .execute(&mut **x)
+        .await)?;
+    Ok(done)
+}
+
+/// Records use at most once a minute per token, to keep reads cheap.
+pub async fn touch(c: &mut Conn<'_>, id: &str, now: i64) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)";
+    exec!(c, |x| sqlx::query(SQL)
+        .bind(id)
+        .bind(now)
+        .bind(now - 60_000)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! The audit log. Append-only: this module has no update or delete, and the migrations add
+//! triggers that refuse both on each backend.
+
+use crate::{Conn, StoreError, exec, on_conn};
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct AuditRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub subject_tenant_id: Option<String>,
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_user_id: Option<String>,
+    pub actor_label: String,
+    pub actor_token_id: Option<String>,
+    pub actor_app_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub customer_name: Option<String>,
+    pub operation: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub outcome: String,
+    pub correlation_id: Option<String>,
+    pub request_id: Option<String>,
+}
+
+const COLUMNS: &str = "id, tenant_id, subject_tenant_id, at, actor_kind, actor_user_id, actor_label, actor_token_id, \
+     actor_app_id, customer_id, customer_name, operation, resource_type, resource_id, old_value, new_value, outcome, \
+     correlation_id, request_id";
+
+pub async fn insert(c: &mut Conn<'_>, r: &AuditRow) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO audit_records ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+    );
+    exec!(c, |x| sqlx::query(&sql)
+        .bind(&r.id)
+        .bind(&r.tenant_id)
+        .bind(&r.subject_tenant_id)
+        .bind(r.at)
+        .bind(&r.actor_kind)
+        .bind(&r.actor_user_id)
+        .bind(&r.actor_label)
+        .bind(&r.actor_token_id)
+        .bind(&r.actor_app_id)
+        .bind(&r.customer_id)
+        .bind(&r.customer_name)
+        .bind(&r.operation)
+        .bind(&r.resource_type)
+        .bind(&r.resource_id)
+        .bind(&r.old_value)
+        .bind(&r.new_value)
+        .bind(&r.outcome)
+        .bind(&r.correlation_id)
+        .bind(&r.request_id)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+/// Which records a query may see and which it wants. `scope_tenant` None means every tenant
+/// (the operator); otherwise records made by or about that tenant.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter<'a> {
+    pub scope_tenant: Option<&'a str>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub actor: Option<&'a str>,
+    pub operation: Option<&'a str>,
+    pub resource_type: Option<&'a str>,
+    pub customer_id: Option<&'a str>,
+    /// Newest first; the cursor is the (at, id) of the previous page's last row.
+    pub before: Option<(i64, &'a str)>,
+    pub limit: i64,
+}
+
+pub async fn list(c: &mut Conn<'_>, f: &AuditFilter<'_>) -> Result<Vec<AuditRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_records WHERE \
+         ($1 IS NULL OR tenant_id = $1 OR subject_tenant_id = $1) \
+         AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR at < $3) \
+         AND ($4 IS NULL OR lower(actor_label) LIKE $4) \
+         AND ($5 IS NULL OR operation = $5) AND ($6 IS NULL OR resource_type = $6) \
+         AND ($7 IS NULL OR customer_id = $7) \
+         AND ($8 IS NULL OR at < $8 OR (at = $8 AND id < $9)) \
+         ORDER BY at DESC, id DESC LIMIT $10"
+    );
+    let actor = f
+        .actor
+        .map(|a| format!("%{}%", a.to_lowercase().replace(['%', '_'], "")));
+    let (before_at, before_id) = match f.before {
+        Some((at, id)) => (Some(at), Some(id)),
+        None => (None, None),
+    };
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, AuditRow>(&sql)
+        .bind(f.scope_tenant)
+        .bind(f.from)
+        .bind(f.to)
+        .bind(actor.as_deref())
+        .bind(f.operation)
+        .bind(f.resource_type)
+        .bind(f.customer_id)
+        .bind(before_at)
+        .bind(before_id)
+        .bind(f.limit)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+pub async fn find(
+    c: &mut Conn<'_>,
+    scope_tenant: Option<&str>,
+    id: &str,
+) -> Result<Option<AuditRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_records WHERE id = $1 AND ($2 IS NULL OR tenant_id = $2 OR subject_tenant_id = $2)"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, AuditRow>(&sql)
+        .bind(id)
+        .bind(scope_tenant)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+pub async fn count_all(c: &mut Conn<'_>) -> Result<i64, StoreError> {
+    const SQL: &str = "SELECT COUNT(*) FROM audit_records";
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
+        .fetch_one(&mut **x)
+        .await)?)
+}

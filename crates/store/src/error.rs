@@ -1,0 +1,35 @@
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("row not found")]
+    NotFound,
+    #[error("unique constraint violated")]
+    Conflict,
+    #[error("foreign key violated")]
+    ForeignKey,
+    #[error("{0}")]
+    Config(String),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("database error")]
+    Db(#[source] sqlx::Error),
+    #[error("migration failed")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        use sqlx::error::ErrorKind as K;
+        match e {
+            sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::Database(ref d) if d.kind() == K::UniqueViolation => Self::Conflict,
+            sqlx::Error::Database(ref d) if d.kind() == K::ForeignKeyViolation => Self::ForeignKey,
+            e => Self::Db(e),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        Self::Migrate(e)
+    }
+}

@@ -1,0 +1,276 @@
+//! All SQL lives here. One portable statement set runs on SQLite and PostgreSQL through typed
+//! pools; the rare statement that must differ is a `match` on the backend inside its function.
+
+pub mod api_apps;
+pub mod api_tokens;
+pub mod audit;
+pub mod error;
+pub mod idempotency;
+pub mod partners;
+pub mod schema;
+pub mod server_keys;
+pub mod sessions;
+pub mod tenants;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection};
+
+pub use error::StoreError;
+
+/// The database, chosen at start from the URL's scheme.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// SQLite has one writer: writes go through a one-connection pool, reads through another.
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// Which backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Refuses any scheme but `sqlite:` and `postgres:`/`postgresql:`, with a message that says so.
+    pub fn of_url(url: &str) -> Result<Self, StoreError> {
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("sqlite") => Ok(Self::Sqlite),
+            Some("postgres" | "postgresql") => Ok(Self::Postgres),
+            _ => Err(StoreError::Config(format!(
+                "unsupported database URL {:?}: use sqlite://PATH or postgres://USER@HOST/DB",
+                redact_url(url)
+            ))),
+        }
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => url.split('@').next_back().unwrap_or_default().to_owned(),
+    }
+}
+
+/// Connection settings that are not part of the URL.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub max_connections: u32,
+    /// `synchronous=FULL` keeps commits across power loss; NORMAL is an explicit opt-in.
+    pub sqlite_synchronous_full: bool,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            sqlite_synchronous_full: true,
+        }
+    }
+}
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Db {
+    pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
+        match Backend::of_url(url)? {
+            Backend::Sqlite => {
+                let opts = SqliteConnectOptions::from_str(url)
+                    .map_err(|e| StoreError::Config(format!("bad SQLite URL: {e}")))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(if options.sqlite_synchronous_full {
+                        SqliteSynchronous::Full
+                    } else {
+                        SqliteSynchronous::Normal
+                    })
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5));
+                if let Some(dir) = opts.get_filename().parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Config(format!(
+                            "cannot create the database folder {}: {e}",
+                            dir.display()
+                        ))
+                    })?;
+                }
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts.clone())
+                    .await?;
+                let read = SqlitePoolOptions::new()
+                    .max_connections(options.max_connections.max(1))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts.read_only(true))
+                    .await?;
+                Ok(Self::Sqlite { read, write })
+            }
+            Backend::Postgres => {
+                let opts = PgConnectOptions::from_str(url)
+                    .map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(options.max_connections.max(1))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await?;
+                Ok(Self::Postgres(pool))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite { .. } => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations of this backend's folder.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite { write, .. } => SQLITE_MIGRATOR.run(write).await?,
+            Self::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// True when migrations have never run or no tenant exists yet.
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        let mut c = self.read().await?;
+        tenants::count(&mut c.conn()).await.map(|n| n == 0)
+    }
+
+    /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so a read that is
+    /// followed by a write can never fail with SQLITE_BUSY halfway.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Self::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// A connection for reads outside a transaction.
+    pub async fn read(&self) -> Result<ReadConn, StoreError> {
+        Ok(match self {
+            Self::Sqlite { read, .. } => ReadConn::Sqlite(read.acquire().await?),
+            Self::Postgres(pool) => ReadConn::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// `SELECT 1`, for readiness checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut c = self.read().await?;
+        exec!(&mut c.conn(), |x| sqlx::query("SELECT 1")
+            .execute(&mut **x)
+            .await)?;
+        Ok(())
+    }
+
+    /// (size, idle) of the main pool, for metrics.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match self {
+            Self::Sqlite { read, .. } => (read.size(), read.num_idle()),
+            Self::Postgres(pool) => (pool.size(), pool.num_idle()),
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Self::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// An open write transaction. Dropped without `commit` it rolls back.
+#[derive(Debug)]
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Self::Sqlite(t) => Conn::Sqlite(t),
+            Self::Postgres(t) => Conn::Postgres(t),
+        }
+    }
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(t) => t.commit().await?,
+            Self::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A pooled connection for reads.
+#[derive(Debug)]
+pub enum ReadConn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl ReadConn {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Self::Sqlite(c) => Conn::Sqlite(c),
+            Self::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
+/// A borrowed connection of either backend; every store function takes one.
+#[derive(Debug)]
+pub enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+/// Runs one body against whichever backend the connection is, compiled once per backend.
+#[macro_export]
+macro_rules! on_conn {
+    ($c:expr, |$x:ident| $body:expr) => {
+        match $c {
+            $crate::Conn::Sqlite($x) => $body,
+            $crate::Conn::Postgres($x) => $body,
+        }
+    };
+}
+
+/// Runs one statement against whichever backend and returns the number of rows it touched.
+#[macro_export]
+macro_rules! exec {
+    ($c:expr, |$x:ident| $body:expr) => {
+        match $c {
+            $crate::Conn::Sqlite($x) => $body.map(|r| r.rows_affected()),
+            $crate::Conn::Postgres($x) => $body.map(|r| r.rows_affected()),
+        }
+    };
+}

@@ -1,0 +1,189 @@
+use crate::{Conn, StoreError, exec, on_conn};
+
+/// A partner organisation: its tenant joined with its directory profile.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PartnerRow {
+    pub tenant_id: String,
+    pub kind: String,
+    pub name: String,
+    pub disabled: bool,
+    pub require_mfa: bool,
+    pub created_at: i64,
+    pub legal_name: String,
+    pub country: String,
+    pub region: String,
+    pub mpn_id: i64,
+    pub contact_email: String,
+    pub description: String,
+    pub website: String,
+    pub agreement_accepted_at: Option<i64>,
+    pub agreement_accepted_by: Option<String>,
+    pub updated_at: i64,
+}
+
+const SELECT: &str = "SELECT t.id AS tenant_id, t.kind, t.name, t.disabled, t.require_mfa, t.created_at, \
+     p.legal_name, p.country, p.region, p.mpn_id, p.contact_email, p.description, p.website, \
+     p.agreement_accepted_at, p.agreement_accepted_by, p.updated_at \
+     FROM partner_profiles p JOIN tenants t ON t.id = p.tenant_id";
+
+#[derive(Debug, Clone)]
+pub struct NewProfile<'a> {
+    pub tenant_id: &'a str,
+    pub legal_name: &'a str,
+    pub country: &'a str,
+    pub region: &'a str,
+    pub mpn_id: i64,
+    pub contact_email: &'a str,
+    pub description: &'a str,
+    pub website: &'a str,
+    pub agreement_accepted_at: Option<i64>,
+    pub agreement_accepted_by: Option<&'a str>,
+    pub updated_at: i64,
+}
+
+pub async fn insert_profile(c: &mut Conn<'_>, p: &NewProfile<'_>) -> Result<(), StoreError> {
+    const SQL: &str = "INSERT INTO partner_profiles (tenant_id, legal_name, country, region, mpn_id, \
+         contact_email, description, website, agreement_accepted_at, agreement_accepted_by, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    exec!(c, |x| sqlx::query(SQL)
+        .bind(p.tenant_id)
+        .bind(p.legal_name)
+        .bind(p.country)
+        .bind(p.region)
+        .bind(p.mpn_id)
+        .bind(p.contact_email)
+        .bind(p.description)
+        .bind(p.website)
+        .bind(p.agreement_accepted_at)
+        .bind(p.agreement_accepted_by)
+        .bind(p.updated_at)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+pub async fn find(c: &mut Conn<'_>, tenant_id: &str) -> Result<Option<PartnerRow>, StoreError> {
+    let sql = format!("{SELECT} WHERE t.id = $1");
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, PartnerRow>(&sql)
+        .bind(tenant_id)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+pub async fn find_by_mpn_id(
+    c: &mut Conn<'_>,
+    mpn_id: i64,
+) -> Result<Option<PartnerRow>, StoreError> {
+    let sql = format!("{SELECT} WHERE p.mpn_id = $1");
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, PartnerRow>(&sql)
+        .bind(mpn_id)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+/// Filters for a partner list; `after` is the keyset cursor (name, id) of the previous page's last row.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter<'a> {
+    pub kind: Option<&'a str>,
+    pub name_prefix: Option<&'a str>,
+    pub include_disabled: bool,
+    pub after: Option<(&'a str, &'a str)>,
+    pub limit: i64,
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+pub async fn list(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<Vec<PartnerRow>, StoreError> {
+    let sql = format!(
+        "{SELECT} WHERE ($1 IS NULL OR t.kind = $1) \
+         AND ($2 IS NULL OR lower(t.name) LIKE $2 ESCAPE '\\') \
+         AND ($3 OR NOT t.disabled) \
+         AND ($4 IS NULL OR t.name > $4 OR (t.name = $4 AND t.id > $5)) \
+         ORDER BY t.name, t.id LIMIT $6"
+    );
+    let prefix = f
+        .name_prefix
+        .map(|p| format!("{}%", escape_like(&p.to_lowercase())));
+    let (after_name, after_id) = match f.after {
+        Some((n, i)) => (Some(n), Some(i)),
+        None => (None, None),
+    };
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, PartnerRow>(&sql)
+        .bind(f.kind)
+        .bind(prefix.as_deref())
+        .bind(f.include_disabled)
+        .bind(after_name)
+        .bind(after_id)
+        .bind(f.limit)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+pub async fn count(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<i64, StoreError> {
+    const SQL: &str = "SELECT COUNT(*) FROM partner_profiles p JOIN tenants t ON t.id = p.tenant_id \
+         WHERE ($1 IS NULL OR t.kind = $1) AND ($2 IS NULL OR lower(t.name) LIKE $2 ESCAPE '\\') \
+         AND ($3 OR NOT t.disabled)";
+    let prefix = f
+        .name_prefix
+        .map(|p| format!("{}%", escape_like(&p.to_lowercase())));
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(f.kind)
+        .bind(prefix.as_deref())
+        .bind(f.include_disabled)
+        .fetch_one(&mut **x)
+        .await)?)
+}
+
+#[derive(Debug, Clone)]
+pub struct ProfilePatch<'a> {
+    pub legal_name: &'a str,
+    pub contact_email: &'a str,
+    pub description: &'a str,
+    pub website: &'a str,
+    pub updated_at: i64,
+}
+
+pub async fn update_profile(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    p: &ProfilePatch<'_>,
+) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE partner_profiles SET legal_name = $2, contact_email = $3, description = $4, \
+         website = $5, updated_at = $6 WHERE tenant_id = $1";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(tenant_id)
+        .bind(p.legal_name)
+        .bind(p.contact_email)
+        .bind(p.description)
+        .bind(p.website)
+        .bind(p.updated_at)
+        .execute(&mut **x)
+        .await)?;
+    if done == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Records the acceptance once; a second acceptance changes nothing and returns false.
+pub async fn accept_agreement(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    user_id: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE partner_profiles SET agreement_accepted_at = $2, agreement_accepted_by = $3, \
+         updated_at = $2 WHERE tenant_id = $1 AND agreement_accepted_at IS NULL";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(tenant_id)
+        .bind(at)
+        .bind(user_id)
+        .execute(&mut **x)
+        .await)?;
+    Ok(done == 1)
+}

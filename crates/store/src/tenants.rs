@@ -1,0 +1,91 @@
+use crate::{Conn, StoreError, exec, on_conn};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TenantRow {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub require_mfa: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, kind, name, require_mfa, disabled, created_at";
+
+pub async fn insert(c: &mut Conn<'_>, t: &TenantRow) -> Result<(), StoreError> {
+    const SQL: &str = "INSERT INTO tenants (id, kind, name, require_mfa, disabled, created_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6)";
+    exec!(c, |x| sqlx::query(SQL)
+        .bind(&t.id)
+        .bind(&t.kind)
+        .bind(&t.name)
+        .bind(t.require_mfa)
+        .bind(t.disabled)
+        .bind(t.created_at)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+pub async fn find(c: &mut Conn<'_>, id: &str) -> Result<Option<TenantRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM tenants WHERE id = $1");
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, TenantRow>(&sql)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+/// The first operator tenant; there is normally exactly one.
+pub async fn find_operator(c: &mut Conn<'_>) -> Result<Option<TenantRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM tenants WHERE kind = 'operator' ORDER BY created_at, id LIMIT 1"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, TenantRow>(&sql)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+pub async fn count(c: &mut Conn<'_>) -> Result<i64, StoreError> {
+    const SQL: &str = "SELECT COUNT(*) FROM tenants";
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
+        .fetch_one(&mut **x)
+        .await)?)
+}
+
+pub async fn set_disabled(c: &mut Conn<'_>, id: &str, disabled: bool) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE tenants SET disabled = $2 WHERE id = $1";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(id)
+        .bind(disabled)
+        .execute(&mut **x)
+        .await)?;
+    if done == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+pub async fn set_require_mfa(c: &mut Conn<'_>, id: &str, require: bool) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE tenants SET require_mfa = $2 WHERE id = $1";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(id)
+        .bind(require)
+        .execute(&mut **x)
+        .await)?;
+    if done == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+pub async fn rename(c: &mut Conn<'_>, id: &str, name: &str) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE tenants SET name = $2 WHERE id = $1";
+    exec!(c, |x| sqlx::query(SQL)
+        .bind(id)
+        .bind(name)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}

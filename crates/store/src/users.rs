@@ -1,0 +1,291 @@
+use crate::{Conn, StoreError, exec, on_conn};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub email: String,
+    pub email_lower: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub temp_password_hash: Option<String>,
+    pub temp_password_expires_at: Option<i64>,
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub totp_last_step: Option<i64>,
+    pub disabled: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, tenant_id, email, email_lower, display_name, password_hash, temp_password_hash, \
+     temp_password_expires_at, totp_secret, totp_enabled, totp_last_step, disabled, failed_logins, \
+     locked_until, created_at, updated_at";
+
+pub async fn insert(c: &mut Conn<'_>, u: &UserRow) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO users ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+    );
+    exec!(c, |x| sqlx::query(&sql)
+        .bind(&u.id)
+        .bind(&u.tenant_id)
+        .bind(&u.email)
+        .bind(&u.email_lower)
+        .bind(&u.display_name)
+        .bind(&u.password_hash)
+        .bind(&u.temp_password_hash)
+        .bind(u.temp_password_expires_at)
+        .bind(&u.totp_secret)
+        .bind(u.totp_enabled)
+        .bind(u.totp_last_step)
+        .bind(u.disabled)
+        .bind(u.failed_logins)
+        .bind(u.locked_until)
+        .bind(u.created_at)
+        .bind(u.updated_at)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+/// A user of one tenant; another tenant's user is `None`.
+pub async fn find(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<UserRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2");
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, UserRow>(&sql)
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+/// Sign-in looks a user up by email before any tenant is known.
+pub async fn find_by_email(
+    c: &mut Conn<'_>,
+    email_lower: &str,
+) -> Result<Option<UserRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email_lower = $1");
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, UserRow>(&sql)
+        .bind(email_lower)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+pub async fn list_for_tenant(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+) -> Result<Vec<UserRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 ORDER BY email_lower");
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, UserRow>(&sql)
+        .bind(tenant_id)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+pub async fn roles(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    user_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    const SQL: &str =
+        "SELECT role FROM user_roles WHERE tenant_id = $1 AND user_id = $2 ORDER BY role";
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, String>(SQL)
+        .bind(tenant_id)
+        .bind(user_id)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+/// (user_id, role) for every user of the tenant, for list pages without a query per row.
+pub async fn roles_for_tenant(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    const SQL: &str =
+        "SELECT user_id, role FROM user_roles WHERE tenant_id = $1 ORDER BY user_id, role";
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, (String, String)>(SQL)
+        .bind(tenant_id)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+/// Replaces the user's roles with exactly these.
+pub async fn set_roles(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    user_id: &str,
+    roles: &[&str],
+) -> Result<(), StoreError> {
+    const DELETE: &str = "DELETE FROM user_roles WHERE tenant_id = $1 AND user_id = $2";
+    const INSERT: &str = "INSERT INTO user_roles (tenant_id, user_id, role) VALUES ($1, $2, $3)";
+    on_conn!(c, |x| {
+        sqlx::query(DELETE)
+            .bind(tenant_id)
+            .bind(user_id)
+            .execute(&mut **x)
+            .await?;
+        for role in roles {
+            sqlx::query(INSERT)
+                .bind(tenant_id)
+                .bind(user_id)
+                .bind(*role)
+                .execute(&mut **x)
+                .await?;
+        }
+        Ok::<(), sqlx::Error>(())
+    })?;
+    Ok(())
+}
+
+/// Counts enabled users of the tenant holding the role (to keep the last Global admin).
+pub async fn count_enabled_with_role(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    role: &str,
+) -> Result<i64, StoreError> {
+    const SQL: &str = "SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id \
+         WHERE r.tenant_id = $1 AND r.role = $2 AND NOT u.disabled";
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(tenant_id)
+        .bind(role)
+        .fetch_one(&mut **x)
+        .await)?)
+}
+
+/// Sets a new permanent password and forgets any temporary one.
+pub async fn set_password(
+    c: &mut Conn<'_>,
+    id: &str,
+    hash: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE users SET password_hash = $2, temp_password_hash = NULL, \
+         temp_password_expires_at = NULL, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1";
+    exec!(c, |x| sqlx::query(SQL)
+        .bind(id)
+        .bind(hash)
+        .bind(at)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+/// Issues a temporary password: the permanent one stops working until the user changes it.
+pub async fn set_temp_password(
+    c: &mut Conn<'_>,
+    id: &str,
+    hash: &str,
+    expires_at: i64,
+    at: i64,
+) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE users SET password_hash = NULL, temp_password_hash = $2, \
+         temp_password_expires_at = $3, failed_logins = 0, locked_until = NULL, updated_at = $4 WHERE id = $1";
+    exec!(c, |x| sqlx::query(SQL)
+        .bind(id)
+        .bind(hash)
+        .bind(expires_at)
+        .bind(at)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+pub async fn set_disabled(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    id: &str,
+    disabled: bool,
+    at: i64,
+) -> Result<(), StoreError> {
+    const SQL: &str =
+        "UPDATE users SET disabled = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(tenant_id)
+        .bind(id)
+        .bind(disabled)
+        .bind(at)
+        .execute(&mut **x)
+        .await)?;
+    if done == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+pub async fn set_display_name(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    id: &str,
+    name: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    const SQL: &str =
+        "UPDATE users SET display_name = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2";
+    exec!(c, |x| sqlx::query(SQL)
+        .bind(tenant_id)
+        .bind(id)
+        .bind(name)
+        .bind(at)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+/// Counts a failed sign-in; locks the account until `lock_until` once `threshold` is reached.
+pub async fn record_failed_login(
+    c: &mut Conn<'_>,
+    id: &str,
+    threshold: i32,
+    lock_until: i64,
+) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE users SET failed_logins = failed_logins + 1, \
+         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END WHERE id = $1";
+    exec!(c, |x| sqlx::query(SQL)
+        .bind(id)
+        .bind(threshold)
+        .bind(lock_until)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+pub async fn reset_failed_logins(c: &mut Conn<'_>, id: &str) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins <> 0";
+    exec!(c, |x| sqlx::query(SQL).bind(id).execute(&mut **x).await)?;
+    Ok(())
+}
+
+pub async fn set_totp(
+    c: &mut Conn<'_>,
+    id: &str,
+    secret: Option<&str>,
+    enabled: bool,
+    at: i64,
+) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE users SET totp_secret = $2, totp_enabled = $3, totp_last_step = NULL, updated_at = $4 WHERE id = $1";
+    exec!(c, |x| sqlx::query(SQL)
+        .bind(id)
+        .bind(secret)
+        .bind(enabled)
+        .bind(at)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+/// Remembers the last accepted TOTP step so a code cannot be replayed; false when it was used.
+pub async fn use_totp_step(c: &mut Conn<'_>, id: &str, step: i64) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(id)
+        .bind(step)
+        .execute(&mut **x)
+        .await)?;
+    Ok(done == 1)
+}

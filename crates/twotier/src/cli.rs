@@ -1,0 +1,518 @@
+//! Command-line interface. With `--json` a command prints exactly one JSON object on stdout.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde_json::json;
+use twotier_core::partners::EnrollInput;
+use twotier_core::tokens::{NewTokenInput, Owner};
+use twotier_core::users::NewUserInput;
+use twotier_core::{CoreError, RequestMeta, Services};
+use twotier_domain::actor::Actor;
+use twotier_domain::clock::SystemClock;
+use twotier_domain::ids::TenantId;
+use twotier_store::{ConnectOptions, Db};
+
+use crate::settings::Settings;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "twotier",
+    version,
+    about = "Self-hosted platform for the two-tier cloud reseller model, speaking Partner Center's REST API"
+)]
+pub struct Cli {
+    /// Configuration file (TOML); defaults to ./twotier.toml when present.
+    #[arg(long, global = true, env = "TWOTIER_CONFIG")]
+    config: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct DbArgs {
+    /// sqlite://PATH or postgres://USER@HOST/DB
+    #[arg(long, env = "TWOTIER_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "TWOTIER_BIND")]
+    bind: Option<String>,
+    /// Public URL for links the server writes.
+    #[arg(long, env = "TWOTIER_BASE_URL")]
+    base_url: Option<String>,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Seed a demo world if the database is empty, then serve it.
+    Demo(ServeArgs),
+    /// Administration: operators, partners, users, tokens.
+    #[command(subcommand)]
+    Admin(Admin),
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print a commented configuration file with every default.
+    Example,
+}
+
+#[derive(Debug, Subcommand)]
+enum Admin {
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+    #[command(subcommand)]
+    User(UserCommand),
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OperatorCommand {
+    /// Create an operator admin (and the operator organisation on first use).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PartnerKind {
+    Provider,
+    Reseller,
+}
+
+#[derive(Debug, Subcommand)]
+enum PartnerCommand {
+    /// Enrol an indirect provider or reseller with its first Global admin.
+    Create {
+        #[arg(long, value_enum)]
+        kind: PartnerKind,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        mpn_id: String,
+        /// ISO 3166 two-letter code.
+        #[arg(long)]
+        country: String,
+        #[arg(long)]
+        admin_email: String,
+        /// Record the partner agreement as accepted now.
+        #[arg(long)]
+        accept_agreement: bool,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user in a tenant with one or more roles.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        /// global_admin, user_management_admin, admin_agent, sales_agent, helpdesk_agent,
+        /// billing_admin (operator_admin, operator_support in the operator tenant).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a personal API token for a user.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        expires_days: Option<i64>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn init_tracing(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let format =
+        std::env::var("TWOTIER_LOG_FORMAT").unwrap_or_else(|_| settings.log.format.clone());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if format.eq_ignore_ascii_case("json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+async fn open(settings: &Settings, url: Option<&str>, migrate: bool) -> anyhow::Result<Services> {
+    let url = url.map_or_else(|| settings.database.url.clone(), str::to_owned);
+    let options = ConnectOptions {
+        max_connections: settings.database.max_connections,
+        sqlite_synchronous_full: settings.database.sqlite_synchronous_full,
+    };
+    let db = Db::connect(&url, &options)
+        .await
+        .map_err(|e| anyhow::anyhow!("database {}: {e}", twotier_store::redact_url(&url)))?;
+    if migrate {
+        db.migrate()
+            .await
+            .map_err(|e| anyhow::anyhow!("migrations failed: {e:?}"))?;
+    }
+    Services::new(db, Arc::new(SystemClock), settings.core())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Prints a result: one JSON object with `--json`, lines for people otherwise.
+fn emit(json_out: bool, value: serde_json::Value, human: &str) {
+    if json_out {
+        println!("{value}");
+    } else {
+        println!("{human}");
+    }
+}
+
+fn core_failure(json_out: bool, e: &CoreError) -> ExitCode {
+    let message = match e {
+        CoreError::Invalid(fields) => fields
+            .iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    };
+    if json_out {
+        println!("{}", json!({ "error": message }));
+    } else {
+        eprintln!("twotier: {message}");
+    }
+    ExitCode::FAILURE
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("twotier: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_tracing(&settings);
+    match execute(cli.command, settings).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("twotier: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn cli_actor(svc: &Services) -> anyhow::Result<Actor> {
+    let operator = twotier_core::users::ensure_operator_tenant(svc)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Actor::cli(operator))
+}
+
+async fn execute(command: Command, mut settings: Settings) -> anyhow::Result<ExitCode> {
+    let meta = RequestMeta::default();
+    match command {
+        Command::Config(ConfigCommand::Example) => {
+            print!("{}", Settings::example());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate(db) => {
+            open(&settings, db.database_url.as_deref(), true).await?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => {
+            apply_serve_args(&mut settings, &args);
+            let svc = open(
+                &settings,
+                args.db.database_url.as_deref(),
+                settings.database.migrate_on_start,
+            )
+            .await?;
+            serve(svc, &settings, None).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => {
+            apply_serve_args(&mut settings, &args);
+            let svc = open(&settings, args.db.database_url.as_deref(), true).await?;
+            let seeded = twotier_core::demo::seed_if_empty(&svc)
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding the demo failed: {e}"))?;
+            serve(svc, &settings, Some(seeded)).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin(Admin::Operator(OperatorCommand::Create { email, json: j, db })) => {
+            let svc = open(&settings, db.database_url.as_deref(), true).await?;
+            match twotier_core::users::create_operator(&svc, &meta, &email).await {
+                Ok(done) => {
+                    let password = done.temporary_password.unwrap_or_default();
+                    emit(
+                        j,
+                        json!({ "tenantId": done.user.tenant_id, "email": done.user.email, "temporaryPassword": password }),
+                        &format!(
+                            "operator admin {} created\ntemporary password (shown once): {password}",
+                            done.user.email
+                        ),
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Ok(core_failure(j, &e)),
+            }
+        }
+        Command::Admin(Admin::Partner(PartnerCommand::Create {
+            kind,
+            name,
+            mpn_id,
+            country,
+            admin_email,
+            accept_agreement,
+            json: j,
+            db,
+        })) => {
+            let svc = open(&settings, db.database_url.as_deref(), true).await?;
+            let actor = cli_actor(&svc).await?;
+            let input = EnrollInput {
+                kind: match kind {
+                    PartnerKind::Provider => "provider".to_owned(),
+                    PartnerKind::Reseller => "reseller".to_owned(),
+                },
+                name,
+                mpn_id,
+                country,
+                admin_email,
+                accept_agreement,
+                ..EnrollInput::default()
+            };
+            match twotier_core::partners::enroll(&svc, &actor, &meta, &input).await {
+                Ok(done) => {
+                    let password = done.temporary_password.unwrap_or_default();
+                    emit(
+                        j,
+                        json!({ "tenantId": done.partner.id, "mpnId": done.partner.mpn_id, "adminEmail": done.admin_email, "temporaryPassword": password }),
+                        &format!(
+                            "{} enrolled as {} (tenant {}, MPN ID {})\nGlobal admin {} — temporary password (shown once): {password}",
+                            done.partner.name,
+                            done.partner.kind.label(),
+                            done.partner.id,
+                            done.partner.mpn_id,
+                            done.admin_email
+                        ),
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Ok(core_failure(j, &e)),
+            }
+        }
+        Command::Admin(Admin::User(UserCommand::Create {
+            tenant,
+            email,
+            roles,
+            json: j,
+            db,
+        })) => {
+            let svc = open(&settings, db.database_url.as_deref(), true).await?;
+            let actor = cli_actor(&svc).await?;
+            let Some(tenant) = TenantId::parse(&tenant) else {
+                return Ok(core_failure(
+                    j,
+                    &CoreError::invalid("tenant", "not a tenant id"),
+                ));
+            };
+            let input = NewUserInput {
+                email,
+                display_name: String::new(),
+                roles,
+            };
+            match twotier_core::users::create(&svc, &actor, &meta, &tenant, &input).await {
+                Ok(done) => {
+                    let password = done.temporary_password.unwrap_or_default();
+                    emit(
+                        j,
+                        json!({ "userId": done.user.id, "email": done.user.email, "temporaryPassword": password }),
+                        &format!(
+                            "user {} created\ntemporary password (shown once): {password}",
+                            done.user.email
+                        ),
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Ok(core_failure(j, &e)),
+            }
+        }
+        Command::Admin(Admin::Token(TokenCommand::Create {
+            email,
+            name,
+            expires_days,
+            json: j,
+            db,
+        })) => {
+            let svc = open(&settings, db.database_url.as_deref(), true).await?;
+            let actor = cli_actor(&svc).await?;
+            let input = NewTokenInput {
+                name: name.unwrap_or_else(|| "CLI token".to_owned()),
+                expires_days,
+            };
+            match twotier_core::tokens::create(&svc, &actor, &meta, &Owner::Email(email), &input)
+                .await
+            {
+                Ok(done) => {
+                    let token = done.secret.unwrap_or_default();
+                    emit(
+                        j,
+                        json!({ "token": token, "expiresAt": done.token.expires_at }),
+                        &format!(
+                            "token (shown once): {token}\nexpires: {}",
+                            done.token.expires_at.rfc3339()
+                        ),
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Ok(core_failure(j, &e)),
+            }
+        }
+    }
+}
+
+fn apply_serve_args(settings: &mut Settings, args: &ServeArgs) {
+    if let Some(bind) = &args.bind {
+        settings.server.bind.clone_from(bind);
+    }
+    if let Some(base) = &args.base_url {
+        settings.server.base_url.clone_from(base);
+    }
+}
+
+async fn serve(
+    svc: Services,
+    settings: &Settings,
+    demo: Option<Option<Vec<twotier_core::demo::SignIn>>>,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&settings.server.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
+    let local = listener.local_addr()?;
+    let base_url = if settings.server.base_url.trim().is_empty() {
+        format!("http://{local}")
+    } else {
+        settings.base_url()
+    };
+    let web = twotier_web::WebSettings {
+        base_url: base_url.clone(),
+        body_limit_bytes: settings.server.body_limit_bytes,
+    };
+    spawn_housekeeping(svc.clone());
+    let app = twotier_web::router(twotier_web::AppState::new(svc.clone(), web));
+    tracing::info!(address = %local, "twotier listening");
+    println!("twotier is running at {base_url}/");
+    if let Some(seeded) = demo {
+        match seeded {
+            Some(sign_ins) => {
+                println!(
+                    "demo world created; every demo account's password is: {}",
+                    twotier_core::demo::DEMO_PASSWORD
+                );
+                for s in sign_ins {
+                    let roles: Vec<&str> = s.roles.iter().map(|r| r.label()).collect();
+                    println!(
+                        "  {:<42} {:<24} {}",
+                        s.email,
+                        s.organisation,
+                        roles.join(", ")
+                    );
+                }
+            }
+            None => println!("the database already has data; the demo world was not seeded again"),
+        }
+    }
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    svc.db.close().await;
+    Ok(())
+}
+
+/// Forgets idempotency keys after a day and deletes expired sessions, every ten minutes.
+fn spawn_housekeeping(svc: Services) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = twotier_core::housekeeping(&svc).await {
+                tracing::warn!(error = %e, "housekeeping failed");
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn verify_cli() {
+        use clap::CommandFactory as _;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,228 @@
+//! Configuration: defaults in code, then an optional TOML file, then `TWOTIER__SECTION__KEY`
+//! environment variables, then the few command-line flags (`--bind`, `--database-url`).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use twotier_core::passwords::Argon2Params;
+
+#[derive(Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Settings {
+    pub server: Server,
+    pub database: Database,
+    pub auth: Auth,
+    pub log: Log,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Server {
+    /// Address to listen on.
+    pub bind: String,
+    /// Public URL of this server, for links it writes; `https://` turns on Secure cookies.
+    pub base_url: String,
+    pub body_limit_bytes: usize,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            base_url: String::new(),
+            body_limit_bytes: 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Database {
+    /// `sqlite://PATH` (default: ./data/twotier.sqlite) or `postgres://USER@HOST/DB`.
+    pub url: String,
+    /// Apply pending migrations when the server starts.
+    pub migrate_on_start: bool,
+    pub max_connections: u32,
+    /// SQLite `synchronous=FULL` (true) keeps commits across power loss; false means NORMAL,
+    /// which may lose the last commits on power loss.
+    pub sqlite_synchronous_full: bool,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://./data/twotier.sqlite".to_owned(),
+            migrate_on_start: true,
+            max_connections: 10,
+            sqlite_synchronous_full: true,
+        }
+    }
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database")
+            .field("url", &twotier_store::redact_url(&self.url))
+            .field("migrate_on_start", &self.migrate_on_start)
+            .field("max_connections", &self.max_connections)
+            .field("sqlite_synchronous_full", &self.sqlite_synchronous_full)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Auth {
+    pub temp_password_hours: i64,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub token_default_days: i64,
+    pub token_max_days: i64,
+    pub app_token_minutes: i64,
+    pub lockout_threshold: i32,
+    pub lockout_minutes: i64,
+    pub address_failure_limit: u32,
+    pub argon2_m_cost_kib: u32,
+    pub argon2_t_cost: u32,
+    pub argon2_p_cost: u32,
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        let core = twotier_core::CoreSettings::default();
+        Self {
+            temp_password_hours: core.temp_password_hours,
+            session_idle_minutes: core.session_idle_minutes,
+            session_absolute_hours: core.session_absolute_hours,
+            token_default_days: core.token_default_days,
+            token_max_days: core.token_max_days,
+            app_token_minutes: core.app_token_minutes,
+            lockout_threshold: core.lockout_threshold,
+            lockout_minutes: core.lockout_minutes,
+            address_failure_limit: core.address_failure_limit,
+            argon2_m_cost_kib: core.argon2.m_cost_kib,
+            argon2_t_cost: core.argon2.t_cost,
+            argon2_p_cost: core.argon2.p_cost,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Log {
+    /// `pretty` or `json`; `TWOTIER_LOG_FORMAT` overrides it.
+    pub format: String,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Self {
+            format: "pretty".to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("server", &self.server)
+            .field("database", &self.database)
+            .field("auth", &self.auth)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// Loads the layers; `file` is `--config`, else `TWOTIER_CONFIG`, else `./twotier.toml`
+    /// when it exists.
+    pub fn load(file: Option<&str>) -> anyhow::Result<Self> {
+        let mut builder = config::Config::builder();
+        let explicit = file
+            .map(str::to_owned)
+            .or_else(|| std::env::var("TWOTIER_CONFIG").ok());
+        match explicit {
+            Some(path) => {
+                if !std::path::Path::new(&path).exists() {
+                    anyhow::bail!("the configuration file {path} does not exist");
+                }
+                builder = builder.add_source(config::File::new(&path, config::FileFormat::Toml));
+            }
+            None => {
+                builder = builder.add_source(
+                    config::File::new("twotier.toml", config::FileFormat::Toml).required(false),
+                )
+            }
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("TWOTIER")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true),
+        );
+        let settings: Self = builder
+            .build()
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?
+            .try_deserialize()
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        Ok(settings)
+    }
+
+    pub fn base_url(&self) -> String {
+        if self.server.base_url.trim().is_empty() {
+            format!("http://{}", self.server.bind)
+        } else {
+            self.server.base_url.trim_end_matches('/').to_owned()
+        }
+    }
+
+    pub fn core(&self) -> twotier_core::CoreSettings {
+        let a = &self.auth;
+        twotier_core::CoreSettings {
+            temp_password_hours: a.temp_password_hours,
+            session_idle_minutes: a.session_idle_minutes,
+            session_absolute_hours: a.session_absolute_hours,
+            token_default_days: a.token_default_days,
+            token_max_days: a.token_max_days,
+            app_token_minutes: a.app_token_minutes,
+            lockout_threshold: a.lockout_threshold,
+            lockout_minutes: a.lockout_minutes,
+            address_failure_limit: a.address_failure_limit,
+            argon2: Argon2Params {
+                m_cost_kib: a.argon2_m_cost_kib,
+                t_cost: a.argon2_t_cost,
+                p_cost: a.argon2_p_cost,
+            },
+            base_url: self.base_url(),
+            ..twotier_core::CoreSettings::default()
+        }
+    }
+
+    /// The commented example printed by `twotier config example`.
+    pub fn example() -> &'static str {
+        include_str!("../../../config/twotier.example.toml")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_parses_and_matches_the_defaults() {
+        let example: Settings = toml::from_str(Settings::example()).unwrap();
+        let defaults = Settings::default();
+        assert_eq!(example.server.bind, defaults.server.bind);
+        assert_eq!(example.database.url, defaults.database.url);
+        assert!(example.database.sqlite_synchronous_full);
+        assert_eq!(example.auth.argon2_m_cost_kib, 19_456);
+    }
+
+    #[test]
+    fn debug_hides_the_database_password() {
+        let mut s = Settings::default();
+        s.database.url = "postgres://app:hunter2@db/twotier".to_owned();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}

@@ -1,0 +1,115 @@
+//! `GET /v1/auditrecords`: Partner Center's activity log.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use http::HeaderMap;
+use serde_json::{Value, json};
+use twotier_core::CoreError;
+use twotier_core::audit::{self, Query as AuditQuery};
+use twotier_domain::clock::Timestamp;
+use twotier_store::audit::AuditRow;
+
+use super::{ApiResult, collection, continuation, encode_cursor, ok, page_size, parse_filter};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Caller;
+
+/// Partner Center's AuditRecord.
+pub fn record_json(r: &AuditRow) -> Value {
+    json!({
+        "id": r.id,
+        "partnerId": r.tenant_id,
+        "customerId": r.customer_id,
+        "customerName": r.customer_name,
+        "userPrincipalName": r.actor_label,
+        "applicationId": r.actor_app_id,
+        "resourceType": r.resource_type,
+        "resourceId": r.resource_id,
+        "resourceOldValue": r.old_value,
+        "resourceNewValue": r.new_value,
+        "operationType": r.operation,
+        "originalCorrelationId": r.correlation_id,
+        "operationDate": Timestamp(r.at),
+        "operationStatus": if r.outcome == "success" { "succeeded" } else { r.outcome.as_str() },
+        "customizedData": [
+            { "key": "ActorKind", "value": r.actor_kind },
+            { "key": "RequestId", "value": r.request_id },
+            { "key": "SubjectTenantId", "value": r.subject_tenant_id },
+        ],
+        "attributes": { "objectType": "AuditRecord" },
+    })
+}
+
+fn date(q: &HashMap<String, String>, key: &str) -> Result<Option<Timestamp>, ApiError> {
+    match q
+        .get(key)
+        .map(String::as_str)
+        .filter(|s| !s.trim().is_empty())
+    {
+        None => Ok(None),
+        Some(s) => Timestamp::parse(s).map(Some).ok_or_else(|| {
+            ApiError(CoreError::invalid(
+                key,
+                "use a date such as 2026-11-24 or an RFC 3339 time",
+            ))
+        }),
+    }
+}
+
+/// `?startDate=&endDate=&size=&filter=` with filter fields `CustomerId`, `ResourceType`,
+/// `OperationType` and `CompanyName`.
+pub async fn list_audit_records(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let end = date(&q, "endDate")?;
+    let mut query = AuditQuery {
+        from: date(&q, "startDate")?,
+        // An end date names a whole day: include it.
+        to: end.map(|t| {
+            if q.get("endDate").is_some_and(|s| s.trim().len() == 10) {
+                t.plus_days(1)
+            } else {
+                t
+            }
+        }),
+        before: continuation(&headers)?,
+        limit: page_size(q.get("size").map(String::as_str))?,
+        ..AuditQuery::default()
+    };
+    if let Some(f) = parse_filter(q.get("filter").map(String::as_str))? {
+        match f.field.to_ascii_lowercase().as_str() {
+            "customerid" => query.customer_id = Some(f.value),
+            "resourcetype" => query.resource_type = Some(f.value),
+            "operationtype" => query.operation = Some(f.value),
+            "companyname" | "user" | "userprincipalname" => query.actor = Some(f.value),
+            _ => {
+                return Err(ApiError(CoreError::invalid(
+                    "filter",
+                    "filter Field must be CustomerId, ResourceType, OperationType or CompanyName",
+                )));
+            }
+        }
+    }
+    let page = audit::list(&state.svc, &actor, &query).await?;
+    let total = page.records.len() as i64;
+    ok(collection(
+        page.records.iter().map(record_json).collect(),
+        total,
+        "/auditrecords",
+        page.next.as_ref().map(encode_cursor),
+    ))
+}
+
+pub async fn get_audit_record(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    ok(record_json(
+        &audit::get(&state.svc, &actor, id.trim()).await?,
+    ))
+}

@@ -1,0 +1,117 @@
+//! `/v1/partners`: enrolment and directory profiles (twotier's own endpoints, Partner Center
+//! conventions).
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use http::HeaderMap;
+use serde_json::json;
+use twotier_core::partners::{self, EnrollInput, ListQuery, Partner, ProfileInput};
+use twotier_domain::ids::TenantId;
+use twotier_domain::tenant::TenantKind;
+
+use super::{
+    ApiResult, collection, continuation, created, encode_cursor, ok, page_size, parse_filter,
+    path_id, resource,
+};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{ApiWrite, Caller, NoBody};
+
+pub fn partner_json(p: &Partner) -> serde_json::Value {
+    resource(p, "Partner", &format!("/partners/{}", p.id))
+}
+
+/// `GET /v1/partners?kind=&size=&filter={"Field":"Name","Value":…,"Operator":"starts_with"}`
+pub async fn list_partners(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let kind = match q.get("kind").map(String::as_str).filter(|s| !s.is_empty()) {
+        Some(k) => Some(
+            TenantKind::parse(k)
+                .map_err(|e| ApiError(twotier_core::CoreError::field("kind", e)))?,
+        ),
+        None => None,
+    };
+    let name_prefix = match parse_filter(q.get("filter").map(String::as_str))? {
+        Some(f) if f.field.eq_ignore_ascii_case("name") => Some(f.value),
+        Some(_) => {
+            return Err(ApiError(twotier_core::CoreError::invalid(
+                "filter",
+                "partners can be filtered by Name only",
+            )));
+        }
+        None => None,
+    };
+    let query = ListQuery {
+        kind,
+        name_prefix,
+        include_disabled: true,
+        after: continuation(&headers)?,
+        limit: page_size(q.get("size").map(String::as_str))?,
+    };
+    let page = partners::list(&state.svc, &actor, &query).await?;
+    let items = page.items.iter().map(partner_json).collect();
+    ok(collection(
+        items,
+        page.total,
+        "/partners",
+        page.next.as_ref().map(encode_cursor),
+    ))
+}
+
+/// `POST /v1/partners`: 201 with the partner and its first Global admin's temporary password.
+pub async fn create_partner(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    req: ApiWrite<EnrollInput>,
+) -> ApiResult {
+    let done = partners::enroll(&state.svc, &actor, &req.meta, &req.body).await?;
+    let mut body = partner_json(&done.partner);
+    body["adminUser"] = json!({
+        "id": done.admin_user_id,
+        "email": done.admin_email,
+        "temporaryPassword": done.temporary_password,
+        "temporaryPasswordExpiresAt": done.temporary_password_expires_at,
+        "credential": if done.temporary_password.is_some() { "issued" } else { "already_issued" },
+    });
+    created(body)
+}
+
+pub async fn get_partner(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = path_id(&id, TenantId::parse)?;
+    ok(partner_json(&partners::get(&state.svc, &actor, &id).await?))
+}
+
+/// `PATCH /v1/partners/{id}`: directory profile fields and `disabled`.
+pub async fn update_partner(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    req: ApiWrite<ProfileInput>,
+) -> ApiResult {
+    let id = path_id(&id, TenantId::parse)?;
+    ok(partner_json(
+        &partners::update_profile(&state.svc, &actor, &req.meta, &id, &req.body).await?,
+    ))
+}
+
+/// `POST /v1/partners/{id}/agreement`: the partner's Global admin accepts the agreement.
+pub async fn accept_agreement(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    req: ApiWrite<NoBody>,
+) -> ApiResult {
+    let id = path_id(&id, TenantId::parse)?;
+    ok(partner_json(
+        &partners::accept_agreement(&state.svc, &actor, &req.meta, &id).await?,
+    ))
+}

@@ -1,0 +1,95 @@
+//! `/v1/users`: the users of the caller's tenant and their roles; `/v1/me`.
+
+use axum::extract::{Path, State};
+use serde_json::json;
+use twotier_core::users::{self, NewUserInput, User, UserPatch};
+use twotier_domain::ids::UserId;
+
+use super::{ApiResult, collection, created, ok, path_id, resource};
+use crate::AppState;
+use crate::extract::{ApiWrite, Caller, NoBody};
+
+fn user_json(u: &User) -> serde_json::Value {
+    resource(u, "PartnerUser", &format!("/users/{}", u.id))
+}
+
+pub async fn get_me(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult {
+    ok(user_json(&users::me(&state.svc, &actor).await?))
+}
+
+pub async fn list_users(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult {
+    let all = users::list(&state.svc, &actor, &actor.tenant_id).await?;
+    let total = all.len() as i64;
+    ok(collection(
+        all.iter().map(user_json).collect(),
+        total,
+        "/users",
+        None,
+    ))
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    req: ApiWrite<NewUserInput>,
+) -> ApiResult {
+    let done = users::create(&state.svc, &actor, &req.meta, &actor.tenant_id, &req.body).await?;
+    let mut body = user_json(&done.user);
+    body["temporaryPassword"] = json!(done.temporary_password);
+    body["temporaryPasswordExpiresAt"] = json!(done.temporary_password_expires_at);
+    body["credential"] = json!(if done.temporary_password.is_some() {
+        "issued"
+    } else {
+        "already_issued"
+    });
+    created(body)
+}
+
+pub async fn get_user(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = path_id(&id, UserId::parse)?;
+    ok(user_json(
+        &users::get(&state.svc, &actor, &actor.tenant_id, &id).await?,
+    ))
+}
+
+pub async fn update_user(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    req: ApiWrite<UserPatch>,
+) -> ApiResult {
+    let id = path_id(&id, UserId::parse)?;
+    ok(user_json(
+        &users::update(
+            &state.svc,
+            &actor,
+            &req.meta,
+            &actor.tenant_id,
+            &id,
+            &req.body,
+        )
+        .await?,
+    ))
+}
+
+pub async fn reset_user_password(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    req: ApiWrite<NoBody>,
+) -> ApiResult {
+    let id = path_id(&id, UserId::parse)?;
+    let done = users::reset_password(&state.svc, &actor, &req.meta, &actor.tenant_id, &id).await?;
+    ok(json!({
+        "userId": done.user_id,
+        "email": done.email,
+        "temporaryPassword": done.temporary_password,
+        "temporaryPasswordExpiresAt": done.temporary_password_expires_at,
+        "credential": if done.temporary_password.is_some() { "issued" } else { "already_issued" },
+        "attributes": { "objectType": "PasswordReset" },
+    }))
+}

@@ -1,0 +1,64 @@
+//! HTTP: the Partner Center compatible JSON API under `/v1`, the server-rendered UI under `/`,
+//! and the operations endpoints. Handlers extract, call one core function and render.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod middleware;
+pub mod routes;
+pub mod ui;
+
+use std::sync::Arc;
+
+use axum::Router;
+use twotier_core::Services;
+
+pub use routes::{Policy, RouteSpec, Surface, route_table};
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Public base URL; `https://` turns on Secure cookies.
+    pub base_url: String,
+    /// Largest request body accepted.
+    pub body_limit_bytes: usize,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            base_url: "http://127.0.0.1:8080".to_owned(),
+            body_limit_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl WebSettings {
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub svc: Services,
+    pub settings: Arc<WebSettings>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(svc: Services, settings: WebSettings) -> Self {
+        Self {
+            svc,
+            settings: Arc::new(settings),
+            metrics: Arc::new(metrics::Metrics::default()),
+        }
+    }
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let (routes, _) = routes::build();
+    middleware::wrap(routes.with_state(state.clone()), state)
+}

@@ -1,0 +1,201 @@
+//! Home, the user's own account, personal API tokens.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use http::StatusCode;
+use twotier_core::tokens::{self, ApiToken, NewTokenInput, Owner};
+use twotier_core::users::{self, User};
+use twotier_domain::FieldErrors;
+use twotier_domain::authz::Permission as P;
+use twotier_domain::ids::TokenId;
+
+use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::{Meta, Viewer};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: Ctx,
+    roles: Vec<&'static str>,
+    tiles: Vec<(&'static str, &'static str, &'static str)>,
+}
+
+pub async fn home(Viewer(s): Viewer) -> Response {
+    let a = &s.actor;
+    let mut tiles = Vec::new();
+    if a.can(P::ViewPartners) {
+        tiles.push((
+            "/partners",
+            "Partners",
+            "Enrol indirect providers and resellers, edit directory profiles, disable partners.",
+        ));
+    }
+    if a.can(P::ManageUsers) {
+        tiles.push((
+            "/users",
+            "Users",
+            "Create users, give roles, reset passwords, disable accounts.",
+        ));
+    }
+    if a.can(P::ManageApps) {
+        tiles.push((
+            "/apps",
+            "API apps",
+            "Register apps that call the API with client credentials.",
+        ));
+    }
+    if a.can(P::ViewAudit) {
+        tiles.push((
+            "/audit",
+            "Audit log",
+            "Every change, who made it and when; export as CSV.",
+        ));
+    }
+    if a.can(P::AcceptAgreement) && a.tenant_kind.is_partner() {
+        tiles.push((
+            "/agreement",
+            "Partner agreement",
+            "Accept the partner agreement before transacting.",
+        ));
+    }
+    tiles.push((
+        "/account",
+        "My account",
+        "Your profile, password, two-factor sign-in and personal API tokens.",
+    ));
+    render(&HomePage {
+        ctx: Ctx::new(&s, "Home", "/"),
+        roles: a.roles.iter().map(|r| r.label()).collect(),
+        tiles,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    ctx: Ctx,
+    me: User,
+    roles: Vec<&'static str>,
+    tokens: Vec<ApiToken>,
+    now_ms: i64,
+    errors: FieldErrors,
+    token_name: String,
+}
+
+async fn account(
+    state: &AppState,
+    s: &twotier_core::auth::Session,
+    done: Option<&str>,
+    errors: FieldErrors,
+    token_name: String,
+) -> Response {
+    let me = match users::me(&state.svc, &s.actor).await {
+        Ok(me) => me,
+        Err(e) => return PageError(e).into_response(),
+    };
+    let tokens = match tokens::list(&state.svc, &s.actor).await {
+        Ok(t) => t,
+        Err(e) => return PageError(e).into_response(),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let roles = me.roles.iter().map(|r| r.label()).collect();
+    render_status(
+        status,
+        &AccountPage {
+            ctx: Ctx::new(s, "My account", "/account").with_flash(done),
+            me,
+            roles,
+            tokens,
+            now_ms: state.svc.now().millis(),
+            errors,
+            token_name,
+        },
+    )
+}
+
+pub async fn account_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    account(
+        &state,
+        &s,
+        q.get("done").map(String::as_str),
+        FieldErrors::new(),
+        String::new(),
+    )
+    .await
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    form: FormData,
+) -> Response {
+    let days = form.get("expires_days");
+    let expires_days = match days.trim() {
+        "" => None,
+        d => match d.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                return account(
+                    &state,
+                    &s,
+                    None,
+                    FieldErrors::single("expires_days", "enter a number of days"),
+                    form.get("name"),
+                )
+                .await;
+            }
+        },
+    };
+    let input = NewTokenInput {
+        name: form.get("name"),
+        expires_days,
+    };
+    match tokens::create(&state.svc, &s.actor, &meta, &Owner::Me, &input).await {
+        Ok(done) => render(&SecretPage {
+            ctx: Ctx::new(&s, "Token created", "/account"),
+            heading: "Personal API token created".to_owned(),
+            facts: vec![
+                ("Name".to_owned(), done.token.name.clone()),
+                ("Expires".to_owned(), done.token.expires_at.display()),
+            ],
+            secret_label: "Token".to_owned(),
+            secret: done.secret.unwrap_or_default(),
+            usage: "Send it as Authorization: Bearer <token>. It acts with your roles.".to_owned(),
+            back_href: "/account".to_owned(),
+            back_label: "Back to my account".to_owned(),
+        }),
+        Err(e) => match field_errors(e) {
+            Ok(f) => account(&state, &s, None, f, input.name).await,
+            Err(page) => page.into_response(),
+        },
+    }
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = TokenId::parse(&id) else {
+        return PageError(twotier_core::CoreError::NotFound).into_response();
+    };
+    match tokens::revoke(&state.svc, &s.actor, &meta, &id).await {
+        Ok(()) => Redirect::to("/account?done=token-revoked").into_response(),
+        Err(e) => PageError(e).into_response(),
+    }
+}

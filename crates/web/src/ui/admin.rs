@@ -1,0 +1,408 @@
+//! Users and roles, API apps and the tenant's security policy.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use http::StatusCode;
+use twotier_core::apps::{self, App, NewAppInput};
+use twotier_core::users::{self, NewUserInput, User, UserPatch};
+use twotier_domain::FieldErrors;
+use twotier_domain::authz::Role;
+use twotier_domain::ids::{AppId, UserId};
+
+use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::{Meta, Viewer};
+
+/// A role checkbox on a form.
+#[derive(Debug, Clone)]
+pub struct RoleOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+fn role_options(kind: twotier_domain::tenant::TenantKind, checked: &[String]) -> Vec<RoleOption> {
+    Role::for_kind(kind)
+        .into_iter()
+        .map(|r| RoleOption {
+            value: r.as_str(),
+            label: r.label(),
+            checked: checked.iter().any(|c| c == r.as_str()),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    ctx: Ctx,
+    users: Vec<User>,
+    roles: Vec<RoleOption>,
+    email: String,
+    display_name: String,
+    errors: FieldErrors,
+}
+
+async fn users_view(
+    state: &AppState,
+    s: &twotier_core::auth::Session,
+    done: Option<&str>,
+    form: Option<&FormData>,
+    errors: FieldErrors,
+) -> Response {
+    let list = match users::list(&state.svc, &s.actor, &s.actor.tenant_id).await {
+        Ok(l) => l,
+        Err(e) => return PageError(e).into_response(),
+    };
+    let checked = form.map(|f| f.all("roles")).unwrap_or_default();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &UsersPage {
+            ctx: Ctx::new(s, "Users", "/users").with_flash(done),
+            users: list,
+            roles: role_options(s.actor.tenant_kind, &checked),
+            email: form.map(|f| f.get("email")).unwrap_or_default(),
+            display_name: form.map(|f| f.get("display_name")).unwrap_or_default(),
+            errors,
+        },
+    )
+}
+
+pub async fn users_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    users_view(
+        &state,
+        &s,
+        q.get("done").map(String::as_str),
+        None,
+        FieldErrors::new(),
+    )
+    .await
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    form: FormData,
+) -> Response {
+    let input = NewUserInput {
+        email: form.get("email"),
+        display_name: form.get("display_name"),
+        roles: form.all("roles"),
+    };
+    match users::create(&state.svc, &s.actor, &meta, &s.actor.tenant_id, &input).await {
+        Ok(done) => render(&SecretPage {
+            ctx: Ctx::new(&s, "User created", "/users"),
+            heading: format!("{} can now sign in", done.user.email),
+            facts: vec![
+                ("User name".to_owned(), done.user.email.clone()),
+                (
+                    "Roles".to_owned(),
+                    done.user
+                        .roles
+                        .iter()
+                        .map(|r| r.label())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                (
+                    "Password expires".to_owned(),
+                    done.temporary_password_expires_at.display(),
+                ),
+            ],
+            secret_label: "Temporary password".to_owned(),
+            secret: done.temporary_password.unwrap_or_default(),
+            usage: "The user must change it at first sign-in.".to_owned(),
+            back_href: "/users".to_owned(),
+            back_label: "Done".to_owned(),
+        }),
+        Err(e) => match field_errors(e) {
+            Ok(f) => users_view(&state, &s, None, Some(&form), f).await,
+            Err(page) => page.into_response(),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    ctx: Ctx,
+    user: User,
+    roles: Vec<RoleOption>,
+    is_self: bool,
+    errors: FieldErrors,
+}
+
+async fn user_view(
+    state: &AppState,
+    s: &twotier_core::auth::Session,
+    id: &UserId,
+    done: Option<&str>,
+    errors: FieldErrors,
+) -> Response {
+    let user = match users::get(&state.svc, &s.actor, &s.actor.tenant_id, id).await {
+        Ok(u) => u,
+        Err(e) => return PageError(e).into_response(),
+    };
+    let checked: Vec<String> = user.roles.iter().map(|r| r.as_str().to_owned()).collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let is_self = s.actor.user_id.as_ref() == Some(id);
+    render_status(
+        status,
+        &UserPage {
+            ctx: Ctx::new(s, &user.email, "/users").with_flash(done),
+            roles: role_options(s.actor.tenant_kind, &checked),
+            user,
+            is_self,
+            errors,
+        },
+    )
+}
+
+fn user_id(raw: &str) -> Result<UserId, PageError> {
+    UserId::parse(raw).ok_or(PageError(twotier_core::CoreError::NotFound))
+}
+
+pub async fn user_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match user_id(&id) {
+        Ok(id) => {
+            user_view(
+                &state,
+                &s,
+                &id,
+                q.get("done").map(String::as_str),
+                FieldErrors::new(),
+            )
+            .await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// One form saves name and roles; the enable/disable buttons send `action`.
+pub async fn update_user(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let id = match user_id(&id) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
+    };
+    let patch = match form.get("action").as_str() {
+        "disable" => UserPatch {
+            disabled: Some(true),
+            ..UserPatch::default()
+        },
+        "enable" => UserPatch {
+            disabled: Some(false),
+            ..UserPatch::default()
+        },
+        _ => UserPatch {
+            display_name: Some(form.get("display_name")),
+            roles: Some(form.all("roles")),
+            disabled: None,
+        },
+    };
+    match users::update(&state.svc, &s.actor, &meta, &s.actor.tenant_id, &id, &patch).await {
+        Ok(_) => Redirect::to(&format!("/users/{id}?done=user-saved")).into_response(),
+        Err(e) => match field_errors(e) {
+            Ok(f) => user_view(&state, &s, &id, None, f).await,
+            Err(page) => page.into_response(),
+        },
+    }
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> Response {
+    let id = match user_id(&id) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
+    };
+    match users::reset_password(&state.svc, &s.actor, &meta, &s.actor.tenant_id, &id).await {
+        Ok(done) => render(&SecretPage {
+            ctx: Ctx::new(&s, "Password reset", "/users"),
+            heading: format!("New temporary password for {}", done.email),
+            facts: vec![(
+                "Expires".to_owned(),
+                done.temporary_password_expires_at.display(),
+            )],
+            secret_label: "Temporary password".to_owned(),
+            secret: done.temporary_password.unwrap_or_default(),
+            usage: "The old password no longer works and the user's sessions have ended."
+                .to_owned(),
+            back_href: format!("/users/{id}"),
+            back_label: "Done".to_owned(),
+        }),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "apps.html")]
+struct AppsPage {
+    ctx: Ctx,
+    apps: Vec<App>,
+    roles: Vec<RoleOption>,
+    name: String,
+    errors: FieldErrors,
+}
+
+async fn apps_view(
+    state: &AppState,
+    s: &twotier_core::auth::Session,
+    done: Option<&str>,
+    form: Option<&FormData>,
+    errors: FieldErrors,
+) -> Response {
+    let list = match apps::list(&state.svc, &s.actor).await {
+        Ok(l) => l,
+        Err(e) => return PageError(e).into_response(),
+    };
+    let checked = form.map(|f| f.all("roles")).unwrap_or_default();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &AppsPage {
+            ctx: Ctx::new(s, "API apps", "/apps").with_flash(done),
+            apps: list,
+            roles: role_options(s.actor.tenant_kind, &checked),
+            name: form.map(|f| f.get("name")).unwrap_or_default(),
+            errors,
+        },
+    )
+}
+
+pub async fn apps_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    apps_view(
+        &state,
+        &s,
+        q.get("done").map(String::as_str),
+        None,
+        FieldErrors::new(),
+    )
+    .await
+}
+
+pub async fn create_app(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    form: FormData,
+) -> Response {
+    let input = NewAppInput {
+        name: form.get("name"),
+        roles: form.all("roles"),
+    };
+    match apps::create(&state.svc, &s.actor, &meta, &input).await {
+        Ok(done) => render(&SecretPage {
+            ctx: Ctx::new(&s, "App registered", "/apps"),
+            heading: format!("{} is registered", done.app.name),
+            facts: vec![
+                ("Client id".to_owned(), done.app.client_id.clone()),
+                ("Roles".to_owned(), done.app.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")),
+            ],
+            secret_label: "Client secret".to_owned(),
+            secret: done.client_secret.unwrap_or_default(),
+            usage: "POST /oauth2/token with grant_type=client_credentials, client_id and client_secret returns a bearer token.".to_owned(),
+            back_href: "/apps".to_owned(),
+            back_label: "Done".to_owned(),
+        }),
+        Err(e) => match field_errors(e) {
+            Ok(f) => apps_view(&state, &s, None, Some(&form), f).await,
+            Err(page) => page.into_response(),
+        },
+    }
+}
+
+pub async fn disable_app(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = AppId::parse(&id) else {
+        return PageError(twotier_core::CoreError::NotFound).into_response();
+    };
+    match apps::disable(&state.svc, &s.actor, &meta, &id).await {
+        Ok(_) => Redirect::to("/apps?done=app-disabled").into_response(),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "security.html")]
+struct SecurityPage {
+    ctx: Ctx,
+    require_two_factor: bool,
+}
+
+pub async fn security_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match twotier_core::auth::tenant_requires_two_factor(&state.svc, &s.actor).await {
+        Ok(require_two_factor) => render(&SecurityPage {
+            ctx: Ctx::new(&s, "Security", "/security")
+                .with_flash(q.get("done").map(String::as_str)),
+            require_two_factor,
+        }),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+pub async fn update_security(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    form: FormData,
+) -> Response {
+    match twotier_core::auth::set_require_two_factor(
+        &state.svc,
+        &s.actor,
+        &meta,
+        form.checked("require_two_factor"),
+    )
+    .await
+    {
+        Ok(()) => Redirect::to("/security?done=security").into_response(),
+        Err(e) => PageError(e).into_response(),
+    }
+}

@@ -1,0 +1,523 @@
+//! The server-rendered UI. Pages work without JavaScript; every form carries the session's
+//! CSRF token; errors are shown next to their field.
+
+pub mod account;
+pub mod admin;
+pub mod audit;
+pub mod partners;
+pub mod session;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use http::{Method, StatusCode};
+use twotier_core::auth::{Session, Step};
+use twotier_domain::FieldErrors;
+use twotier_domain::authz::Permission as P;
+use twotier_domain::tenant::TenantKind;
+
+use crate::error::PageError;
+use crate::routes::{Policy, Routes, Surface};
+
+pub fn routes(r: Routes) -> Routes {
+    use axum::routing::{get, post};
+    let page = |r: Routes, m: Method, path: &'static str, policy: Policy, h| {
+        r.add(m, path, Surface::Page, policy, h)
+    };
+    let (g, p) = (Method::GET, Method::POST);
+    let r = page(r, g.clone(), "/", Policy::SignedIn, get(account::home));
+    let r = page(
+        r,
+        g.clone(),
+        "/login",
+        Policy::Public,
+        get(session::login_form),
+    );
+    let r = page(r, p.clone(), "/login", Policy::Public, post(session::login));
+    let r = page(r, p.clone(), "/logout", Policy::Step, post(session::logout));
+    let r = page(
+        r,
+        g.clone(),
+        "/password",
+        Policy::Step,
+        get(session::password_form),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/password",
+        Policy::Step,
+        post(session::change_password),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/two-factor",
+        Policy::Step,
+        get(session::code_form),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/two-factor",
+        Policy::Step,
+        post(session::verify_code),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/two-factor/setup",
+        Policy::Step,
+        get(session::setup_form),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/two-factor/setup",
+        Policy::Step,
+        post(session::confirm_setup),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/two-factor/disable",
+        Policy::SignedIn,
+        post(session::disable_two_factor),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/account",
+        Policy::SignedIn,
+        get(account::account_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/account/tokens",
+        Policy::SignedIn,
+        post(account::create_token),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/account/tokens/{id}/revoke",
+        Policy::SignedIn,
+        post(account::revoke_token),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/users",
+        Policy::Permission(P::ManageUsers),
+        get(admin::users_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/users",
+        Policy::Permission(P::ManageUsers),
+        post(admin::create_user),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/users/{id}",
+        Policy::Permission(P::ManageUsers),
+        get(admin::user_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/users/{id}",
+        Policy::Permission(P::ManageUsers),
+        post(admin::update_user),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/users/{id}/reset-password",
+        Policy::Permission(P::ManageUsers),
+        post(admin::reset_password),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/apps",
+        Policy::Permission(P::ManageApps),
+        get(admin::apps_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/apps",
+        Policy::Permission(P::ManageApps),
+        post(admin::create_app),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/apps/{id}/disable",
+        Policy::Permission(P::ManageApps),
+        post(admin::disable_app),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/security",
+        Policy::Permission(P::ManageSecurityPolicy),
+        get(admin::security_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/security",
+        Policy::Permission(P::ManageSecurityPolicy),
+        post(admin::update_security),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/audit",
+        Policy::Permission(P::ViewAudit),
+        get(audit::audit_page),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/audit.csv",
+        Policy::Permission(P::ViewAudit),
+        get(audit::audit_csv),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/agreement",
+        Policy::Permission(P::AcceptAgreement),
+        get(partners::agreement_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/agreement",
+        Policy::Permission(P::AcceptAgreement),
+        post(partners::accept_agreement),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/partners",
+        Policy::Permission(P::ViewPartners),
+        get(partners::partners_page),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/partners/new",
+        Policy::Permission(P::ManagePartners),
+        get(partners::new_partner_form),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/partners",
+        Policy::Permission(P::ManagePartners),
+        post(partners::create_partner),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/partners/{id}",
+        Policy::Permission(P::ViewPartners),
+        get(partners::partner_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/partners/{id}",
+        Policy::Permission(P::ManagePartners),
+        post(partners::update_partner),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/providers",
+        Policy::Public,
+        get(partners::providers_page),
+    );
+    let r = r.add(
+        g.clone(),
+        "/static/app.css",
+        Surface::Ops,
+        Policy::Public,
+        get(static_css),
+    );
+    r.add(
+        g,
+        "/static/app.js",
+        Surface::Ops,
+        Policy::Public,
+        get(static_js),
+    )
+}
+
+async fn static_css() -> Response {
+    static_file(
+        "text/css; charset=utf-8",
+        include_str!("../../static/app.css"),
+    )
+}
+
+async fn static_js() -> Response {
+    static_file(
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/app.js"),
+    )
+}
+
+fn static_file(content_type: &'static str, body: &'static str) -> Response {
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(content_type),
+    );
+    h.insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("public, max-age=3600"),
+    );
+    r
+}
+
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Badge {
+    pub display_name: String,
+    pub email: String,
+    pub tenant_name: String,
+    pub tenant_label: &'static str,
+}
+
+/// What the layout needs: navigation for what this user may use, who is signed in, the
+/// form token and a one-line message after a change.
+#[derive(Debug, Clone, Default)]
+pub struct Ctx {
+    pub title: String,
+    pub nav: Vec<NavItem>,
+    pub user: Option<Badge>,
+    pub csrf: String,
+    pub flash: Option<String>,
+}
+
+impl Ctx {
+    pub fn anonymous(title: &str) -> Self {
+        Self {
+            title: title.to_owned(),
+            nav: vec![NavItem {
+                href: "/providers",
+                label: "Indirect providers",
+                current: title == "Indirect providers",
+            }],
+            ..Self::default()
+        }
+    }
+
+    pub fn new(session: &Session, title: &str, current: &str) -> Self {
+        let a = &session.actor;
+        let mut nav = Vec::new();
+        let mut add = |href: &'static str, label: &'static str| {
+            nav.push(NavItem {
+                href,
+                label,
+                current: href == current,
+            })
+        };
+        if session.pending.is_none() {
+            add("/", "Home");
+            if a.can(P::ViewPartners) {
+                add("/partners", "Partners");
+            }
+            if a.can(P::ManageUsers) {
+                add("/users", "Users");
+            }
+            if a.can(P::ManageApps) {
+                add("/apps", "API apps");
+            }
+            if a.can(P::ViewAudit) {
+                add("/audit", "Audit log");
+            }
+            if a.can(P::ManageSecurityPolicy) {
+                add("/security", "Security");
+            }
+            if a.can(P::AcceptAgreement) && a.tenant_kind.is_partner() {
+                add("/agreement", "Partner agreement");
+            }
+            add("/account", "My account");
+        }
+        add("/providers", "Indirect providers");
+        Self {
+            title: title.to_owned(),
+            nav,
+            user: Some(Badge {
+                display_name: session.display_name.clone(),
+                email: session.email.clone(),
+                tenant_name: session.tenant_name.clone(),
+                tenant_label: a.tenant_kind.label(),
+            }),
+            csrf: session.csrf_token.clone(),
+            flash: None,
+        }
+    }
+
+    /// Shows the message for a `?done=` key; unknown keys show nothing.
+    #[must_use]
+    pub fn with_flash(mut self, done: Option<&str>) -> Self {
+        self.flash = done.and_then(flash_text).map(str::to_owned);
+        self
+    }
+}
+
+fn flash_text(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "password" => "Your password was changed.",
+        "two-factor-on" => "Two-factor sign-in is on.",
+        "two-factor-off" => "Two-factor sign-in is off.",
+        "token-revoked" => "The token was revoked. It no longer works.",
+        "user-saved" => "The user was saved.",
+        "app-disabled" => "The app was disabled and its tokens revoked.",
+        "security" => "The security policy was saved.",
+        "agreement" => "The partner agreement is accepted.",
+        "partner-saved" => "The partner was saved.",
+        _ => return None,
+    })
+}
+
+/// Renders a template; a rendering failure becomes a logged 500.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => PageError(twotier_core::CoreError::internal_msg(format!(
+            "template: {e}"
+        )))
+        .into_response(),
+    }
+}
+
+pub fn render_status<T: Template>(status: StatusCode, t: &T) -> Response {
+    let mut r = render(t);
+    if r.status().is_success() {
+        *r.status_mut() = status;
+    }
+    r
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: Ctx,
+    heading: &'a str,
+    message: &'a str,
+}
+
+/// A page with a heading and a message (errors, refusals).
+pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response {
+    let page = ErrorPage {
+        ctx: Ctx::anonymous(heading),
+        heading,
+        message,
+    };
+    let mut r = match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(_) => "internal error".into_response(),
+    };
+    *r.status_mut() = status;
+    r
+}
+
+/// Where a session with a pending step must go first.
+pub fn redirect_to_step(step: Step) -> Response {
+    Redirect::to(match step {
+        Step::ChangePassword => "/password",
+        Step::EnterCode => "/two-factor",
+        Step::EnrolTwoFactor => "/two-factor/setup",
+    })
+    .into_response()
+}
+
+/// A submitted form: repeated fields (checkboxes) kept, unknown fields ignored.
+#[derive(Debug, Clone, Default)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    pub fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+    pub fn checked(&self, name: &str) -> bool {
+        matches!(self.get(name).as_str(), "on" | "true" | "1" | "yes")
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormData {
+    type Rejection = PageError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            PageError(twotier_core::CoreError::invalid(
+                "form",
+                "the form could not be read",
+            ))
+        })?;
+        let pairs =
+            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).map_err(|_| {
+                PageError(twotier_core::CoreError::invalid(
+                    "form",
+                    "the form could not be read",
+                ))
+            })?;
+        Ok(Self(pairs))
+    }
+}
+
+/// Field errors for a form that is shown again.
+pub fn field_errors(e: twotier_core::CoreError) -> Result<FieldErrors, PageError> {
+    match e {
+        twotier_core::CoreError::Invalid(f) => Ok(f),
+        twotier_core::CoreError::Rule { message, .. } => Ok(FieldErrors::single("form", message)),
+        other => Err(PageError(other)),
+    }
+}
+
+pub fn kind_label(kind: TenantKind) -> &'static str {
+    kind.label()
+}
+
+/// A secret shown exactly once (temporary password, token, client secret).
+#[derive(Template)]
+#[template(path = "secret.html")]
+pub struct SecretPage {
+    pub ctx: Ctx,
+    pub heading: String,
+    pub facts: Vec<(String, String)>,
+    pub secret_label: String,
+    pub secret: String,
+    pub usage: String,
+    pub back_href: String,
+    pub back_label: String,
+}

@@ -1,0 +1,303 @@
+//! The operator console (partners), the partner agreement, and the public list of
+//! indirect providers.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use http::StatusCode;
+use twotier_core::partners::{self, EnrollInput, ListQuery, Partner, ProfileInput};
+use twotier_domain::FieldErrors;
+use twotier_domain::authz::Permission as P;
+use twotier_domain::ids::TenantId;
+use twotier_domain::partner::Country;
+use twotier_domain::tenant::TenantKind;
+
+use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::{MaybeViewer, Meta, Viewer};
+
+#[derive(Template)]
+#[template(path = "partners.html")]
+struct PartnersPage {
+    ctx: Ctx,
+    partners: Vec<Partner>,
+    total: i64,
+    kind: String,
+    name: String,
+    can_manage: bool,
+    next_href: Option<String>,
+}
+
+pub async fn partners_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let kind_raw = q.get("kind").cloned().unwrap_or_default();
+    let name = q.get("name").cloned().unwrap_or_default();
+    let kind = TenantKind::parse(&kind_raw).ok().filter(|k| k.is_partner());
+    let after = q.get("after_name").cloned().zip(q.get("after_id").cloned());
+    let query = ListQuery {
+        kind,
+        name_prefix: Some(name.clone()),
+        include_disabled: true,
+        after,
+        limit: 50,
+    };
+    match partners::list(&state.svc, &s.actor, &query).await {
+        Ok(page) => {
+            let next_href = page.next.as_ref().map(|(n, i)| {
+                let pairs = [
+                    ("kind", kind_raw.as_str()),
+                    ("name", name.as_str()),
+                    ("after_name", n.as_str()),
+                    ("after_id", i.as_str()),
+                ];
+                format!(
+                    "/partners?{}",
+                    serde_urlencoded::to_string(pairs).unwrap_or_default()
+                )
+            });
+            render(&PartnersPage {
+                ctx: Ctx::new(&s, "Partners", "/partners")
+                    .with_flash(q.get("done").map(String::as_str)),
+                partners: page.items,
+                total: page.total,
+                kind: kind_raw,
+                name,
+                can_manage: s.actor.can(P::ManagePartners),
+                next_href,
+            })
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "partner_new.html")]
+struct NewPartnerPage {
+    ctx: Ctx,
+    form: FormData,
+    countries: Vec<Country>,
+    errors: FieldErrors,
+}
+
+pub async fn new_partner_form(Viewer(s): Viewer) -> Response {
+    render(&NewPartnerPage {
+        ctx: Ctx::new(&s, "Enrol a partner", "/partners"),
+        form: FormData::default(),
+        countries: Country::all().collect(),
+        errors: FieldErrors::new(),
+    })
+}
+
+pub async fn create_partner(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    form: FormData,
+) -> Response {
+    let input = EnrollInput {
+        kind: form.get("kind"),
+        name: form.get("name"),
+        legal_name: form.get("legal_name"),
+        mpn_id: form.get("mpn_id"),
+        country: form.get("country"),
+        contact_email: form.get("contact_email"),
+        description: form.get("description"),
+        website: form.get("website"),
+        admin_email: form.get("admin_email"),
+        admin_display_name: form.get("admin_display_name"),
+        accept_agreement: false,
+    };
+    match partners::enroll(&state.svc, &s.actor, &meta, &input).await {
+        Ok(done) => render(&SecretPage {
+            ctx: Ctx::new(&s, "Partner enrolled", "/partners"),
+            heading: format!("{} is enrolled", done.partner.name),
+            facts: vec![
+                ("Kind".to_owned(), done.partner.kind.label().to_owned()),
+                ("MPN ID".to_owned(), done.partner.mpn_id.to_string()),
+                ("CSP region".to_owned(), done.partner.region_name.clone()),
+                ("Global admin".to_owned(), done.admin_email.clone()),
+            ],
+            secret_label: "Temporary password of the Global admin".to_owned(),
+            secret: done.temporary_password.unwrap_or_default(),
+            usage: "Give it to the partner's Global admin, who must change it at first sign-in and accept the partner agreement.".to_owned(),
+            back_href: format!("/partners/{}", done.partner.id),
+            back_label: "Done".to_owned(),
+        }),
+        Err(e) => match field_errors(e) {
+            Ok(errors) => render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &NewPartnerPage { ctx: Ctx::new(&s, "Enrol a partner", "/partners"), form, countries: Country::all().collect(), errors },
+            ),
+            Err(page) => page.into_response(),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "partner.html")]
+struct PartnerPage {
+    ctx: Ctx,
+    partner: Partner,
+    can_manage: bool,
+    errors: FieldErrors,
+}
+
+fn tenant_id(raw: &str) -> Result<TenantId, PageError> {
+    TenantId::parse(raw).ok_or(PageError(twotier_core::CoreError::NotFound))
+}
+
+pub async fn partner_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let id = match tenant_id(&id) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
+    };
+    match partners::get(&state.svc, &s.actor, &id).await {
+        Ok(partner) => render(&PartnerPage {
+            ctx: Ctx::new(&s, &partner.name, "/partners")
+                .with_flash(q.get("done").map(String::as_str)),
+            can_manage: s.actor.can(P::ManagePartners),
+            partner,
+            errors: FieldErrors::new(),
+        }),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+/// Saves the directory profile, or disables/enables the partner (`action`).
+pub async fn update_partner(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let id = match tenant_id(&id) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
+    };
+    let input = match form.get("action").as_str() {
+        "disable" => ProfileInput {
+            disabled: Some(true),
+            ..ProfileInput::default()
+        },
+        "enable" => ProfileInput {
+            disabled: Some(false),
+            ..ProfileInput::default()
+        },
+        _ => ProfileInput {
+            name: Some(form.get("name")),
+            legal_name: Some(form.get("legal_name")),
+            contact_email: Some(form.get("contact_email")),
+            description: Some(form.get("description")),
+            website: Some(form.get("website")),
+            disabled: None,
+        },
+    };
+    match partners::update_profile(&state.svc, &s.actor, &meta, &id, &input).await {
+        Ok(_) => Redirect::to(&format!("/partners/{id}?done=partner-saved")).into_response(),
+        Err(e) => match field_errors(e) {
+            Ok(errors) => match partners::get(&state.svc, &s.actor, &id).await {
+                Ok(mut partner) => {
+                    // Show what was typed, with the errors next to it.
+                    partner.name = form.get("name");
+                    partner.legal_name = form.get("legal_name");
+                    partner.contact_email = form.get("contact_email");
+                    partner.description = form.get("description");
+                    partner.website = form.get("website");
+                    render_status(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        &PartnerPage {
+                            ctx: Ctx::new(&s, "Edit partner", "/partners"),
+                            can_manage: true,
+                            partner,
+                            errors,
+                        },
+                    )
+                }
+                Err(e) => PageError(e).into_response(),
+            },
+            Err(page) => page.into_response(),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "agreement.html")]
+struct AgreementPage {
+    ctx: Ctx,
+    partner: Partner,
+}
+
+pub async fn agreement_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match partners::get(&state.svc, &s.actor, &s.actor.tenant_id).await {
+        Ok(partner) => render(&AgreementPage {
+            ctx: Ctx::new(&s, "Partner agreement", "/agreement")
+                .with_flash(q.get("done").map(String::as_str)),
+            partner,
+        }),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+pub async fn accept_agreement(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    form: FormData,
+) -> Response {
+    if !form.checked("consent") {
+        return PageError(twotier_core::CoreError::invalid(
+            "consent",
+            "tick the box to accept the agreement",
+        ))
+        .into_response();
+    }
+    match partners::accept_agreement(&state.svc, &s.actor, &meta, &s.actor.tenant_id).await {
+        Ok(_) => Redirect::to("/agreement?done=agreement").into_response(),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "providers.html")]
+struct ProvidersPage {
+    ctx: Ctx,
+    providers: Vec<Partner>,
+    name: String,
+}
+
+/// The public list of indirect providers; no sign-in needed.
+pub async fn providers_page(
+    State(state): State<AppState>,
+    MaybeViewer(viewer): MaybeViewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let name = q.get("name").cloned().unwrap_or_default();
+    let ctx = match &viewer {
+        Some(s) => Ctx::new(s, "Indirect providers", "/providers"),
+        None => Ctx::anonymous("Indirect providers"),
+    };
+    match partners::public_providers(&state.svc, Some(&name)).await {
+        Ok(providers) => render(&ProvidersPage {
+            ctx,
+            providers,
+            name,
+        }),
+        Err(e) => PageError(e).into_response(),
+    }
+}

@@ -1,0 +1,286 @@
+//! Sign-in, sign-out, the forced password change and two-factor sign-in.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use twotier_core::CoreError;
+use twotier_core::auth::{self, Step};
+use twotier_domain::FieldErrors;
+
+use super::{Ctx, FormData, field_errors, render, render_status};
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::{ClientAddr, MaybeViewer, Meta, Viewer};
+use crate::middleware::{SESSION_COOKIE, session_cookie};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+/// Only same-site paths, so `next` cannot send people elsewhere.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 500
+    {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+pub async fn login_form(
+    MaybeViewer(viewer): MaybeViewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if viewer.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    let next = safe_next(q.get("next").map_or("/", String::as_str));
+    render(&LoginPage {
+        ctx: Ctx::anonymous("Sign in"),
+        email: String::new(),
+        next,
+        error: None,
+    })
+}
+
+fn session_cookie_header(state: &AppState, token: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("tt_session=; Path=/; Max-Age=0"))
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    form: FormData,
+) -> Response {
+    let email = form.get("email");
+    let next = safe_next(&form.get("next"));
+    let failed = |status: StatusCode, message: &str| {
+        render_status(
+            status,
+            &LoginPage {
+                ctx: Ctx::anonymous("Sign in"),
+                email: email.clone(),
+                next: next.clone(),
+                error: Some(message.to_owned()),
+            },
+        )
+    };
+    match auth::login(&state.svc, &email, &form.get("password"), &addr).await {
+        Ok(session) => {
+            // The old session (if any) ends: a new id at every sign-in.
+            if let Some(old) = session_cookie(&headers) {
+                let _ = auth::logout(&state.svc, &old).await;
+            }
+            let max_age = state.svc.settings.session_absolute_hours * 3600;
+            let mut r = Redirect::to(&next).into_response();
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie_header(&state, &session.token, max_age),
+            );
+            r
+        }
+        Err(CoreError::Unauthenticated) => failed(
+            StatusCode::UNAUTHORIZED,
+            "The email or password is wrong, or the account is disabled.",
+        ),
+        Err(CoreError::Throttled { retry_after_secs }) => {
+            let minutes = retry_after_secs.div_ceil(60);
+            failed(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!("Too many failed sign-ins. Try again in {minutes} minute(s)."),
+            )
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_cookie(&headers)
+        && let Err(e) = auth::logout(&state.svc, &token).await
+    {
+        return PageError(e).into_response();
+    }
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie_header(&state, "", 0));
+    r
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    ctx: Ctx,
+    forced: bool,
+    errors: FieldErrors,
+}
+
+pub async fn password_form(Viewer(s): Viewer) -> Response {
+    let forced = s.pending == Some(Step::ChangePassword);
+    render(&PasswordPage {
+        ctx: Ctx::new(&s, "Change your password", "/account"),
+        forced,
+        errors: FieldErrors::new(),
+    })
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    form: FormData,
+) -> Response {
+    let forced = s.pending == Some(Step::ChangePassword);
+    let mut errors = FieldErrors::new();
+    if form.get("new_password") != form.get("confirm_password") {
+        errors.add("confirm_password", "the two new passwords differ");
+    } else {
+        match auth::change_password(
+            &state.svc,
+            &s,
+            &meta,
+            &form.get("current_password"),
+            &form.get("new_password"),
+        )
+        .await
+        {
+            Ok(()) => {
+                return Redirect::to(if forced {
+                    "/"
+                } else {
+                    "/account?done=password"
+                })
+                .into_response();
+            }
+            Err(e) => match field_errors(e) {
+                Ok(f) => errors = f,
+                Err(page) => return page.into_response(),
+            },
+        }
+    }
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &PasswordPage {
+            ctx: Ctx::new(&s, "Change your password", "/account"),
+            forced,
+            errors,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "code.html")]
+struct CodePage {
+    ctx: Ctx,
+    error: Option<String>,
+}
+
+pub async fn code_form(Viewer(s): Viewer) -> Response {
+    if s.pending != Some(Step::EnterCode) {
+        return Redirect::to("/").into_response();
+    }
+    render(&CodePage {
+        ctx: Ctx::new(&s, "Two-factor sign-in", ""),
+        error: None,
+    })
+}
+
+pub async fn verify_code(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    form: FormData,
+) -> Response {
+    match auth::verify_code(&state.svc, &s, &form.get("code")).await {
+        Ok(()) => Redirect::to("/").into_response(),
+        Err(e) => match field_errors(e) {
+            Ok(f) => render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &CodePage {
+                    ctx: Ctx::new(&s, "Two-factor sign-in", ""),
+                    error: f.get("code").map(str::to_owned),
+                },
+            ),
+            Err(page) => page.into_response(),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "twofactor_setup.html")]
+struct SetupPage {
+    ctx: Ctx,
+    required: bool,
+    secret: String,
+    qr_svg: String,
+    error: Option<String>,
+}
+
+async fn setup_page(state: &AppState, s: &auth::Session, error: Option<String>) -> Response {
+    match auth::start_enrolment(&state.svc, s).await {
+        Ok(e) => {
+            let required = s.pending == Some(Step::EnrolTwoFactor);
+            let status = if error.is_some() {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::OK
+            };
+            render_status(
+                status,
+                &SetupPage {
+                    ctx: Ctx::new(s, "Set up two-factor sign-in", "/account"),
+                    required,
+                    secret: e.secret,
+                    qr_svg: e.qr_svg,
+                    error,
+                },
+            )
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+pub async fn setup_form(State(state): State<AppState>, Viewer(s): Viewer) -> Response {
+    setup_page(&state, &s, None).await
+}
+
+pub async fn confirm_setup(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    form: FormData,
+) -> Response {
+    match auth::confirm_enrolment(&state.svc, &s, &meta, &form.get("code")).await {
+        Ok(()) => Redirect::to("/account?done=two-factor-on").into_response(),
+        Err(e) => match field_errors(e) {
+            Ok(f) => setup_page(&state, &s, f.get("code").map(str::to_owned)).await,
+            Err(page) => page.into_response(),
+        },
+    }
+}
+
+pub async fn disable_two_factor(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+) -> Response {
+    match auth::disable_two_factor(&state.svc, &s, &meta).await {
+        Ok(()) => Redirect::to("/account?done=two-factor-off").into_response(),
+        Err(e) => PageError(e).into_response(),
+    }
+}
