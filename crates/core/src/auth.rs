@@ -35,13 +35,15 @@ impl AddressThrottle {
         }
     }
 
-    fn check(&self, key: &str, now: i64) -> Result<(), CoreError> {
+    /// Refuses when `key` failed `limit` times (the address limit when `None`) in the window.
+    fn check(&self, key: &str, limit: Option<u32>, now: i64) -> Result<(), CoreError> {
+        let limit = limit.unwrap_or(self.limit);
         let map = self
             .failures
             .lock()
             .map_err(|_| CoreError::internal("throttle poisoned"))?;
         match map.get(key) {
-            Some(&(count, since)) if count >= self.limit && now - since < FAILURE_WINDOW_MS => {
+            Some(&(count, since)) if count >= limit && now - since < FAILURE_WINDOW_MS => {
                 let secs = (FAILURE_WINDOW_MS - (now - since)) / 1000;
                 Err(CoreError::Throttled {
                     retry_after_secs: u64::try_from(secs.max(1)).unwrap_or(1),
@@ -79,9 +81,12 @@ pub async fn login(
     password: &str,
     address: &str,
 ) -> Result<NewSession, CoreError> {
+    if email.trim().is_empty() || password.is_empty() {
+        return Err(CoreError::invalid("email", "enter your email and password"));
+    }
     let now = svc.now().millis();
     let address_key = format!("addr:{address}");
-    svc.throttle.check(&address_key, now)?;
+    svc.throttle.check(&address_key, None, now)?;
     let email_lower = Email::parse(email)
         .map(|e| e.lower)
         .unwrap_or_else(|_| email.trim().to_lowercase());
@@ -102,7 +107,11 @@ pub async fn login(
         }
         None => {
             // Unknown accounts are throttled like known ones, so locking does not reveal them.
-            svc.throttle.check(&account_key, now)?;
+            svc.throttle.check(
+                &account_key,
+                u32::try_from(svc.settings.lockout_threshold).ok(),
+                now,
+            )?;
             None
         }
     };
@@ -336,7 +345,7 @@ pub async fn verify_code(svc: &Services, session: &Session, code: &str) -> Resul
         .ok_or(CoreError::Unauthenticated)?;
     let now = svc.now().millis();
     let address_key = format!("totp:{user_id}");
-    svc.throttle.check(&address_key, now)?;
+    svc.throttle.check(&address_key, None, now)?;
     let mut tx = svc.db.begin().await?;
     let row = users::find(
         &mut tx.conn(),

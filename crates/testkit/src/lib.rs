@@ -1,1 +1,10 @@
+//! Test harness: a fresh database per test (SQLite file, or a PostgreSQL database cloned from
+//! a migrated template when `TEST_DATABASE_URL` is set), the app built exactly as the server
+//! builds it, a movable clock, and a world of tenants and users in every role.
 
+pub mod app;
+pub mod db;
+pub mod webdriver;
+
+pub use app::{Principal, TestApp, TestResponse, World};
+pub use db::TestDb;

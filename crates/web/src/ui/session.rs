@@ -100,6 +100,10 @@ pub async fn login(
             StatusCode::UNAUTHORIZED,
             "The email or password is wrong, or the account is disabled.",
         ),
+        Err(CoreError::Invalid(_)) => failed(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Enter your email and password.",
+        ),
         Err(CoreError::Throttled { retry_after_secs }) => {
             let minutes = retry_after_secs.div_ceil(60);
             failed(

@@ -1,1 +1,14 @@
+//! The one integration-test binary of the web crate. Runs on SQLite by default and on
+//! PostgreSQL when TEST_DATABASE_URL is set (each test on a database of its own).
 
+mod audit;
+mod auth;
+mod authz;
+mod browser;
+mod errors;
+mod idempotency;
+mod ops;
+mod partners;
+mod schema;
+mod tokens;
+mod users;

@@ -1,0 +1,262 @@
+//! The command-line contract: `--json` prints exactly one JSON object; every admin command
+//! goes through the same authorisation and audit path (actor kind "cli").
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use twotier_testkit::TestDb;
+
+fn twotier(db: &TestDb, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_twotier"))
+        .args(args)
+        .env("TWOTIER_DATABASE_URL", db.url())
+        .env("TWOTIER__AUTH__ARGON2_M_COST_KIB", "256")
+        .env("TWOTIER__AUTH__ARGON2_T_COST", "1")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run twotier")
+}
+
+fn one_json(out: &std::process::Output) -> Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "exactly one line on stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim()).expect("stdout is one JSON object")
+}
+
+#[tokio::test]
+async fn admin_commands_print_one_json_object_and_are_audited() {
+    let db = TestDb::new().await;
+    let op = twotier(
+        &db,
+        &[
+            "admin",
+            "operator",
+            "create",
+            "--email",
+            "root@ops.test",
+            "--json",
+        ],
+    );
+    assert!(op.status.success());
+    let op = one_json(&op);
+    assert_eq!(op["email"], "root@ops.test");
+    assert_eq!(
+        op["temporaryPassword"].as_str().unwrap().chars().count(),
+        20
+    );
+
+    let p = twotier(
+        &db,
+        &[
+            "admin",
+            "partner",
+            "create",
+            "--kind",
+            "provider",
+            "--name",
+            "Cli Distribution",
+            "--mpn-id",
+            "5550001",
+            "--country",
+            "IE",
+            "--admin-email",
+            "ga@cli.test",
+            "--accept-agreement",
+            "--json",
+        ],
+    );
+    assert!(p.status.success(), "{}", String::from_utf8_lossy(&p.stderr));
+    let p = one_json(&p);
+    assert_eq!(p["mpnId"], 5_550_001);
+    assert_eq!(p["adminEmail"], "ga@cli.test");
+    let tenant = p["tenantId"].as_str().unwrap().to_owned();
+
+    let u = twotier(
+        &db,
+        &[
+            "admin",
+            "user",
+            "create",
+            "--tenant",
+            &tenant,
+            "--email",
+            "agent@cli.test",
+            "--role",
+            "admin_agent",
+            "--role",
+            "sales_agent",
+            "--json",
+        ],
+    );
+    assert!(u.status.success());
+    let u = one_json(&u);
+    assert_eq!(u["email"], "agent@cli.test");
+    assert!(u["userId"].is_string());
+
+    let t = twotier(
+        &db,
+        &[
+            "admin",
+            "token",
+            "create",
+            "--email",
+            "agent@cli.test",
+            "--name",
+            "ci",
+            "--expires-days",
+            "5",
+            "--json",
+        ],
+    );
+    assert!(t.status.success());
+    let t = one_json(&t);
+    let token = t["token"].as_str().unwrap().to_owned();
+    assert!(t["expiresAt"].as_str().unwrap().ends_with('Z'));
+
+    // Bad input: a clear error, exit 1, still one JSON object.
+    let bad = twotier(
+        &db,
+        &[
+            "admin",
+            "user",
+            "create",
+            "--tenant",
+            &tenant,
+            "--email",
+            "x@cli.test",
+            "--role",
+            "wizard",
+            "--json",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        one_json(&bad)["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown role")
+    );
+    let dup = twotier(
+        &db,
+        &[
+            "admin",
+            "partner",
+            "create",
+            "--kind",
+            "reseller",
+            "--name",
+            "Dup",
+            "--mpn-id",
+            "5550001",
+            "--country",
+            "IE",
+            "--admin-email",
+            "d@cli.test",
+            "--json",
+        ],
+    );
+    assert!(
+        one_json(&dup)["error"]
+            .as_str()
+            .unwrap()
+            .contains("already enrolled")
+    );
+
+    // Every change is audited as the CLI.
+    let pool = db.connect().await;
+    let mut c = pool.read().await.unwrap();
+    let rows = twotier_store::audit::list(
+        &mut c.conn(),
+        &twotier_store::audit::AuditFilter {
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let ops: Vec<&str> = rows.iter().map(|r| r.operation.as_str()).collect();
+    for op in ["create_partner_user", "enroll_partner", "create_api_token"] {
+        assert!(ops.contains(&op), "{ops:?}");
+    }
+    assert!(rows.iter().all(|r| r.actor_kind == "cli"));
+    drop(c);
+    pool.close().await;
+
+    // The token works against the running server.
+    let mut server = Command::new(env!("CARGO_BIN_EXE_twotier"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("TWOTIER_DATABASE_URL", db.url())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .trim_start_matches("twotier is running at ")
+        .trim_end_matches('/')
+        .to_owned();
+    let me: Value = reqwest::Client::new()
+        .get(format!("{base}/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(me["email"], "agent@cli.test");
+    assert_eq!(
+        me["roles"],
+        serde_json::json!(["admin_agent", "sales_agent"])
+    );
+}
+
+#[test]
+fn other_database_schemes_are_refused_with_a_clear_message() {
+    let out = Command::new(env!("CARGO_BIN_EXE_twotier"))
+        .args(["migrate", "--database-url", "mysql://root@localhost/x"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unsupported database URL") && err.contains("postgres://"),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_example_prints_the_defaults() {
+    let out = Command::new(env!("CARGO_BIN_EXE_twotier"))
+        .args(["config", "example"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("[database]") && text.contains("sqlite://./data/twotier.sqlite"));
+}
+
+#[tokio::test]
+async fn migrate_runs_on_an_empty_database() {
+    let db = TestDb::new().await;
+    let out = twotier(&db, &["migrate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied"));
+}

@@ -1,0 +1,186 @@
+//! Real browser tests: the server on a loopback port, Debian's Chromium driven headless.
+//! Screenshots of every page visited go to target/screenshots/.
+
+use std::path::PathBuf;
+
+use twotier_core::RequestMeta;
+use twotier_core::users::NewUserInput;
+use twotier_testkit::TestApp;
+use twotier_testkit::webdriver::Browser;
+
+fn shot(name: &str) -> PathBuf {
+    let backend = if twotier_testkit::TestDb::on_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/screenshots")
+        .join(backend)
+        .join(format!("{name}.png"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_forced_password_change_sign_out_and_a_failed_sign_in() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let created = twotier_core::users::create(
+        &app.svc,
+        &app.cli(&world.operator),
+        &RequestMeta::default(),
+        &world.provider,
+        &NewUserInput {
+            email: "browser@contoso.test".to_owned(),
+            display_name: "Browser User".to_owned(),
+            roles: vec!["admin_agent".to_owned()],
+        },
+    )
+    .await
+    .unwrap();
+    let temp = created.temporary_password.unwrap();
+    let base = app.serve().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+
+    // A failed sign-in.
+    browser.goto(&format!("{base}/login")).await;
+    browser.screenshot(&shot("01-login")).await;
+    browser.fill("#email", "browser@contoso.test").await;
+    browser.fill("#password", "definitely wrong").await;
+    browser.click("button[type=submit]").await;
+    let text = browser
+        .wait_for_text("The email or password is wrong")
+        .await;
+    assert!(text.contains("The email or password is wrong"), "{text}");
+    browser.screenshot(&shot("02-failed-sign-in")).await;
+
+    // Sign in with the temporary password: the password change comes first.
+    browser.fill("#email", "browser@contoso.test").await;
+    browser.fill("#password", &temp).await;
+    browser.click("button[type=submit]").await;
+    let url = browser.wait_for_url(|u| u.ends_with("/password")).await;
+    assert!(url.ends_with("/password"), "{url}");
+    assert!(browser.text().await.contains("temporary password"));
+    browser.screenshot(&shot("03-forced-password-change")).await;
+    browser.fill("#current_password", &temp).await;
+    browser
+        .fill("#new_password", "browser chosen passphrase")
+        .await;
+    browser
+        .fill("#confirm_password", "browser chosen passphrase")
+        .await;
+    browser
+        .click("form[action='/password'] button[type=submit]")
+        .await;
+    let url = browser.wait_for_url(|u| u.ends_with('/')).await;
+    assert!(url.ends_with('/'), "{url}");
+    let home = browser.wait_for_text("Welcome").await;
+    assert!(
+        home.contains("Welcome") && home.contains("Admin agent"),
+        "{home}"
+    );
+    browser.screenshot(&shot("04-home")).await;
+
+    // Sign out, then the home page asks to sign in again.
+    browser.click("form[action='/logout'] button").await;
+    assert!(
+        browser
+            .wait_for_url(|u| u.ends_with("/login"))
+            .await
+            .ends_with("/login")
+    );
+    browser.screenshot(&shot("05-signed-out")).await;
+    browser.goto(&format!("{base}/")).await;
+    assert!(
+        browser
+            .wait_for_url(|u| u.contains("/login"))
+            .await
+            .contains("/login")
+    );
+
+    // The new password works; the temporary one does not.
+    browser.fill("#email", "browser@contoso.test").await;
+    browser.fill("#password", &temp).await;
+    browser.click("button[type=submit]").await;
+    assert!(
+        browser
+            .wait_for_text("The email or password is wrong")
+            .await
+            .contains("The email or password is wrong")
+    );
+    browser.fill("#email", "browser@contoso.test").await;
+    browser.fill("#password", "browser chosen passphrase").await;
+    browser.click("button[type=submit]").await;
+    assert!(browser.wait_for_text("Welcome").await.contains("Welcome"));
+    browser.goto(&format!("{base}/account")).await;
+    browser.screenshot(&shot("06-account")).await;
+    browser.goto(&format!("{base}/providers")).await;
+    browser.screenshot(&shot("07-providers")).await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_console_in_a_browser() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let base = app.serve().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    browser.goto(&format!("{base}/login")).await;
+    browser
+        .fill("#email", &world.user("operator_admin").email)
+        .await;
+    browser
+        .fill("#password", twotier_testkit::app::PASSWORD)
+        .await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_text("Welcome").await;
+    browser.goto(&format!("{base}/partners")).await;
+    assert!(
+        browser
+            .wait_for_text("Contoso Distribution")
+            .await
+            .contains("Contoso Distribution")
+    );
+    browser.screenshot(&shot("10-partners")).await;
+    browser.goto(&format!("{base}/partners/new")).await;
+    browser.click("input[value=reseller]").await;
+    browser.fill("#name", "Browser Reseller").await;
+    browser.fill("#mpn_id", "6543210").await;
+    browser
+        .fill("#admin_email", "ga@browser-reseller.test")
+        .await;
+    // No country chosen: the error appears next to the field and what was typed stays.
+    browser
+        .click("form[action='/partners'] button[type=submit]")
+        .await;
+    let text = browser
+        .wait_for_text("enter a two-letter ISO country code")
+        .await;
+    assert!(
+        text.contains("enter a two-letter ISO country code"),
+        "{text}"
+    );
+    browser.screenshot(&shot("11-enrol-error")).await;
+    browser.click("#country option[value=FR]").await;
+    browser
+        .click("form[action='/partners'] button[type=submit]")
+        .await;
+    let text = browser.wait_for_text("Browser Reseller is enrolled").await;
+    assert!(
+        text.contains("Browser Reseller is enrolled") && text.contains("will not be shown again"),
+        "{text}"
+    );
+    browser.screenshot(&shot("12-enrolled")).await;
+    browser.goto(&format!("{base}/audit")).await;
+    assert!(
+        browser
+            .wait_for_text("enroll_partner")
+            .await
+            .contains("enroll_partner")
+    );
+    browser.screenshot(&shot("13-audit")).await;
+    browser.quit().await;
+}

@@ -1,0 +1,81 @@
+//! Health, readiness, metrics, the OpenAPI document, security headers.
+
+use http::{Method, StatusCode};
+use twotier_testkit::{Principal, TestApp};
+use twotier_web::{Surface, route_table};
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::new().await;
+    assert_eq!(
+        app.page("/healthz", &Principal::Anonymous).await.status,
+        StatusCode::OK
+    );
+    let ready = app.page("/readyz", &Principal::Anonymous).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.json()["status"], "ready");
+    app.svc.db.close().await;
+    assert_eq!(
+        app.page("/readyz", &Principal::Anonymous).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let app = TestApp::new().await;
+    app.page("/healthz", &Principal::Anonymous).await;
+    app.api(Method::GET, "/v1/me", &Principal::Anonymous, None)
+        .await;
+    let m = app.page("/metrics", &Principal::Anonymous).await.text();
+    assert!(
+        m.contains(
+            "twotier_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+        ),
+        "{m}"
+    );
+    assert!(m.contains("route=\"/v1/me\",status=\"401\""));
+    assert!(m.contains("twotier_http_request_duration_seconds_bucket"));
+    assert!(m.contains("twotier_db_pool_connections"));
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_api_route() {
+    let app = TestApp::new().await;
+    let doc = app
+        .page("/openapi.json", &Principal::Anonymous)
+        .await
+        .json();
+    for spec in route_table()
+        .into_iter()
+        .filter(|s| s.surface == Surface::Api)
+    {
+        let op = &doc["paths"][spec.path][spec.method.as_str().to_lowercase()];
+        assert!(
+            op.is_object(),
+            "{} {} missing from the OpenAPI document",
+            spec.method,
+            spec.path
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_responses_are_not_cached() {
+    let app = TestApp::new().await;
+    let r = app.page("/login", &Principal::Anonymous).await;
+    assert!(
+        r.header("content-security-policy")
+            .unwrap()
+            .contains("default-src 'self'")
+    );
+    assert_eq!(r.header("x-frame-options").as_deref(), Some("DENY"));
+    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    let api = app
+        .api(Method::GET, "/healthz", &Principal::Anonymous, None)
+        .await;
+    assert_eq!(
+        api.header("content-type").as_deref(),
+        Some("application/json; charset=utf-8")
+    );
+}

@@ -1,0 +1,295 @@
+//! Sign-in for programs: personal API tokens and API apps with client credentials.
+
+use http::{Method, StatusCode};
+use serde_json::json;
+use twotier_testkit::{Principal, TestApp};
+
+#[tokio::test]
+async fn personal_tokens_are_shown_once_listed_and_revocable() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let admin = world.user("provider_admin_agent");
+    let r = app
+        .api(
+            Method::POST,
+            "/v1/tokens",
+            &admin.bearer(),
+            Some(json!({ "Name": "ci", "ExpiresDays": 7 })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let body = r.json();
+    let token = body["token"].as_str().unwrap().to_owned();
+    let id = body["id"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("ttp_") && token.len() > 40);
+    let list = app
+        .api(
+            Method::GET,
+            "/v1/tokens",
+            &Principal::Bearer(token.clone()),
+            None,
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        !list.text().contains(&token),
+        "a listing never shows a secret"
+    );
+    assert!(list.text().contains("\"ci\""));
+    // Stored only as a hash.
+    let mut c = app.svc.db.read().await.unwrap();
+    let stored = twotier_store::api_tokens::list_for_user(
+        &mut c.conn(),
+        world.provider.as_str(),
+        &admin.user_id,
+    )
+    .await
+    .unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|t| t.token_hash != token && t.token_hash.len() == 64)
+    );
+    drop(c);
+    let revoke = app
+        .api(
+            Method::DELETE,
+            &format!("/v1/tokens/{id}"),
+            &admin.bearer(),
+            None,
+        )
+        .await;
+    assert_eq!(revoke.status, StatusCode::NO_CONTENT);
+    let after = app
+        .api(Method::GET, "/v1/me", &Principal::Bearer(token), None)
+        .await;
+    assert_eq!(
+        after.status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked token stops working on its next request"
+    );
+    assert_eq!(after.json()["code"], 400);
+}
+
+#[tokio::test]
+async fn tokens_expire_and_bounds_are_checked() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let user = world.user("provider_sales_agent");
+    let r = app
+        .api(
+            Method::POST,
+            "/v1/tokens",
+            &user.bearer(),
+            Some(json!({ "name": "short", "expiresDays": 1 })),
+        )
+        .await;
+    let token = r.json()["token"].as_str().unwrap().to_owned();
+    let bad = app
+        .api(
+            Method::POST,
+            "/v1/tokens",
+            &user.bearer(),
+            Some(json!({ "name": "long", "expiresDays": 5000 })),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.json()["code"], 3000);
+    assert_eq!(
+        app.api(
+            Method::GET,
+            "/v1/me",
+            &Principal::Bearer(token.clone()),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    app.clock.advance_hours(25);
+    assert_eq!(
+        app.api(Method::GET, "/v1/me", &Principal::Bearer(token), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn the_ui_creates_and_revokes_tokens() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let user = world.user("provider_billing_admin");
+    let r = app
+        .form(
+            Method::POST,
+            "/account/tokens",
+            &user.session(),
+            &[("name", "laptop"), ("expires_days", "30")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    let token = html
+        .split("id=\"secret-value\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert!(token.starts_with("ttp_"));
+    let account = app.page("/account", &user.session()).await.text();
+    assert!(account.contains("laptop") && !account.contains(&token));
+    let id = app
+        .api(
+            Method::GET,
+            "/v1/tokens",
+            &Principal::Bearer(token.clone()),
+            None,
+        )
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "laptop")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .form(
+            Method::POST,
+            &format!("/account/tokens/{id}/revoke"),
+            &user.session(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.api(Method::GET, "/v1/me", &Principal::Bearer(token), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let bad = app
+        .form(
+            Method::POST,
+            "/account/tokens",
+            &user.session(),
+            &[("name", "x"), ("expires_days", "soon")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().contains("enter a number of days"));
+}
+
+#[tokio::test]
+async fn apps_get_tokens_by_client_credentials_and_act_with_their_roles() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let admin = world.user("provider_global_admin");
+    let r = app
+        .api(
+            Method::POST,
+            "/v1/apps",
+            &admin.bearer(),
+            Some(json!({ "name": "Billing sync", "roles": ["billing_admin"] })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let created = r.json();
+    let client_id = created["clientId"].as_str().unwrap().to_owned();
+    let secret = created["clientSecret"].as_str().unwrap().to_owned();
+    let app_id = created["id"].as_str().unwrap().to_owned();
+    let listed = app
+        .api(Method::GET, "/v1/apps", &admin.bearer(), None)
+        .await
+        .text();
+    assert!(listed.contains(&client_id) && !listed.contains(&secret));
+
+    let form = |id: &str, s: &str| {
+        format!("grant_type=client_credentials&client_id={id}&client_secret={s}")
+    };
+    let token_req = |body: String| async {
+        app.request(
+            Method::POST,
+            "/oauth2/token",
+            &Principal::Anonymous,
+            &[],
+            axum::body::Body::from(body),
+            Some("application/x-www-form-urlencoded"),
+        )
+        .await
+    };
+    let wrong = token_req(form(&client_id, "nope")).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.json()["error"], "invalid_client");
+    let grant = token_req("grant_type=password&username=a&password=b".to_owned()).await;
+    assert_eq!(grant.json()["error"], "unsupported_grant_type");
+    let ok = token_req(form(&client_id, &secret)).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    let access = ok.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(ok.json()["token_type"], "Bearer");
+    let bearer = Principal::Bearer(access);
+    assert_eq!(
+        app.api(Method::GET, "/v1/auditrecords", &bearer, None)
+            .await
+            .status,
+        StatusCode::OK,
+        "billing admin may read the audit log"
+    );
+    assert_eq!(
+        app.api(Method::GET, "/v1/users", &bearer, None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "but not manage users"
+    );
+    // Disabling the app revokes its tokens.
+    assert_eq!(
+        app.api(
+            Method::DELETE,
+            &format!("/v1/apps/{app_id}"),
+            &admin.bearer(),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.api(Method::GET, "/v1/auditrecords", &bearer, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        token_req(form(&client_id, &secret)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn app_roles_must_fit_the_tenant() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let admin = world.user("provider_global_admin");
+    let r = app
+        .api(
+            Method::POST,
+            "/v1/apps",
+            &admin.bearer(),
+            Some(json!({ "name": "Sneaky", "roles": ["operator_admin"] })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = app
+        .api(
+            Method::POST,
+            "/v1/apps",
+            &admin.bearer(),
+            Some(json!({ "name": "Nothing" })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs the whole test suite twice: on embedded SQLite, then on PostgreSQL.
+# Installs what the tests need when it is missing (Chromium and its driver for the browser
+# tests, cargo-nextest) and starts the local PostgreSQL server when it is down.
+#   TEST_PG_URL   server for the PostgreSQL pass (default postgres://root@127.0.0.1:5432/postgres)
+#   SKIP_PG=1     run the SQLite pass only (for a quick local loop)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  echo "== installing chromium and chromium-driver for the browser tests"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "== installing cargo-nextest"
+  cargo install --locked cargo-nextest
+fi
+
+pg_url="${TEST_PG_URL:-postgres://root@127.0.0.1:5432/postgres}"
+if [ "${SKIP_PG:-0}" != 1 ]; then
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    echo "== starting PostgreSQL"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  if [ "$(id -u)" -eq 0 ] && ! psql "$pg_url" -Atc 'select 1' >/dev/null 2>&1; then
+    # The default URL connects as root; create that role when the server lacks it.
+    su postgres -c "createuser --superuser root" >/dev/null 2>&1 || true
+  fi
+fi
+
+echo "== tests on SQLite"
+env -u TEST_DATABASE_URL cargo nextest run --workspace --no-fail-fast
+
+if [ "${SKIP_PG:-0}" != 1 ]; then
+  echo "== tests on PostgreSQL ($pg_url)"
+  TEST_DATABASE_URL="$pg_url" cargo nextest run --workspace --no-fail-fast
+fi
