@@ -46,7 +46,7 @@ run_backend() { # backend url port
   wrk --latency -t1 -c50 -d"$DURATION" -s scripts/bench/login_flood.lua "$base" >"$WORK/flood.txt" &
   local flood=$!
   sleep 1
-  read -r f_rps f_p50 f_p99 < <(measure -t1 -c"$CONNECTIONS" -d"$DURATION" -H "Authorization: Bearer $token" "$base/v1/me")
+  read -r f_rps f_p50 f_p99 < <(measure -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Authorization: Bearer $token" "$base/v1/me")
   wait "$flood"
   local l_rps l_p50 l_p99
   l_rps=$(awk '/Requests\/sec/ { printf "%.1f", $2 }' "$WORK/flood.txt")

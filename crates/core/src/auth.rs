@@ -549,69 +549,52 @@ pub async fn resolve_bearer(svc: &Services, token: &str) -> Result<Option<Actor>
     let now = svc.now().millis();
     let hash = secrets::sha256_hex(token);
     let mut c = svc.db.read().await?;
-    let Some(t) = api_tokens::find_live_by_hash(&mut c.conn(), &hash, now).await? else {
-        return Ok(None);
-    };
-    let Some(tenant) = tenants::find(&mut c.conn(), &t.tenant_id)
-        .await?
-        .filter(|t| !t.disabled)
-    else {
+    let Some(t) = api_tokens::find_principal(&mut c.conn(), &hash, now).await? else {
         return Ok(None);
     };
     let tenant_kind =
-        TenantKind::parse(&tenant.kind).map_err(|_| CoreError::internal("bad tenant kind"))?;
+        TenantKind::parse(&t.tenant_kind).map_err(|_| CoreError::internal("bad tenant kind"))?;
     let actor = match (&t.user_id, &t.app_id) {
         (Some(user_id), _) => {
-            let Some(user) = users::find(&mut c.conn(), &t.tenant_id, user_id)
-                .await?
-                .filter(|u| !u.disabled)
-            else {
-                return Ok(None);
-            };
-            let roles = if user.password_hash.is_none() {
-                Vec::new()
-            } else {
+            // A user who still has to replace a temporary password acts with no roles.
+            let roles = if t.user_has_password == Some(true) {
                 users::roles(&mut c.conn(), &t.tenant_id, user_id)
                     .await?
                     .iter()
                     .filter_map(|r| Role::parse(r).ok())
                     .collect()
+            } else {
+                Vec::new()
             };
             Actor {
                 kind: ActorKind::ApiToken,
                 tenant_id: TenantId::from_stored(t.tenant_id.clone()),
                 tenant_kind,
-                user_id: Some(UserId::from_stored(user.id)),
+                user_id: Some(UserId::from_stored(user_id.clone())),
                 token_id: Some(TokenId::from_stored(t.id.clone())),
                 app_id: None,
                 roles,
                 mfa: true,
-                label: user.email,
+                label: t.user_email.clone().unwrap_or_default(),
             }
         }
-        (None, Some(app_id)) => {
-            let Some(app) = api_apps::find(&mut c.conn(), &t.tenant_id, app_id)
-                .await?
-                .filter(|a| !a.disabled)
-            else {
-                return Ok(None);
-            };
-            Actor {
-                kind: ActorKind::App,
-                tenant_id: TenantId::from_stored(t.tenant_id.clone()),
-                tenant_kind,
-                user_id: None,
-                token_id: Some(TokenId::from_stored(t.id.clone())),
-                app_id: Some(AppId::from_stored(app.id)),
-                roles: app
-                    .roles
-                    .split(',')
-                    .filter_map(|r| Role::parse(r).ok())
-                    .collect(),
-                mfa: true,
-                label: format!("app:{}", app.client_id),
-            }
-        }
+        (None, Some(app_id)) => Actor {
+            kind: ActorKind::App,
+            tenant_id: TenantId::from_stored(t.tenant_id.clone()),
+            tenant_kind,
+            user_id: None,
+            token_id: Some(TokenId::from_stored(t.id.clone())),
+            app_id: Some(AppId::from_stored(app_id.clone())),
+            roles: t
+                .app_roles
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|r| Role::parse(r).ok())
+                .collect(),
+            mfa: true,
+            label: format!("app:{}", t.app_client_id.as_deref().unwrap_or_default()),
+        },
         (None, None) => return Ok(None),
     };
     drop(c);

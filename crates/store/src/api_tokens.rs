@@ -110,3 +110,39 @@ pub async fn touch(c: &mut Conn<'_>, id: &str, now: i64) -> Result<(), StoreErro
         .await)?;
     Ok(())
 }
+
+/// What a request needs to know about a live bearer token, read in one query: the token,
+/// its enabled tenant, and its enabled user or app.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenPrincipal {
+    pub id: String,
+    pub tenant_id: String,
+    pub tenant_kind: String,
+    pub last_used_at: Option<i64>,
+    pub user_id: Option<String>,
+    pub user_email: Option<String>,
+    pub user_has_password: Option<bool>,
+    pub app_id: Option<String>,
+    pub app_client_id: Option<String>,
+    pub app_roles: Option<String>,
+}
+
+pub async fn find_principal(
+    c: &mut Conn<'_>,
+    hash: &str,
+    now: i64,
+) -> Result<Option<TokenPrincipal>, StoreError> {
+    const SQL: &str = "SELECT k.id, k.tenant_id, t.kind AS tenant_kind, k.last_used_at, \
+         u.id AS user_id, u.email AS user_email, (u.password_hash IS NOT NULL) AS user_has_password, \
+         a.id AS app_id, a.client_id AS app_client_id, a.roles AS app_roles \
+         FROM api_tokens k JOIN tenants t ON t.id = k.tenant_id \
+         LEFT JOIN users u ON u.id = k.user_id AND u.tenant_id = k.tenant_id AND NOT u.disabled \
+         LEFT JOIN api_apps a ON a.id = k.app_id AND a.tenant_id = k.tenant_id AND NOT a.disabled \
+         WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND k.expires_at > $2 AND NOT t.disabled \
+         AND (u.id IS NOT NULL OR a.id IS NOT NULL)";
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, TokenPrincipal>(SQL)
+        .bind(hash)
+        .bind(now)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
