@@ -556,16 +556,13 @@ pub async fn resolve_bearer(svc: &Services, token: &str) -> Result<Option<Actor>
         TenantKind::parse(&t.tenant_kind).map_err(|_| CoreError::internal("bad tenant kind"))?;
     let actor = match (&t.user_id, &t.app_id) {
         (Some(user_id), _) => {
-            // A user who still has to replace a temporary password acts with no roles.
-            let roles = if t.user_has_password == Some(true) {
-                users::roles(&mut c.conn(), &t.tenant_id, user_id)
-                    .await?
-                    .iter()
-                    .filter_map(|r| Role::parse(r).ok())
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            // Tokens act with the user's current roles. (Only the operator's CLI can give a
+            // token to a user who has not chosen a password yet.)
+            let roles = users::roles(&mut c.conn(), &t.tenant_id, user_id)
+                .await?
+                .iter()
+                .filter_map(|r| Role::parse(r).ok())
+                .collect();
             Actor {
                 kind: ActorKind::ApiToken,
                 tenant_id: TenantId::from_stored(t.tenant_id.clone()),

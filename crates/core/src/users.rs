@@ -39,7 +39,9 @@ fn parse_roles(stored: &[String]) -> Vec<Role> {
 }
 
 impl User {
-    fn from_row(u: UserRow, roles: Vec<Role>) -> Self {
+    /// Roles are listed by name, the same order everywhere.
+    fn from_row(u: UserRow, mut roles: Vec<Role>) -> Self {
+        roles.sort_by_key(|r| r.as_str());
         Self {
             must_change_password: u.password_hash.is_none(),
             id: u.id,
@@ -274,10 +276,15 @@ pub async fn get(
 }
 
 /// The signed-in person's own profile; every user may read it, even with no role.
+/// The roles shown are the ones the actor holds for this request (read when it was signed in),
+/// so this costs one query.
 pub async fn me(svc: &Services, actor: &Actor) -> Result<User, CoreError> {
     let user_id = actor.user_id.as_ref().ok_or(CoreError::NotFound)?;
     let mut c = svc.db.read().await?;
-    load(&mut c.conn(), &actor.tenant_id, user_id).await
+    let row = users::find(&mut c.conn(), actor.tenant_id.as_str(), user_id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    Ok(User::from_row(row, actor.roles.clone()))
 }
 
 /// A change to a user; absent fields stay as they are.

@@ -121,7 +121,6 @@ pub struct TokenPrincipal {
     pub last_used_at: Option<i64>,
     pub user_id: Option<String>,
     pub user_email: Option<String>,
-    pub user_has_password: Option<bool>,
     pub app_id: Option<String>,
     pub app_client_id: Option<String>,
     pub app_roles: Option<String>,
@@ -133,7 +132,7 @@ pub async fn find_principal(
     now: i64,
 ) -> Result<Option<TokenPrincipal>, StoreError> {
     const SQL: &str = "SELECT k.id, k.tenant_id, t.kind AS tenant_kind, k.last_used_at, \
-         u.id AS user_id, u.email AS user_email, (u.password_hash IS NOT NULL) AS user_has_password, \
+         u.id AS user_id, u.email AS user_email, \
          a.id AS app_id, a.client_id AS app_client_id, a.roles AS app_roles \
          FROM api_tokens k JOIN tenants t ON t.id = k.tenant_id \
          LEFT JOIN users u ON u.id = k.user_id AND u.tenant_id = k.tenant_id AND NOT u.disabled \
