@@ -587,3 +587,67 @@ async fn sessions_expire_when_idle() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn a_client_address_is_throttled_after_many_failures() {
+    let settings = twotier_core::CoreSettings {
+        address_failure_limit: 3,
+        ..twotier_core::CoreSettings::default()
+    };
+    let app = TestApp::with_settings(settings).await;
+    for i in 0..3 {
+        let email = format!("guess{i}@nowhere.test");
+        let r = app
+            .form(
+                Method::POST,
+                "/login",
+                &Principal::Anonymous,
+                &[("email", &email), ("password", "wrong wrong wrong")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = app
+        .form(
+            Method::POST,
+            "/login",
+            &Principal::Anonymous,
+            &[
+                ("email", "someone-else@nowhere.test"),
+                ("password", "wrong wrong wrong"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "different accounts from one address are throttled together"
+    );
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_served_over_https() {
+    let mut app = TestApp::new().await;
+    let world = app.world().await;
+    let state = twotier_web::AppState::new(
+        app.svc.clone(),
+        twotier_web::WebSettings {
+            base_url: "https://partners.example".to_owned(),
+            ..Default::default()
+        },
+    );
+    app.router = twotier_web::router(state);
+    let admin = world.user("provider_global_admin");
+    let r = app
+        .form(
+            Method::POST,
+            "/login",
+            &Principal::Anonymous,
+            &[
+                ("email", &admin.email),
+                ("password", twotier_testkit::app::PASSWORD),
+            ],
+        )
+        .await;
+    assert!(r.header("set-cookie").unwrap().contains("; Secure"));
+}

@@ -79,3 +79,36 @@ async fn pages_carry_security_headers_and_responses_are_not_cached() {
         Some("application/json; charset=utf-8")
     );
 }
+
+#[tokio::test]
+async fn a_failure_inside_shows_only_internal_error_and_the_request_id() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let token = world.user("provider_sales_agent").bearer();
+    app.svc.db.close().await;
+    let r = app
+        .api_with(
+            Method::GET,
+            "/v1/me",
+            &token,
+            &[("MS-RequestId", "trace-me-1")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let body = r.json();
+    assert_eq!(body["description"], "internal error");
+    assert_eq!(body["data"][0], "request id trace-me-1");
+    assert!(!r.text().to_lowercase().contains("pool") && !r.text().contains("sqlx"));
+    let page = app
+        .page(
+            "/",
+            &Principal::Session {
+                cookie: "whatever".to_owned(),
+                csrf: String::new(),
+            },
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(page.text().contains("internal error (request id"));
+}
