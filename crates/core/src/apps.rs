@@ -12,7 +12,7 @@ use twotier_store::api_apps::{self, ApiAppRow};
 use twotier_store::api_tokens;
 
 use crate::audit::Event;
-use crate::write::{Begun, Change, Replayable};
+use crate::write::Replayable;
 use crate::{CoreError, RequestMeta, Services, authz, secrets};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -99,10 +99,7 @@ pub async fn create(
         return Err(CoreError::Invalid(e));
     };
     roles.sort();
-    let mut ch = match Change::begin::<NewApp>(svc, actor, meta).await? {
-        Begun::Replay(done) => return Ok(done),
-        Begun::Fresh(ch) => ch,
-    };
+    let mut ch = crate::begin_change!(svc, actor, meta, NewApp);
     let secret = secrets::new_token("tcs_");
     let row = ApiAppRow {
         id: AppId::generate().to_string(),
@@ -161,10 +158,7 @@ pub async fn disable(
     id: &AppId,
 ) -> Result<App, CoreError> {
     authz::require(actor, Permission::ManageApps)?;
-    let mut ch = match Change::begin::<App>(svc, actor, meta).await? {
-        Begun::Replay(done) => return Ok(done),
-        Begun::Fresh(ch) => ch,
-    };
+    let mut ch = crate::begin_change!(svc, actor, meta, App);
     let row = api_apps::find(&mut ch.conn(), actor.tenant_id.as_str(), id.as_str())
         .await?
         .ok_or(CoreError::NotFound)?;

@@ -15,7 +15,7 @@ use twotier_store::partners::{self, ListFilter, NewProfile, PartnerRow, ProfileP
 use twotier_store::{sessions, tenants};
 
 use crate::audit::Event;
-use crate::write::{Begun, Change, Replayable};
+use crate::write::{Change, Replayable};
 use crate::{CoreError, RequestMeta, Services, authz, users};
 
 /// A partner organisation as every surface shows it.
@@ -40,6 +40,14 @@ pub struct Partner {
     pub require_mfa: bool,
     pub disabled: bool,
     pub created_at: Timestamp,
+}
+
+/// One partner by tenant id.
+async fn load(c: &mut twotier_store::Conn<'_>, id: &TenantId) -> Result<Partner, CoreError> {
+    partners::find(c, id.as_str())
+        .await?
+        .map(Partner::from_row)
+        .ok_or(CoreError::NotFound)
 }
 
 impl Partner {
@@ -225,10 +233,7 @@ pub async fn enroll(
 ) -> Result<Enrolled, CoreError> {
     authz::require(actor, Permission::ManagePartners)?;
     let v = validate_enrollment(input)?;
-    let mut ch = match Change::begin::<Enrolled>(svc, actor, meta).await? {
-        Begun::Replay(done) => return Ok(done),
-        Begun::Fresh(ch) => ch,
-    };
+    let mut ch = crate::begin_change!(svc, actor, meta, Enrolled);
     if partners::find_by_mpn_id(&mut ch.conn(), v.mpn_id)
         .await?
         .is_some()
@@ -293,11 +298,7 @@ pub async fn enroll(
         }
         e => e.into(),
     })?;
-    let partner = Partner::from_row(
-        partners::find(&mut ch.conn(), tenant_id.as_str())
-            .await?
-            .ok_or(CoreError::internal("partner vanished"))?,
-    );
+    let partner = load(&mut ch.conn(), &tenant_id).await?;
     ch.audit(
         Event::new(Operation::EnrollPartner, ResourceType::Partner, &tenant_id)
             .about(&tenant_id)
@@ -420,16 +421,9 @@ pub async fn update_profile(
     id: &TenantId,
     input: &ProfileInput,
 ) -> Result<Partner, CoreError> {
-    let mut ch = match Change::begin::<Partner>(svc, actor, meta).await? {
-        Begun::Replay(done) => return Ok(done),
-        Begun::Fresh(ch) => ch,
-    };
+    let mut ch = crate::begin_change!(svc, actor, meta, Partner);
     authz::authorize(&mut ch.conn(), actor, Permission::ManagePartners, id).await?;
-    let old = Partner::from_row(
-        partners::find(&mut ch.conn(), id.as_str())
-            .await?
-            .ok_or(CoreError::NotFound)?,
-    );
+    let old = load(&mut ch.conn(), id).await?;
     let mut e = FieldErrors::new();
     let name = match &input.name {
         Some(n) => e.check("name", parse_name(n)),
@@ -470,11 +464,7 @@ pub async fn update_profile(
         },
     )
     .await?;
-    let edited = Partner::from_row(
-        partners::find(&mut ch.conn(), id.as_str())
-            .await?
-            .ok_or(CoreError::NotFound)?,
-    );
+    let edited = load(&mut ch.conn(), id).await?;
     if profile_fields(&edited) != profile_fields(&old) {
         ch.audit(
             Event::new(Operation::UpdatePartnerProfile, ResourceType::Partner, id)
@@ -487,11 +477,7 @@ pub async fn update_profile(
     if let Some(disabled) = input.disabled {
         apply_disabled(&mut ch, id, &old, disabled).await?;
     }
-    let new = Partner::from_row(
-        partners::find(&mut ch.conn(), id.as_str())
-            .await?
-            .ok_or(CoreError::NotFound)?,
-    );
+    let new = load(&mut ch.conn(), id).await?;
     ch.commit(&new).await?;
     Ok(new)
 }
@@ -539,22 +525,11 @@ pub async fn set_disabled(
     id: &TenantId,
     disabled: bool,
 ) -> Result<Partner, CoreError> {
-    let mut ch = match Change::begin::<Partner>(svc, actor, meta).await? {
-        Begun::Replay(done) => return Ok(done),
-        Begun::Fresh(ch) => ch,
-    };
+    let mut ch = crate::begin_change!(svc, actor, meta, Partner);
     authz::authorize(&mut ch.conn(), actor, Permission::ManagePartners, id).await?;
-    let old = Partner::from_row(
-        partners::find(&mut ch.conn(), id.as_str())
-            .await?
-            .ok_or(CoreError::NotFound)?,
-    );
+    let old = load(&mut ch.conn(), id).await?;
     apply_disabled(&mut ch, id, &old, disabled).await?;
-    let new = Partner::from_row(
-        partners::find(&mut ch.conn(), id.as_str())
-            .await?
-            .ok_or(CoreError::NotFound)?,
-    );
+    let new = load(&mut ch.conn(), id).await?;
     ch.commit(&new).await?;
     Ok(new)
 }
@@ -567,10 +542,7 @@ pub async fn accept_agreement(
     meta: &RequestMeta,
     id: &TenantId,
 ) -> Result<Partner, CoreError> {
-    let mut ch = match Change::begin::<Partner>(svc, actor, meta).await? {
-        Begun::Replay(done) => return Ok(done),
-        Begun::Fresh(ch) => ch,
-    };
+    let mut ch = crate::begin_change!(svc, actor, meta, Partner);
     let tenant = authz::visible_tenant(&mut ch.conn(), actor, id).await?;
     if tenant.id != actor.tenant_id.as_str() {
         // Only the partner itself can agree; the operator cannot sign for it.
@@ -591,11 +563,7 @@ pub async fn accept_agreement(
         )
         .await?;
     }
-    let partner = Partner::from_row(
-        partners::find(&mut ch.conn(), id.as_str())
-            .await?
-            .ok_or(CoreError::NotFound)?,
-    );
+    let partner = load(&mut ch.conn(), id).await?;
     ch.commit(&partner).await?;
     Ok(partner)
 }

@@ -92,10 +92,7 @@ pub async fn create(
             format!("choose between 1 and {} days", svc.settings.token_max_days),
         ));
     }
-    let mut ch = match Change::begin::<NewToken>(svc, actor, meta).await? {
-        Begun::Replay(done) => return Ok(done),
-        Begun::Fresh(ch) => ch,
-    };
+    let mut ch = crate::begin_change!(svc, actor, meta, NewToken);
     let (tenant_id, user_id) = match owner {
         Owner::Me => match (&actor.user_id, actor.kind) {
             (Some(u), ActorKind::User | ActorKind::ApiToken) => {

@@ -16,7 +16,7 @@ use twotier_store::users::{self, UserRow};
 use twotier_store::{sessions, tenants};
 
 use crate::audit::Event;
-use crate::write::{Begun, Change, Replayable};
+use crate::write::{Change, Replayable};
 use crate::{CoreError, RequestMeta, Services, authz, secrets};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -179,10 +179,7 @@ pub async fn create(
     tenant_id: &TenantId,
     input: &NewUserInput,
 ) -> Result<CreatedUser, CoreError> {
-    let mut ch = match Change::begin::<CreatedUser>(svc, actor, meta).await? {
-        Begun::Replay(done) => return Ok(done),
-        Begun::Fresh(ch) => ch,
-    };
+    let mut ch = crate::begin_change!(svc, actor, meta, CreatedUser);
     let tenant = authz::authorize_user_admin(&mut ch.conn(), actor, tenant_id).await?;
     let kind =
         TenantKind::parse(&tenant.kind).map_err(|_| CoreError::internal("bad tenant kind"))?;
@@ -315,10 +312,7 @@ pub async fn update(
     user_id: &UserId,
     patch: &UserPatch,
 ) -> Result<User, CoreError> {
-    let mut ch = match Change::begin::<User>(svc, actor, meta).await? {
-        Begun::Replay(done) => return Ok(done),
-        Begun::Fresh(ch) => ch,
-    };
+    let mut ch = crate::begin_change!(svc, actor, meta, User);
     let tenant = authz::authorize_user_admin(&mut ch.conn(), actor, tenant_id).await?;
     let kind =
         TenantKind::parse(&tenant.kind).map_err(|_| CoreError::internal("bad tenant kind"))?;
@@ -433,10 +427,7 @@ pub async fn reset_password(
     tenant_id: &TenantId,
     user_id: &UserId,
 ) -> Result<PasswordReset, CoreError> {
-    let mut ch = match Change::begin::<PasswordReset>(svc, actor, meta).await? {
-        Begun::Replay(done) => return Ok(done),
-        Begun::Fresh(ch) => ch,
-    };
+    let mut ch = crate::begin_change!(svc, actor, meta, PasswordReset);
     authz::authorize_user_admin(&mut ch.conn(), actor, tenant_id).await?;
     let user = load(&mut ch.conn(), tenant_id, user_id).await?;
     let (plain, hash, expires_at) = temp_password(svc);

@@ -137,6 +137,18 @@ impl<'a> Change<'a> {
     }
 }
 
+/// Opens a change, or returns from the calling use case with the stored result of the first
+/// request that carried the same idempotency key.
+#[macro_export]
+macro_rules! begin_change {
+    ($svc:expr, $actor:expr, $meta:expr, $t:ty) => {
+        match $crate::write::Change::begin::<$t>($svc, $actor, $meta).await? {
+            $crate::write::Begun::Replay(done) => return Ok(done),
+            $crate::write::Begun::Fresh(ch) => ch,
+        }
+    };
+}
+
 /// Unit results replay as themselves.
 impl Replayable for () {
     fn for_replay(&self) -> Self {}

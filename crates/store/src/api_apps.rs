@@ -84,9 +84,5 @@ pub async fn set_disabled(
         .bind(disabled)
         .execute(&mut **x)
         .await)?;
-    if done == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    crate::expect_row(done)
 }

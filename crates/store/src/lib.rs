@@ -25,6 +25,15 @@ use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection};
 
 pub use error::StoreError;
 
+/// An update that must have touched a row: none touched means the row is not there.
+pub(crate) fn expect_row(rows_affected: u64) -> Result<(), StoreError> {
+    if rows_affected == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 /// The database, chosen at start from the URL's scheme.
 #[derive(Debug, Clone)]
 pub enum Db {

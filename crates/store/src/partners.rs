@@ -163,11 +163,7 @@ pub async fn update_profile(
         .bind(p.updated_at)
         .execute(&mut **x)
         .await)?;
-    if done == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    crate::expect_row(done)
 }
 
 /// Records the acceptance once; a second acceptance changes nothing and returns false.

@@ -59,11 +59,7 @@ pub async fn set_disabled(c: &mut Conn<'_>, id: &str, disabled: bool) -> Result<
         .bind(disabled)
         .execute(&mut **x)
         .await)?;
-    if done == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    crate::expect_row(done)
 }
 
 pub async fn set_require_mfa(c: &mut Conn<'_>, id: &str, require: bool) -> Result<(), StoreError> {
@@ -73,11 +69,7 @@ pub async fn set_require_mfa(c: &mut Conn<'_>, id: &str, require: bool) -> Resul
         .bind(require)
         .execute(&mut **x)
         .await)?;
-    if done == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    crate::expect_row(done)
 }
 
 pub async fn rename(c: &mut Conn<'_>, id: &str, name: &str) -> Result<(), StoreError> {

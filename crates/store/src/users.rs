@@ -211,11 +211,7 @@ pub async fn set_disabled(
         .bind(at)
         .execute(&mut **x)
         .await)?;
-    if done == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    crate::expect_row(done)
 }
 
 pub async fn set_display_name(

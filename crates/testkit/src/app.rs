@@ -287,16 +287,20 @@ impl TestApp {
         tx.commit().await.expect("commit");
     }
 
+    /// Posts the sign-in form as a browser without a session would.
+    pub async fn login(&self, email: &str, password: &str) -> TestResponse {
+        self.form(
+            Method::POST,
+            "/login",
+            &Principal::Anonymous,
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
     /// Signs in through the login form; returns the session cookie and its form token.
     pub async fn sign_in(&self, email: &str, password: &str) -> (String, String) {
-        let r = self
-            .form(
-                Method::POST,
-                "/login",
-                &Principal::Anonymous,
-                &[("email", email), ("password", password)],
-            )
-            .await;
+        let r = self.login(email, password).await;
         assert_eq!(
             r.status,
             StatusCode::SEE_OTHER,

@@ -75,17 +75,7 @@ async fn a_failed_sign_in_says_the_same_for_unknown_and_known_accounts() {
             ],
         )
         .await;
-    let unknown = app
-        .form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[
-                ("email", "nobody@nowhere.test"),
-                ("password", "wrong password!!"),
-            ],
-        )
-        .await;
+    let unknown = app.login("nobody@nowhere.test", "wrong password!!").await;
     assert_eq!(known.status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     let message = "The email or password is wrong, or the account is disabled.";
@@ -99,27 +89,10 @@ async fn an_account_locks_after_repeated_failures_and_unlocks_later() {
     let world = app.world().await;
     let email = world.user("provider_helpdesk_agent").email.clone();
     for _ in 0..5 {
-        let r = app
-            .form(
-                Method::POST,
-                "/login",
-                &Principal::Anonymous,
-                &[("email", &email), ("password", "not the password")],
-            )
-            .await;
+        let r = app.login(&email, "not the password").await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
-    let locked = app
-        .form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[
-                ("email", &email),
-                ("password", twotier_testkit::app::PASSWORD),
-            ],
-        )
-        .await;
+    let locked = app.login(&email, twotier_testkit::app::PASSWORD).await;
     assert_eq!(
         locked.status,
         StatusCode::TOO_MANY_REQUESTS,
@@ -127,17 +100,7 @@ async fn an_account_locks_after_repeated_failures_and_unlocks_later() {
     );
     assert!(locked.text().contains("Too many failed sign-ins"));
     app.clock.advance_millis(16 * 60 * 1000);
-    let ok = app
-        .form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[
-                ("email", &email),
-                ("password", twotier_testkit::app::PASSWORD),
-            ],
-        )
-        .await;
+    let ok = app.login(&email, twotier_testkit::app::PASSWORD).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
 }
 
@@ -145,28 +108,9 @@ async fn an_account_locks_after_repeated_failures_and_unlocks_later() {
 async fn unknown_accounts_are_throttled_like_known_ones() {
     let app = TestApp::new().await;
     for _ in 0..5 {
-        app.form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[
-                ("email", "ghost@nowhere.test"),
-                ("password", "guess guess guess"),
-            ],
-        )
-        .await;
+        app.login("ghost@nowhere.test", "guess guess guess").await;
     }
-    let r = app
-        .form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[
-                ("email", "ghost@nowhere.test"),
-                ("password", "guess guess guess"),
-            ],
-        )
-        .await;
+    let r = app.login("ghost@nowhere.test", "guess guess guess").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -199,14 +143,7 @@ async fn temporary_password_is_shown_once_forces_a_change_and_dies_after_it() {
     let users_page = app.page("/users", &admin.session()).await.text();
     assert!(!users_page.contains(&temp));
 
-    let r = app
-        .form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[("email", "newbie@contoso.test"), ("password", &temp)],
-        )
-        .await;
+    let r = app.login("newbie@contoso.test", &temp).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let cookie = r.session_cookie().unwrap();
     let session = twotier_core::auth::resolve_session(&app.svc, &cookie)
@@ -249,27 +186,13 @@ async fn temporary_password_is_shown_once_forces_a_change_and_dies_after_it() {
         .await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.text());
     assert_eq!(app.page("/", &newbie).await.status, StatusCode::OK);
-    let again = app
-        .form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[("email", "newbie@contoso.test"), ("password", &temp)],
-        )
-        .await;
+    let again = app.login("newbie@contoso.test", &temp).await;
     assert_eq!(
         again.status,
         StatusCode::UNAUTHORIZED,
         "the temporary password must be useless after the change"
     );
-    let fine = app
-        .form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[("email", "newbie@contoso.test"), ("password", NEW_PASSWORD)],
-        )
-        .await;
+    let fine = app.login("newbie@contoso.test", NEW_PASSWORD).await;
     assert_eq!(fine.status, StatusCode::SEE_OTHER);
     // The secret is nowhere at rest: not in the audit log, not in the idempotency table.
     for r in app.audit_records().await {
@@ -296,14 +219,7 @@ async fn temporary_password_expires_after_72_hours() {
     .unwrap();
     let temp = created.temporary_password.unwrap();
     app.clock.advance_hours(72);
-    let r = app
-        .form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[("email", "late@contoso.test"), ("password", &temp)],
-        )
-        .await;
+    let r = app.login("late@contoso.test", &temp).await;
     assert_eq!(
         r.status,
         StatusCode::UNAUTHORIZED,
@@ -347,15 +263,7 @@ async fn disabling_a_user_ends_their_sessions_and_tokens_at_once() {
         StatusCode::UNAUTHORIZED
     );
     let login = app
-        .form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[
-                ("email", &victim.email),
-                ("password", twotier_testkit::app::PASSWORD),
-            ],
-        )
+        .login(&victim.email, twotier_testkit::app::PASSWORD)
         .await;
     assert_eq!(login.status, StatusCode::UNAUTHORIZED);
 }
@@ -597,26 +505,11 @@ async fn a_client_address_is_throttled_after_many_failures() {
     let app = TestApp::with_settings(settings).await;
     for i in 0..3 {
         let email = format!("guess{i}@nowhere.test");
-        let r = app
-            .form(
-                Method::POST,
-                "/login",
-                &Principal::Anonymous,
-                &[("email", &email), ("password", "wrong wrong wrong")],
-            )
-            .await;
+        let r = app.login(&email, "wrong wrong wrong").await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
     let r = app
-        .form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[
-                ("email", "someone-else@nowhere.test"),
-                ("password", "wrong wrong wrong"),
-            ],
-        )
+        .login("someone-else@nowhere.test", "wrong wrong wrong")
         .await;
     assert_eq!(
         r.status,
@@ -639,15 +532,7 @@ async fn cookies_are_secure_when_served_over_https() {
     app.router = twotier_web::router(state);
     let admin = world.user("provider_global_admin");
     let r = app
-        .form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[
-                ("email", &admin.email),
-                ("password", twotier_testkit::app::PASSWORD),
-            ],
-        )
+        .login(&admin.email, twotier_testkit::app::PASSWORD)
         .await;
     assert!(r.header("set-cookie").unwrap().contains("; Secure"));
 }

@@ -41,14 +41,7 @@ async fn the_operator_enrols_a_partner_through_the_api() {
         )
         .await;
     assert!(!again.text().contains(&temp));
-    let login = app
-        .form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[("email", "boss@wingtip.test"), ("password", &temp)],
-        )
-        .await;
+    let login = app.login("boss@wingtip.test", &temp).await;
     assert_eq!(login.status, StatusCode::SEE_OTHER);
 }
 
@@ -209,15 +202,7 @@ async fn disabling_a_partner_signs_out_its_users_and_hides_it() {
         StatusCode::UNAUTHORIZED
     );
     let login = app
-        .form(
-            Method::POST,
-            "/login",
-            &Principal::Anonymous,
-            &[
-                ("email", &reseller.email),
-                ("password", twotier_testkit::app::PASSWORD),
-            ],
-        )
+        .login(&reseller.email, twotier_testkit::app::PASSWORD)
         .await;
     assert_eq!(login.status, StatusCode::UNAUTHORIZED);
     let r = app
