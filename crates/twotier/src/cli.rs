@@ -171,8 +171,10 @@ fn init_tracing(settings: &Settings) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let format =
         std::env::var("TWOTIER_LOG_FORMAT").unwrap_or_else(|_| settings.log.format.clone());
+    // Colours only for a person at a terminal, never in files or CI logs.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = if format.eq_ignore_ascii_case("json") {
         builder.json().try_init()
