@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite twice: on embedded SQLite, then on PostgreSQL.
+# Runs the whole test suite twice: on embedded SQLite, then on PostgreSQL; each pass ends
+# with a real Partner Center client (Python, scripts/pc_client.sh) against a running server.
 # Installs what the tests need when it is missing (Chromium and its driver for the browser
 # tests, cargo-nextest) and starts the local PostgreSQL server when it is down.
 #   TEST_PG_URL   server for the PostgreSQL pass (default postgres://root@127.0.0.1:5432/postgres)
@@ -34,8 +35,16 @@ fi
 
 echo "== tests on SQLite"
 env -u TEST_DATABASE_URL cargo nextest run --workspace --no-fail-fast
+echo "== Partner Center Python client on SQLite"
+env -u TWOTIER_DATABASE_URL scripts/pc_client.sh
 
 if [ "${SKIP_PG:-0}" != 1 ]; then
   echo "== tests on PostgreSQL ($pg_url)"
   TEST_DATABASE_URL="$pg_url" cargo nextest run --workspace --no-fail-fast
+  echo "== Partner Center Python client on PostgreSQL"
+  pc_db=twotier_pc_client
+  psql "$pg_url" -qc "DROP DATABASE IF EXISTS $pc_db WITH (FORCE)" >/dev/null
+  psql "$pg_url" -qc "CREATE DATABASE $pc_db" >/dev/null
+  TWOTIER_DATABASE_URL="${pg_url%/*}/$pc_db" scripts/pc_client.sh
+  psql "$pg_url" -qc "DROP DATABASE IF EXISTS $pc_db WITH (FORCE)" >/dev/null
 fi

@@ -19,10 +19,25 @@ pub fn require(actor: &Actor, permission: Permission) -> Result<(), CoreError> {
     }
 }
 
-/// Whether the actor has any relationship with the tenant: its own, or (for the operator)
-/// every tenant. Partnerships and customer relationships extend this in later modules.
-fn relates_to(actor: &Actor, tenant: &TenantRow) -> bool {
-    tenant.id == actor.tenant_id.as_str() || actor.tenant_kind == TenantKind::Operator
+/// Whether the actor has any relationship with the tenant: its own; every tenant for the
+/// operator; a provider and a reseller with an active partnership see each other.
+async fn relates_to(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    tenant: &TenantRow,
+) -> Result<bool, CoreError> {
+    if tenant.id == actor.tenant_id.as_str() || actor.tenant_kind == TenantKind::Operator {
+        return Ok(true);
+    }
+    if actor.tenant_kind.is_partner() && tenant.kind != actor.tenant_kind.as_str() {
+        return Ok(twotier_store::partnerships::active_between(
+            c,
+            actor.tenant_id.as_str(),
+            &tenant.id,
+        )
+        .await?);
+    }
+    Ok(false)
 }
 
 /// The tenant, if the actor may see it at all.
@@ -32,7 +47,7 @@ pub async fn visible_tenant(
     tenant_id: &TenantId,
 ) -> Result<TenantRow, CoreError> {
     match tenants::find(c, tenant_id.as_str()).await? {
-        Some(t) if relates_to(actor, &t) => Ok(t),
+        Some(t) if relates_to(c, actor, &t).await? => Ok(t),
         _ => Err(CoreError::NotFound),
     }
 }

@@ -9,6 +9,7 @@ use twotier_domain::user::Email;
 use twotier_store::users as user_rows;
 
 use crate::partners::{self, EnrollInput};
+use crate::partnerships::{self, InviteInput};
 use crate::users::{self, NewUserInput};
 use crate::{CoreError, RequestMeta, Services};
 
@@ -111,6 +112,7 @@ pub async fn seed_if_empty(svc: &Services) -> Result<Option<Vec<SignIn>>, CoreEr
     });
     let operator = users::ensure_operator_tenant(svc).await?;
     let cli = Actor::cli(operator);
+    let mut admins = Vec::new();
 
     for p in &PARTNERS {
         let admin_email = format!("admin@{}", p.domain);
@@ -135,20 +137,21 @@ pub async fn seed_if_empty(svc: &Services) -> Result<Option<Vec<SignIn>>, CoreEr
         .await?;
         set_demo_password(svc, &admin_email).await?;
         let tenant = TenantId::from_stored(enrolled.partner.id.clone());
+        let admin = Actor {
+            kind: ActorKind::User,
+            tenant_id: tenant.clone(),
+            tenant_kind: p.kind,
+            user_id: Some(UserId::from_stored(enrolled.admin_user_id.clone())),
+            token_id: None,
+            app_id: None,
+            roles: vec![Role::GlobalAdmin],
+            mfa: true,
+            label: admin_email.clone(),
+        };
         if p.accepts_agreement {
-            let admin = Actor {
-                kind: ActorKind::User,
-                tenant_id: tenant.clone(),
-                tenant_kind: p.kind,
-                user_id: Some(UserId::from_stored(enrolled.admin_user_id.clone())),
-                token_id: None,
-                app_id: None,
-                roles: vec![Role::GlobalAdmin],
-                mfa: true,
-                label: admin_email.clone(),
-            };
             partners::accept_agreement(svc, &admin, &meta, &tenant).await?;
         }
+        admins.push(admin);
         sign_ins.push(SignIn {
             email: admin_email,
             organisation: p.name.to_owned(),
@@ -176,5 +179,36 @@ pub async fn seed_if_empty(svc: &Services) -> Result<Option<Vec<SignIn>>, CoreEr
             });
         }
     }
+    seed_partnerships(svc, &meta, &admins).await?;
     Ok(Some(sign_ins))
+}
+
+/// Partnerships in every state: Contoso works with Fabrikam (active), used to work with
+/// Northwind (removed), and has an invitation waiting for a reseller (pending).
+async fn seed_partnerships(
+    svc: &Services,
+    meta: &RequestMeta,
+    admins: &[Actor],
+) -> Result<(), CoreError> {
+    let [contoso, fabrikam, northwind, _tailspin] = admins else {
+        return Err(CoreError::internal("the demo world has four partners"));
+    };
+    let token_of = |done: &partnerships::NewInvitation| -> Result<String, CoreError> {
+        let url = done
+            .url
+            .as_deref()
+            .ok_or(CoreError::internal("a new invitation has a link"))?;
+        url.split("token=")
+            .nth(1)
+            .map(str::to_owned)
+            .ok_or(CoreError::internal("the link carries a token"))
+    };
+    let invite = InviteInput::default();
+    let to_fabrikam = partnerships::invite(svc, contoso, meta, &invite).await?;
+    partnerships::accept(svc, fabrikam, meta, &token_of(&to_fabrikam)?).await?;
+    let to_northwind = partnerships::invite(svc, contoso, meta, &invite).await?;
+    partnerships::accept(svc, northwind, meta, &token_of(&to_northwind)?).await?;
+    partnerships::remove(svc, contoso, meta, &northwind.tenant_id).await?;
+    partnerships::invite(svc, contoso, meta, &invite).await?;
+    Ok(())
 }

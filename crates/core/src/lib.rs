@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod lenient;
 pub mod partners;
+pub mod partnerships;
 pub mod passwords;
 pub mod secrets;
 pub mod tokens;
@@ -50,6 +51,10 @@ pub struct CoreSettings {
     pub hashing_permits: usize,
     /// Used in links the server writes and in the TOTP issuer.
     pub base_url: String,
+    /// Partnership invitation links expire after this many days by default...
+    pub invitation_default_days: i64,
+    /// ...and a provider may choose at most this many.
+    pub invitation_max_days: i64,
 }
 
 impl Default for CoreSettings {
@@ -70,6 +75,8 @@ impl Default for CoreSettings {
             argon2: passwords::Argon2Params::OWASP,
             hashing_permits: cores.saturating_sub(1).max(1),
             base_url: "http://127.0.0.1:8080".to_owned(),
+            invitation_default_days: 7,
+            invitation_max_days: 90,
         }
     }
 }

@@ -394,7 +394,13 @@ pub async fn get(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Partner
     let mut c = svc.db.read().await?;
     authz::visible_tenant(&mut c.conn(), actor, id).await?;
     if id != &actor.tenant_id {
-        authz::require(actor, Permission::ViewPartners)?;
+        // The operator reads every partner; partners read the partners they work with.
+        let needed = if actor.tenant_kind == TenantKind::Operator {
+            Permission::ViewPartners
+        } else {
+            Permission::ViewPartnerships
+        };
+        authz::require(actor, needed)?;
     }
     partners::find(&mut c.conn(), id.as_str())
         .await?

@@ -20,10 +20,14 @@ pub enum Operation {
     RevokeApiToken,
     CreateApplication,
     DisableApplication,
+    CreatePartnershipInvitation,
+    RevokePartnershipInvitation,
+    CreatePartnerRelationship,
+    RemovePartnerRelationship,
 }
 
 impl Operation {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 21] = [
         Self::EnrollPartner,
         Self::UpdatePartnerProfile,
         Self::DisablePartner,
@@ -41,6 +45,10 @@ impl Operation {
         Self::RevokeApiToken,
         Self::CreateApplication,
         Self::DisableApplication,
+        Self::CreatePartnershipInvitation,
+        Self::RevokePartnershipInvitation,
+        Self::CreatePartnerRelationship,
+        Self::RemovePartnerRelationship,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +70,10 @@ impl Operation {
             Self::RevokeApiToken => "revoke_api_token",
             Self::CreateApplication => "create_application",
             Self::DisableApplication => "disable_application",
+            Self::CreatePartnershipInvitation => "create_partnership_invitation",
+            Self::RevokePartnershipInvitation => "revoke_partnership_invitation",
+            Self::CreatePartnerRelationship => "create_partner_relationship",
+            Self::RemovePartnerRelationship => "remove_partner_relationship",
         }
     }
 }
@@ -74,16 +86,20 @@ pub enum ResourceType {
     Application,
     ApiToken,
     Policy,
+    PartnerRelationship,
+    PartnershipInvitation,
 }
 
 impl ResourceType {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::Partner,
         Self::PartnerUser,
         Self::Agreement,
         Self::Application,
         Self::ApiToken,
         Self::Policy,
+        Self::PartnerRelationship,
+        Self::PartnershipInvitation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +110,8 @@ impl ResourceType {
             Self::Application => "application",
             Self::ApiToken => "api_token",
             Self::Policy => "self_serve_policy",
+            Self::PartnerRelationship => "partner_relationship",
+            Self::PartnershipInvitation => "partnership_invitation",
         }
     }
 }

@@ -36,6 +36,9 @@ pub enum Permission {
     AcceptPartnership,
     /// Provider side: invite resellers, remove partnerships.
     ManagePartnerships,
+    /// See one's partnerships (a provider's resellers, a reseller's providers) and look up
+    /// partners' MPN profiles and agreement status.
+    ViewPartnerships,
     CreateCustomers,
     ViewCustomers,
     EditCustomers,
@@ -153,6 +156,7 @@ impl Role {
             ],
             Self::OperatorSupport => &[P::ViewPartners, P::ViewAudit],
             Self::GlobalAdmin => &[
+                P::ViewPartnerships,
                 P::ManageUsers,
                 P::ManageApps,
                 P::ManageSecurityPolicy,
@@ -171,8 +175,14 @@ impl Role {
                 P::ViewAudit,
                 P::ViewIncentives,
             ],
-            Self::UserManagementAdmin => &[P::ManageUsers, P::ManageApps, P::ManagePartnerships],
+            Self::UserManagementAdmin => &[
+                P::ViewPartnerships,
+                P::ManageUsers,
+                P::ManageApps,
+                P::ManagePartnerships,
+            ],
             Self::AdminAgent => &[
+                P::ViewPartnerships,
                 P::ManagePartnerships,
                 P::CreateCustomers,
                 P::ViewCustomers,
@@ -187,6 +197,7 @@ impl Role {
                 P::ViewIncentives,
             ],
             Self::SalesAgent => &[
+                P::ViewPartnerships,
                 P::ManagePartnerships,
                 P::CreateCustomers,
                 P::ViewCustomers,
@@ -199,13 +210,14 @@ impl Role {
                 P::ViewIncentives,
             ],
             Self::HelpdeskAgent => &[
+                P::ViewPartnerships,
                 P::ViewCustomers,
                 P::EditCustomers,
                 P::ManageSubscriptions,
                 P::SetSupportContact,
                 P::AdministerOnBehalf,
             ],
-            Self::BillingAdmin => &[P::ViewAudit, P::ViewIncentives],
+            Self::BillingAdmin => &[P::ViewPartnerships, P::ViewAudit, P::ViewIncentives],
             Self::CustomerGlobalAdmin => &[
                 P::ManageUsers,
                 P::ManageSecurityPolicy,

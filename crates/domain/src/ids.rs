@@ -31,4 +31,13 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(TenantId, UserId, SessionId, TokenId, AppId, AuditId);
+id_type!(
+    TenantId,
+    UserId,
+    SessionId,
+    TokenId,
+    AppId,
+    AuditId,
+    InvitationId,
+    PartnershipId
+);

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod error;
 pub mod idempotency;
 pub mod partners;
+pub mod partnerships;
 pub mod schema;
 pub mod server_keys;
 pub mod sessions;

@@ -201,6 +201,16 @@ impl Browser {
             .to_owned()
     }
 
+    /// The visible text of one element.
+    pub async fn element_text(&self, css: &str) -> String {
+        let el = self.find(css).await;
+        self.call(reqwest::Method::GET, &format!("/element/{el}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// Waits (up to 10 s) until the page text contains `needle`; returns the text either way.
     pub async fn wait_for_text(&self, needle: &str) -> String {
         for _ in 0..100 {

@@ -5,6 +5,9 @@ pub mod audit;
 pub mod oauth;
 pub mod ops;
 pub mod partners;
+pub mod partnerships;
+pub mod profiles;
+pub mod relationships;
 pub mod tokens;
 pub mod users;
 
@@ -169,6 +172,69 @@ pub fn routes(r: Routes) -> Routes {
         "/v1/auditrecords/{id}",
         Policy::Permission(P::ViewAudit),
         get(audit::get_audit_record),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/relationships",
+        Policy::Permission(P::ViewPartnerships),
+        get(relationships::list_relationships),
+    );
+    let r = api(
+        r,
+        Method::DELETE,
+        "/v1/relationships/{id}",
+        Policy::Permission(P::ManagePartnerships),
+        delete(relationships::remove_relationship),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/partnerships/invitations",
+        Policy::Permission(P::ViewPartnerships),
+        get(partnerships::list_invitations),
+    );
+    let r = api(
+        r,
+        Method::POST,
+        "/v1/partnerships/invitations",
+        Policy::Permission(P::ManagePartnerships),
+        post(partnerships::create_invitation),
+    );
+    let r = api(
+        r,
+        Method::DELETE,
+        "/v1/partnerships/invitations/{id}",
+        Policy::Permission(P::ManagePartnerships),
+        delete(partnerships::revoke_invitation),
+    );
+    let r = api(
+        r,
+        Method::POST,
+        "/v1/partnerships/invitations/accept",
+        Policy::Permission(P::AcceptPartnership),
+        post(partnerships::accept_invitation),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/profiles/mpn",
+        Policy::SignedIn,
+        get(profiles::get_mpn_profile),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/compliance/csp/agreementstatus",
+        Policy::Permission(P::ViewPartnerships),
+        get(profiles::get_agreement_status),
+    );
+    let r = api(
+        r,
+        Method::POST,
+        "/v1/partners/validateresellers",
+        Policy::Permission(P::SetResellerOfRecord),
+        post(profiles::validate_resellers),
     );
     let ops = |r: Routes, path: &'static str, h| {
         r.add(Method::GET, path, Surface::Ops, Policy::Public, h)

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod partners;
+pub mod partnerships;
 pub mod session;
 
 use askama::Template;
@@ -246,6 +247,62 @@ pub fn routes(r: Routes) -> Routes {
         Policy::Public,
         get(partners::providers_page),
     );
+    let r = page(
+        r,
+        g.clone(),
+        "/resellers",
+        Policy::Permission(P::ViewPartnerships),
+        get(partnerships::resellers_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/resellers/invitations",
+        Policy::Permission(P::ManagePartnerships),
+        post(partnerships::create_invitation),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/resellers/invitations/{id}/revoke",
+        Policy::Permission(P::ManagePartnerships),
+        post(partnerships::revoke_invitation),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/resellers/{id}/remove",
+        Policy::Permission(P::ManagePartnerships),
+        get(partnerships::remove_form),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/resellers/{id}/remove",
+        Policy::Permission(P::ManagePartnerships),
+        post(partnerships::remove),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/indirect-providers",
+        Policy::Permission(P::ViewPartnerships),
+        get(partnerships::my_providers_page),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/partnerships/accept",
+        Policy::Public,
+        get(partnerships::accept_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/partnerships/accept",
+        Policy::SignedIn,
+        post(partnerships::accept),
+    );
     let r = r.add(
         g.clone(),
         "/static/app.css",
@@ -344,6 +401,12 @@ impl Ctx {
             if a.can(P::ViewPartners) {
                 add("/partners", "Partners");
             }
+            if a.can(P::ViewPartnerships) && a.tenant_kind == TenantKind::Provider {
+                add("/resellers", "Indirect resellers");
+            }
+            if a.can(P::ViewPartnerships) && a.tenant_kind == TenantKind::Reseller {
+                add("/indirect-providers", "Indirect providers");
+            }
             if a.can(P::ManageUsers) {
                 add("/users", "Users");
             }
@@ -361,7 +424,7 @@ impl Ctx {
             }
             add("/account", "My account");
         }
-        add("/providers", "Indirect providers");
+        add("/providers", "Provider directory");
         Self {
             title: title.to_owned(),
             nav,
@@ -395,6 +458,11 @@ fn flash_text(key: &str) -> Option<&'static str> {
         "security" => "The security policy was saved.",
         "agreement" => "The partner agreement is accepted.",
         "partner-saved" => "The partner was saved.",
+        "invitation-revoked" => "The invitation was revoked. Its link no longer works.",
+        "partnership-removed" => {
+            "The partnership was removed. No message was sent to the reseller."
+        }
+        "partnership-created" => "You authorized the indirect provider. The partnership is active.",
         _ => return None,
     })
 }

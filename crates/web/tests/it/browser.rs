@@ -184,3 +184,113 @@ async fn the_operator_console_in_a_browser() {
     browser.screenshot(&shot("13-audit")).await;
     browser.quit().await;
 }
+
+async fn sign_in(browser: &Browser, base: &str, email: &str) {
+    browser.goto(&format!("{base}/login")).await;
+    browser.fill("#email", email).await;
+    browser
+        .fill("#password", twotier_testkit::app::PASSWORD)
+        .await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_text("Welcome").await;
+}
+
+async fn sign_out(browser: &Browser) {
+    browser.click("form[action='/logout'] button").await;
+    browser.wait_for_url(|u| u.ends_with("/login")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partnership_from_invitation_to_removal() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let base = app.serve().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let provider = world.user("provider_global_admin").email.clone();
+    let reseller = world.user("reseller_global_admin").email.clone();
+
+    // The provider requests a partnership and copies the link.
+    sign_in(&browser, &base, &provider).await;
+    browser.goto(&format!("{base}/resellers")).await;
+    browser.screenshot(&shot("20-resellers-empty")).await;
+    browser
+        .click("form[action='/resellers/invitations'] button[type=submit]")
+        .await;
+    let text = browser.wait_for_text("Open in email").await;
+    assert!(
+        text.contains("Copy to clipboard") || text.contains("Open in email"),
+        "{text}"
+    );
+    browser.screenshot(&shot("21-request-a-partnership")).await;
+    let link = browser.element_text("#invitation-link").await;
+    // The server writes links with its configured base URL; the test server listens elsewhere.
+    let path = link
+        .split_once("/partnerships/")
+        .map(|(_, rest)| format!("/partnerships/{rest}"))
+        .unwrap();
+    sign_out(&browser).await;
+
+    // The reseller's Global admin opens it, signs in, and accepts.
+    browser.goto(&format!("{base}{path}")).await;
+    assert!(
+        browser
+            .wait_for_text("Contoso Distribution")
+            .await
+            .contains("asks to become your indirect provider")
+    );
+    browser.screenshot(&shot("22-invitation-signed-out")).await;
+    browser.click("#sign-in-to-accept").await;
+    browser.wait_for_url(|u| u.contains("/login")).await;
+    browser.fill("#email", &reseller).await;
+    browser
+        .fill("#password", twotier_testkit::app::PASSWORD)
+        .await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_text("I am a Global admin").await;
+    browser.screenshot(&shot("23-invitation-consent")).await;
+    browser.click("#consent").await;
+    browser.click("#authorize").await;
+    let text = browser.wait_for_text("The partnership is active").await;
+    assert!(text.contains("Contoso Distribution"), "{text}");
+    browser.screenshot(&shot("24-indirect-providers")).await;
+    sign_out(&browser).await;
+
+    // The provider sees the reseller, and removes the partnership after confirming.
+    sign_in(&browser, &base, &provider).await;
+    browser.goto(&format!("{base}/resellers")).await;
+    assert!(
+        browser
+            .wait_for_text("Fabrikam IT")
+            .await
+            .contains("Fabrikam IT")
+    );
+    browser.screenshot(&shot("25-resellers")).await;
+    browser
+        .click(&format!("a[href='/resellers/{}/remove']", world.reseller))
+        .await;
+    assert!(
+        browser
+            .wait_for_text("good faith")
+            .await
+            .contains("twotier sends no message")
+    );
+    browser.screenshot(&shot("26-remove-confirmation")).await;
+    browser
+        .click("form[action$='/remove'] button[type=submit]")
+        .await;
+    let text = browser.wait_for_text("The partnership was removed").await;
+    assert!(!text.contains("Fabrikam IT"), "{text}");
+    sign_out(&browser).await;
+
+    // Gone from the reseller's list too.
+    sign_in(&browser, &base, &reseller).await;
+    browser.goto(&format!("{base}/indirect-providers")).await;
+    let text = browser.wait_for_text("active partnership(s)").await;
+    assert!(!text.contains("Contoso Distribution"), "{text}");
+    browser
+        .screenshot(&shot("27-indirect-providers-after-removal"))
+        .await;
+    browser.quit().await;
+}

@@ -1,6 +1,9 @@
 //! The one integration-test binary of the web crate. Runs on SQLite by default and on
 //! PostgreSQL when TEST_DATABASE_URL is set (each test on a database of its own).
 
+// Helpers shared by tests unwrap like the tests themselves do.
+#![allow(clippy::unwrap_used)]
+
 mod audit;
 mod auth;
 mod authz;
@@ -9,6 +12,7 @@ mod errors;
 mod idempotency;
 mod ops;
 mod partners;
+mod partnerships;
 mod schema;
 mod tokens;
 mod users;

@@ -1,0 +1,864 @@
+//! Partnerships between indirect providers and indirect resellers (SPEC.md §3.2–3.3): the
+//! provider invites with a single-use link, the reseller's Global admin accepts, the provider
+//! may remove the partnership. Also the Partner Center look-ups that go with them: the
+//! relationship lists, MPN profiles, agreement status and partner-of-record validation.
+
+use serde::{Deserialize, Serialize};
+use twotier_domain::actor::Actor;
+use twotier_domain::audit::{Operation, ResourceType};
+use twotier_domain::authz::Permission;
+use twotier_domain::clock::Timestamp;
+use twotier_domain::ids::TenantId;
+use twotier_domain::partner::{CspRegion, parse_mpn_id};
+use twotier_domain::tenant::TenantKind;
+use twotier_store::Conn;
+use twotier_store::partners::{self as partner_rows, PartnerRow};
+use twotier_store::partnerships::{
+    self as rows, CounterpartFilter, InvitationRow, PartnershipRow, Side,
+};
+
+use crate::audit::Event;
+use crate::write::Replayable;
+use crate::{CoreError, RequestMeta, Services, authz, secrets};
+
+/// Twotier's own error codes for invitation links (Partner Center has no such endpoint);
+/// Partner Center's where one exists.
+pub mod codes {
+    pub const INVITATION_UNKNOWN: u32 = 2300;
+    pub const INVITATION_USED: u32 = 2301;
+    pub const INVITATION_EXPIRED: u32 = 2302;
+    pub const INVITATION_REVOKED: u32 = 2303;
+    pub const ALREADY_PARTNERED: u32 = 2305;
+    pub const NOT_PROVIDER: u32 = 2306;
+    /// Partner Center: the CSP region of the MPN ID doesn't match.
+    pub const REGION_MISMATCH: u32 = 2201;
+    /// Partner Center: MPN not associated with a CSP Indirect Reseller account.
+    pub const NOT_RESELLER: u32 = 2204;
+    /// Partner Center: the indirect reseller has not accepted the partner agreement.
+    pub const RESELLER_AGREEMENT: u32 = 900_123;
+    /// Partner Center: your company has not accepted the agreement.
+    pub const OWN_AGREEMENT: u32 = 900_124;
+}
+
+/// The state of an invitation as people see it; `expired` is computed from the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationState {
+    Pending,
+    Accepted,
+    Revoked,
+    Expired,
+}
+
+impl InvitationState {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Accepted => "Accepted",
+            Self::Revoked => "Revoked",
+            Self::Expired => "Expired",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invitation {
+    pub id: String,
+    pub state: InvitationState,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
+    /// The reseller that accepted it.
+    pub reseller_tenant_id: Option<String>,
+}
+
+impl Invitation {
+    fn from_row(r: InvitationRow, now: Timestamp) -> Self {
+        let state = match r.state.as_str() {
+            "accepted" => InvitationState::Accepted,
+            "revoked" => InvitationState::Revoked,
+            _ if r.expires_at <= now.millis() => InvitationState::Expired,
+            _ => InvitationState::Pending,
+        };
+        Self {
+            id: r.id,
+            state,
+            created_at: Timestamp(r.created_at),
+            expires_at: Timestamp(r.expires_at),
+            decided_at: r.decided_at.map(Timestamp),
+            reseller_tenant_id: r.reseller_tenant_id,
+        }
+    }
+}
+
+/// A new invitation: the link and a draft email, shown to the provider once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewInvitation {
+    pub invitation: Invitation,
+    /// The personalised single-use link; only in the first response.
+    pub url: Option<String>,
+    pub email_subject: String,
+    /// The draft email (it holds the link); only in the first response.
+    pub email_body: Option<String>,
+}
+
+impl Replayable for NewInvitation {
+    fn for_replay(&self) -> Self {
+        Self {
+            url: None,
+            email_body: None,
+            ..self.clone()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InviteInput {
+    pub expires_in_days: Option<i64>,
+}
+
+async fn partner_of(c: &mut Conn<'_>, tenant: &str) -> Result<PartnerRow, CoreError> {
+    partner_rows::find(c, tenant)
+        .await?
+        .ok_or(CoreError::NotFound)
+}
+
+/// The acting provider, which must have accepted the partner agreement to transact.
+async fn acting_provider(c: &mut Conn<'_>, actor: &Actor) -> Result<PartnerRow, CoreError> {
+    if actor.tenant_kind != TenantKind::Provider {
+        return Err(CoreError::rule(
+            codes::NOT_PROVIDER,
+            403,
+            "only an indirect provider has indirect resellers",
+        ));
+    }
+    let provider = partner_of(c, actor.tenant_id.as_str()).await?;
+    if provider.agreement_accepted_at.is_none() {
+        return Err(CoreError::rule(
+            codes::OWN_AGREEMENT,
+            403,
+            "your organisation has not accepted the partner agreement yet",
+        ));
+    }
+    Ok(provider)
+}
+
+fn draft_email(provider: &PartnerRow, url: &str, expires_at: Timestamp) -> (String, String) {
+    let subject = format!(
+        "{} invites you to partner as an indirect reseller",
+        provider.name
+    );
+    let body = format!(
+        "Hello,\n\n{name} (MPN ID {mpn}) would like to work with you as your indirect provider. \
+         Once you accept, {name} can create customers for you, place orders for your customers and \
+         name you as reseller of record for incentives.\n\n\
+         A Global admin of your organisation can accept with this link (it works once and expires on {expires}):\n\n{url}\n\n\
+         Kind regards,\n{name}",
+        name = provider.name,
+        mpn = provider.mpn_id,
+        expires = expires_at.display(),
+    );
+    (subject, body)
+}
+
+/// A provider creates an invitation link for a reseller.
+pub async fn invite(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    input: &InviteInput,
+) -> Result<NewInvitation, CoreError> {
+    authz::require(actor, Permission::ManagePartnerships)?;
+    let days = input
+        .expires_in_days
+        .unwrap_or(svc.settings.invitation_default_days);
+    if !(1..=svc.settings.invitation_max_days).contains(&days) {
+        return Err(CoreError::invalid(
+            "expiresInDays",
+            format!(
+                "an invitation can last from 1 to {} days",
+                svc.settings.invitation_max_days
+            ),
+        ));
+    }
+    let mut ch = crate::begin_change!(svc, actor, meta, NewInvitation);
+    let provider = acting_provider(&mut ch.conn(), actor).await?;
+    let now = svc.now();
+    let token = secrets::new_token("tti_");
+    let row = InvitationRow {
+        id: twotier_domain::ids::InvitationId::generate().to_string(),
+        provider_tenant_id: actor.tenant_id.to_string(),
+        token_hash: secrets::sha256_hex(&token),
+        state: "pending".to_owned(),
+        created_by: actor.label.clone(),
+        created_at: now.millis(),
+        expires_at: now.plus_days(days).millis(),
+        decided_at: None,
+        decided_by: None,
+        reseller_tenant_id: None,
+    };
+    rows::insert_invitation(&mut ch.conn(), &row).await?;
+    let invitation = Invitation::from_row(row, now);
+    ch.audit(
+        Event::new(
+            Operation::CreatePartnershipInvitation,
+            ResourceType::PartnershipInvitation,
+            &invitation.id,
+        )
+        .new_value(serde_json::json!({ "expiresAt": invitation.expires_at })),
+    )
+    .await?;
+    let url = format!(
+        "{}/partnerships/accept?token={token}",
+        svc.settings.base_url.trim_end_matches('/')
+    );
+    let (email_subject, email_body) = draft_email(&provider, &url, invitation.expires_at);
+    let out = NewInvitation {
+        invitation,
+        url: Some(url),
+        email_subject,
+        email_body: Some(email_body),
+    };
+    ch.commit(&out).await?;
+    Ok(out)
+}
+
+/// The provider's invitations, newest first (the last 200).
+pub async fn list_invitations(svc: &Services, actor: &Actor) -> Result<Vec<Invitation>, CoreError> {
+    authz::require(actor, Permission::ViewPartnerships)?;
+    if actor.tenant_kind != TenantKind::Provider {
+        return Ok(Vec::new());
+    }
+    let now = svc.now();
+    let mut c = svc.db.read().await?;
+    Ok(
+        rows::list_invitations(&mut c.conn(), actor.tenant_id.as_str(), 200)
+            .await?
+            .into_iter()
+            .map(|r| Invitation::from_row(r, now))
+            .collect(),
+    )
+}
+
+/// Revokes a pending invitation; its link stops working at once.
+pub async fn revoke_invitation(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    id: &str,
+) -> Result<Invitation, CoreError> {
+    authz::require(actor, Permission::ManagePartnerships)?;
+    let mut ch = crate::begin_change!(svc, actor, meta, Invitation);
+    let now = svc.now();
+    let row = rows::find_invitation(&mut ch.conn(), actor.tenant_id.as_str(), id)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let current = Invitation::from_row(row, now);
+    if current.state != InvitationState::Pending {
+        return Err(CoreError::conflict(
+            codes::INVITATION_USED,
+            format!(
+                "this invitation is {} and can no longer be revoked",
+                current.state.label().to_lowercase()
+            ),
+        ));
+    }
+    rows::revoke_invitation(
+        &mut ch.conn(),
+        actor.tenant_id.as_str(),
+        id,
+        &actor.label,
+        now.millis(),
+    )
+    .await?;
+    ch.audit(Event::new(
+        Operation::RevokePartnershipInvitation,
+        ResourceType::PartnershipInvitation,
+        id,
+    ))
+    .await?;
+    let row = rows::find_invitation(&mut ch.conn(), actor.tenant_id.as_str(), id)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let out = Invitation::from_row(row, now);
+    ch.commit(&out).await?;
+    Ok(out)
+}
+
+impl Replayable for Invitation {
+    fn for_replay(&self) -> Self {
+        self.clone()
+    }
+}
+
+/// Who is inviting, as the invitation page shows it.
+#[derive(Debug, Clone)]
+pub struct InvitationPreview {
+    pub provider_name: String,
+    pub provider_mpn_id: i64,
+    pub provider_country: String,
+    pub provider_region: String,
+    pub expires_at: Timestamp,
+}
+
+/// Looks the link up; a used, expired, revoked or unknown link is a clear error.
+async fn open_invitation(
+    c: &mut Conn<'_>,
+    token: &str,
+    now: Timestamp,
+) -> Result<(InvitationRow, PartnerRow), CoreError> {
+    let token = token.trim();
+    let unknown = || {
+        CoreError::rule(
+            codes::INVITATION_UNKNOWN,
+            404,
+            "this invitation link is not valid; check that you copied all of it, or ask the provider for a new one",
+        )
+    };
+    if token.is_empty() || token.len() > 100 {
+        return Err(unknown());
+    }
+    let row = rows::find_invitation_by_hash(c, &secrets::sha256_hex(token))
+        .await?
+        .ok_or_else(unknown)?;
+    match row.state.as_str() {
+        "accepted" => {
+            return Err(CoreError::rule(
+                codes::INVITATION_USED,
+                410,
+                "this invitation link was already used; each link works once",
+            ));
+        }
+        "revoked" => {
+            return Err(CoreError::rule(
+                codes::INVITATION_REVOKED,
+                410,
+                "the provider revoked this invitation link; ask them for a new one",
+            ));
+        }
+        _ if row.expires_at <= now.millis() => {
+            return Err(CoreError::rule(
+                codes::INVITATION_EXPIRED,
+                410,
+                "this invitation link has expired; ask the provider for a new one",
+            ));
+        }
+        _ => {}
+    }
+    let provider = partner_of(c, &row.provider_tenant_id).await?;
+    if provider.disabled {
+        return Err(CoreError::rule(
+            codes::INVITATION_REVOKED,
+            410,
+            "this provider can no longer be partnered with",
+        ));
+    }
+    Ok((row, provider))
+}
+
+/// Whether this actor may accept: a Global admin of an enrolled reseller that accepted the
+/// partner agreement, in the provider's CSP region, not yet partnered with it.
+async fn check_acceptor(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    provider: &PartnerRow,
+) -> Result<PartnerRow, CoreError> {
+    if actor.tenant_kind != TenantKind::Reseller {
+        return Err(CoreError::rule(
+            codes::NOT_RESELLER,
+            403,
+            "only an enrolled indirect reseller can accept; you are signed in to an organisation that is not one",
+        ));
+    }
+    if !actor.can(Permission::AcceptPartnership) || actor.user_id.is_none() {
+        return Err(CoreError::rule(
+            3000,
+            403,
+            "only a Global admin of your organisation can authorize an indirect provider",
+        ));
+    }
+    let reseller = partner_of(c, actor.tenant_id.as_str()).await?;
+    if reseller.agreement_accepted_at.is_none() {
+        return Err(CoreError::rule(
+            codes::RESELLER_AGREEMENT,
+            403,
+            "your organisation has not accepted the partner agreement; accept it first (Partner agreement page)",
+        ));
+    }
+    if reseller.region != provider.region {
+        let region = |r: &str| CspRegion::from_stored(r).map_or("another region", CspRegion::label);
+        return Err(CoreError::rule(
+            codes::REGION_MISMATCH,
+            403,
+            format!(
+                "{} serves the {} CSP region and your organisation is in {}; partners must be in the same region",
+                provider.name,
+                region(&provider.region),
+                region(&reseller.region)
+            ),
+        ));
+    }
+    if rows::find_active(c, &provider.tenant_id, &reseller.tenant_id)
+        .await?
+        .is_some()
+    {
+        return Err(CoreError::conflict(
+            codes::ALREADY_PARTNERED,
+            format!(
+                "your organisation already has an active partnership with {}",
+                provider.name
+            ),
+        ));
+    }
+    Ok(reseller)
+}
+
+/// What the invitation page shows; with an actor, also whether they may accept (the error
+/// says why not).
+pub async fn preview(
+    svc: &Services,
+    actor: Option<&Actor>,
+    token: &str,
+) -> Result<InvitationPreview, CoreError> {
+    let mut c = svc.db.read().await?;
+    let (row, provider) = open_invitation(&mut c.conn(), token, svc.now()).await?;
+    if let Some(actor) = actor {
+        check_acceptor(&mut c.conn(), actor, &provider).await?;
+    }
+    Ok(InvitationPreview {
+        provider_region: CspRegion::from_stored(&provider.region)
+            .map(CspRegion::label)
+            .unwrap_or_default()
+            .to_owned(),
+        provider_name: provider.name,
+        provider_mpn_id: provider.mpn_id,
+        provider_country: provider.country,
+        expires_at: Timestamp(row.expires_at),
+    })
+}
+
+/// One partnership as one side sees it (Partner Center's PartnerRelationship).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Relationship {
+    /// The tenant id of the partner on the other side.
+    pub id: String,
+    pub name: String,
+    pub relationship_type: RelationshipType,
+    pub state: String,
+    pub mpn_id: String,
+    pub location: String,
+    pub since: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationshipType {
+    /// Seen from the provider: it is the indirect CSP of this reseller.
+    IsIndirectCloudSolutionProviderOf,
+    /// Seen from the reseller: it is the indirect reseller of this provider.
+    IsIndirectResellerOf,
+}
+
+impl RelationshipType {
+    /// Case-insensitive, ignoring `_`, as Partner Center enum inputs are read.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s
+            .chars()
+            .filter(|c| *c != '_')
+            .collect::<String>()
+            .to_lowercase()
+            .as_str()
+        {
+            "isindirectcloudsolutionproviderof" => Some(Self::IsIndirectCloudSolutionProviderOf),
+            "isindirectresellerof" => Some(Self::IsIndirectResellerOf),
+            _ => None,
+        }
+    }
+}
+
+impl Replayable for Relationship {
+    fn for_replay(&self) -> Self {
+        self.clone()
+    }
+}
+
+fn relationship(r: rows::CounterpartRow, kind: RelationshipType) -> Relationship {
+    Relationship {
+        id: r.tenant_id,
+        name: r.name,
+        relationship_type: kind,
+        state: r.state,
+        mpn_id: r.mpn_id.to_string(),
+        location: r.country,
+        since: Timestamp(r.created_at),
+    }
+}
+
+/// The reseller's Global admin accepts the invitation: the link is spent and the partnership
+/// created in one transaction. Of concurrent acceptances of one link exactly one succeeds.
+pub async fn accept(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    token: &str,
+) -> Result<Relationship, CoreError> {
+    let mut ch = crate::begin_change!(svc, actor, meta, Relationship);
+    let now = svc.now();
+    let (invitation, provider) = open_invitation(&mut ch.conn(), token, now).await?;
+    let reseller = check_acceptor(&mut ch.conn(), actor, &provider).await?;
+    let by = actor
+        .user_id
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    if !rows::spend_invitation(
+        &mut ch.conn(),
+        &invitation.id,
+        &reseller.tenant_id,
+        &by,
+        now.millis(),
+    )
+    .await?
+    {
+        return Err(CoreError::rule(
+            codes::INVITATION_USED,
+            410,
+            "this invitation link was already used; each link works once",
+        ));
+    }
+    let partnership = PartnershipRow {
+        id: twotier_domain::ids::PartnershipId::generate().to_string(),
+        provider_tenant_id: provider.tenant_id.clone(),
+        reseller_tenant_id: reseller.tenant_id.clone(),
+        state: "active".to_owned(),
+        invitation_id: Some(invitation.id.clone()),
+        created_at: now.millis(),
+        created_by: by,
+        removed_at: None,
+        removed_by: None,
+    };
+    rows::insert(&mut ch.conn(), &partnership)
+        .await
+        .map_err(|e| match e {
+            twotier_store::StoreError::Conflict => CoreError::conflict(
+                codes::ALREADY_PARTNERED,
+                "your organisation already has an active partnership with this provider",
+            ),
+            e => e.into(),
+        })?;
+    ch.audit(
+        Event::new(
+            Operation::CreatePartnerRelationship,
+            ResourceType::PartnerRelationship,
+            &partnership.id,
+        )
+        .about(&TenantId::from_stored(provider.tenant_id.clone()))
+        .new_value(serde_json::json!({
+            "providerTenantId": provider.tenant_id, "providerName": provider.name,
+            "resellerTenantId": reseller.tenant_id, "resellerName": reseller.name,
+            "invitationId": invitation.id, "state": "active",
+        })),
+    )
+    .await?;
+    let out = Relationship {
+        id: provider.tenant_id,
+        name: provider.name,
+        relationship_type: RelationshipType::IsIndirectResellerOf,
+        state: "active".to_owned(),
+        mpn_id: provider.mpn_id.to_string(),
+        location: provider.country,
+        since: now,
+    };
+    ch.commit(&out).await?;
+    Ok(out)
+}
+
+/// A page of relationships.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelationshipPage {
+    pub total: i64,
+    pub items: Vec<Relationship>,
+    pub next: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RelationshipQuery {
+    pub kind: RelationshipType,
+    pub name_prefix: Option<String>,
+    pub after: Option<(String, String)>,
+    pub limit: i64,
+}
+
+/// A provider's resellers (`IsIndirectCloudSolutionProviderOf`) or a reseller's providers
+/// (`IsIndirectResellerOf`); a tenant on the other side of the question gets an empty list.
+pub async fn list(
+    svc: &Services,
+    actor: &Actor,
+    q: &RelationshipQuery,
+) -> Result<RelationshipPage, CoreError> {
+    authz::require(actor, Permission::ViewPartnerships)?;
+    let side = match (q.kind, actor.tenant_kind) {
+        (RelationshipType::IsIndirectCloudSolutionProviderOf, TenantKind::Provider) => {
+            Side::Provider
+        }
+        (RelationshipType::IsIndirectResellerOf, TenantKind::Reseller) => Side::Reseller,
+        _ => {
+            return Ok(RelationshipPage {
+                total: 0,
+                items: Vec::new(),
+                next: None,
+            });
+        }
+    };
+    let limit = q.limit.clamp(1, 500);
+    let filter = CounterpartFilter {
+        side,
+        tenant: actor.tenant_id.as_str(),
+        name_prefix: q.name_prefix.as_deref(),
+        after: q.after.as_ref().map(|(n, i)| (n.as_str(), i.as_str())),
+        limit: limit + 1,
+    };
+    let mut c = svc.db.read().await?;
+    let mut found = rows::list_counterparts(&mut c.conn(), &filter).await?;
+    let total = rows::count_counterparts(&mut c.conn(), &filter).await?;
+    let next = if found.len() as i64 > limit {
+        found.truncate(limit as usize);
+        found.last().map(|r| (r.name.clone(), r.tenant_id.clone()))
+    } else {
+        None
+    };
+    Ok(RelationshipPage {
+        total,
+        items: found.into_iter().map(|r| relationship(r, q.kind)).collect(),
+        next,
+    })
+}
+
+/// One of the provider's active resellers (for the removal confirmation).
+pub async fn get_reseller(
+    svc: &Services,
+    actor: &Actor,
+    reseller: &TenantId,
+) -> Result<Relationship, CoreError> {
+    authz::require(actor, Permission::ViewPartnerships)?;
+    let mut c = svc.db.read().await?;
+    let p = rows::find_active(&mut c.conn(), actor.tenant_id.as_str(), reseller.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let r = partner_of(&mut c.conn(), reseller.as_str()).await?;
+    Ok(Relationship {
+        id: r.tenant_id,
+        name: r.name,
+        relationship_type: RelationshipType::IsIndirectCloudSolutionProviderOf,
+        state: p.state,
+        mpn_id: r.mpn_id.to_string(),
+        location: r.country,
+        since: Timestamp(p.created_at),
+    })
+}
+
+/// The provider ends its partnership with a reseller. Customers associated with the reseller
+/// and delegated admin access stay as they are; no message is sent. Calling this is the
+/// caller's acceptance of the legal statement (SPEC.md §3.3).
+pub async fn remove(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    reseller: &TenantId,
+) -> Result<(), CoreError> {
+    authz::require(actor, Permission::ManagePartnerships)?;
+    let mut ch = crate::begin_change!(svc, actor, meta, ());
+    if actor.tenant_kind != TenantKind::Provider {
+        return Err(CoreError::NotFound);
+    }
+    let active = rows::find_active(&mut ch.conn(), actor.tenant_id.as_str(), reseller.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let now = svc.now().millis();
+    if !rows::remove(
+        &mut ch.conn(),
+        actor.tenant_id.as_str(),
+        reseller.as_str(),
+        &actor.label,
+        now,
+    )
+    .await?
+    {
+        return Err(CoreError::NotFound);
+    }
+    ch.audit(
+        Event::new(Operation::RemovePartnerRelationship, ResourceType::PartnerRelationship, &active.id)
+            .about(reseller)
+            .old(serde_json::json!({ "providerTenantId": active.provider_tenant_id, "resellerTenantId": active.reseller_tenant_id, "state": "active" }))
+            .new_value(serde_json::json!({ "state": "removed" })),
+    )
+    .await?;
+    ch.commit(&()).await
+}
+
+/// Partner Center's MpnProfile.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MpnProfile {
+    pub mpn_id: String,
+    pub partner_name: String,
+    pub profile_type: &'static str,
+}
+
+/// The caller's own MPN profile, or (with `mpn_id`) any enrolled partner's: an MPN ID is
+/// public information that providers verify before naming a reseller.
+pub async fn mpn_profile(
+    svc: &Services,
+    actor: &Actor,
+    mpn_id: Option<&str>,
+) -> Result<MpnProfile, CoreError> {
+    let mut c = svc.db.read().await?;
+    let row = match mpn_id.map(str::trim).filter(|s| !s.is_empty()) {
+        None => partner_rows::find(&mut c.conn(), actor.tenant_id.as_str())
+            .await?
+            .ok_or(CoreError::NotFound)?,
+        Some(raw) => {
+            authz::require(actor, Permission::ViewPartnerships)?;
+            let not_found = || {
+                CoreError::rule(
+                    3000,
+                    404,
+                    format!("Partner Organization with partner_id {raw} could not be found"),
+                )
+            };
+            let mpn = parse_mpn_id(raw).map_err(|_| not_found())?;
+            partner_rows::find_by_mpn_id(&mut c.conn(), mpn)
+                .await?
+                .filter(|p| !p.disabled)
+                .ok_or_else(not_found)?
+        }
+    };
+    Ok(MpnProfile {
+        mpn_id: row.mpn_id.to_string(),
+        partner_name: row.name,
+        profile_type: "mpn_profile",
+    })
+}
+
+/// `GET /v1/compliance/csp/agreementstatus`: whether a reseller (by MPN ID or tenant id) has
+/// accepted the partner agreement, with Partner Center's 2000–2206 codes for the rest.
+pub async fn agreement_status(
+    svc: &Services,
+    actor: &Actor,
+    mpn_id: Option<&str>,
+    tenant_id: Option<&str>,
+) -> Result<bool, CoreError> {
+    authz::require(actor, Permission::ViewPartnerships)?;
+    let bad = |code: u32, m: &str| CoreError::rule(code, 400, m);
+    let mpn_id = mpn_id.map(str::trim).filter(|s| !s.is_empty());
+    let tenant_id = tenant_id.map(str::trim).filter(|s| !s.is_empty());
+    let mut c = svc.db.read().await?;
+    let caller = partner_of(&mut c.conn(), actor.tenant_id.as_str()).await?;
+    let (row, by_tenant) = match (mpn_id, tenant_id) {
+        (Some(_), Some(_)) => {
+            return Err(bad(2000, "Both MPN Id and Tenant Id should not be passed."));
+        }
+        (None, None) => return Err(bad(2001, "Both MPN Id and Tenant Id cannot be empty.")),
+        (Some(m), None) => {
+            if !m.chars().all(|ch| ch.is_ascii_digit()) {
+                return Err(bad(2000, "MPN Id must be numeric."));
+            }
+            let mpn = parse_mpn_id(m).map_err(|_| bad(2200, "MPN Id is invalid or not known."))?;
+            let row = partner_rows::find_by_mpn_id(&mut c.conn(), mpn)
+                .await?
+                .ok_or(bad(2200, "MPN Id is invalid or not known."))?;
+            (row, false)
+        }
+        (None, Some(t)) => {
+            let id = TenantId::parse(t).ok_or(bad(2000, "Tenant Id must be a GUID."))?;
+            let row = partner_rows::find(&mut c.conn(), id.as_str())
+                .await?
+                .ok_or(bad(2205, "No account exists for this Tenant Id."))?;
+            (row, true)
+        }
+    };
+    if row.kind != TenantKind::Reseller.as_str() {
+        return Err(bad(
+            codes::NOT_RESELLER,
+            "MPN Id is not associated with a CSP Indirect Reseller account.",
+        ));
+    }
+    if row.region != caller.region {
+        return Err(bad(
+            codes::REGION_MISMATCH,
+            "The CSP region of this partner does not match yours.",
+        ));
+    }
+    if row.agreement_accepted_at.is_none() {
+        return Err(if by_tenant {
+            bad(
+                2206,
+                "The account for this Tenant Id has not accepted the partner agreement.",
+            )
+        } else {
+            bad(
+                2203,
+                "This MPN Id has not accepted the partner agreement for its region.",
+            )
+        });
+    }
+    Ok(true)
+}
+
+/// One result of `POST /v1/partners/validateresellers`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PorValidation {
+    pub partner_id: String,
+    pub is_valid_partner_id_on_record: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+}
+
+/// Whether each MPN ID may be named partner of record by this provider: an enrolled reseller
+/// with an active partnership with the provider and the agreement accepted.
+pub async fn validate_resellers(
+    svc: &Services,
+    actor: &Actor,
+    partner_ids: &[String],
+) -> Result<Vec<PorValidation>, CoreError> {
+    authz::require(actor, Permission::SetResellerOfRecord)?;
+    if partner_ids.is_empty() || partner_ids.len() > 100 {
+        return Err(CoreError::invalid(
+            "partnerIds",
+            "send from 1 to 100 partner ids",
+        ));
+    }
+    let mut c = svc.db.read().await?;
+    let mut out = Vec::with_capacity(partner_ids.len());
+    for raw in partner_ids {
+        let valid = match parse_mpn_id(raw) {
+            Ok(mpn) => match partner_rows::find_by_mpn_id(&mut c.conn(), mpn).await? {
+                Some(r)
+                    if r.kind == "reseller" && r.agreement_accepted_at.is_some() && !r.disabled =>
+                {
+                    rows::find_active(&mut c.conn(), actor.tenant_id.as_str(), &r.tenant_id)
+                        .await?
+                        .is_some()
+                }
+                _ => false,
+            },
+            Err(_) => false,
+        };
+        out.push(PorValidation {
+            partner_id: raw.clone(),
+            is_valid_partner_id_on_record: valid,
+            error_code: (!valid).then_some(900_400),
+            error_description: (!valid).then(|| {
+                "The PLA ID is not valid as partner of record: it must belong to an indirect reseller partnered with you that accepted the partner agreement".to_owned()
+            }),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,291 @@
+//! Partnerships between indirect providers and indirect resellers, and the invitations that
+//! create them.
+
+use crate::{Conn, StoreError, exec, on_conn};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InvitationRow {
+    pub id: String,
+    pub provider_tenant_id: String,
+    pub token_hash: String,
+    pub state: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub decided_at: Option<i64>,
+    pub decided_by: Option<String>,
+    pub reseller_tenant_id: Option<String>,
+}
+
+const INVITATION_COLUMNS: &str = "id, provider_tenant_id, token_hash, state, created_by, created_at, expires_at, \
+     decided_at, decided_by, reseller_tenant_id";
+
+pub async fn insert_invitation(c: &mut Conn<'_>, i: &InvitationRow) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO partnership_invitations ({INVITATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    );
+    exec!(c, |x| sqlx::query(&sql)
+        .bind(&i.id)
+        .bind(&i.provider_tenant_id)
+        .bind(&i.token_hash)
+        .bind(&i.state)
+        .bind(&i.created_by)
+        .bind(i.created_at)
+        .bind(i.expires_at)
+        .bind(i.decided_at)
+        .bind(&i.decided_by)
+        .bind(&i.reseller_tenant_id)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+pub async fn find_invitation_by_hash(
+    c: &mut Conn<'_>,
+    token_hash: &str,
+) -> Result<Option<InvitationRow>, StoreError> {
+    let sql =
+        format!("SELECT {INVITATION_COLUMNS} FROM partnership_invitations WHERE token_hash = $1");
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, InvitationRow>(&sql)
+        .bind(token_hash)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+pub async fn find_invitation(
+    c: &mut Conn<'_>,
+    provider: &str,
+    id: &str,
+) -> Result<Option<InvitationRow>, StoreError> {
+    let sql = format!(
+        "SELECT {INVITATION_COLUMNS} FROM partnership_invitations WHERE provider_tenant_id = $1 AND id = $2"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, InvitationRow>(&sql)
+        .bind(provider)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+/// The provider's invitations, newest first.
+pub async fn list_invitations(
+    c: &mut Conn<'_>,
+    provider: &str,
+    limit: i64,
+) -> Result<Vec<InvitationRow>, StoreError> {
+    let sql = format!(
+        "SELECT {INVITATION_COLUMNS} FROM partnership_invitations WHERE provider_tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, InvitationRow>(&sql)
+        .bind(provider)
+        .bind(limit)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+/// Revokes a pending invitation; false when it was not pending.
+pub async fn revoke_invitation(
+    c: &mut Conn<'_>,
+    provider: &str,
+    id: &str,
+    by: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE partnership_invitations SET state = 'revoked', decided_at = $3, decided_by = $4 \
+         WHERE provider_tenant_id = $1 AND id = $2 AND state = 'pending'";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(provider)
+        .bind(id)
+        .bind(at)
+        .bind(by)
+        .execute(&mut **x)
+        .await)?;
+    Ok(done == 1)
+}
+
+/// Spends a pending, unexpired invitation for a reseller. Exactly one of any number of
+/// concurrent calls gets `true`.
+pub async fn spend_invitation(
+    c: &mut Conn<'_>,
+    id: &str,
+    reseller: &str,
+    by: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE partnership_invitations SET state = 'accepted', decided_at = $3, decided_by = $4, \
+         reseller_tenant_id = $2 WHERE id = $1 AND state = 'pending' AND expires_at > $3";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(id)
+        .bind(reseller)
+        .bind(at)
+        .bind(by)
+        .execute(&mut **x)
+        .await)?;
+    Ok(done == 1)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PartnershipRow {
+    pub id: String,
+    pub provider_tenant_id: String,
+    pub reseller_tenant_id: String,
+    pub state: String,
+    pub invitation_id: Option<String>,
+    pub created_at: i64,
+    pub created_by: String,
+    pub removed_at: Option<i64>,
+    pub removed_by: Option<String>,
+}
+
+pub async fn insert(c: &mut Conn<'_>, p: &PartnershipRow) -> Result<(), StoreError> {
+    const SQL: &str = "INSERT INTO partnerships (id, provider_tenant_id, reseller_tenant_id, state, invitation_id, \
+         created_at, created_by, removed_at, removed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    exec!(c, |x| sqlx::query(SQL)
+        .bind(&p.id)
+        .bind(&p.provider_tenant_id)
+        .bind(&p.reseller_tenant_id)
+        .bind(&p.state)
+        .bind(&p.invitation_id)
+        .bind(p.created_at)
+        .bind(&p.created_by)
+        .bind(p.removed_at)
+        .bind(&p.removed_by)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+pub async fn find_active(
+    c: &mut Conn<'_>,
+    provider: &str,
+    reseller: &str,
+) -> Result<Option<PartnershipRow>, StoreError> {
+    const SQL: &str = "SELECT id, provider_tenant_id, reseller_tenant_id, state, invitation_id, created_at, created_by, \
+         removed_at, removed_by FROM partnerships WHERE provider_tenant_id = $1 AND reseller_tenant_id = $2 AND state = 'active'";
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, PartnershipRow>(SQL)
+        .bind(provider)
+        .bind(reseller)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+/// Whether two tenants have an active partnership, in either direction.
+pub async fn active_between(c: &mut Conn<'_>, a: &str, b: &str) -> Result<bool, StoreError> {
+    const SQL: &str = "SELECT COUNT(*) FROM partnerships WHERE state = 'active' AND \
+         ((provider_tenant_id = $1 AND reseller_tenant_id = $2) OR (provider_tenant_id = $2 AND reseller_tenant_id = $1))";
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(a)
+        .bind(b)
+        .fetch_one(&mut **x)
+        .await)?
+        > 0)
+}
+
+/// Ends the active partnership of the pair; false when there was none.
+pub async fn remove(
+    c: &mut Conn<'_>,
+    provider: &str,
+    reseller: &str,
+    by: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE partnerships SET state = 'removed', removed_at = $3, removed_by = $4 \
+         WHERE provider_tenant_id = $1 AND reseller_tenant_id = $2 AND state = 'active'";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(provider)
+        .bind(reseller)
+        .bind(at)
+        .bind(by)
+        .execute(&mut **x)
+        .await)?;
+    Ok(done == 1)
+}
+
+/// One row of a partner's list: the partnership and the partner on the other side.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CounterpartRow {
+    pub partnership_id: String,
+    pub tenant_id: String,
+    pub name: String,
+    pub mpn_id: i64,
+    pub country: String,
+    pub state: String,
+    pub created_at: i64,
+}
+
+/// Which side the listing tenant is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The tenant is the provider; list its resellers.
+    Provider,
+    /// The tenant is the reseller; list its providers.
+    Reseller,
+}
+
+#[derive(Debug, Clone)]
+pub struct CounterpartFilter<'a> {
+    pub side: Side,
+    pub tenant: &'a str,
+    pub name_prefix: Option<&'a str>,
+    /// Keyset cursor (name, tenant id) of the previous page's last row.
+    pub after: Option<(&'a str, &'a str)>,
+    pub limit: i64,
+}
+
+fn counterpart_sql(side: Side, select: &str, tail: &str) -> String {
+    let (me, other) = match side {
+        Side::Provider => ("provider_tenant_id", "reseller_tenant_id"),
+        Side::Reseller => ("reseller_tenant_id", "provider_tenant_id"),
+    };
+    format!(
+        "SELECT {select} FROM partnerships s JOIN tenants t ON t.id = s.{other} JOIN partner_profiles p ON p.tenant_id = t.id \
+         WHERE s.{me} = $1 AND s.state = 'active' AND ($2 IS NULL OR lower(t.name) LIKE $2 ESCAPE '\\') {tail}"
+    )
+}
+
+fn prefix_pattern(prefix: Option<&str>) -> Option<String> {
+    prefix.map(str::trim).filter(|p| !p.is_empty()).map(|p| {
+        format!(
+            "{}%",
+            p.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    })
+}
+
+/// Active partnerships of the tenant with the partner on the other side, by name.
+pub async fn list_counterparts(
+    c: &mut Conn<'_>,
+    f: &CounterpartFilter<'_>,
+) -> Result<Vec<CounterpartRow>, StoreError> {
+    let sql = counterpart_sql(
+        f.side,
+        "s.id AS partnership_id, t.id AS tenant_id, t.name, p.mpn_id, p.country, s.state, s.created_at",
+        "AND ($3 IS NULL OR t.name > $3 OR (t.name = $3 AND t.id > $4)) ORDER BY t.name, t.id LIMIT $5",
+    );
+    let prefix = prefix_pattern(f.name_prefix);
+    let (after_name, after_id) = f.after.map_or((None, None), |(n, i)| (Some(n), Some(i)));
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, CounterpartRow>(&sql)
+        .bind(f.tenant)
+        .bind(prefix.as_deref())
+        .bind(after_name)
+        .bind(after_id)
+        .bind(f.limit)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+pub async fn count_counterparts(
+    c: &mut Conn<'_>,
+    f: &CounterpartFilter<'_>,
+) -> Result<i64, StoreError> {
+    let sql = counterpart_sql(f.side, "COUNT(*)", "");
+    let prefix = prefix_pattern(f.name_prefix);
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(&sql)
+        .bind(f.tenant)
+        .bind(prefix.as_deref())
+        .fetch_one(&mut **x)
+        .await)?)
+}

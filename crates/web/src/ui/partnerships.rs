@@ -1,0 +1,378 @@
+//! Indirect resellers (provider), indirect providers (reseller), requesting a partnership,
+//! accepting an invitation, removing a partnership.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use http::StatusCode;
+use twotier_core::CoreError;
+use twotier_core::partnerships::{
+    self, Invitation, InvitationPreview, InviteInput, Relationship, RelationshipQuery,
+    RelationshipType,
+};
+use twotier_domain::authz::Permission as P;
+use twotier_domain::ids::TenantId;
+use twotier_domain::tenant::TenantKind;
+
+use super::{Ctx, FormData, render, render_status};
+use crate::AppState;
+use crate::error::{PageError, classify};
+use crate::extract::{MaybeViewer, Meta, Viewer};
+
+fn page_of(q: &HashMap<String, String>, kind: RelationshipType) -> RelationshipQuery {
+    RelationshipQuery {
+        kind,
+        name_prefix: q.get("name").cloned(),
+        after: q.get("after_name").cloned().zip(q.get("after_id").cloned()),
+        limit: 50,
+    }
+}
+
+fn next_href(base: &str, name: &str, next: Option<&(String, String)>) -> Option<String> {
+    next.map(|(n, i)| {
+        let pairs = [
+            ("name", name),
+            ("after_name", n.as_str()),
+            ("after_id", i.as_str()),
+        ];
+        format!(
+            "{base}?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    })
+}
+
+#[derive(Template)]
+#[template(path = "resellers.html")]
+struct ResellersPage {
+    ctx: Ctx,
+    resellers: Vec<Relationship>,
+    total: i64,
+    name: String,
+    invitations: Vec<Invitation>,
+    can_manage: bool,
+    next_href: Option<String>,
+}
+
+/// The provider's indirect resellers and its outstanding invitations.
+pub async fn resellers_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if s.actor.tenant_kind != TenantKind::Provider {
+        return PageError(CoreError::NotFound).into_response();
+    }
+    let name = q.get("name").cloned().unwrap_or_default();
+    let page = match partnerships::list(
+        &state.svc,
+        &s.actor,
+        &page_of(&q, RelationshipType::IsIndirectCloudSolutionProviderOf),
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(e) => return PageError(e).into_response(),
+    };
+    let invitations = match partnerships::list_invitations(&state.svc, &s.actor).await {
+        Ok(list) => list
+            .into_iter()
+            .filter(|i| i.state == partnerships::InvitationState::Pending)
+            .collect(),
+        Err(e) => return PageError(e).into_response(),
+    };
+    render(&ResellersPage {
+        ctx: Ctx::new(&s, "Indirect resellers", "/resellers")
+            .with_flash(q.get("done").map(String::as_str)),
+        next_href: next_href("/resellers", &name, page.next.as_ref()),
+        resellers: page.items,
+        total: page.total,
+        name,
+        invitations,
+        can_manage: s.actor.can(P::ManagePartnerships),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+struct InvitationPage {
+    ctx: Ctx,
+    url: String,
+    subject: String,
+    body: String,
+    mailto: String,
+    expires: String,
+}
+
+fn mailto(subject: &str, body: &str) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    format!("mailto:?subject={}&body={}", enc(subject), enc(body))
+}
+
+/// Request a partnership: creates the link and shows the draft email once.
+pub async fn create_invitation(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    form: FormData,
+) -> Response {
+    let days = form.get("expires_in_days");
+    let expires_in_days = match days.trim() {
+        "" => None,
+        d => match d.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                return PageError(CoreError::invalid(
+                    "expires_in_days",
+                    "enter a number of days",
+                ))
+                .into_response();
+            }
+        },
+    };
+    match partnerships::invite(
+        &state.svc,
+        &s.actor,
+        &meta,
+        &InviteInput { expires_in_days },
+    )
+    .await
+    {
+        Ok(done) => {
+            let body = done.email_body.unwrap_or_default();
+            render(&InvitationPage {
+                ctx: Ctx::new(&s, "Request a partnership", "/resellers"),
+                url: done.url.unwrap_or_default(),
+                mailto: mailto(&done.email_subject, &body),
+                subject: done.email_subject,
+                body,
+                expires: done.invitation.expires_at.display(),
+            })
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> Response {
+    if twotier_domain::ids::InvitationId::parse(&id).is_none() {
+        return PageError(CoreError::NotFound).into_response();
+    }
+    match partnerships::revoke_invitation(&state.svc, &s.actor, &meta, id.trim()).await {
+        Ok(_) => Redirect::to("/resellers?done=invitation-revoked").into_response(),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reseller_remove.html")]
+struct RemovePage {
+    ctx: Ctx,
+    reseller: Relationship,
+}
+
+fn reseller_id(raw: &str) -> Result<TenantId, PageError> {
+    TenantId::parse(raw).ok_or(PageError(CoreError::NotFound))
+}
+
+/// The confirmation with the legal statement.
+pub async fn remove_form(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Path(id): Path<String>,
+) -> Response {
+    let id = match reseller_id(&id) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
+    };
+    match partnerships::get_reseller(&state.svc, &s.actor, &id).await {
+        Ok(reseller) => render(&RemovePage {
+            ctx: Ctx::new(&s, "Remove partnership", "/resellers"),
+            reseller,
+        }),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> Response {
+    let id = match reseller_id(&id) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
+    };
+    match partnerships::remove(&state.svc, &s.actor, &meta, &id).await {
+        Ok(()) => Redirect::to("/resellers?done=partnership-removed").into_response(),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "my_providers.html")]
+struct ProvidersPage {
+    ctx: Ctx,
+    providers: Vec<Relationship>,
+    total: i64,
+    name: String,
+    next_href: Option<String>,
+}
+
+/// The reseller's indirect providers.
+pub async fn my_providers_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if s.actor.tenant_kind != TenantKind::Reseller {
+        return PageError(CoreError::NotFound).into_response();
+    }
+    let name = q.get("name").cloned().unwrap_or_default();
+    match partnerships::list(
+        &state.svc,
+        &s.actor,
+        &page_of(&q, RelationshipType::IsIndirectResellerOf),
+    )
+    .await
+    {
+        Ok(page) => render(&ProvidersPage {
+            ctx: Ctx::new(&s, "Indirect providers", "/indirect-providers")
+                .with_flash(q.get("done").map(String::as_str)),
+            next_href: next_href("/indirect-providers", &name, page.next.as_ref()),
+            providers: page.items,
+            total: page.total,
+            name,
+        }),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accept.html")]
+struct AcceptPage {
+    ctx: Ctx,
+    token: String,
+    preview: Option<InvitationPreview>,
+    refusal: Option<String>,
+    signed_in: bool,
+    login_href: String,
+}
+
+/// The page the invitation link opens: who asks, what accepting grants, and the consent box;
+/// or a clear refusal.
+pub async fn accept_page(
+    State(state): State<AppState>,
+    MaybeViewer(viewer): MaybeViewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = q.get("token").cloned().unwrap_or_default();
+    let next = format!(
+        "/partnerships/accept?{}",
+        serde_urlencoded::to_string([("token", token.as_str())]).unwrap_or_default()
+    );
+    let login_href = format!(
+        "/login?{}",
+        serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
+    );
+    let ctx = match &viewer {
+        Some(s) => Ctx::new(s, "Authorize indirect provider", ""),
+        None => Ctx::anonymous("Authorize indirect provider"),
+    };
+    let actor = viewer
+        .as_ref()
+        .filter(|s| s.pending.is_none())
+        .map(|s| &s.actor);
+    let signed_in = actor.is_some();
+    match partnerships::preview(&state.svc, actor, &token).await {
+        Ok(preview) => render(&AcceptPage {
+            ctx,
+            token,
+            preview: Some(preview),
+            refusal: None,
+            signed_in,
+            login_href,
+        }),
+        Err(e @ CoreError::Rule { .. }) => {
+            let (status, _, message) = classify(&e);
+            // Say who is asking even when this user cannot accept, if the link itself is good.
+            let preview = if signed_in {
+                partnerships::preview(&state.svc, None, &token).await.ok()
+            } else {
+                None
+            };
+            render_status(
+                status,
+                &AcceptPage {
+                    ctx,
+                    token,
+                    preview,
+                    refusal: Some(message),
+                    signed_in,
+                    login_href,
+                },
+            )
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+pub async fn accept(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    form: FormData,
+) -> Response {
+    let token = form.get("token");
+    if !form.checked("consent") {
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &AcceptPage {
+                ctx: Ctx::new(&s, "Authorize indirect provider", ""),
+                preview: partnerships::preview(&state.svc, Some(&s.actor), &token)
+                    .await
+                    .ok(),
+                token,
+                refusal: Some(
+                    "Tick the box to confirm that you authorize this indirect provider.".to_owned(),
+                ),
+                signed_in: true,
+                login_href: String::new(),
+            },
+        );
+    }
+    match partnerships::accept(&state.svc, &s.actor, &meta, &token).await {
+        Ok(_) => Redirect::to("/indirect-providers?done=partnership-created").into_response(),
+        Err(e @ CoreError::Rule { .. }) => {
+            let (status, _, message) = classify(&e);
+            render_status(
+                status,
+                &AcceptPage {
+                    ctx: Ctx::new(&s, "Authorize indirect provider", ""),
+                    token,
+                    preview: None,
+                    refusal: Some(message),
+                    signed_in: true,
+                    login_href: String::new(),
+                },
+            )
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
