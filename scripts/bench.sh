@@ -3,7 +3,8 @@
 #   1. a trivial route (GET /healthz: router, middleware, no auth, no database)
 #   2. an authenticated GET of the caller's own profile (GET /v1/me with a personal token)
 #   3. login verifications/s while 50 wrong-password sign-ins hammer the server, and what
-#      GET /v1/me keeps of its throughput meanwhile.
+#      GET /v1/me keeps of its throughput meanwhile;
+#   4. partnership writes: invite + accept + remove cycles, each request a write transaction.
 # Loopback only, bounded runs. Needs wrk (apt-get install wrk).
 #   DURATION=10s  CONNECTIONS=32  PG_URL=postgres://root@127.0.0.1:5432/postgres
 set -euo pipefail
@@ -52,6 +53,22 @@ run_backend() { # backend url port
   l_rps=$(awk '/Requests\/sec/ { printf "%.1f", $2 }' "$WORK/flood.txt")
   l_p50=$(awk '$1=="50%" { print $2 }' "$WORK/flood.txt" | to_ms)
   l_p99=$(awk '$1=="99%" { print $2 }' "$WORK/flood.txt" | to_ms)
+  # Partnership writes: invite + accept + remove, one connection per reseller.
+  local fabrikam northwind fab_id nw_id
+  fabrikam=$("$BIN" admin token create --email admin@fabrikam-it.example --name bench --json | sed 's/.*"token":"\([^"]*\)".*/\1/')
+  northwind=$("$BIN" admin token create --email admin@northwind-msp.example --name bench --json | sed 's/.*"token":"\([^"]*\)".*/\1/')
+  fab_id=$(curl -fs -H "Authorization: Bearer $fabrikam" "$base/v1/me" | sed 's/.*"tenantId":"\([^"]*\)".*/\1/')
+  nw_id=$(curl -fs -H "Authorization: Bearer $northwind" "$base/v1/me" | sed 's/.*"tenantId":"\([^"]*\)".*/\1/')
+  curl -fs -X DELETE -H "Authorization: Bearer $token" "$base/v1/relationships/$fab_id" >/dev/null
+  local cycle_out cycles failures secs
+  cycle_out=$(wrk --latency -t2 -c2 -d"$DURATION" -s scripts/bench/partnership_cycle.lua "$base" -- "$token" "$fabrikam" "$fab_id" "$northwind" "$nw_id")
+  cycles=$(echo "$cycle_out" | awk '/^cycles/ { print $2 }')
+  failures=$(echo "$cycle_out" | awk '/^cycles/ { print $4 }')
+  secs=$(echo "$cycle_out" | awk '/^cycles/ { print $6 }')
+  local c_rps c_p50 c_p99
+  c_rps=$(echo "$cycle_out" | awk '/Requests\/sec/ { printf "%.0f", $2 }')
+  c_p50=$(echo "$cycle_out" | awk '$1=="50%" { print $2 }' | to_ms)
+  c_p99=$(echo "$cycle_out" | awk '$1=="99%" { print $2 }' | to_ms)
   kill "$pid"; wait "$pid" 2>/dev/null || true
   local ratio share
   ratio=$(awk -v a="$m_rps" -v b="$h_rps" 'BEGIN { printf "%.2f", a/b }')
@@ -60,6 +77,7 @@ run_backend() { # backend url port
   echo "| $backend | GET /v1/me (bearer token) | $m_rps | $m_p50 | $m_p99 | $ratio |"
   echo "| $backend | POST /login, 50 wrong passwords (verifications) | $l_rps | $l_p50 | $l_p99 | — |"
   echo "| $backend | GET /v1/me during the login flood | $f_rps | $f_p50 | $f_p99 | $share of /v1/me alone |"
+  echo "| $backend | partnership writes (invite, accept, remove; 2 connections) | $c_rps | $c_p50 | $c_p99 | $(awk -v a="$cycles" -v s="$secs" 'BEGIN { printf "%.0f", a/s }') cycles/s, $failures failed |"
 }
 
 echo "git $(git rev-parse --short HEAD), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, wrk -t2 -c$CONNECTIONS -d$DURATION, release build"
