@@ -266,23 +266,23 @@ async fn execute(command: Command, mut settings: Settings) -> anyhow::Result<Exi
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => {
-            apply_serve_args(&mut settings, &args);
+            let listener = listen(&mut settings, &args).await?;
             let svc = open(
                 &settings,
                 args.db.database_url.as_deref(),
                 settings.database.migrate_on_start,
             )
             .await?;
-            serve(svc, &settings, None).await?;
+            serve(listener, svc, &settings, None).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => {
-            apply_serve_args(&mut settings, &args);
+            let listener = listen(&mut settings, &args).await?;
             let svc = open(&settings, args.db.database_url.as_deref(), true).await?;
             let seeded = twotier_core::demo::seed_if_empty(&svc)
                 .await
                 .map_err(|e| anyhow::anyhow!("seeding the demo failed: {e}"))?;
-            serve(svc, &settings, Some(seeded)).await?;
+            serve(listener, svc, &settings, Some(seeded)).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Admin(Admin::Operator(OperatorCommand::Create { email, json: j, db })) => {
@@ -426,20 +426,30 @@ fn apply_serve_args(settings: &mut Settings, args: &ServeArgs) {
     }
 }
 
+/// Binds the listening socket first, so that without a configured base URL the links the
+/// server writes (invitations) name the address it really listens on, even for port 0.
+async fn listen(
+    settings: &mut Settings,
+    args: &ServeArgs,
+) -> anyhow::Result<tokio::net::TcpListener> {
+    apply_serve_args(settings, args);
+    let listener = tokio::net::TcpListener::bind(&settings.server.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
+    if settings.server.base_url.trim().is_empty() {
+        settings.server.base_url = format!("http://{}", listener.local_addr()?);
+    }
+    Ok(listener)
+}
+
 async fn serve(
+    listener: tokio::net::TcpListener,
     svc: Services,
     settings: &Settings,
     demo: Option<Option<Vec<twotier_core::demo::SignIn>>>,
 ) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(&settings.server.bind)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
     let local = listener.local_addr()?;
-    let base_url = if settings.server.base_url.trim().is_empty() {
-        format!("http://{local}")
-    } else {
-        settings.base_url()
-    };
+    let base_url = settings.base_url();
     let web = twotier_web::WebSettings {
         base_url: base_url.clone(),
         body_limit_bytes: settings.server.body_limit_bytes,

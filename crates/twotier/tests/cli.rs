@@ -215,8 +215,26 @@ async fn admin_commands_print_one_json_object_and_are_audited() {
         .json()
         .await
         .unwrap();
+    // Links the server writes name the address it listens on, even when bound to port 0.
+    let invitation: Value = reqwest::Client::new()
+        .post(format!("{base}/v1/partnerships/invitations"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let _ = server.kill();
     let _ = server.wait();
+    assert!(
+        invitation["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{base}/partnerships/accept?token=")),
+        "{invitation}"
+    );
     assert_eq!(me["email"], "agent@cli.test");
     assert_eq!(
         me["roles"],
