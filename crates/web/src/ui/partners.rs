@@ -289,8 +289,8 @@ pub async fn providers_page(
 ) -> Response {
     let name = q.get("name").cloned().unwrap_or_default();
     let ctx = match &viewer {
-        Some(s) => Ctx::new(s, "Indirect providers", "/providers"),
-        None => Ctx::anonymous("Indirect providers"),
+        Some(s) => Ctx::new(s, "Provider directory", "/providers"),
+        None => Ctx::anonymous("Provider directory"),
     };
     match partners::public_providers(&state.svc, Some(&name)).await {
         Ok(providers) => render(&ProvidersPage {
