@@ -180,6 +180,7 @@ pub async fn seed_if_empty(svc: &Services) -> Result<Option<Vec<SignIn>>, CoreEr
         }
     }
     seed_partnerships(svc, &meta, &admins).await?;
+    crate::catalog::import(svc, &cli, &meta, &crate::catalog::parse_file(DEMO_CATALOG)?).await?;
     Ok(Some(sign_ins))
 }
 
@@ -212,3 +213,6 @@ async fn seed_partnerships(
     partnerships::invite(svc, contoso, meta, &invite).await?;
     Ok(())
 }
+
+/// The demo catalog: about twenty fictional offers with upgrade paths and add-ons.
+pub const DEMO_CATALOG: &str = include_str!("../../../config/demo-catalog.json");

@@ -5,6 +5,7 @@ pub mod apps;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod catalog;
 pub mod demo;
 pub mod error;
 pub mod lenient;

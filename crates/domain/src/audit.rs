@@ -24,10 +24,12 @@ pub enum Operation {
     RevokePartnershipInvitation,
     CreatePartnerRelationship,
     RemovePartnerRelationship,
+    ImportCatalog,
+    UpdateOffer,
 }
 
 impl Operation {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 23] = [
         Self::EnrollPartner,
         Self::UpdatePartnerProfile,
         Self::DisablePartner,
@@ -49,6 +51,8 @@ impl Operation {
         Self::RevokePartnershipInvitation,
         Self::CreatePartnerRelationship,
         Self::RemovePartnerRelationship,
+        Self::ImportCatalog,
+        Self::UpdateOffer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +78,8 @@ impl Operation {
             Self::RevokePartnershipInvitation => "revoke_partnership_invitation",
             Self::CreatePartnerRelationship => "create_partner_relationship",
             Self::RemovePartnerRelationship => "remove_partner_relationship",
+            Self::ImportCatalog => "import_catalog",
+            Self::UpdateOffer => "update_offer",
         }
     }
 }
@@ -88,10 +94,11 @@ pub enum ResourceType {
     Policy,
     PartnerRelationship,
     PartnershipInvitation,
+    Offer,
 }
 
 impl ResourceType {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Partner,
         Self::PartnerUser,
         Self::Agreement,
@@ -100,6 +107,7 @@ impl ResourceType {
         Self::Policy,
         Self::PartnerRelationship,
         Self::PartnershipInvitation,
+        Self::Offer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -112,6 +120,7 @@ impl ResourceType {
             Self::Policy => "self_serve_policy",
             Self::PartnerRelationship => "partner_relationship",
             Self::PartnershipInvitation => "partnership_invitation",
+            Self::Offer => "offer",
         }
     }
 }

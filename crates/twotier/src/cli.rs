@@ -84,6 +84,21 @@ enum Admin {
     User(UserCommand),
     #[command(subcommand)]
     Token(TokenCommand),
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// Import offers from a JSON or CSV file: every row is checked first, and nothing is
+    /// imported if any row is wrong.
+    Import {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,18 +227,19 @@ fn emit(json_out: bool, value: serde_json::Value, human: &str) {
 }
 
 fn core_failure(json_out: bool, e: &CoreError) -> ExitCode {
-    let message = match e {
-        CoreError::Invalid(fields) => fields
-            .iter()
-            .map(|(f, m)| format!("{f}: {m}"))
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
+    let problems: Vec<String> = match e {
+        CoreError::Invalid(fields) => fields.iter().map(|(f, m)| format!("{f}: {m}")).collect(),
+        other => vec![other.to_string()],
     };
     if json_out {
-        println!("{}", json!({ "error": message }));
+        println!(
+            "{}",
+            json!({ "error": problems.join("; "), "problems": problems })
+        );
     } else {
-        eprintln!("twotier: {message}");
+        for p in &problems {
+            eprintln!("twotier: {p}");
+        }
     }
     ExitCode::FAILURE
 }
@@ -284,6 +300,31 @@ async fn execute(command: Command, mut settings: Settings) -> anyhow::Result<Exi
                 .map_err(|e| anyhow::anyhow!("seeding the demo failed: {e}"))?;
             serve(listener, svc, &settings, Some(seeded)).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin(Admin::Catalog(CatalogCommand::Import { file, json: j, db })) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let svc = open(&settings, db.database_url.as_deref(), true).await?;
+            let actor = cli_actor(&svc).await?;
+            let result = match twotier_core::catalog::parse_file(&text) {
+                Ok(inputs) => twotier_core::catalog::import(&svc, &actor, &meta, &inputs).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(done) => {
+                    emit(
+                        j,
+                        json!({ "imported": done.imported, "offerIds": done.offer_ids }),
+                        &format!(
+                            "{} offer(s) imported: {}",
+                            done.imported,
+                            done.offer_ids.join(", ")
+                        ),
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Ok(core_failure(j, &e)),
+            }
         }
         Command::Admin(Admin::Operator(OperatorCommand::Create { email, json: j, db })) => {
             let svc = open(&settings, db.database_url.as_deref(), true).await?;

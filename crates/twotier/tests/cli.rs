@@ -278,3 +278,77 @@ async fn migrate_runs_on_an_empty_database() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied"));
 }
+
+#[tokio::test]
+async fn catalog_import_reports_every_bad_row_and_imports_all_or_nothing() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "id,name,category,supportedBillingCycles,term,countries\nOK-1,Fine Offer,Tools,monthly,P1M,DE\nBAD-2,Broken,Tools,hourly,P9Y,XX\n").unwrap();
+    let out = twotier(
+        &db,
+        &[
+            "admin",
+            "catalog",
+            "import",
+            bad.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert!(!out.status.success());
+    let report = one_json(&out);
+    let problems: Vec<&str> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("row 2 supportedBillingCycles")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.starts_with("row 2 term")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.starts_with("row 2 countries")),
+        "{problems:?}"
+    );
+    let pool = db.connect().await;
+    let mut c = pool.read().await.unwrap();
+    assert!(
+        twotier_store::catalog::ids(&mut c.conn())
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing imported"
+    );
+    drop(c);
+    pool.close().await;
+
+    let good = dir.path().join("catalog.json");
+    std::fs::write(&good, twotier_core_demo_catalog()).unwrap();
+    let out = twotier(
+        &db,
+        &[
+            "admin",
+            "catalog",
+            "import",
+            good.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(one_json(&out)["imported"], 21);
+}
+
+fn twotier_core_demo_catalog() -> &'static str {
+    include_str!("../../../config/demo-catalog.json")
+}

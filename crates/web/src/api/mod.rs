@@ -3,6 +3,7 @@
 pub mod apps;
 pub mod audit;
 pub mod oauth;
+pub mod offers;
 pub mod ops;
 pub mod partners;
 pub mod partnerships;
@@ -235,6 +236,27 @@ pub fn routes(r: Routes) -> Routes {
         "/v1/partners/validateresellers",
         Policy::Permission(P::SetResellerOfRecord),
         post(profiles::validate_resellers),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/offers",
+        Policy::SignedIn,
+        get(offers::list_offers),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/offers/{id}",
+        Policy::SignedIn,
+        get(offers::get_offer),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/offercategories",
+        Policy::SignedIn,
+        get(offers::list_offer_categories),
     );
     let ops = |r: Routes, path: &'static str, h| {
         r.add(Method::GET, path, Surface::Ops, Policy::Public, h)

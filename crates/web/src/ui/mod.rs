@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod catalog;
 pub mod partners;
 pub mod partnerships;
 pub mod session;
@@ -303,6 +304,27 @@ pub fn routes(r: Routes) -> Routes {
         Policy::SignedIn,
         post(partnerships::accept),
     );
+    let r = page(
+        r,
+        g.clone(),
+        "/catalog",
+        Policy::Permission(P::ManageCatalog),
+        get(catalog::catalog_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/catalog",
+        Policy::Permission(P::ManageCatalog),
+        post(catalog::import_catalog),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/catalog/offers/{id}",
+        Policy::Permission(P::ManageCatalog),
+        post(catalog::update_offer),
+    );
     let r = r.add(
         g.clone(),
         "/static/app.css",
@@ -401,6 +423,9 @@ impl Ctx {
             if a.can(P::ViewPartners) {
                 add("/partners", "Partners");
             }
+            if a.can(P::ManageCatalog) {
+                add("/catalog", "Catalog");
+            }
             if a.can(P::ViewPartnerships) && a.tenant_kind == TenantKind::Provider {
                 add("/resellers", "Indirect resellers");
             }
@@ -458,6 +483,8 @@ fn flash_text(key: &str) -> Option<&'static str> {
         "security" => "The security policy was saved.",
         "agreement" => "The partner agreement is accepted.",
         "partner-saved" => "The partner was saved.",
+        "catalog-imported" => "The catalog was imported.",
+        "offer-saved" => "The offer was saved.",
         "invitation-revoked" => "The invitation was revoked. Its link no longer works.",
         "partnership-removed" => {
             "The partnership was removed. No message was sent to the reseller."

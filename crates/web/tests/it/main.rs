@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod authz;
 mod browser;
+mod catalog;
 mod errors;
 mod idempotency;
 mod ops;

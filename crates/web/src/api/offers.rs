@@ -1,0 +1,89 @@
+//! `/v1/offers` and `/v1/offercategories`: Partner Center's legacy offer catalog by country.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use twotier_core::CoreError;
+use twotier_core::catalog::{self, Offer};
+
+use super::{ApiResult, collection, ok, resource};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Caller;
+
+fn offer_json(o: &Offer) -> serde_json::Value {
+    let mut v = resource(o, "Offer", &o.uri);
+    if let Some(attrs) = v.get_mut("attributes").and_then(|a| a.as_object_mut()) {
+        attrs.remove("etag");
+    }
+    v
+}
+
+fn country(q: &HashMap<String, String>) -> String {
+    q.get("country").cloned().unwrap_or_default()
+}
+
+/// `GET /v1/offers?country=&offer_category_id=&offset=&size=`
+pub async fn list_offers(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let number = |name: &str, default: usize, max: usize| -> Result<usize, ApiError> {
+        match q.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            None => Ok(default),
+            Some(s) => s
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= max)
+                .ok_or_else(|| {
+                    ApiError(CoreError::invalid(
+                        name,
+                        format!("{name} must be a number from 0 to {max}"),
+                    ))
+                }),
+        }
+    };
+    let offset = number("offset", 0, 1_000_000)?;
+    let size = number("size", 100, 500)?.max(1);
+    let all = catalog::list(
+        &state.svc,
+        &actor,
+        &country(&q),
+        q.get("offer_category_id").map(String::as_str),
+    )
+    .await?;
+    let total = all.len() as i64;
+    let items = all.iter().skip(offset).take(size).map(offer_json).collect();
+    ok(collection(items, total, "/offers", None))
+}
+
+pub async fn get_offer(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    ok(offer_json(
+        &catalog::get(&state.svc, &actor, &id, &country(&q)).await?,
+    ))
+}
+
+/// `GET /v1/offercategories?country=`
+pub async fn list_offer_categories(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let all = catalog::categories(&state.svc, &actor, &country(&q)).await?;
+    let total = all.len() as i64;
+    let items = all
+        .iter()
+        .map(|c| {
+            let mut v = serde_json::to_value(c).unwrap_or_default();
+            v["attributes"] = serde_json::json!({ "objectType": "OfferCategory" });
+            v
+        })
+        .collect();
+    ok(collection(items, total, "/offercategories", None))
+}

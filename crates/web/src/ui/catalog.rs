@@ -1,0 +1,105 @@
+//! The operator's catalog page: every offer, taking offers off sale, importing a file.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use http::StatusCode;
+use twotier_core::catalog::{self, Offer};
+use twotier_domain::FieldErrors;
+
+use super::{Ctx, FormData, field_errors, render_status};
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::{Meta, Viewer};
+
+#[derive(Template)]
+#[template(path = "catalog.html")]
+struct CatalogPage {
+    ctx: Ctx,
+    offers: Vec<Offer>,
+    file: String,
+    errors: FieldErrors,
+}
+
+async fn catalog_view(
+    state: &AppState,
+    s: &twotier_core::auth::Session,
+    done: Option<&str>,
+    file: String,
+    errors: FieldErrors,
+) -> Response {
+    match catalog::list_all(&state.svc, &s.actor).await {
+        Ok(offers) => {
+            let status = if errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            render_status(
+                status,
+                &CatalogPage {
+                    ctx: Ctx::new(s, "Catalog", "/catalog").with_flash(done),
+                    offers,
+                    file,
+                    errors,
+                },
+            )
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+pub async fn catalog_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    catalog_view(
+        &state,
+        &s,
+        q.get("done").map(String::as_str),
+        String::new(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+/// Imports a pasted JSON or CSV catalog: all rows or none, every bad row reported.
+pub async fn import_catalog(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    form: FormData,
+) -> Response {
+    let file = form.get("file");
+    let result = match catalog::parse_file(&file) {
+        Ok(inputs) => catalog::import(&state.svc, &s.actor, &meta, &inputs)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Redirect::to("/catalog?done=catalog-imported").into_response(),
+        Err(e) => match field_errors(e) {
+            Ok(errors) => catalog_view(&state, &s, None, file, errors).await,
+            Err(page) => page.into_response(),
+        },
+    }
+}
+
+/// Takes an offer off sale, or back on sale (`action`).
+pub async fn update_offer(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let available = form.get("action") == "resume";
+    match catalog::set_available(&state.svc, &s.actor, &meta, &id, available).await {
+        Ok(()) => Redirect::to("/catalog?done=offer-saved").into_response(),
+        Err(e) => PageError(e).into_response(),
+    }
+}
