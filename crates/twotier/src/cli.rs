@@ -494,6 +494,7 @@ async fn serve(
     let web = twotier_web::WebSettings {
         base_url: base_url.clone(),
         body_limit_bytes: settings.server.body_limit_bytes,
+        tenant_requests_per_minute: settings.server.tenant_requests_per_minute,
     };
     spawn_housekeeping(svc.clone());
     let app = twotier_web::router(twotier_web::AppState::new(svc.clone(), web));

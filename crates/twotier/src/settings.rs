@@ -23,6 +23,8 @@ pub struct Server {
     /// Public URL of this server, for links it writes; `https://` turns on Secure cookies.
     pub base_url: String,
     pub body_limit_bytes: usize,
+    /// API requests each tenant may make per minute, per server process; 0 means no limit.
+    pub tenant_requests_per_minute: u32,
 }
 
 impl Default for Server {
@@ -31,6 +33,7 @@ impl Default for Server {
             bind: "127.0.0.1:8080".to_owned(),
             base_url: String::new(),
             body_limit_bytes: 1024 * 1024,
+            tenant_requests_per_minute: 0,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod metrics;
 pub mod middleware;
 pub mod routes;
+pub mod throttle;
 pub mod ui;
 
 use std::sync::Arc;
@@ -23,6 +24,8 @@ pub struct WebSettings {
     pub base_url: String,
     /// Largest request body accepted.
     pub body_limit_bytes: usize,
+    /// API requests each tenant may make per minute (0: no limit). Counted per server process.
+    pub tenant_requests_per_minute: u32,
 }
 
 impl Default for WebSettings {
@@ -30,6 +33,7 @@ impl Default for WebSettings {
         Self {
             base_url: "http://127.0.0.1:8080".to_owned(),
             body_limit_bytes: 1024 * 1024,
+            tenant_requests_per_minute: 0,
         }
     }
 }
@@ -45,12 +49,16 @@ pub struct AppState {
     pub svc: Services,
     pub settings: Arc<WebSettings>,
     pub metrics: Arc<metrics::Metrics>,
+    pub throttle: Arc<throttle::TenantThrottle>,
 }
 
 impl AppState {
     pub fn new(svc: Services, settings: WebSettings) -> Self {
         Self {
             svc,
+            throttle: Arc::new(throttle::TenantThrottle::new(
+                settings.tenant_requests_per_minute,
+            )),
             settings: Arc::new(settings),
             metrics: Arc::new(metrics::Metrics::default()),
         }

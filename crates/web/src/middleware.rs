@@ -34,9 +34,13 @@ pub fn wrap(router: Router, state: AppState) -> Router {
         .route_layer(axum_mw::from_fn_with_state(state.clone(), record_metrics))
         .fallback(not_found)
         .layer(axum_mw::from_fn_with_state(state.clone(), check_csrf))
+        .layer(axum_mw::from_fn_with_state(state.clone(), throttle_tenants))
         .layer(axum_mw::from_fn_with_state(
             state.clone(),
             resolve_principal,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.settings.body_limit_bytes,
         ))
         .layer(axum_mw::from_fn(finalize))
         .layer(axum_mw::from_fn(request_ids))
@@ -332,4 +336,15 @@ async fn record_metrics(State(state): State<AppState>, req: Request, next: Next)
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// Partner Center's per-tenant throttling on the API: 429 with `Retry-After` once a tenant
+/// has used its requests for the minute. Off unless configured.
+async fn throttle_tenants(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if let Some(Principal::Bearer(actor)) = req.extensions().get::<Principal>()
+        && let Err(retry_after_secs) = state.throttle.take(actor.tenant_id.as_str())
+    {
+        return ApiError(CoreError::Throttled { retry_after_secs }).into_response();
+    }
+    next.run(req).await
 }

@@ -112,3 +112,58 @@ async fn a_failure_inside_shows_only_internal_error_and_the_request_id() {
     assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(page.text().contains("internal error (request id"));
 }
+
+#[tokio::test]
+async fn a_tenant_over_its_budget_gets_429_and_others_do_not() {
+    let mut app = TestApp::new().await;
+    let world = app.world().await;
+    let settings = twotier_web::WebSettings {
+        tenant_requests_per_minute: 5,
+        ..Default::default()
+    };
+    app.router = twotier_web::router(twotier_web::AppState::new(app.svc.clone(), settings));
+    let provider = world.user("provider_sales_agent").bearer();
+    for _ in 0..5 {
+        assert_eq!(
+            app.api(Method::GET, "/v1/me", &provider, None).await.status,
+            StatusCode::OK
+        );
+    }
+    let r = app.api(Method::GET, "/v1/me", &provider, None).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Rate limit is exceeded")
+    );
+    // The provider's other users share its budget; another tenant has its own.
+    assert_eq!(
+        app.api(
+            Method::GET,
+            "/v1/me",
+            &world.user("provider_global_admin").bearer(),
+            None
+        )
+        .await
+        .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        app.api(
+            Method::GET,
+            "/v1/me",
+            &world.user("reseller_global_admin").bearer(),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    // Pages and health checks are not API calls.
+    assert_eq!(
+        app.page("/healthz", &Principal::Anonymous).await.status,
+        StatusCode::OK
+    );
+}
