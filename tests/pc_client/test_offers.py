@@ -4,7 +4,6 @@ Uses the same environment as test_relationships.py. The demo catalog holds 21 of
 upgrade paths and add-ons, all sold in Germany; one (off sale) only in Europe.
 """
 
-import os
 
 import pytest
 import requests
@@ -12,14 +11,9 @@ from msrest.authentication import BasicTokenAuthentication
 
 from microsoft.store.partnercenterservices import MicrosoftPartnerStoreApis
 
+from helpers import env
 
-def env(name):
-    value = os.environ.get(name, "").strip()
-    if not value:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{name} is not set, and under CI=true no test may skip")
-        pytest.skip(f"{name} is not set")
-    return value
+
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,6 @@ variables above: pip install -r tests/pc_client/requirements.txt && pytest tests
 
 import html
 import json
-import os
 import re
 
 import pytest
@@ -36,6 +35,8 @@ from msrest.authentication import BasicTokenAuthentication
 from msrestazure.azure_exceptions import CloudError
 
 from microsoft.store.partnercenterservices import MicrosoftPartnerStoreApis
+
+from helpers import env
 
 API_VERSION = "1"  # the client formats this into /v{version}/...
 
@@ -53,13 +54,6 @@ RESELLER_ITEM_TYPE = "is_indirect_reseller_of"
 UNKNOWN_MPN_ID = "999999999"
 
 
-def env(name):
-    value = os.environ.get(name, "").strip()
-    if not value:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{name} is not set, and under CI=true no test may skip")
-        pytest.skip(f"{name} is not set")
-    return value
 
 
 def base_url():
