@@ -142,8 +142,12 @@ pub async fn list(svc: &Services, actor: &Actor, q: &Query) -> Result<Page, Core
 pub async fn get(svc: &Services, actor: &Actor, id: &str) -> Result<AuditRow, CoreError> {
     authz::require(actor, Permission::ViewAudit)?;
     let scope = (actor.tenant_kind != TenantKind::Operator).then(|| actor.tenant_id.as_str());
+    // Audit ids are UUIDs; anything else cannot be one.
+    let Some(id) = AuditId::parse(id) else {
+        return Err(CoreError::NotFound);
+    };
     let mut c = svc.db.read().await?;
-    twotier_store::audit::find(&mut c.conn(), scope, id)
+    twotier_store::audit::find(&mut c.conn(), scope, id.as_str())
         .await?
         .ok_or(CoreError::NotFound)
 }

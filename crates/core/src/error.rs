@@ -65,6 +65,10 @@ impl From<StoreError> for CoreError {
         match e {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict => Self::conflict(409, "this conflicts with an existing record"),
+            StoreError::BadValue => Self::invalid(
+                "input",
+                "remove control characters such as NUL from the input",
+            ),
             e => Self::Internal(anyhow::Error::new(e)),
         }
     }

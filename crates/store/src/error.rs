@@ -10,6 +10,9 @@ pub enum StoreError {
     Config(String),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    /// The database refused a value (PostgreSQL: a NUL byte or an invalid character in text).
+    #[error("a value contains characters that cannot be stored")]
+    BadValue,
     #[error("database error")]
     Db(#[source] sqlx::Error),
     #[error("migration failed")]
@@ -23,6 +26,12 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::RowNotFound => Self::NotFound,
             sqlx::Error::Database(ref d) if d.kind() == K::UniqueViolation => Self::Conflict,
             sqlx::Error::Database(ref d) if d.kind() == K::ForeignKeyViolation => Self::ForeignKey,
+            // 22021 character_not_in_repertoire (a NUL byte in text), 22P05 untranslatable_character.
+            sqlx::Error::Database(ref d)
+                if matches!(d.code().as_deref(), Some("22021" | "22P05")) =>
+            {
+                Self::BadValue
+            }
             e => Self::Db(e),
         }
     }

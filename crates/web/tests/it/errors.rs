@@ -212,6 +212,8 @@ async fn no_route_answers_hostile_input_with_a_server_error() {
         "?size=-5&offset=abc&country=%FF",
         "?filter=%7B%22Field%22%3A1%7D&relationship_type=%00",
         "?startDate=9999-99-99&token=%E2%80%AE",
+        // A NUL inside JSON and plain parameters: PostgreSQL refuses NUL in text.
+        "?filter=%7B%22Field%22%3A%22Name%22%2C%22Value%22%3A%22a%5Cu0000b%22%7D&name=%00&user=%00&country=D%00&mpnId=%00&tenantId=%00",
     ];
     let bodies: [&[u8]; 5] = [
         b"",
@@ -254,7 +256,7 @@ async fn no_route_answers_hostile_input_with_a_server_error() {
                                 &uri,
                                 who,
                                 &[("sec-fetch-site", "same-origin")],
-                                axum::body::Body::from(body.to_vec()),
+                                Body::from(body.to_vec()),
                                 Some(ct),
                             )
                             .await;
