@@ -45,6 +45,12 @@ impl Event {
         self.subject_tenant = Some(tenant.clone());
         self
     }
+    /// The customer the change was made for (Partner Center's customerId and customerName).
+    #[must_use]
+    pub fn customer(mut self, id: &TenantId, name: &str) -> Self {
+        self.customer = Some((id.to_string(), name.to_owned()));
+        self
+    }
     #[must_use]
     pub fn old(mut self, v: impl Serialize) -> Self {
         self.old_value = serde_json::to_value(v).ok();

@@ -29,6 +29,11 @@ async fn relates_to(
     if tenant.id == actor.tenant_id.as_str() || actor.tenant_kind == TenantKind::Operator {
         return Ok(true);
     }
+    if actor.tenant_kind.is_partner() && tenant.kind == TenantKind::Customer.as_str() {
+        return Ok(
+            twotier_store::customers::related(c, actor.tenant_id.as_str(), &tenant.id).await?,
+        );
+    }
     if actor.tenant_kind.is_partner() && tenant.kind != actor.tenant_kind.as_str() {
         return Ok(twotier_store::partnerships::active_between(
             c,

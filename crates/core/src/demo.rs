@@ -209,9 +209,89 @@ async fn seed_partnerships(
     partnerships::accept(svc, fabrikam, meta, &token_of(&to_fabrikam)?).await?;
     let to_northwind = partnerships::invite(svc, contoso, meta, &invite).await?;
     partnerships::accept(svc, northwind, meta, &token_of(&to_northwind)?).await?;
+    // Customers stay when their reseller's partnership ends.
+    demo_customer(
+        svc,
+        contoso,
+        meta,
+        "Proseware",
+        "proseware",
+        "NL",
+        Some(&northwind.tenant_id),
+    )
+    .await?;
     partnerships::remove(svc, contoso, meta, &northwind.tenant_id).await?;
+    demo_customer(
+        svc,
+        contoso,
+        meta,
+        "Adventure Works",
+        "adventureworks",
+        "FR",
+        Some(&fabrikam.tenant_id),
+    )
+    .await?;
+    demo_customer(
+        svc,
+        contoso,
+        meta,
+        "Wide World Importers",
+        "wideworldimporters",
+        "BE",
+        Some(&fabrikam.tenant_id),
+    )
+    .await?;
+    demo_customer(
+        svc,
+        contoso,
+        meta,
+        "Alpine Ski House",
+        "alpineskihouse",
+        "AT",
+        None,
+    )
+    .await?;
     partnerships::invite(svc, contoso, meta, &invite).await?;
     Ok(())
+}
+
+async fn demo_customer(
+    svc: &Services,
+    provider: &Actor,
+    meta: &RequestMeta,
+    name: &str,
+    prefix: &str,
+    country: &str,
+    reseller: Option<&TenantId>,
+) -> Result<(), CoreError> {
+    use crate::customers::{AddressInput, BillingInput, CompanyInput, NewCustomerInput};
+    let input = NewCustomerInput {
+        company_profile: CompanyInput {
+            domain: prefix.to_owned(),
+        },
+        billing_profile: BillingInput {
+            email: format!("it@{prefix}.example"),
+            culture: "en-GB".to_owned(),
+            language: "en".to_owned(),
+            company_name: name.to_owned(),
+            first_name: String::new(),
+            last_name: String::new(),
+            default_address: AddressInput {
+                address_line1: "1 Market Square".to_owned(),
+                city: "Capital City".to_owned(),
+                postal_code: "1000".to_owned(),
+                country: country.to_owned(),
+                first_name: "Alex".to_owned(),
+                last_name: "Morgan".to_owned(),
+                phone_number: "+44 20 7946 0000".to_owned(),
+                ..AddressInput::default()
+            },
+        },
+        associated_partner_id: reseller.map(ToString::to_string),
+    };
+    crate::customers::create(svc, provider, meta, &input)
+        .await
+        .map(|_| ())
 }
 
 /// The demo catalog: about twenty fictional offers with upgrade paths and add-ons.

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod catalog;
+pub mod customers;
 pub mod demo;
 pub mod error;
 pub mod lenient;
@@ -56,6 +57,8 @@ pub struct CoreSettings {
     pub invitation_default_days: i64,
     /// ...and a provider may choose at most this many.
     pub invitation_max_days: i64,
+    /// A customer's primary domain is `<prefix>.<this suffix>`.
+    pub customer_domain_suffix: String,
 }
 
 impl Default for CoreSettings {
@@ -78,6 +81,7 @@ impl Default for CoreSettings {
             base_url: "http://127.0.0.1:8080".to_owned(),
             invitation_default_days: 7,
             invitation_max_days: 90,
+            customer_domain_suffix: "onmicrosoft.example".to_owned(),
         }
     }
 }

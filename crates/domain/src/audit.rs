@@ -26,10 +26,12 @@ pub enum Operation {
     RemovePartnerRelationship,
     ImportCatalog,
     UpdateOffer,
+    AddCustomer,
+    UpdateCustomerBillingProfile,
 }
 
 impl Operation {
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 25] = [
         Self::EnrollPartner,
         Self::UpdatePartnerProfile,
         Self::DisablePartner,
@@ -53,6 +55,8 @@ impl Operation {
         Self::RemovePartnerRelationship,
         Self::ImportCatalog,
         Self::UpdateOffer,
+        Self::AddCustomer,
+        Self::UpdateCustomerBillingProfile,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +84,8 @@ impl Operation {
             Self::RemovePartnerRelationship => "remove_partner_relationship",
             Self::ImportCatalog => "import_catalog",
             Self::UpdateOffer => "update_offer",
+            Self::AddCustomer => "add_customer",
+            Self::UpdateCustomerBillingProfile => "update_customer_billing_profile",
         }
     }
 }
@@ -95,10 +101,11 @@ pub enum ResourceType {
     PartnerRelationship,
     PartnershipInvitation,
     Offer,
+    Customer,
 }
 
 impl ResourceType {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Partner,
         Self::PartnerUser,
         Self::Agreement,
@@ -108,6 +115,7 @@ impl ResourceType {
         Self::PartnerRelationship,
         Self::PartnershipInvitation,
         Self::Offer,
+        Self::Customer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -121,6 +129,7 @@ impl ResourceType {
             Self::PartnerRelationship => "partner_relationship",
             Self::PartnershipInvitation => "partnership_invitation",
             Self::Offer => "offer",
+            Self::Customer => "customer",
         }
     }
 }

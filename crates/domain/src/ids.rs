@@ -39,5 +39,6 @@ id_type!(
     AppId,
     AuditId,
     InvitationId,
-    PartnershipId
+    PartnershipId,
+    BillingProfileId
 );

@@ -5,6 +5,7 @@ pub mod api_apps;
 pub mod api_tokens;
 pub mod audit;
 pub mod catalog;
+pub mod customers;
 pub mod error;
 pub mod idempotency;
 pub mod partners;

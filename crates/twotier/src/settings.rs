@@ -12,7 +12,23 @@ pub struct Settings {
     pub server: Server,
     pub database: Database,
     pub auth: Auth,
+    pub customers: Customers,
     pub log: Log,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Customers {
+    /// A customer's primary domain is `<prefix>.<domain_suffix>`.
+    pub domain_suffix: String,
+}
+
+impl Default for Customers {
+    fn default() -> Self {
+        Self {
+            domain_suffix: twotier_core::CoreSettings::default().customer_domain_suffix,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -131,6 +147,7 @@ impl fmt::Debug for Settings {
             .field("server", &self.server)
             .field("database", &self.database)
             .field("auth", &self.auth)
+            .field("customers", &self.customers)
             .field("log", &self.log)
             .finish()
     }
@@ -197,6 +214,12 @@ impl Settings {
                 p_cost: a.argon2_p_cost,
             },
             base_url: self.base_url(),
+            customer_domain_suffix: self
+                .customers
+                .domain_suffix
+                .trim()
+                .trim_start_matches('.')
+                .to_lowercase(),
             ..twotier_core::CoreSettings::default()
         }
     }

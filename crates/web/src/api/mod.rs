@@ -2,6 +2,7 @@
 
 pub mod apps;
 pub mod audit;
+pub mod customers;
 pub mod oauth;
 pub mod offers;
 pub mod ops;
@@ -30,7 +31,7 @@ use crate::routes::{Policy, Routes, Surface};
 pub type ApiResult = Result<Response, ApiError>;
 
 pub fn routes(r: Routes) -> Routes {
-    use axum::routing::{delete, get, patch, post};
+    use axum::routing::{delete, get, patch, post, put};
     let api = |r: Routes, m: Method, path: &'static str, policy: Policy, h| {
         r.add(m, path, Surface::Api, policy, h)
     };
@@ -236,6 +237,62 @@ pub fn routes(r: Routes) -> Routes {
         "/v1/partners/validateresellers",
         Policy::Permission(P::SetResellerOfRecord),
         post(profiles::validate_resellers),
+    );
+    let r = api(
+        r,
+        Method::POST,
+        "/v1/customers",
+        Policy::Permission(P::CreateCustomers),
+        post(customers::create_customer),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers",
+        Policy::Permission(P::ViewCustomers),
+        get(customers::list_customers),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/{id}",
+        Policy::Permission(P::ViewCustomers),
+        get(customers::get_customer),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/{id}/profiles/company",
+        Policy::Permission(P::ViewCustomers),
+        get(customers::get_company_profile),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/{id}/profiles/billing",
+        Policy::Permission(P::ViewCustomers),
+        get(customers::get_billing_profile),
+    );
+    let r = api(
+        r,
+        Method::PUT,
+        "/v1/customers/{id}/profiles/billing",
+        Policy::Permission(P::EditCustomers),
+        put(customers::update_billing_profile),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/validations/checkdomainavailability/{id}",
+        Policy::Permission(P::CreateCustomers),
+        get(customers::check_domain_availability),
+    );
+    let r = api(
+        r,
+        Method::HEAD,
+        "/v1/domains/{id}",
+        Policy::Permission(P::CreateCustomers),
+        axum::routing::head(customers::head_domain),
     );
     let r = api(
         r,

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod catalog;
+pub mod customers;
 pub mod partners;
 pub mod partnerships;
 pub mod session;
@@ -325,6 +326,20 @@ pub fn routes(r: Routes) -> Routes {
         Policy::Permission(P::ManageCatalog),
         post(catalog::update_offer),
     );
+    let r = page(
+        r,
+        g.clone(),
+        "/customers",
+        Policy::Permission(P::ViewCustomers),
+        get(customers::customers_page),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/customers/{id}",
+        Policy::Permission(P::ViewCustomers),
+        get(customers::customer_page),
+    );
     let r = r.add(
         g.clone(),
         "/static/app.css",
@@ -422,6 +437,9 @@ impl Ctx {
             add("/", "Home");
             if a.can(P::ViewPartners) {
                 add("/partners", "Partners");
+            }
+            if a.can(P::ViewCustomers) && a.tenant_kind.is_partner() {
+                add("/customers", "Customers");
             }
             if a.can(P::ManageCatalog) {
                 add("/catalog", "Catalog");

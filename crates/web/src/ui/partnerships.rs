@@ -54,6 +54,8 @@ struct ResellersPage {
     invitations: Vec<Invitation>,
     can_manage: bool,
     next_href: Option<String>,
+    /// Customers associated with each reseller.
+    counts: HashMap<String, i64>,
 }
 
 /// The provider's indirect resellers and its outstanding invitations.
@@ -83,7 +85,12 @@ pub async fn resellers_page(
             .collect(),
         Err(e) => return PageError(e).into_response(),
     };
+    let counts = match twotier_core::customers::counts_by_reseller(&state.svc, &s.actor).await {
+        Ok(c) => c,
+        Err(e) => return PageError(e).into_response(),
+    };
     render(&ResellersPage {
+        counts,
         ctx: Ctx::new(&s, "Indirect resellers", "/resellers")
             .with_flash(q.get("done").map(String::as_str)),
         next_href: next_href("/resellers", &name, page.next.as_ref()),
@@ -93,6 +100,12 @@ pub async fn resellers_page(
         invitations,
         can_manage: s.actor.can(P::ManagePartnerships),
     })
+}
+
+impl ResellersPage {
+    fn customers_of(&self, reseller: &str) -> i64 {
+        self.counts.get(reseller).copied().unwrap_or_default()
+    }
 }
 
 #[derive(Template)]

@@ -9,6 +9,7 @@ mod auth;
 mod authz;
 mod browser;
 mod catalog;
+mod customers;
 mod errors;
 mod idempotency;
 mod ops;

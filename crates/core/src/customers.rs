@@ -1,0 +1,709 @@
+//! Customers of a provider, optionally associated with one of its indirect resellers
+//! (SPEC.md §3.4–3.5): the customer tenant, its company and billing profiles, the reseller
+//! relationships (with delegated admin access) and its admin user, created in one transaction.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use twotier_domain::actor::Actor;
+use twotier_domain::audit::{Operation, ResourceType};
+use twotier_domain::authz::{Permission, Role};
+use twotier_domain::clock::Timestamp;
+use twotier_domain::ids::TenantId;
+use twotier_domain::partner::{Country, CspRegion};
+use twotier_domain::tenant::{TenantKind, parse_name};
+use twotier_domain::user::Email;
+use twotier_domain::{DomainError, FieldErrors};
+use twotier_store::customers::{self as rows, BillingPatch, CustomerRow, ListFilter, Owner};
+use twotier_store::{partners as partner_rows, partnerships, tenants};
+
+use crate::audit::Event;
+use crate::write::Replayable;
+use crate::{CoreError, RequestMeta, Services, authz, users};
+
+/// A domain prefix: letters and digits, 2 to 27 of them, compared in lowercase.
+pub fn parse_domain_prefix(input: &str) -> Result<String, DomainError> {
+    let p = input.trim().to_lowercase();
+    if !(2..=27).contains(&p.len()) || !p.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(DomainError::new("use 2 to 27 letters and digits"));
+    }
+    Ok(p)
+}
+
+/// The prefix of `prefix` or `prefix.<suffix>`; any other suffix is an error.
+fn prefix_of(domain: &str, suffix: &str) -> Result<String, DomainError> {
+    let d = domain.trim().to_lowercase();
+    match d.split_once('.') {
+        None => parse_domain_prefix(&d),
+        Some((prefix, rest)) if rest == suffix => parse_domain_prefix(prefix),
+        Some(_) => Err(DomainError::new(format!(
+            "the domain must be <prefix>.{suffix}"
+        ))),
+    }
+}
+
+fn text(input: &str, min: usize, max: usize) -> Result<String, DomainError> {
+    let s = input.trim();
+    let n = s.chars().count();
+    if n < min || n > max {
+        return Err(DomainError::new(if min == 0 {
+            format!("use at most {max} characters")
+        } else {
+            format!("use {min} to {max} characters")
+        }));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(DomainError::new("must not contain control characters"));
+    }
+    Ok(s.to_owned())
+}
+
+fn culture(input: &str) -> Result<String, DomainError> {
+    let s = input.trim();
+    let ok = s.len() == 5
+        && s.as_bytes()[2] == b'-'
+        && s[..2].chars().all(|c| c.is_ascii_alphabetic())
+        && s[3..].chars().all(|c| c.is_ascii_alphabetic());
+    if ok {
+        Ok(format!(
+            "{}-{}",
+            s[..2].to_lowercase(),
+            s[3..].to_uppercase()
+        ))
+    } else {
+        Err(DomainError::new("use a culture such as en-US or de-DE"))
+    }
+}
+
+fn language(input: &str) -> Result<String, DomainError> {
+    let s = input.trim();
+    if s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()) {
+        Ok(s.to_lowercase())
+    } else {
+        Err(DomainError::new("use a two-letter language such as en"))
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Address {
+    pub address_line1: String,
+    pub address_line2: String,
+    pub city: String,
+    pub state: String,
+    pub postal_code: String,
+    pub country: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone_number: String,
+}
+
+/// The billing profile as Partner Center sends it (property names in any case).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BillingInput {
+    pub email: String,
+    pub culture: String,
+    pub language: String,
+    pub company_name: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub default_address: AddressInput,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct AddressInput {
+    pub address_line1: String,
+    pub address_line2: String,
+    pub city: String,
+    pub state: String,
+    pub postal_code: String,
+    pub country: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone_number: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CompanyInput {
+    pub domain: String,
+}
+
+/// `POST /v1/customers` (and the wizard): server-owned fields are not read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NewCustomerInput {
+    pub company_profile: CompanyInput,
+    pub billing_profile: BillingInput,
+    /// The indirect reseller's tenant id; none makes a direct customer of the provider.
+    pub associated_partner_id: Option<String>,
+}
+
+struct ValidBilling {
+    email: Email,
+    culture: String,
+    language: String,
+    company_name: String,
+    first_name: String,
+    last_name: String,
+    address: Address,
+}
+
+fn validate_billing(b: &BillingInput, e: &mut FieldErrors) -> Option<ValidBilling> {
+    let a = &b.default_address;
+    let email = e.check("billingProfile.email", Email::parse(&b.email));
+    let culture = e.check("billingProfile.culture", culture(&b.culture));
+    let language = e.check("billingProfile.language", language(&b.language));
+    let company_name = e.check("billingProfile.companyName", parse_name(&b.company_name));
+    let first = if a.first_name.trim().is_empty() {
+        &b.first_name
+    } else {
+        &a.first_name
+    };
+    let last = if a.last_name.trim().is_empty() {
+        &b.last_name
+    } else {
+        &a.last_name
+    };
+    let first_name = e.check(
+        "billingProfile.defaultAddress.firstName",
+        text(first, 1, 50),
+    );
+    let last_name = e.check("billingProfile.defaultAddress.lastName", text(last, 1, 50));
+    let line1 = e.check(
+        "billingProfile.defaultAddress.addressLine1",
+        text(&a.address_line1, 1, 200),
+    );
+    let line2 = e.check(
+        "billingProfile.defaultAddress.addressLine2",
+        text(&a.address_line2, 0, 200),
+    );
+    let city = e.check("billingProfile.defaultAddress.city", text(&a.city, 1, 100));
+    let state = e.check("billingProfile.defaultAddress.state", text(&a.state, 0, 50));
+    let postal = e.check(
+        "billingProfile.defaultAddress.postalCode",
+        text(&a.postal_code, 1, 20),
+    );
+    let phone = e.check(
+        "billingProfile.defaultAddress.phoneNumber",
+        text(&a.phone_number, 0, 30),
+    );
+    let country = e.check(
+        "billingProfile.defaultAddress.country",
+        Country::parse(&a.country),
+    );
+    Some(ValidBilling {
+        email: email?,
+        culture: culture?,
+        language: language?,
+        company_name: company_name?,
+        address: Address {
+            address_line1: line1?,
+            address_line2: line2?,
+            city: city?,
+            state: state?,
+            postal_code: postal?,
+            country: country?.code.to_owned(),
+            first_name: first_name.clone()?,
+            last_name: last_name.clone()?,
+            phone_number: phone?,
+        },
+        first_name: first_name?,
+        last_name: last_name?,
+    })
+}
+
+/// Partner Center's CustomerCompanyProfile.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyProfile {
+    pub tenant_id: String,
+    pub domain: String,
+    pub company_name: String,
+}
+
+/// Partner Center's CustomerBillingProfile; `version` becomes the etag.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BillingProfile {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub culture: String,
+    pub language: String,
+    pub company_name: String,
+    pub default_address: Address,
+    #[serde(skip)]
+    pub version: i64,
+}
+
+/// The admin user's sign-in, in the create response only.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserCredentials {
+    pub user_name: String,
+    pub password: String,
+}
+
+/// Partner Center's Customer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer {
+    pub id: String,
+    pub commerce_id: String,
+    pub company_profile: CompanyProfile,
+    pub billing_profile: BillingProfile,
+    pub relationship_to_partner: String,
+    pub allow_delegated_access: bool,
+    pub associated_partner_id: Option<String>,
+    /// Only in the response that created the customer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_credentials: Option<UserCredentials>,
+    pub created_at: Timestamp,
+    /// `issued` in the creating response, `already_issued` in a replay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+impl Replayable for Customer {
+    fn for_replay(&self) -> Self {
+        Self {
+            user_credentials: None,
+            credential: Some("already_issued".to_owned()),
+            ..self.clone()
+        }
+    }
+}
+
+fn from_row(r: CustomerRow, viewer_is_reseller: bool) -> Customer {
+    Customer {
+        id: r.tenant_id.clone(),
+        commerce_id: r.tenant_id.clone(),
+        company_profile: CompanyProfile {
+            tenant_id: r.tenant_id.clone(),
+            domain: r.domain,
+            company_name: r.company_name.clone(),
+        },
+        billing_profile: BillingProfile {
+            id: r.billing_id,
+            first_name: r.first_name.clone(),
+            last_name: r.last_name.clone(),
+            email: r.email,
+            culture: r.culture,
+            language: r.language,
+            company_name: r.company_name,
+            default_address: Address {
+                address_line1: r.address_line1,
+                address_line2: r.address_line2,
+                city: r.city,
+                state: r.state,
+                postal_code: r.postal_code,
+                country: r.country,
+                first_name: r.first_name,
+                last_name: r.last_name,
+                phone_number: r.phone,
+            },
+            version: r.billing_version,
+        },
+        relationship_to_partner: "reseller".to_owned(),
+        allow_delegated_access: true,
+        associated_partner_id: if viewer_is_reseller {
+            None
+        } else {
+            r.reseller_tenant_id
+        },
+        user_credentials: None,
+        created_at: Timestamp(r.created_at),
+        credential: None,
+    }
+}
+
+/// The provider creates a customer, for itself or for one of its indirect resellers.
+pub async fn create(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    input: &NewCustomerInput,
+) -> Result<Customer, CoreError> {
+    authz::require(actor, Permission::CreateCustomers)?;
+    if actor.tenant_kind != TenantKind::Provider {
+        return Err(CoreError::rule(
+            600_006,
+            403,
+            "only an indirect provider creates customers; ask your provider",
+        ));
+    }
+    let mut e = FieldErrors::new();
+    let prefix = e.check(
+        "companyProfile.domain",
+        prefix_of(
+            &input.company_profile.domain,
+            &svc.settings.customer_domain_suffix,
+        ),
+    );
+    let billing = validate_billing(&input.billing_profile, &mut e);
+    let reseller = match input
+        .associated_partner_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(raw) => {
+            let parsed = TenantId::parse(raw);
+            if parsed.is_none() {
+                e.add("associatedPartnerId", "not a tenant id");
+            }
+            parsed
+        }
+    };
+    let (Some(prefix), Some(billing)) = (prefix, billing) else {
+        return Err(CoreError::Invalid(e));
+    };
+    if !e.is_empty() {
+        return Err(CoreError::Invalid(e));
+    }
+    let mut ch = crate::begin_change!(svc, actor, meta, Customer);
+    let provider = partner_rows::find(&mut ch.conn(), actor.tenant_id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    if provider.agreement_accepted_at.is_none() {
+        return Err(CoreError::rule(
+            900_124,
+            403,
+            "your organisation has not accepted the partner agreement yet",
+        ));
+    }
+    let country = Country::parse(&billing.address.country)
+        .map_err(|err| CoreError::field("billingProfile.defaultAddress.country", err))?;
+    if country.region.as_str() != provider.region {
+        let region = CspRegion::from_stored(&provider.region).map_or("your", CspRegion::label);
+        return Err(CoreError::invalid(
+            "billingProfile.defaultAddress.country",
+            format!(
+                "{} is in the {} CSP region; you serve {region}",
+                country.name,
+                country.region.label()
+            ),
+        ));
+    }
+    if let Some(reseller) = &reseller
+        && partnerships::find_active(&mut ch.conn(), actor.tenant_id.as_str(), reseller.as_str())
+            .await?
+            .is_none()
+    {
+        return Err(CoreError::invalid(
+            "associatedPartnerId",
+            "this is not an indirect reseller with an active partnership with you",
+        ));
+    }
+    if rows::prefix_taken(&mut ch.conn(), &prefix).await? {
+        return Err(CoreError::invalid(
+            "companyProfile.domain",
+            format!(
+                "the domain {prefix}.{} is taken",
+                svc.settings.customer_domain_suffix
+            ),
+        ));
+    }
+    let now = svc.now();
+    let tenant = TenantId::generate();
+    let domain = format!("{prefix}.{}", svc.settings.customer_domain_suffix);
+    tenants::insert(
+        &mut ch.conn(),
+        &tenants::TenantRow {
+            id: tenant.to_string(),
+            kind: TenantKind::Customer.as_str().to_owned(),
+            name: billing.company_name.clone(),
+            require_mfa: false,
+            disabled: false,
+            created_at: now.millis(),
+        },
+    )
+    .await?;
+    let row = CustomerRow {
+        tenant_id: tenant.to_string(),
+        provider_tenant_id: actor.tenant_id.to_string(),
+        reseller_tenant_id: reseller.as_ref().map(ToString::to_string),
+        company_name_lower: billing.company_name.to_lowercase(),
+        company_name: billing.company_name.clone(),
+        domain_prefix: prefix.clone(),
+        domain: domain.clone(),
+        billing_id: twotier_domain::ids::BillingProfileId::generate().to_string(),
+        first_name: billing.first_name,
+        last_name: billing.last_name,
+        email: billing.email.address,
+        phone: billing.address.phone_number.clone(),
+        culture: billing.culture,
+        language: billing.language,
+        address_line1: billing.address.address_line1,
+        address_line2: billing.address.address_line2,
+        city: billing.address.city,
+        state: billing.address.state,
+        postal_code: billing.address.postal_code,
+        country: billing.address.country,
+        billing_version: 1,
+        created_at: now.millis(),
+    };
+    rows::insert(&mut ch.conn(), &row)
+        .await
+        .map_err(|err| match err {
+            twotier_store::StoreError::Conflict => CoreError::invalid(
+                "companyProfile.domain",
+                format!("the domain {domain} is taken"),
+            ),
+            err => err.into(),
+        })?;
+    rows::insert_relationship(
+        &mut ch.conn(),
+        actor.tenant_id.as_str(),
+        tenant.as_str(),
+        true,
+        now.millis(),
+    )
+    .await?;
+    if let Some(reseller) = &reseller {
+        rows::insert_relationship(
+            &mut ch.conn(),
+            reseller.as_str(),
+            tenant.as_str(),
+            true,
+            now.millis(),
+        )
+        .await?;
+    }
+    let admin_email = Email::parse(&format!("admin@{domain}"))
+        .map_err(|err| CoreError::field("companyProfile.domain", err))?;
+    let issued = users::insert_with_temp_password(
+        &mut ch,
+        &tenant,
+        &admin_email,
+        "Global admin",
+        &[Role::CustomerGlobalAdmin],
+    )
+    .await?;
+    let mut out = from_row(row, false);
+    ch.audit(
+        Event::new(Operation::AddCustomer, ResourceType::Customer, &tenant)
+            .about(&tenant)
+            .customer(&tenant, &out.company_profile.company_name)
+            .new_value(serde_json::json!({
+                "PrimaryDomainName": domain, "CompanyName": out.company_profile.company_name,
+                "Relationship": "reseller", "AssociatedPartnerId": out.associated_partner_id, "AdminUser": admin_email.address,
+            })),
+    )
+    .await?;
+    out.user_credentials = Some(UserCredentials {
+        user_name: admin_email.address,
+        password: issued.temporary_password,
+    });
+    out.credential = Some("issued".to_owned());
+    ch.commit(&out).await?;
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub company_name: Option<String>,
+    pub domain: Option<String>,
+    pub reseller: Option<String>,
+    pub after: Option<(String, String)>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerPage {
+    pub total: i64,
+    pub items: Vec<Customer>,
+    pub next: Option<(String, String)>,
+}
+
+/// A provider's customers, or the customers associated with a reseller (never the
+/// provider's others).
+pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<CustomerPage, CoreError> {
+    authz::require(actor, Permission::ViewCustomers)?;
+    let owner = match actor.tenant_kind {
+        TenantKind::Provider => Owner::Provider(actor.tenant_id.as_str()),
+        TenantKind::Reseller => Owner::Reseller(actor.tenant_id.as_str()),
+        _ => {
+            return Ok(CustomerPage {
+                total: 0,
+                items: Vec::new(),
+                next: None,
+            });
+        }
+    };
+    let limit = q.limit.clamp(1, 500);
+    let f = ListFilter {
+        owner,
+        name_prefix: q.company_name.as_deref(),
+        domain_prefix: q.domain.as_deref(),
+        reseller: q
+            .reseller
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty()),
+        after: q.after.as_ref().map(|(n, i)| (n.as_str(), i.as_str())),
+        limit: limit + 1,
+    };
+    let mut c = svc.db.read().await?;
+    let mut found = rows::list(&mut c.conn(), &f).await?;
+    let total = rows::count(&mut c.conn(), &f).await?;
+    let next = if found.len() as i64 > limit {
+        found.truncate(limit as usize);
+        found
+            .last()
+            .map(|r| (r.company_name_lower.clone(), r.tenant_id.clone()))
+    } else {
+        None
+    };
+    let reseller = actor.tenant_kind == TenantKind::Reseller;
+    Ok(CustomerPage {
+        total,
+        items: found.into_iter().map(|r| from_row(r, reseller)).collect(),
+        next,
+    })
+}
+
+/// One customer the actor has a relationship with.
+pub async fn get(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Customer, CoreError> {
+    let mut c = svc.db.read().await?;
+    authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, id).await?;
+    let row = rows::find(&mut c.conn(), id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    Ok(from_row(row, actor.tenant_kind == TenantKind::Reseller))
+}
+
+/// Replaces the billing profile, if `etag` is the current one.
+pub async fn update_billing(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    id: &TenantId,
+    etag: Option<&str>,
+    input: &BillingInput,
+) -> Result<Customer, CoreError> {
+    let mut ch = crate::begin_change!(svc, actor, meta, Customer);
+    authz::authorize(&mut ch.conn(), actor, Permission::EditCustomers, id).await?;
+    let old = rows::find(&mut ch.conn(), id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let Some(version) = etag.and_then(|t| t.trim().trim_matches('"').parse::<i64>().ok()) else {
+        return Err(CoreError::rule(
+            2055,
+            412,
+            "send the billing profile's current etag (If-Match or attributes.etag)",
+        ));
+    };
+    let mut e = FieldErrors::new();
+    let mut input = input.clone();
+    // The country cannot change: it fixes the customer's CSP region.
+    if input.default_address.country.trim().is_empty() {
+        input.default_address.country.clone_from(&old.country);
+    }
+    let Some(b) = validate_billing(&input, &mut e).filter(|_| e.is_empty()) else {
+        return Err(CoreError::Invalid(e));
+    };
+    if b.address.country != old.country {
+        return Err(CoreError::invalid(
+            "billingProfile.defaultAddress.country",
+            "the country of a customer cannot change",
+        ));
+    }
+    let patch = BillingPatch {
+        first_name: &b.first_name,
+        last_name: &b.last_name,
+        email: &b.email.address,
+        phone: &b.address.phone_number,
+        culture: &b.culture,
+        language: &b.language,
+        company_name: &b.company_name,
+        address_line1: &b.address.address_line1,
+        address_line2: &b.address.address_line2,
+        city: &b.address.city,
+        state: &b.address.state,
+        postal_code: &b.address.postal_code,
+    };
+    if !rows::update_billing(&mut ch.conn(), id.as_str(), version, &patch).await? {
+        return Err(CoreError::Stale);
+    }
+    let before = from_row(old, false);
+    let new_row = rows::find(&mut ch.conn(), id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let after = from_row(new_row, actor.tenant_kind == TenantKind::Reseller);
+    ch.audit(
+        Event::new(
+            Operation::UpdateCustomerBillingProfile,
+            ResourceType::Customer,
+            id,
+        )
+        .about(id)
+        .customer(id, &after.company_profile.company_name)
+        .old(&before.billing_profile)
+        .new_value(&after.billing_profile),
+    )
+    .await?;
+    ch.commit(&after).await?;
+    Ok(after)
+}
+
+/// Whether a domain prefix is free (`true`) for a new customer.
+pub async fn domain_available(
+    svc: &Services,
+    actor: &Actor,
+    prefix: &str,
+) -> Result<bool, CoreError> {
+    authz::require(actor, Permission::CreateCustomers)?;
+    let prefix = prefix_of(prefix, &svc.settings.customer_domain_suffix)
+        .map_err(|err| CoreError::field("domain", err))?;
+    let mut c = svc.db.read().await?;
+    Ok(!rows::prefix_taken(&mut c.conn(), &prefix).await?)
+}
+
+/// How many customers are associated with each of the provider's resellers.
+pub async fn counts_by_reseller(
+    svc: &Services,
+    actor: &Actor,
+) -> Result<HashMap<String, i64>, CoreError> {
+    authz::require(actor, Permission::ViewPartnerships)?;
+    let mut c = svc.db.read().await?;
+    Ok(
+        rows::counts_by_reseller(&mut c.conn(), actor.tenant_id.as_str())
+            .await?
+            .into_iter()
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_prefixes() {
+        assert_eq!(
+            prefix_of("Wingtip42", "onmicrosoft.example").unwrap(),
+            "wingtip42"
+        );
+        assert_eq!(
+            prefix_of("wingtip.onmicrosoft.example", "onmicrosoft.example").unwrap(),
+            "wingtip"
+        );
+        assert!(
+            prefix_of("wingtip.example.com", "onmicrosoft.example")
+                .unwrap_err()
+                .0
+                .contains("onmicrosoft.example")
+        );
+        for bad in ["a", "has-dash", &"x".repeat(28), "ünï", ""] {
+            assert!(prefix_of(bad, "onmicrosoft.example").is_err(), "{bad}");
+        }
+        assert_eq!(culture("EN-us").unwrap(), "en-US");
+        assert!(culture("english").is_err() && language("eng").is_err());
+    }
+}

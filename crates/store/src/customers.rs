@@ -1,0 +1,264 @@
+//! Customers: a customer tenant's company and billing profiles, and the partners' reseller
+//! relationships with it.
+
+use crate::{Conn, StoreError, exec, on_conn};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomerRow {
+    pub tenant_id: String,
+    pub provider_tenant_id: String,
+    pub reseller_tenant_id: Option<String>,
+    pub company_name: String,
+    pub company_name_lower: String,
+    pub domain_prefix: String,
+    pub domain: String,
+    pub billing_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub culture: String,
+    pub language: String,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub city: String,
+    pub state: String,
+    pub postal_code: String,
+    pub country: String,
+    pub billing_version: i64,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "tenant_id, provider_tenant_id, reseller_tenant_id, company_name, company_name_lower, domain_prefix, \
+     domain, billing_id, first_name, last_name, email, phone, culture, language, address_line1, address_line2, city, state, \
+     postal_code, country, billing_version, created_at";
+
+pub async fn insert(c: &mut Conn<'_>, r: &CustomerRow) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO customers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+    );
+    exec!(c, |x| sqlx::query(&sql)
+        .bind(&r.tenant_id)
+        .bind(&r.provider_tenant_id)
+        .bind(&r.reseller_tenant_id)
+        .bind(&r.company_name)
+        .bind(&r.company_name_lower)
+        .bind(&r.domain_prefix)
+        .bind(&r.domain)
+        .bind(&r.billing_id)
+        .bind(&r.first_name)
+        .bind(&r.last_name)
+        .bind(&r.email)
+        .bind(&r.phone)
+        .bind(&r.culture)
+        .bind(&r.language)
+        .bind(&r.address_line1)
+        .bind(&r.address_line2)
+        .bind(&r.city)
+        .bind(&r.state)
+        .bind(&r.postal_code)
+        .bind(&r.country)
+        .bind(r.billing_version)
+        .bind(r.created_at)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+pub async fn find(c: &mut Conn<'_>, tenant_id: &str) -> Result<Option<CustomerRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM customers WHERE tenant_id = $1");
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, CustomerRow>(&sql)
+        .bind(tenant_id)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+pub async fn prefix_taken(c: &mut Conn<'_>, prefix: &str) -> Result<bool, StoreError> {
+    const SQL: &str = "SELECT COUNT(*) FROM customers WHERE domain_prefix = $1";
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(prefix)
+        .fetch_one(&mut **x)
+        .await)?
+        > 0)
+}
+
+/// Whose customers a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner<'a> {
+    Provider(&'a str),
+    Reseller(&'a str),
+}
+
+#[derive(Debug, Clone)]
+pub struct ListFilter<'a> {
+    pub owner: Owner<'a>,
+    pub name_prefix: Option<&'a str>,
+    pub domain_prefix: Option<&'a str>,
+    pub reseller: Option<&'a str>,
+    /// Keyset cursor: (lowercased company name, tenant id) of the previous page's last row.
+    pub after: Option<(&'a str, &'a str)>,
+    pub limit: i64,
+}
+
+fn like_prefix(p: Option<&str>) -> Option<String> {
+    p.map(str::trim).filter(|s| !s.is_empty()).map(|p| {
+        format!(
+            "{}%",
+            p.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    })
+}
+
+fn list_sql(owner: Owner<'_>, select: &str, tail: &str) -> String {
+    let column = match owner {
+        Owner::Provider(_) => "provider_tenant_id",
+        Owner::Reseller(_) => "reseller_tenant_id",
+    };
+    format!(
+        "SELECT {select} FROM customers WHERE {column} = $1 \
+         AND ($2 IS NULL OR company_name_lower LIKE $2 ESCAPE '\\') \
+         AND ($3 IS NULL OR domain_prefix LIKE $3 ESCAPE '\\') \
+         AND ($4 IS NULL OR reseller_tenant_id = $4) {tail}"
+    )
+}
+
+/// A page of customers by company name; keyset, so deep pages cost what the first does.
+pub async fn list(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<Vec<CustomerRow>, StoreError> {
+    let sql = list_sql(
+        f.owner,
+        COLUMNS,
+        "AND ($5 IS NULL OR company_name_lower > $5 OR (company_name_lower = $5 AND tenant_id > $6)) \
+         ORDER BY company_name_lower, tenant_id LIMIT $7",
+    );
+    let (owner, name, domain) = (
+        owner_id(f.owner),
+        like_prefix(f.name_prefix),
+        like_prefix(f.domain_prefix),
+    );
+    let (after_name, after_id) = f.after.map_or((None, None), |(n, i)| (Some(n), Some(i)));
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, CustomerRow>(&sql)
+        .bind(owner)
+        .bind(name.as_deref())
+        .bind(domain.as_deref())
+        .bind(f.reseller)
+        .bind(after_name)
+        .bind(after_id)
+        .bind(f.limit)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+fn owner_id<'a>(o: Owner<'a>) -> &'a str {
+    match o {
+        Owner::Provider(id) | Owner::Reseller(id) => id,
+    }
+}
+
+pub async fn count(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<i64, StoreError> {
+    let sql = list_sql(f.owner, "COUNT(*)", "");
+    let (owner, name, domain) = (
+        owner_id(f.owner),
+        like_prefix(f.name_prefix),
+        like_prefix(f.domain_prefix),
+    );
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(&sql)
+        .bind(owner)
+        .bind(name.as_deref())
+        .bind(domain.as_deref())
+        .bind(f.reseller)
+        .fetch_one(&mut **x)
+        .await)?)
+}
+
+/// How many customers of the provider each reseller is associated with.
+pub async fn counts_by_reseller(
+    c: &mut Conn<'_>,
+    provider: &str,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    const SQL: &str = "SELECT reseller_tenant_id, COUNT(*) FROM customers WHERE provider_tenant_id = $1 \
+         AND reseller_tenant_id IS NOT NULL GROUP BY reseller_tenant_id";
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, (String, i64)>(SQL)
+        .bind(provider)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+#[derive(Debug, Clone)]
+pub struct BillingPatch<'a> {
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub email: &'a str,
+    pub phone: &'a str,
+    pub culture: &'a str,
+    pub language: &'a str,
+    pub company_name: &'a str,
+    pub address_line1: &'a str,
+    pub address_line2: &'a str,
+    pub city: &'a str,
+    pub state: &'a str,
+    pub postal_code: &'a str,
+}
+
+/// Updates the billing profile if it is still at `version`; false when it changed meanwhile.
+pub async fn update_billing(
+    c: &mut Conn<'_>,
+    tenant_id: &str,
+    version: i64,
+    p: &BillingPatch<'_>,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE customers SET first_name = $3, last_name = $4, email = $5, phone = $6, culture = $7, \
+         language = $8, company_name = $9, company_name_lower = lower($9), address_line1 = $10, address_line2 = $11, \
+         city = $12, state = $13, postal_code = $14, billing_version = billing_version + 1 \
+         WHERE tenant_id = $1 AND billing_version = $2";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(tenant_id)
+        .bind(version)
+        .bind(p.first_name)
+        .bind(p.last_name)
+        .bind(p.email)
+        .bind(p.phone)
+        .bind(p.culture)
+        .bind(p.language)
+        .bind(p.company_name)
+        .bind(p.address_line1)
+        .bind(p.address_line2)
+        .bind(p.city)
+        .bind(p.state)
+        .bind(p.postal_code)
+        .execute(&mut **x)
+        .await)?;
+    Ok(done == 1)
+}
+
+pub async fn insert_relationship(
+    c: &mut Conn<'_>,
+    partner: &str,
+    customer: &str,
+    delegated_admin: bool,
+    at: i64,
+) -> Result<(), StoreError> {
+    const SQL: &str = "INSERT INTO customer_relationships (partner_tenant_id, customer_tenant_id, delegated_admin, state, created_at) \
+         VALUES ($1, $2, $3, 'active', $4)";
+    exec!(c, |x| sqlx::query(SQL)
+        .bind(partner)
+        .bind(customer)
+        .bind(delegated_admin)
+        .bind(at)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+/// Whether the partner has an active relationship with the customer.
+pub async fn related(c: &mut Conn<'_>, partner: &str, customer: &str) -> Result<bool, StoreError> {
+    const SQL: &str = "SELECT COUNT(*) FROM customer_relationships WHERE partner_tenant_id = $1 AND customer_tenant_id = $2 AND state = 'active'";
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(partner)
+        .bind(customer)
+        .fetch_one(&mut **x)
+        .await)?
+        > 0)
+}

@@ -1,0 +1,200 @@
+//! `/v1/customers`: Partner Center's customers, their company and billing profiles, and the
+//! domain availability checks.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
+use http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+use twotier_core::CoreError;
+use twotier_core::customers::{self, BillingInput, Customer, ListQuery, NewCustomerInput};
+use twotier_domain::ids::TenantId;
+
+use super::{
+    ApiResult, collection, continuation, created, encode_cursor, ok, page_size, parse_filter,
+    path_id, resource,
+};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{ApiWrite, Caller};
+
+fn company_json(c: &Customer) -> Value {
+    resource(
+        &c.company_profile,
+        "CustomerCompanyProfile",
+        &format!("/customers/{}/profiles/company", c.id),
+    )
+}
+
+fn billing_json(c: &Customer) -> Value {
+    let mut v = resource(
+        &c.billing_profile,
+        "CustomerBillingProfile",
+        &format!("/customers/{}/profiles/billing", c.id),
+    );
+    // The etag is the profile's version, which a PUT must send back.
+    v["attributes"]["etag"] = json!(c.billing_profile.version.to_string());
+    v
+}
+
+pub fn customer_json(c: &Customer) -> Value {
+    let mut v = resource(c, "Customer", &format!("/customers/{}", c.id));
+    v["companyProfile"] = company_json(c);
+    v["billingProfile"] = billing_json(c);
+    v
+}
+
+/// `POST /v1/customers`: 201 with `userCredentials`, which no later response repeats.
+pub async fn create_customer(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    req: ApiWrite<NewCustomerInput>,
+) -> ApiResult {
+    created(customer_json(
+        &customers::create(&state.svc, &actor, &req.meta, &req.body).await?,
+    ))
+}
+
+/// `GET /v1/customers?size=&filter={"Field":"CompanyName"|"Domain"|"IndirectReseller",...}`
+pub async fn list_customers(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let mut query = ListQuery {
+        after: continuation(&headers)?,
+        limit: page_size(q.get("size").map(String::as_str).filter(|s| *s != "0"))?,
+        ..ListQuery::default()
+    };
+    if let Some(f) = parse_filter(q.get("filter").map(String::as_str))? {
+        match f.field.to_ascii_lowercase().as_str() {
+            "companyname" => query.company_name = Some(f.value),
+            "domain" => query.domain = Some(f.value),
+            "indirectreseller" => {
+                let id = TenantId::parse(&f.value).ok_or_else(|| {
+                    ApiError(CoreError::invalid(
+                        "filter",
+                        "IndirectReseller takes a reseller tenant id",
+                    ))
+                })?;
+                query.reseller = Some(id.to_string());
+            }
+            _ => {
+                return Err(ApiError(CoreError::invalid(
+                    "filter",
+                    "filter Field must be CompanyName, Domain or IndirectReseller",
+                )));
+            }
+        }
+    }
+    let page = customers::list(&state.svc, &actor, &query).await?;
+    let items = page.items.iter().map(customer_json).collect();
+    ok(collection(
+        items,
+        page.total,
+        "/customers",
+        page.next.as_ref().map(encode_cursor),
+    ))
+}
+
+pub async fn get_customer(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = path_id(&id, TenantId::parse)?;
+    ok(customer_json(
+        &customers::get(&state.svc, &actor, &id).await?,
+    ))
+}
+
+pub async fn get_company_profile(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = path_id(&id, TenantId::parse)?;
+    ok(company_json(
+        &customers::get(&state.svc, &actor, &id).await?,
+    ))
+}
+
+pub async fn get_billing_profile(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = path_id(&id, TenantId::parse)?;
+    ok(billing_json(
+        &customers::get(&state.svc, &actor, &id).await?,
+    ))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct BillingBody {
+    #[serde(flatten)]
+    profile: BillingInput,
+    attributes: Option<Value>,
+}
+
+/// `PUT /v1/customers/{id}/profiles/billing` with the current etag (`If-Match` or
+/// `attributes.etag`); a stale etag is 412 with code 2055.
+pub async fn update_billing_profile(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    req: ApiWrite<BillingBody>,
+) -> ApiResult {
+    let id = path_id(&id, TenantId::parse)?;
+    let etag = headers
+        .get(http::header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            req.body
+                .attributes
+                .as_ref()
+                .and_then(|a| a.get("etag"))
+                .and_then(|e| e.as_str().map(str::to_owned))
+        });
+    let c = customers::update_billing(
+        &state.svc,
+        &actor,
+        &req.meta,
+        &id,
+        etag.as_deref(),
+        &req.body.profile,
+    )
+    .await?;
+    ok(billing_json(&c))
+}
+
+/// `GET /v1/validations/checkdomainavailability/{prefix}`: `true` when free.
+pub async fn check_domain_availability(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(prefix): Path<String>,
+) -> ApiResult {
+    ok(json!(
+        customers::domain_available(&state.svc, &actor, &prefix).await?
+    ))
+}
+
+/// `HEAD /v1/domains/{domain}`: 200 when the domain is taken, 404 when it is free.
+pub async fn head_domain(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(domain): Path<String>,
+) -> ApiResult {
+    let free = customers::domain_available(&state.svc, &actor, &domain).await?;
+    Ok(if free {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::OK
+    }
+    .into_response())
+}

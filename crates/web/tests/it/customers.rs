@@ -1,0 +1,565 @@
+//! Customers created by a provider, for itself or for an indirect reseller.
+
+use http::{Method, StatusCode};
+use serde_json::{Value, json};
+use twotier_testkit::{Principal, TestApp, World};
+
+/// A partnership between the world's provider and reseller.
+async fn partner(app: &TestApp, world: &World) {
+    let r = app
+        .api(
+            Method::POST,
+            "/v1/partnerships/invitations",
+            &world.user("provider_global_admin").bearer(),
+            Some(json!({})),
+        )
+        .await;
+    let token = r.json()["url"]
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let r = app
+        .api(
+            Method::POST,
+            "/v1/partnerships/invitations/accept",
+            &world.user("reseller_global_admin").bearer(),
+            Some(json!({ "token": token })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+}
+
+fn body(prefix: &str, name: &str, country: &str, reseller: Option<&str>) -> Value {
+    json!({
+        "CompanyProfile": { "Domain": prefix },
+        "BillingProfile": {
+            "Email": format!("it@{prefix}.test"), "Culture": "fr-FR", "Language": "fr", "CompanyName": name,
+            "DefaultAddress": { "AddressLine1": "1 rue de la Paix", "City": "Paris", "PostalCode": "75001", "Country": country,
+                                "FirstName": "Camille", "LastName": "Martin", "PhoneNumber": "+33 1 23 45 67 89" }
+        },
+        "AssociatedPartnerId": reseller,
+        "Id": "ignored-server-owned",
+    })
+}
+
+async fn create(
+    app: &TestApp,
+    world: &World,
+    prefix: &str,
+    name: &str,
+    reseller: Option<&str>,
+) -> Value {
+    let r = app
+        .api(
+            Method::POST,
+            "/v1/customers",
+            &world.user("provider_admin_agent").bearer(),
+            Some(body(prefix, name, "FR", reseller)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()
+}
+
+#[tokio::test]
+async fn a_provider_creates_customers_and_each_partner_sees_only_its_own() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    partner(&app, &world).await;
+    let reseller_id = world.reseller.to_string();
+    let c = create(
+        &app,
+        &world,
+        "Wingtip42",
+        "Wingtip Toys",
+        Some(&reseller_id),
+    )
+    .await;
+    assert_eq!(c["attributes"]["objectType"], "Customer");
+    assert_eq!(
+        c["companyProfile"]["domain"],
+        "wingtip42.onmicrosoft.example"
+    );
+    assert_eq!(c["associatedPartnerId"], reseller_id);
+    assert_ne!(c["id"], "ignored-server-owned");
+    let creds = c["userCredentials"].clone();
+    assert_eq!(creds["userName"], "admin@wingtip42.onmicrosoft.example");
+    let password = creds["password"].as_str().unwrap().to_owned();
+    let id = c["id"].as_str().unwrap().to_owned();
+    let direct = create(&app, &world, "directco", "Direct Co", None).await;
+
+    // The password is in no later response, and it signs the customer's admin in (with a forced change).
+    let again = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{id}"),
+            &world.user("provider_sales_agent").bearer(),
+            None,
+        )
+        .await;
+    assert!(again.json().get("userCredentials").is_none() && !again.text().contains(&password));
+    let login = app
+        .login("admin@wingtip42.onmicrosoft.example", &password)
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+
+    let names = |v: Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                i["companyProfile"]["companyName"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let provider_list = app
+        .api(
+            Method::GET,
+            "/v1/customers",
+            &world.user("provider_helpdesk_agent").bearer(),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(names(provider_list), ["Direct Co", "Wingtip Toys"]);
+    let reseller_list = app
+        .api(
+            Method::GET,
+            "/v1/customers",
+            &world.user("reseller_admin_agent").bearer(),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        names(reseller_list.clone()),
+        ["Wingtip Toys"],
+        "a reseller never sees the provider's other customers"
+    );
+    assert!(reseller_list["items"][0]["associatedPartnerId"].is_null());
+    let other = app
+        .api(
+            Method::GET,
+            "/v1/customers",
+            &world.user("other_reseller_global_admin").bearer(),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(other["totalCount"], 0);
+    // Cross-tenant probes are 404.
+    for who in ["other_reseller_global_admin", "reseller_global_admin"] {
+        let r = app
+            .api(
+                Method::GET,
+                &format!("/v1/customers/{}", direct["id"].as_str().unwrap()),
+                &world.user(who).bearer(),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{who}");
+    }
+    assert_eq!(
+        app.api(
+            Method::GET,
+            &format!("/v1/customers/{id}"),
+            &world.user("reseller_global_admin").bearer(),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    // Billing admins do not see customers; resellers cannot create them.
+    assert_eq!(
+        app.api(
+            Method::GET,
+            "/v1/customers",
+            &world.user("provider_billing_admin").bearer(),
+            None
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .api(
+            Method::POST,
+            "/v1/customers",
+            &world.user("reseller_global_admin").bearer(),
+            Some(body("resco", "Res Co", "FR", None)),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (StatusCode::FORBIDDEN, json!(600_006))
+    );
+
+    // Filters and paging.
+    let filter = |field: &str, value: &str| {
+        format!(
+            "/v1/customers?filter={}",
+            urlencode(
+                &json!({ "Field": field, "Value": value, "Operator": "starts_with" }).to_string()
+            )
+        )
+    };
+    let agent = world.user("provider_admin_agent").bearer();
+    assert_eq!(
+        names(
+            app.api(
+                Method::GET,
+                &filter("IndirectReseller", &reseller_id),
+                &agent,
+                None
+            )
+            .await
+            .json()
+        ),
+        ["Wingtip Toys"]
+    );
+    assert_eq!(
+        names(
+            app.api(Method::GET, &filter("CompanyName", "dir"), &agent, None)
+                .await
+                .json()
+        ),
+        ["Direct Co"]
+    );
+    assert_eq!(
+        names(
+            app.api(Method::GET, &filter("Domain", "wing"), &agent, None)
+                .await
+                .json()
+        ),
+        ["Wingtip Toys"]
+    );
+    let first = app
+        .api(Method::GET, "/v1/customers?size=1", &agent, None)
+        .await
+        .json();
+    let token = first["links"]["next"]["headers"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = app
+        .api_with(
+            Method::GET,
+            "/v1/customers?size=1",
+            &agent,
+            &[("MS-ContinuationToken", &token)],
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(names(second), ["Wingtip Toys"]);
+
+    // The audit record names the customer and holds no password.
+    let rec = app
+        .audit_records()
+        .await
+        .into_iter()
+        .find(|r| r.operation == "add_customer")
+        .unwrap();
+    assert_eq!(rec.customer_name.as_deref(), Some("Wingtip Toys"));
+    assert!(!format!("{rec:?}").contains(&password));
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn bad_customer_input_is_refused_and_nothing_is_created() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    partner(&app, &world).await;
+    create(&app, &world, "taken", "Taken Co", None).await;
+    let before = app.audit_records().await.len();
+    let agent = world.user("provider_admin_agent").bearer();
+    let other = world.other_reseller.to_string();
+    let cases = [
+        (
+            body("x", "Short Prefix", "FR", None),
+            "companyProfile.domain",
+        ),
+        (
+            body("bad-prefix", "Dash Co", "FR", None),
+            "companyProfile.domain",
+        ),
+        (
+            body("ok.example.com", "Wrong Suffix", "FR", None),
+            "companyProfile.domain",
+        ),
+        (
+            body("taken", "Again Co", "FR", None),
+            "companyProfile.domain",
+        ),
+        (
+            body("usco", "US Co", "US", None),
+            "billingProfile.defaultAddress.country",
+        ),
+        (
+            body("noregion", "Nowhere Co", "ZZ", None),
+            "billingProfile.defaultAddress.country",
+        ),
+        (
+            body("notpartner", "Not Partnered", "FR", Some(&other)),
+            "associatedPartnerId",
+        ),
+        (
+            body("badid", "Bad Id", "FR", Some("not-a-guid")),
+            "associatedPartnerId",
+        ),
+        (
+            json!({ "companyProfile": { "domain": "empty" } }),
+            "billingProfile.email",
+        ),
+    ];
+    for (b, field) in cases {
+        let r = app
+            .api(Method::POST, "/v1/customers", &agent, Some(b.clone()))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{b}: {}", r.text());
+        assert!(r.text().contains(field), "{field}: {}", r.text());
+    }
+    assert_eq!(
+        app.audit_records().await.len(),
+        before,
+        "nothing was written"
+    );
+    assert_eq!(
+        app.api(Method::GET, "/v1/customers", &agent, None)
+            .await
+            .json()["totalCount"],
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_request_id_returns_the_customer_without_the_password() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let agent = world.user("provider_admin_agent").bearer();
+    let key = [("MS-RequestId", "create-customer-1")];
+    let first = app
+        .api_with(
+            Method::POST,
+            "/v1/customers",
+            &agent,
+            &key,
+            Some(body("onceonly", "Once Only", "FR", None)),
+        )
+        .await;
+    let second = app
+        .api_with(
+            Method::POST,
+            "/v1/customers",
+            &agent,
+            &key,
+            Some(body("onceonly", "Once Only", "FR", None)),
+        )
+        .await;
+    assert_eq!(
+        (first.status, second.status),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
+    assert_eq!(first.json()["id"], second.json()["id"]);
+    assert!(second.json().get("userCredentials").is_none());
+    assert_eq!(second.json()["credential"], "already_issued");
+    assert_eq!(
+        app.api(Method::GET, "/v1/customers", &agent, None)
+            .await
+            .json()["totalCount"],
+        1
+    );
+}
+
+#[tokio::test]
+async fn billing_profile_updates_need_the_current_etag() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let c = create(&app, &world, "etagco", "Etag Co", None).await;
+    let id = c["id"].as_str().unwrap();
+    let helpdesk = world.user("provider_helpdesk_agent").bearer();
+    let path = format!("/v1/customers/{id}/profiles/billing");
+    let profile = app.api(Method::GET, &path, &helpdesk, None).await.json();
+    let etag = profile["attributes"]["etag"].as_str().unwrap().to_owned();
+    let mut changed = profile.clone();
+    changed["email"] = json!("billing@etagco.test");
+    changed["defaultAddress"]["city"] = json!("Lyon");
+    let r = app
+        .api_with(
+            Method::PUT,
+            &path,
+            &helpdesk,
+            &[("If-Match", &etag)],
+            Some(changed.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["defaultAddress"]["city"], "Lyon");
+    assert_ne!(r.json()["attributes"]["etag"].as_str().unwrap(), etag);
+    let stale = app
+        .api_with(
+            Method::PUT,
+            &path,
+            &helpdesk,
+            &[("If-Match", &etag)],
+            Some(changed.clone()),
+        )
+        .await;
+    assert_eq!(
+        (stale.status, stale.json()["code"].clone()),
+        (StatusCode::PRECONDITION_FAILED, json!(2055))
+    );
+    let mut moved = changed.clone();
+    moved["defaultAddress"]["country"] = json!("DE");
+    moved["attributes"]["etag"] = r.json()["attributes"]["etag"].clone();
+    assert_eq!(
+        app.api(Method::PUT, &path, &helpdesk, Some(moved))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let rec = app
+        .audit_records()
+        .await
+        .into_iter()
+        .find(|r| r.operation == "update_customer_billing_profile")
+        .unwrap();
+    assert!(rec.old_value.unwrap().contains("Paris") && rec.new_value.unwrap().contains("Lyon"));
+    // Availability checks.
+    let agent = world.user("provider_admin_agent").bearer();
+    assert_eq!(
+        app.api(
+            Method::GET,
+            "/v1/validations/checkdomainavailability/etagco",
+            &agent,
+            None
+        )
+        .await
+        .json(),
+        json!(false)
+    );
+    assert_eq!(
+        app.api(
+            Method::GET,
+            "/v1/validations/checkdomainavailability/freeco",
+            &agent,
+            None
+        )
+        .await
+        .json(),
+        json!(true)
+    );
+    assert_eq!(
+        app.api(
+            Method::HEAD,
+            "/v1/domains/etagco.onmicrosoft.example",
+            &agent,
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.api(
+            Method::HEAD,
+            "/v1/domains/freeco.onmicrosoft.example",
+            &agent,
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn customers_stay_when_the_partnership_ends_and_the_pages_show_them() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    partner(&app, &world).await;
+    let reseller_id = world.reseller.to_string();
+    create(&app, &world, "staysco", "Stays Co", Some(&reseller_id)).await;
+    let provider = world.user("provider_global_admin");
+    let page = app.page("/resellers", &provider.session()).await.text();
+    assert!(
+        page.contains(&format!("href=\"/customers?reseller={reseller_id}\""))
+            && page.contains(">1</a>")
+    );
+    let listed = app
+        .page(
+            &format!("/customers?reseller={reseller_id}"),
+            &provider.session(),
+        )
+        .await
+        .text();
+    assert!(listed.contains("Stays Co") && listed.contains("Fabrikam IT"));
+    let removed = app
+        .api(
+            Method::DELETE,
+            &format!("/v1/relationships/{reseller_id}"),
+            &provider.bearer(),
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+    // The customer, its association and the reseller's delegated access remain.
+    let after = app
+        .api(Method::GET, "/v1/customers", &provider.bearer(), None)
+        .await
+        .json();
+    assert_eq!(after["items"][0]["associatedPartnerId"], reseller_id);
+    let reseller = world.user("reseller_global_admin");
+    assert_eq!(
+        app.api(Method::GET, "/v1/customers", &reseller.bearer(), None)
+            .await
+            .json()["totalCount"],
+        1
+    );
+    assert!(
+        app.page("/customers", &reseller.session())
+            .await
+            .text()
+            .contains("Stays Co")
+    );
+    // But the former reseller can no longer be named for a new customer.
+    let r = app
+        .api(
+            Method::POST,
+            "/v1/customers",
+            &provider.bearer(),
+            Some(body("newco", "New Co", "FR", Some(&reseller_id))),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let detail = app
+        .page(
+            &format!("/customers/{}", after["items"][0]["id"].as_str().unwrap()),
+            &provider.session(),
+        )
+        .await;
+    assert!(detail.text().contains("staysco.onmicrosoft.example"));
+    assert_eq!(
+        app.page("/customers", &Principal::Anonymous).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
