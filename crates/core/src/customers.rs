@@ -259,6 +259,9 @@ pub struct Customer {
     pub relationship_to_partner: String,
     pub allow_delegated_access: bool,
     pub associated_partner_id: Option<String>,
+    /// twotier's addition: the associated reseller's name (in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub associated_partner_name: Option<String>,
     /// Only in the response that created the customer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_credentials: Option<UserCredentials>,
@@ -314,6 +317,11 @@ fn from_row(r: CustomerRow, viewer_is_reseller: bool) -> Customer {
             None
         } else {
             r.reseller_tenant_id
+        },
+        associated_partner_name: if viewer_is_reseller {
+            None
+        } else {
+            r.reseller_name
         },
         user_credentials: None,
         created_at: Timestamp(r.created_at),
@@ -447,6 +455,7 @@ pub async fn create(
         country: billing.address.country,
         billing_version: 1,
         created_at: now.millis(),
+        reseller_name: None,
     };
     rows::insert(&mut ch.conn(), &row)
         .await

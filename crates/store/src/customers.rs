@@ -27,6 +27,9 @@ pub struct CustomerRow {
     pub country: String,
     pub billing_version: i64,
     pub created_at: i64,
+    /// The associated reseller's name, filled by list queries.
+    #[sqlx(default)]
+    pub reseller_name: Option<String>,
 }
 
 const COLUMNS: &str = "tenant_id, provider_tenant_id, reseller_tenant_id, company_name, company_name_lower, domain_prefix, \
@@ -114,24 +117,29 @@ fn like_prefix(p: Option<&str>) -> Option<String> {
 
 fn list_sql(owner: Owner<'_>, select: &str, tail: &str) -> String {
     let column = match owner {
-        Owner::Provider(_) => "provider_tenant_id",
-        Owner::Reseller(_) => "reseller_tenant_id",
+        Owner::Provider(_) => "c.provider_tenant_id",
+        Owner::Reseller(_) => "c.reseller_tenant_id",
     };
     format!(
-        "SELECT {select} FROM customers WHERE {column} = $1 \
-         AND ($2 IS NULL OR company_name_lower LIKE $2 ESCAPE '\\') \
-         AND ($3 IS NULL OR domain_prefix LIKE $3 ESCAPE '\\') \
-         AND ($4 IS NULL OR reseller_tenant_id = $4) {tail}"
+        "SELECT {select} FROM customers c LEFT JOIN tenants r ON r.id = c.reseller_tenant_id WHERE {column} = $1 \
+         AND ($2 IS NULL OR c.company_name_lower LIKE $2 ESCAPE '\\') \
+         AND ($3 IS NULL OR c.domain_prefix LIKE $3 ESCAPE '\\') \
+         AND ($4 IS NULL OR c.reseller_tenant_id = $4) {tail}"
     )
 }
 
 /// A page of customers by company name; keyset, so deep pages cost what the first does.
 pub async fn list(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<Vec<CustomerRow>, StoreError> {
+    let columns: Vec<String> = COLUMNS
+        .split(',')
+        .map(|c| format!("c.{}", c.trim()))
+        .collect();
+    let select = format!("{}, r.name AS reseller_name", columns.join(", "));
     let sql = list_sql(
         f.owner,
-        COLUMNS,
-        "AND ($5 IS NULL OR company_name_lower > $5 OR (company_name_lower = $5 AND tenant_id > $6)) \
-         ORDER BY company_name_lower, tenant_id LIMIT $7",
+        &select,
+        "AND ($5 IS NULL OR c.company_name_lower > $5 OR (c.company_name_lower = $5 AND c.tenant_id > $6)) \
+         ORDER BY c.company_name_lower, c.tenant_id LIMIT $7",
     );
     let (owner, name, domain) = (
         owner_id(f.owner),

@@ -30,19 +30,6 @@ struct CustomersPage {
     next_href: Option<String>,
 }
 
-impl CustomersPage {
-    fn reseller_name(&self, id: &Option<String>) -> String {
-        match id {
-            None => "—".to_owned(),
-            Some(id) => self
-                .resellers
-                .iter()
-                .find(|(r, _)| r == id)
-                .map_or_else(|| "former partner".to_owned(), |(_, n)| n.clone()),
-        }
-    }
-}
-
 /// Search by company name or domain prefix, filter by indirect reseller, page by name.
 pub async fn customers_page(
     State(state): State<AppState>,

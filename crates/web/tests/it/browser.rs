@@ -257,6 +257,28 @@ async fn a_partnership_from_invitation_to_removal() {
     browser.screenshot(&shot("24-indirect-providers")).await;
     sign_out(&browser).await;
 
+    // The provider creates a customer for the reseller.
+    let created = app
+        .api(
+            http::Method::POST,
+            "/v1/customers",
+            &world.user("provider_global_admin").bearer(),
+            Some(serde_json::json!({
+                "companyProfile": { "domain": "browserco" },
+                "billingProfile": { "email": "it@browserco.test", "culture": "fr-FR", "language": "fr", "companyName": "Browser Co",
+                    "defaultAddress": { "addressLine1": "2 rue Neuve", "city": "Lille", "postalCode": "59000", "country": "FR",
+                                        "firstName": "Lou", "lastName": "Petit", "phoneNumber": "" } },
+                "associatedPartnerId": world.reseller.to_string(),
+            })),
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        http::StatusCode::CREATED,
+        "{}",
+        created.text()
+    );
+
     // The provider sees the reseller, and removes the partnership after confirming.
     sign_in(&browser, &base, &provider).await;
     browser.goto(&format!("{base}/resellers")).await;
@@ -282,6 +304,16 @@ async fn a_partnership_from_invitation_to_removal() {
         .await;
     let text = browser.wait_for_text("The partnership was removed").await;
     assert!(!text.contains("Fabrikam IT"), "{text}");
+    // Its associated customer remains.
+    browser.goto(&format!("{base}/customers")).await;
+    let text = browser.wait_for_text("Browser Co").await;
+    assert!(
+        text.contains("Fabrikam IT"),
+        "the customer stays associated with its reseller: {text}"
+    );
+    browser
+        .screenshot(&shot("28-customers-after-removal"))
+        .await;
     sign_out(&browser).await;
 
     // Gone from the reseller's list too.
