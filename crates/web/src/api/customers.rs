@@ -70,8 +70,9 @@ pub async fn list_customers(
     };
     if let Some(f) = parse_filter(q.get("filter").map(String::as_str))? {
         match f.field.to_ascii_lowercase().as_str() {
-            "companyname" => query.company_name = Some(f.value),
-            "domain" => query.domain = Some(f.value),
+            // DisplayName and DefaultDomainName are the names in Partner Center's swagger.
+            "companyname" | "displayname" => query.company_name = Some(f.value),
+            "domain" | "defaultdomainname" => query.domain = Some(f.value),
             "indirectreseller" => {
                 let id = TenantId::parse(&f.value).ok_or_else(|| {
                     ApiError(CoreError::invalid(
