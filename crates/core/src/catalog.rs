@@ -545,6 +545,16 @@ pub async fn list(
     .await
 }
 
+/// The offers a customer can buy: those sold in its country, for partners related to it.
+pub async fn for_customer(
+    svc: &Services,
+    actor: &Actor,
+    customer: &twotier_domain::ids::TenantId,
+) -> Result<Vec<Offer>, CoreError> {
+    let c = crate::customers::get(svc, actor, customer).await?;
+    list(svc, actor, &c.billing_profile.default_address.country, None).await
+}
+
 /// Every offer, for the operator's catalog page.
 pub async fn list_all(svc: &Services, actor: &Actor) -> Result<Vec<Offer>, CoreError> {
     authz::require(actor, Permission::ManageCatalog)?;

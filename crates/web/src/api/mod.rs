@@ -297,6 +297,13 @@ pub fn routes(r: Routes) -> Routes {
     let r = api(
         r,
         Method::GET,
+        "/v1/customers/{id}/offers",
+        Policy::Permission(P::ViewCustomers),
+        get(offers::list_customer_offers),
+    );
+    let r = api(
+        r,
+        Method::GET,
         "/v1/offers",
         Policy::SignedIn,
         get(offers::list_offers),

@@ -69,6 +69,23 @@ pub async fn get_offer(
     ))
 }
 
+/// `GET /v1/customers/{id}/offers`: the offers sold in the customer's country.
+pub async fn list_customer_offers(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = super::path_id(&id, twotier_domain::ids::TenantId::parse)?;
+    let all = catalog::for_customer(&state.svc, &actor, &id).await?;
+    let total = all.len() as i64;
+    ok(collection(
+        all.iter().map(offer_json).collect(),
+        total,
+        &format!("/customers/{id}/offers"),
+        None,
+    ))
+}
+
 /// `GET /v1/offercategories?country=`
 pub async fn list_offer_categories(
     State(state): State<AppState>,

@@ -340,6 +340,13 @@ pub fn routes(r: Routes) -> Routes {
         Policy::Permission(P::ViewCustomers),
         get(customers::customer_page),
     );
+    let r = page(
+        r,
+        p.clone(),
+        "/customers/{id}/billing",
+        Policy::Permission(P::EditCustomers),
+        post(customers::update_billing),
+    );
     let r = r.add(
         g.clone(),
         "/static/app.css",
@@ -501,6 +508,7 @@ fn flash_text(key: &str) -> Option<&'static str> {
         "security" => "The security policy was saved.",
         "agreement" => "The partner agreement is accepted.",
         "partner-saved" => "The partner was saved.",
+        "billing-saved" => "The billing profile was saved.",
         "catalog-imported" => "The catalog was imported.",
         "offer-saved" => "The offer was saved.",
         "invitation-revoked" => "The invitation was revoked. Its link no longer works.",

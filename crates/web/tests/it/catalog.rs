@@ -222,3 +222,51 @@ async fn an_import_with_a_bad_row_imports_nothing_and_names_every_problem() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_customer_is_offered_what_its_country_can_buy() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    with_demo_catalog(&app, &world).await;
+    let agent = world.user("provider_admin_agent").bearer();
+    let body = serde_json::json!({
+        "companyProfile": { "domain": "offersco" },
+        "billingProfile": { "email": "it@offersco.test", "culture": "de-DE", "language": "de", "companyName": "Offers Co",
+            "defaultAddress": { "addressLine1": "Hauptstr. 1", "city": "Berlin", "postalCode": "10115", "country": "DE", "firstName": "Jo", "lastName": "Meyer" } },
+    });
+    let c = app
+        .api(Method::POST, "/v1/customers", &agent, Some(body))
+        .await
+        .json();
+    let id = c["id"].as_str().unwrap();
+    let offers = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{id}/offers"),
+            &agent,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(offers["totalCount"], 21);
+    assert!(
+        offers["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["country"] == "DE")
+    );
+    let other = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{id}/offers"),
+            &world.user("reseller_global_admin").bearer(),
+            None,
+        )
+        .await;
+    assert_eq!(
+        other.status,
+        StatusCode::NOT_FOUND,
+        "a partner without a relationship with the customer"
+    );
+}

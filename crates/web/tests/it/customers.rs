@@ -563,3 +563,93 @@ async fn customers_stay_when_the_partnership_ends_and_the_pages_show_them() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn the_billing_profile_form_saves_shows_errors_and_refuses_stale_changes() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let c = create(&app, &world, "formco", "Form Co", None).await;
+    let id = c["id"].as_str().unwrap();
+    let helpdesk = world.user("provider_helpdesk_agent");
+    let page = app
+        .page(&format!("/customers/{id}"), &helpdesk.session())
+        .await
+        .text();
+    assert!(page.contains("name=\"etag\" value=\"1\""));
+    let fields = |email: &'static str, city: &'static str, etag: &'static str| {
+        vec![
+            ("first_name", "Camille"),
+            ("last_name", "Martin"),
+            ("email", email),
+            ("phone_number", ""),
+            ("company_name", "Form Co"),
+            ("address_line1", "1 rue de la Paix"),
+            ("address_line2", ""),
+            ("postal_code", "75001"),
+            ("city", city),
+            ("state", ""),
+            ("culture", "fr-FR"),
+            ("language", "fr"),
+            ("etag", etag),
+        ]
+    };
+    let bad = app
+        .form(
+            Method::POST,
+            &format!("/customers/{id}/billing"),
+            &helpdesk.session(),
+            &fields("not-an-email", "Lyon", "1"),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text().contains("id=\"email-error\"") && bad.text().contains("value=\"Lyon\""),
+        "typed values stay"
+    );
+    let ok = app
+        .form(
+            Method::POST,
+            &format!("/customers/{id}/billing"),
+            &helpdesk.session(),
+            &fields("ap@formco.test", "Lyon", "1"),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    let stale = app
+        .form(
+            Method::POST,
+            &format!("/customers/{id}/billing"),
+            &helpdesk.session(),
+            &fields("other@formco.test", "Nice", "1"),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        stale
+            .text()
+            .contains("Someone changed this billing profile")
+    );
+    let now = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{id}/profiles/billing"),
+            &helpdesk.bearer(),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        (now["email"].clone(), now["defaultAddress"]["city"].clone()),
+        (json!("ap@formco.test"), json!("Lyon"))
+    );
+    // A billing admin may not edit (nor see) customers.
+    let r = app
+        .form(
+            Method::POST,
+            &format!("/customers/{id}/billing"),
+            &world.user("provider_billing_admin").session(),
+            &fields("x@formco.test", "Nice", "2"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
