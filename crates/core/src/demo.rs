@@ -179,8 +179,8 @@ pub async fn seed_if_empty(svc: &Services) -> Result<Option<Vec<SignIn>>, CoreEr
             });
         }
     }
-    seed_partnerships(svc, &meta, &admins).await?;
     crate::catalog::import(svc, &cli, &meta, &crate::catalog::parse_file(DEMO_CATALOG)?).await?;
+    seed_partnerships(svc, &meta, &admins).await?;
     Ok(Some(sign_ins))
 }
 
@@ -218,6 +218,7 @@ async fn seed_partnerships(
         "proseware",
         "NL",
         Some(&northwind.tenant_id),
+        &[("MAIL-P1", 15, Some("5200002"))],
     )
     .await?;
     partnerships::remove(svc, contoso, meta, &northwind.tenant_id).await?;
@@ -229,6 +230,10 @@ async fn seed_partnerships(
         "adventureworks",
         "FR",
         Some(&fabrikam.tenant_id),
+        &[
+            ("CNT-STANDARD", 25, Some("5200001")),
+            ("MTG-AUDIO", 10, Some("5200001")),
+        ],
     )
     .await?;
     demo_customer(
@@ -239,6 +244,7 @@ async fn seed_partnerships(
         "wideworldimporters",
         "BE",
         Some(&fabrikam.tenant_id),
+        &[("CNT-BASIC", 40, Some("5200001")), ("SHD-ESS", 40, None)],
     )
     .await?;
     demo_customer(
@@ -249,12 +255,18 @@ async fn seed_partnerships(
         "alpineskihouse",
         "AT",
         None,
+        &[("CNT-BASIC", 8, None)],
     )
     .await?;
     partnerships::invite(svc, contoso, meta, &invite).await?;
     Ok(())
 }
 
+/// A customer with one order; line items are (offer, quantity, partner of record's MPN ID).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "demo data reads best as one call per customer"
+)]
 async fn demo_customer(
     svc: &Services,
     provider: &Actor,
@@ -263,6 +275,7 @@ async fn demo_customer(
     prefix: &str,
     country: &str,
     reseller: Option<&TenantId>,
+    lines: &[(&str, i64, Option<&str>)],
 ) -> Result<(), CoreError> {
     use crate::customers::{AddressInput, BillingInput, CompanyInput, NewCustomerInput};
     let input = NewCustomerInput {
@@ -289,9 +302,30 @@ async fn demo_customer(
         },
         associated_partner_id: reseller.map(ToString::to_string),
     };
-    crate::customers::create(svc, provider, meta, &input)
-        .await
-        .map(|_| ())
+    let customer = crate::customers::create(svc, provider, meta, &input).await?;
+    let order = crate::orders::OrderInput {
+        billing_cycle: "monthly".to_owned(),
+        line_items: lines
+            .iter()
+            .enumerate()
+            .map(|(n, (offer, quantity, por))| crate::orders::LineItemInput {
+                line_item_number: i64::try_from(n).ok(),
+                offer_id: (*offer).to_owned(),
+                quantity: Some(*quantity),
+                partner_id_on_record: por.map(str::to_owned),
+                friendly_name: None,
+            })
+            .collect(),
+    };
+    crate::orders::create(
+        svc,
+        provider,
+        meta,
+        &TenantId::from_stored(customer.id),
+        &order,
+    )
+    .await
+    .map(|_| ())
 }
 
 /// The demo catalog: about twenty fictional offers with upgrade paths and add-ons.

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod demo;
 pub mod error;
 pub mod lenient;
+pub mod orders;
 pub mod partners;
 pub mod partnerships;
 pub mod passwords;

@@ -28,10 +28,11 @@ pub enum Operation {
     UpdateOffer,
     AddCustomer,
     UpdateCustomerBillingProfile,
+    CreateOrder,
 }
 
 impl Operation {
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 26] = [
         Self::EnrollPartner,
         Self::UpdatePartnerProfile,
         Self::DisablePartner,
@@ -57,6 +58,7 @@ impl Operation {
         Self::UpdateOffer,
         Self::AddCustomer,
         Self::UpdateCustomerBillingProfile,
+        Self::CreateOrder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +88,7 @@ impl Operation {
             Self::UpdateOffer => "update_offer",
             Self::AddCustomer => "add_customer",
             Self::UpdateCustomerBillingProfile => "update_customer_billing_profile",
+            Self::CreateOrder => "create_order",
         }
     }
 }
@@ -102,10 +105,11 @@ pub enum ResourceType {
     PartnershipInvitation,
     Offer,
     Customer,
+    Order,
 }
 
 impl ResourceType {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Partner,
         Self::PartnerUser,
         Self::Agreement,
@@ -116,6 +120,7 @@ impl ResourceType {
         Self::PartnershipInvitation,
         Self::Offer,
         Self::Customer,
+        Self::Order,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -130,6 +135,7 @@ impl ResourceType {
             Self::PartnershipInvitation => "partnership_invitation",
             Self::Offer => "offer",
             Self::Customer => "customer",
+            Self::Order => "order",
         }
     }
 }

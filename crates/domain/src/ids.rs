@@ -40,5 +40,7 @@ id_type!(
     AuditId,
     InvitationId,
     PartnershipId,
-    BillingProfileId
+    BillingProfileId,
+    OrderId,
+    SubscriptionId
 );

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod customers;
 pub mod error;
 pub mod idempotency;
+pub mod orders;
 pub mod partners;
 pub mod partnerships;
 pub mod schema;

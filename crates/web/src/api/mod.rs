@@ -6,6 +6,7 @@ pub mod customers;
 pub mod oauth;
 pub mod offers;
 pub mod ops;
+pub mod orders;
 pub mod partners;
 pub mod partnerships;
 pub mod profiles;
@@ -300,6 +301,41 @@ pub fn routes(r: Routes) -> Routes {
         "/v1/customers/{id}/offers",
         Policy::Permission(P::ViewCustomers),
         get(offers::list_customer_offers),
+    );
+    let r = api(
+        r,
+        Method::POST,
+        "/v1/customers/{id}/orders",
+        Policy::Permission(P::PlaceOrders),
+        post(orders::create_order),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/{id}/orders",
+        Policy::Permission(P::ViewCustomers),
+        get(orders::list_orders),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/{id}/orders/{order_id}",
+        Policy::Permission(P::ViewCustomers),
+        get(orders::get_order),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/{id}/subscriptions",
+        Policy::Permission(P::ViewCustomers),
+        get(orders::list_subscriptions),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/{id}/subscriptions/{subscription_id}",
+        Policy::Permission(P::ViewCustomers),
+        get(orders::get_subscription),
     );
     let r = api(
         r,

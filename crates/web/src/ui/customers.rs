@@ -102,6 +102,7 @@ pub async fn customers_page(
 struct CustomerPage {
     ctx: Ctx,
     customer: Customer,
+    subscriptions: Vec<twotier_core::orders::Subscription>,
     can_edit: bool,
     errors: FieldErrors,
 }
@@ -220,6 +221,13 @@ async fn customer_view(
                     ..typed
                 };
             }
+            let subscriptions =
+                match twotier_core::orders::subscriptions(&state.svc, &s.actor, id, None, None)
+                    .await
+                {
+                    Ok(list) => list,
+                    Err(e) => return PageError(e).into_response(),
+                };
             let status = if errors.is_empty() {
                 StatusCode::OK
             } else {
@@ -231,6 +239,7 @@ async fn customer_view(
                     ctx: Ctx::new(s, &customer.company_profile.company_name, "/customers")
                         .with_flash(done),
                     can_edit: s.actor.can(P::EditCustomers),
+                    subscriptions,
                     customer,
                     errors,
                 },

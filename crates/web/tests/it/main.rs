@@ -13,6 +13,7 @@ mod customers;
 mod errors;
 mod idempotency;
 mod ops;
+mod orders;
 mod partners;
 mod partnerships;
 mod schema;

@@ -1,0 +1,460 @@
+//! Orders (Partner Center's Order): a provider buys offers for a customer; each line item
+//! becomes an active subscription, with the reseller of record for incentives.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use twotier_domain::FieldErrors;
+use twotier_domain::actor::Actor;
+use twotier_domain::audit::{Operation, ResourceType};
+use twotier_domain::authz::Permission;
+use twotier_domain::clock::Timestamp;
+use twotier_domain::ids::{OrderId, SubscriptionId, TenantId};
+use twotier_domain::partner::parse_mpn_id;
+use twotier_domain::tenant::TenantKind;
+use twotier_store::orders::{self as rows, OrderRow, SubscriptionRow};
+use twotier_store::{
+    Conn, catalog as offer_rows, customers as customer_rows, partners as partner_rows, partnerships,
+};
+
+use crate::audit::Event;
+use crate::write::Replayable;
+use crate::{CoreError, RequestMeta, Services, authz};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LineItemInput {
+    pub line_item_number: Option<i64>,
+    pub offer_id: String,
+    pub quantity: Option<i64>,
+    pub partner_id_on_record: Option<String>,
+    pub friendly_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct OrderInput {
+    pub billing_cycle: String,
+    pub line_items: Vec<LineItemInput>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItem {
+    pub line_item_number: i32,
+    pub offer_id: String,
+    pub subscription_id: String,
+    pub quantity: i32,
+    pub friendly_name: String,
+    pub partner_id_on_record: Option<String>,
+}
+
+/// Partner Center's Order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub id: String,
+    pub reference_customer_id: String,
+    pub billing_cycle: String,
+    pub line_items: Vec<LineItem>,
+    pub creation_date: Timestamp,
+    pub status: String,
+}
+
+impl Replayable for Order {
+    fn for_replay(&self) -> Self {
+        self.clone()
+    }
+}
+
+/// Partner Center's Subscription.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    pub id: String,
+    pub offer_id: String,
+    pub offer_name: String,
+    pub friendly_name: String,
+    pub quantity: i32,
+    pub unit_type: String,
+    pub creation_date: Timestamp,
+    pub effective_start_date: Timestamp,
+    pub commitment_end_date: Timestamp,
+    pub status: String,
+    pub auto_renew_enabled: bool,
+    pub billing_cycle: String,
+    pub term_duration: String,
+    pub partner_id: Option<String>,
+    pub order_id: String,
+    #[serde(skip)]
+    pub version: i64,
+}
+
+fn subscription(r: SubscriptionRow) -> Subscription {
+    Subscription {
+        id: r.id,
+        offer_id: r.offer_id,
+        offer_name: r.offer_name,
+        friendly_name: r.friendly_name,
+        quantity: r.quantity,
+        unit_type: r.unit_type,
+        creation_date: Timestamp(r.created_at),
+        effective_start_date: Timestamp(r.effective_start),
+        commitment_end_date: Timestamp(r.commitment_end),
+        status: r.status,
+        auto_renew_enabled: r.auto_renew,
+        billing_cycle: r.billing_cycle,
+        term_duration: r.term,
+        partner_id: r.partner_id_on_record,
+        order_id: r.order_id,
+        version: r.version,
+    }
+}
+
+fn order(o: OrderRow, subs: &[SubscriptionRow]) -> Order {
+    Order {
+        line_items: subs
+            .iter()
+            .filter(|s| s.order_id == o.id)
+            .map(|s| LineItem {
+                line_item_number: s.line_item_number,
+                offer_id: s.offer_id.clone(),
+                subscription_id: s.id.clone(),
+                quantity: s.quantity,
+                friendly_name: s.friendly_name.clone(),
+                partner_id_on_record: s.partner_id_on_record.clone(),
+            })
+            .collect(),
+        id: o.id,
+        reference_customer_id: o.customer_tenant_id,
+        billing_cycle: o.billing_cycle,
+        creation_date: Timestamp(o.created_at),
+        status: o.status,
+    }
+}
+
+fn term_end(start: Timestamp, term: &str) -> Timestamp {
+    match term {
+        "P1M" => start.plus_days(30),
+        "P3Y" => start.plus_days(3 * 365),
+        _ => start.plus_days(365),
+    }
+}
+
+/// Checks a partner of record: the MPN ID of an indirect reseller partnered with this
+/// provider that accepted the agreement (Partner Center's codes otherwise). Returns the
+/// reseller's tenant id.
+async fn partner_of_record(
+    c: &mut Conn<'_>,
+    provider: &partner_rows::PartnerRow,
+    raw: &str,
+) -> Result<String, CoreError> {
+    let mpn = parse_mpn_id(raw).map_err(|_| {
+        CoreError::rule(800_015, 404, format!("MPN ID {} is not found", raw.trim()))
+    })?;
+    if mpn == provider.mpn_id {
+        return Err(CoreError::rule(
+            2072,
+            404,
+            "the MPN ID of the indirect provider is not valid as partner on record",
+        ));
+    }
+    let reseller = partner_rows::find_by_mpn_id(c, mpn)
+        .await?
+        .ok_or_else(|| CoreError::rule(800_015, 404, format!("MPN ID {mpn} is not found")))?;
+    if reseller.kind != TenantKind::Reseller.as_str()
+        || partnerships::find_active(c, &provider.tenant_id, &reseller.tenant_id)
+            .await?
+            .is_none()
+    {
+        return Err(CoreError::rule(
+            800_016,
+            400,
+            format!("MPN ID {mpn} is not a valid indirect reseller of yours"),
+        ));
+    }
+    if reseller.agreement_accepted_at.is_none() {
+        return Err(CoreError::rule(
+            900_123,
+            403,
+            "the indirect reseller has not accepted the partner agreement",
+        ));
+    }
+    Ok(reseller.tenant_id)
+}
+
+/// Places an order for a customer: every line item is validated, then all subscriptions are
+/// created in one transaction with the order and its audit record.
+pub async fn create(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    customer: &TenantId,
+    input: &OrderInput,
+) -> Result<Order, CoreError> {
+    let mut ch = crate::begin_change!(svc, actor, meta, Order);
+    authz::authorize(&mut ch.conn(), actor, Permission::PlaceOrders, customer).await?;
+    if actor.tenant_kind != TenantKind::Provider {
+        return Err(CoreError::rule(
+            600_006,
+            403,
+            "only the indirect provider places orders; ask your provider",
+        ));
+    }
+    let cust = customer_rows::find(&mut ch.conn(), customer.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let provider = partner_rows::find(&mut ch.conn(), actor.tenant_id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let cycle = input.billing_cycle.trim().to_lowercase();
+    let cycle = if cycle.is_empty() {
+        "monthly".to_owned()
+    } else {
+        cycle
+    };
+    let n = input.line_items.len();
+    if n == 0 || n > 50 {
+        return Err(CoreError::invalid(
+            "lineItems",
+            "an order has 1 to 50 line items",
+        ));
+    }
+    let numbers: BTreeSet<i64> = input
+        .line_items
+        .iter()
+        .filter_map(|l| l.line_item_number)
+        .collect();
+    if numbers.len() != n || numbers.iter().copied().ne(0..n as i64) {
+        return Err(CoreError::rule(
+            800_071,
+            400,
+            "line item numbers must be 0 to the number of line items minus one, each once",
+        ));
+    }
+    let owned: BTreeSet<String> =
+        rows::subscriptions_of(&mut ch.conn(), customer.as_str(), None, None)
+            .await?
+            .into_iter()
+            .filter(|s| s.status == "active")
+            .map(|s| s.offer_id)
+            .collect();
+    let in_order: BTreeSet<String> = input
+        .line_items
+        .iter()
+        .map(|l| l.offer_id.trim().to_owned())
+        .collect();
+    let mut e = FieldErrors::new();
+    let mut checked = Vec::new();
+    for item in &input.line_items {
+        let k = item.line_item_number.unwrap_or_default();
+        let field = |name: &str| format!("lineItems[{k}].{name}");
+        let Some(offer) = offer_rows::find(&mut ch.conn(), item.offer_id.trim()).await? else {
+            e.add(
+                &field("offerId"),
+                format!("no offer {}", item.offer_id.trim()),
+            );
+            continue;
+        };
+        if !offer.available || !offer.countries.split(',').any(|c| c == cust.country) {
+            e.add(
+                &field("offerId"),
+                format!("{} cannot be bought in {}", offer.name, cust.country),
+            );
+        }
+        if !offer.billing_cycles.split(',').any(|c| c == cycle) {
+            e.add(
+                "billingCycle",
+                format!("{} is not billed {cycle}", offer.name),
+            );
+        }
+        let quantity = item.quantity.unwrap_or(1);
+        if quantity < i64::from(offer.min_quantity) || quantity > i64::from(offer.max_quantity) {
+            e.add(
+                &field("quantity"),
+                format!(
+                    "{} is sold in quantities of {} to {}",
+                    offer.name, offer.min_quantity, offer.max_quantity
+                ),
+            );
+        }
+        let prerequisites: Vec<&str> = offer
+            .prerequisites
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .collect();
+        if !prerequisites.is_empty()
+            && !prerequisites
+                .iter()
+                .any(|p| owned.contains(*p) || in_order.contains(*p))
+        {
+            e.add(
+                &field("offerId"),
+                format!(
+                    "{} is an add-on of {}; buy one of them first",
+                    offer.name,
+                    prerequisites.join(" or ")
+                ),
+            );
+        }
+        let friendly = item
+            .friendly_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&offer.name)
+            .to_owned();
+        if friendly.chars().count() > 200 || friendly.chars().any(char::is_control) {
+            e.add(
+                &field("friendlyName"),
+                "use at most 200 characters without control characters",
+            );
+        }
+        checked.push((
+            k,
+            offer,
+            i32::try_from(quantity).unwrap_or(1),
+            friendly,
+            item.partner_id_on_record.clone(),
+        ));
+    }
+    if !e.is_empty() {
+        return Err(CoreError::Invalid(e));
+    }
+    let now = svc.now();
+    let order_id = OrderId::generate().to_string();
+    rows::insert_order(
+        &mut ch.conn(),
+        &OrderRow {
+            id: order_id.clone(),
+            customer_tenant_id: customer.to_string(),
+            provider_tenant_id: actor.tenant_id.to_string(),
+            billing_cycle: cycle.clone(),
+            status: "completed".to_owned(),
+            created_by: actor.label.clone(),
+            created_at: now.millis(),
+        },
+    )
+    .await?;
+    let mut created = Vec::new();
+    for (k, offer, quantity, friendly, por) in checked {
+        let (reseller, por) = match por.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(raw) => (
+                Some(partner_of_record(&mut ch.conn(), &provider, raw).await?),
+                Some(raw.to_owned()),
+            ),
+            None => (None, None),
+        };
+        let row = SubscriptionRow {
+            id: SubscriptionId::generate().to_string(),
+            customer_tenant_id: customer.to_string(),
+            provider_tenant_id: actor.tenant_id.to_string(),
+            order_id: order_id.clone(),
+            line_item_number: i32::try_from(k).unwrap_or_default(),
+            offer_id: offer.id.clone(),
+            offer_name: offer.name.clone(),
+            friendly_name: friendly,
+            quantity,
+            unit_type: offer.unit_type.clone(),
+            status: "active".to_owned(),
+            billing_cycle: cycle.clone(),
+            term: offer.term.clone(),
+            auto_renew: true,
+            reseller_tenant_id: reseller,
+            partner_id_on_record: por,
+            created_at: now.millis(),
+            effective_start: now.millis(),
+            commitment_end: term_end(now, &offer.term).millis(),
+            version: 1,
+            updated_at: now.millis(),
+        };
+        rows::insert_subscription(&mut ch.conn(), &row).await?;
+        created.push(row);
+    }
+    let order_row = rows::find_order(&mut ch.conn(), customer.as_str(), &order_id)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let out = order(order_row, &created);
+    let mut details = serde_json::json!({ "OrderId": out.id, "BillingCycle": out.billing_cycle });
+    for li in &out.line_items {
+        let k = li.line_item_number;
+        details[format!("OfferId-{k}")] = serde_json::json!(li.offer_id);
+        details[format!("SubscriptionId-{k}")] = serde_json::json!(li.subscription_id);
+        details[format!("Quantity-{k}")] = serde_json::json!(li.quantity);
+        details[format!("PartnerOnRecord-{k}")] = serde_json::json!(li.partner_id_on_record);
+    }
+    ch.audit(
+        Event::new(Operation::CreateOrder, ResourceType::Order, &out.id)
+            .about(customer)
+            .customer(customer, &cust.company_name)
+            .new_value(details),
+    )
+    .await?;
+    ch.commit(&out).await?;
+    Ok(out)
+}
+
+pub async fn list(
+    svc: &Services,
+    actor: &Actor,
+    customer: &TenantId,
+) -> Result<Vec<Order>, CoreError> {
+    let mut c = svc.db.read().await?;
+    authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, customer).await?;
+    let subs = rows::subscriptions_of(&mut c.conn(), customer.as_str(), None, None).await?;
+    Ok(rows::orders_of(&mut c.conn(), customer.as_str())
+        .await?
+        .into_iter()
+        .map(|o| order(o, &subs))
+        .collect())
+}
+
+pub async fn get(
+    svc: &Services,
+    actor: &Actor,
+    customer: &TenantId,
+    id: &str,
+) -> Result<Order, CoreError> {
+    let mut c = svc.db.read().await?;
+    authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, customer).await?;
+    let o = rows::find_order(&mut c.conn(), customer.as_str(), id.trim())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let subs = rows::subscriptions_of(&mut c.conn(), customer.as_str(), Some(&o.id), None).await?;
+    Ok(order(o, &subs))
+}
+
+/// The customer's subscriptions, optionally of one order or one partner of record.
+pub async fn subscriptions(
+    svc: &Services,
+    actor: &Actor,
+    customer: &TenantId,
+    order_id: Option<&str>,
+    mpn_id: Option<&str>,
+) -> Result<Vec<Subscription>, CoreError> {
+    let mut c = svc.db.read().await?;
+    authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, customer).await?;
+    let order_id = order_id.map(str::trim).filter(|s| !s.is_empty());
+    let mpn_id = mpn_id.map(str::trim).filter(|s| !s.is_empty());
+    Ok(
+        rows::subscriptions_of(&mut c.conn(), customer.as_str(), order_id, mpn_id)
+            .await?
+            .into_iter()
+            .map(subscription)
+            .collect(),
+    )
+}
+
+pub async fn subscription_by_id(
+    svc: &Services,
+    actor: &Actor,
+    customer: &TenantId,
+    id: &str,
+) -> Result<Subscription, CoreError> {
+    let mut c = svc.db.read().await?;
+    authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, customer).await?;
+    rows::find_subscription(&mut c.conn(), customer.as_str(), id.trim())
+        .await?
+        .map(subscription)
+        .ok_or(CoreError::NotFound)
+}

@@ -1,0 +1,118 @@
+//! `/v1/customers/{id}/orders` and `/v1/customers/{id}/subscriptions`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use serde_json::{Value, json};
+use twotier_core::orders::{self, Order, OrderInput, Subscription};
+use twotier_domain::ids::TenantId;
+
+use super::{ApiResult, collection, created, ok, path_id, resource};
+use crate::AppState;
+use crate::extract::{ApiWrite, Caller};
+
+fn order_json(customer: &str, o: &Order) -> Value {
+    let mut v = resource(
+        o,
+        "Order",
+        &format!("/customers/{customer}/orders/{}", o.id),
+    );
+    if let Some(items) = v["lineItems"].as_array_mut() {
+        for li in items {
+            let sid = li["subscriptionId"].as_str().unwrap_or_default().to_owned();
+            li["links"] = json!({ "subscription": { "uri": format!("/customers/{customer}/subscriptions/{sid}"), "method": "GET", "headers": [] } });
+        }
+    }
+    v
+}
+
+fn subscription_json(customer: &str, s: &Subscription) -> Value {
+    let mut v = resource(
+        s,
+        "Subscription",
+        &format!("/customers/{customer}/subscriptions/{}", s.id),
+    );
+    // The etag is the subscription's version, which changes must send back.
+    v["attributes"]["etag"] = json!(s.version.to_string());
+    v
+}
+
+/// `POST /v1/customers/{id}/orders`: 201 with the order; a repeated MS-RequestId returns the
+/// first order and creates nothing.
+pub async fn create_order(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    req: ApiWrite<OrderInput>,
+) -> ApiResult {
+    let id = path_id(&id, TenantId::parse)?;
+    let o = orders::create(&state.svc, &actor, &req.meta, &id, &req.body).await?;
+    created(order_json(id.as_str(), &o))
+}
+
+pub async fn list_orders(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = path_id(&id, TenantId::parse)?;
+    let all = orders::list(&state.svc, &actor, &id).await?;
+    let total = all.len() as i64;
+    ok(collection(
+        all.iter().map(|o| order_json(id.as_str(), o)).collect(),
+        total,
+        &format!("/customers/{id}/orders"),
+        None,
+    ))
+}
+
+pub async fn get_order(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, order_id)): Path<(String, String)>,
+) -> ApiResult {
+    let id = path_id(&id, TenantId::parse)?;
+    ok(order_json(
+        id.as_str(),
+        &orders::get(&state.svc, &actor, &id, &order_id).await?,
+    ))
+}
+
+/// `GET /v1/customers/{id}/subscriptions[?order_id=|mpn_id=]`
+pub async fn list_subscriptions(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let id = path_id(&id, TenantId::parse)?;
+    let all = orders::subscriptions(
+        &state.svc,
+        &actor,
+        &id,
+        q.get("order_id").map(String::as_str),
+        q.get("mpn_id").map(String::as_str),
+    )
+    .await?;
+    let total = all.len() as i64;
+    ok(collection(
+        all.iter()
+            .map(|s| subscription_json(id.as_str(), s))
+            .collect(),
+        total,
+        &format!("/customers/{id}/subscriptions"),
+        None,
+    ))
+}
+
+pub async fn get_subscription(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, sid)): Path<(String, String)>,
+) -> ApiResult {
+    let id = path_id(&id, TenantId::parse)?;
+    ok(subscription_json(
+        id.as_str(),
+        &orders::subscription_by_id(&state.svc, &actor, &id, &sid).await?,
+    ))
+}
