@@ -103,18 +103,6 @@ pub struct ListFilter<'a> {
     pub limit: i64,
 }
 
-fn like_prefix(p: Option<&str>) -> Option<String> {
-    p.map(str::trim).filter(|s| !s.is_empty()).map(|p| {
-        format!(
-            "{}%",
-            p.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )
-    })
-}
-
 fn list_sql(owner: Owner<'_>, select: &str, tail: &str) -> String {
     let column = match owner {
         Owner::Provider(_) => "c.provider_tenant_id",
@@ -143,8 +131,8 @@ pub async fn list(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<Vec<CustomerRo
     );
     let (owner, name, domain) = (
         owner_id(f.owner),
-        like_prefix(f.name_prefix),
-        like_prefix(f.domain_prefix),
+        crate::like_prefix(f.name_prefix),
+        crate::like_prefix(f.domain_prefix),
     );
     let (after_name, after_id) = f.after.map_or((None, None), |(n, i)| (Some(n), Some(i)));
     Ok(on_conn!(c, |x| sqlx::query_as::<_, CustomerRow>(&sql)
@@ -169,8 +157,8 @@ pub async fn count(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<i64, StoreErr
     let sql = list_sql(f.owner, "COUNT(*)", "");
     let (owner, name, domain) = (
         owner_id(f.owner),
-        like_prefix(f.name_prefix),
-        like_prefix(f.domain_prefix),
+        crate::like_prefix(f.name_prefix),
+        crate::like_prefix(f.domain_prefix),
     );
     Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(&sql)
         .bind(owner)

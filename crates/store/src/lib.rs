@@ -29,6 +29,20 @@ use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection};
 
 pub use error::StoreError;
 
+/// A case-insensitive `LIKE` pattern for "starts with", with the wildcards of the input
+/// escaped (queries say `ESCAPE '\\'`); blank means no filter.
+pub(crate) fn like_prefix(prefix: Option<&str>) -> Option<String> {
+    prefix.map(str::trim).filter(|p| !p.is_empty()).map(|p| {
+        format!(
+            "{}%",
+            p.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    })
+}
+
 /// An update that must have touched a row: none touched means the row is not there.
 pub(crate) fn expect_row(rows_affected: u64) -> Result<(), StoreError> {
     if rows_affected == 0 {
@@ -286,4 +300,18 @@ macro_rules! exec {
             $crate::Conn::Postgres($x) => $body.map(|r| r.rows_affected()),
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_prefixes_escape_wildcards() {
+        assert_eq!(super::like_prefix(Some(" Fab ")).as_deref(), Some("fab%"));
+        assert_eq!(
+            super::like_prefix(Some("50%_off\\")).as_deref(),
+            Some("50\\%\\_off\\\\%")
+        );
+        assert_eq!(super::like_prefix(Some("  ")), None);
+        assert_eq!(super::like_prefix(None), None);
+    }
 }

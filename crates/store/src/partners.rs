@@ -91,12 +91,6 @@ pub struct ListFilter<'a> {
     pub limit: i64,
 }
 
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 pub async fn list(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<Vec<PartnerRow>, StoreError> {
     let sql = format!(
         "{SELECT} WHERE ($1 IS NULL OR t.kind = $1) \
@@ -105,9 +99,7 @@ pub async fn list(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<Vec<PartnerRow
          AND ($4 IS NULL OR t.name > $4 OR (t.name = $4 AND t.id > $5)) \
          ORDER BY t.name, t.id LIMIT $6"
     );
-    let prefix = f
-        .name_prefix
-        .map(|p| format!("{}%", escape_like(&p.to_lowercase())));
+    let prefix = crate::like_prefix(f.name_prefix);
     let (after_name, after_id) = match f.after {
         Some((n, i)) => (Some(n), Some(i)),
         None => (None, None),
@@ -127,9 +119,7 @@ pub async fn count(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<i64, StoreErr
     const SQL: &str = "SELECT COUNT(*) FROM partner_profiles p JOIN tenants t ON t.id = p.tenant_id \
          WHERE ($1 IS NULL OR t.kind = $1) AND ($2 IS NULL OR lower(t.name) LIKE $2 ESCAPE '\\') \
          AND ($3 OR NOT t.disabled)";
-    let prefix = f
-        .name_prefix
-        .map(|p| format!("{}%", escape_like(&p.to_lowercase())));
+    let prefix = crate::like_prefix(f.name_prefix);
     Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
         .bind(f.kind)
         .bind(prefix.as_deref())

@@ -243,18 +243,6 @@ fn counterpart_sql(side: Side, select: &str, tail: &str) -> String {
     )
 }
 
-fn prefix_pattern(prefix: Option<&str>) -> Option<String> {
-    prefix.map(str::trim).filter(|p| !p.is_empty()).map(|p| {
-        format!(
-            "{}%",
-            p.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )
-    })
-}
-
 /// Active partnerships of the tenant with the partner on the other side, by name.
 pub async fn list_counterparts(
     c: &mut Conn<'_>,
@@ -265,7 +253,7 @@ pub async fn list_counterparts(
         "s.id AS partnership_id, t.id AS tenant_id, t.name, p.mpn_id, p.country, s.state, s.created_at",
         "AND ($3 IS NULL OR t.name > $3 OR (t.name = $3 AND t.id > $4)) ORDER BY t.name, t.id LIMIT $5",
     );
-    let prefix = prefix_pattern(f.name_prefix);
+    let prefix = crate::like_prefix(f.name_prefix);
     let (after_name, after_id) = f.after.map_or((None, None), |(n, i)| (Some(n), Some(i)));
     Ok(on_conn!(c, |x| sqlx::query_as::<_, CounterpartRow>(&sql)
         .bind(f.tenant)
@@ -282,7 +270,7 @@ pub async fn count_counterparts(
     f: &CounterpartFilter<'_>,
 ) -> Result<i64, StoreError> {
     let sql = counterpart_sql(f.side, "COUNT(*)", "");
-    let prefix = prefix_pattern(f.name_prefix);
+    let prefix = crate::like_prefix(f.name_prefix);
     Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(&sql)
         .bind(f.tenant)
         .bind(prefix.as_deref())

@@ -419,6 +419,41 @@ impl TestApp {
         }
     }
 
+    /// An active partnership between the world's provider and reseller, made the way
+    /// people make it: the provider's Global admin invites, the reseller's accepts.
+    pub async fn partner(&self, world: &World) {
+        let meta = RequestMeta::default();
+        let provider = self.svc_actor(world.user("provider_global_admin")).await;
+        let reseller = self.svc_actor(world.user("reseller_global_admin")).await;
+        let invitation = twotier_core::partnerships::invite(
+            &self.svc,
+            &provider,
+            &meta,
+            &twotier_core::partnerships::InviteInput::default(),
+        )
+        .await
+        .expect("invite");
+        let url = invitation.url.expect("link");
+        let token = url.split("token=").nth(1).expect("token");
+        twotier_core::partnerships::accept(&self.svc, &reseller, &meta, token)
+            .await
+            .expect("accept");
+    }
+
+    /// The demo catalog, imported by the operator.
+    pub async fn import_demo_catalog(&self, world: &World) {
+        let inputs = twotier_core::catalog::parse_file(twotier_core::demo::DEMO_CATALOG)
+            .expect("demo catalog parses");
+        twotier_core::catalog::import(
+            &self.svc,
+            &self.cli(&world.operator),
+            &RequestMeta::default(),
+            &inputs,
+        )
+        .await
+        .expect("import");
+    }
+
     /// Any request through the router, as the principal.
     pub async fn request(
         &self,

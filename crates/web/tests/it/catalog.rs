@@ -1,26 +1,13 @@
 //! The offer catalog: import (all rows or none), the operator's page, the offers API.
 
 use http::{Method, StatusCode};
-use twotier_core::RequestMeta;
-use twotier_testkit::{TestApp, World};
-
-async fn with_demo_catalog(app: &TestApp, world: &World) {
-    let inputs = twotier_core::catalog::parse_file(twotier_core::demo::DEMO_CATALOG).unwrap();
-    twotier_core::catalog::import(
-        &app.svc,
-        &app.cli(&world.operator),
-        &RequestMeta::default(),
-        &inputs,
-    )
-    .await
-    .unwrap();
-}
+use twotier_testkit::TestApp;
 
 #[tokio::test]
 async fn offers_by_country_in_partner_center_shape() {
     let app = TestApp::new().await;
     let world = app.world().await;
-    with_demo_catalog(&app, &world).await;
+    app.import_demo_catalog(&world).await;
     let sales = world.user("provider_sales_agent").bearer();
     let de = app
         .api(Method::GET, "/v1/offers?country=de", &sales, None)
@@ -227,7 +214,7 @@ async fn an_import_with_a_bad_row_imports_nothing_and_names_every_problem() {
 async fn a_customer_is_offered_what_its_country_can_buy() {
     let app = TestApp::new().await;
     let world = app.world().await;
-    with_demo_catalog(&app, &world).await;
+    app.import_demo_catalog(&world).await;
     let agent = world.user("provider_admin_agent").bearer();
     let body = serde_json::json!({
         "companyProfile": { "domain": "offersco" },

@@ -4,34 +4,6 @@ use http::{Method, StatusCode};
 use serde_json::{Value, json};
 use twotier_testkit::{Principal, TestApp, World};
 
-/// A partnership between the world's provider and reseller.
-async fn partner(app: &TestApp, world: &World) {
-    let r = app
-        .api(
-            Method::POST,
-            "/v1/partnerships/invitations",
-            &world.user("provider_global_admin").bearer(),
-            Some(json!({})),
-        )
-        .await;
-    let token = r.json()["url"]
-        .as_str()
-        .unwrap()
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .to_owned();
-    let r = app
-        .api(
-            Method::POST,
-            "/v1/partnerships/invitations/accept",
-            &world.user("reseller_global_admin").bearer(),
-            Some(json!({ "token": token })),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-}
-
 fn body(prefix: &str, name: &str, country: &str, reseller: Option<&str>) -> Value {
     json!({
         "CompanyProfile": { "Domain": prefix },
@@ -68,7 +40,7 @@ async fn create(
 async fn a_provider_creates_customers_and_each_partner_sees_only_its_own() {
     let app = TestApp::new().await;
     let world = app.world().await;
-    partner(&app, &world).await;
+    app.partner(&world).await;
     let reseller_id = world.reseller.to_string();
     let c = create(
         &app,
@@ -288,7 +260,7 @@ fn urlencode(s: &str) -> String {
 async fn bad_customer_input_is_refused_and_nothing_is_created() {
     let app = TestApp::new().await;
     let world = app.world().await;
-    partner(&app, &world).await;
+    app.partner(&world).await;
     create(&app, &world, "taken", "Taken Co", None).await;
     let before = app.audit_records().await.len();
     let agent = world.user("provider_admin_agent").bearer();
@@ -496,7 +468,7 @@ async fn billing_profile_updates_need_the_current_etag() {
 async fn customers_stay_when_the_partnership_ends_and_the_pages_show_them() {
     let app = TestApp::new().await;
     let world = app.world().await;
-    partner(&app, &world).await;
+    app.partner(&world).await;
     let reseller_id = world.reseller.to_string();
     create(&app, &world, "staysco", "Stays Co", Some(&reseller_id)).await;
     let provider = world.user("provider_global_admin");

@@ -3,41 +3,11 @@
 
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
-use twotier_core::RequestMeta;
 use twotier_testkit::{TestApp, World};
 
 async fn setup(app: &TestApp, world: &World) -> String {
-    let inputs = twotier_core::catalog::parse_file(twotier_core::demo::DEMO_CATALOG).unwrap();
-    twotier_core::catalog::import(
-        &app.svc,
-        &app.cli(&world.operator),
-        &RequestMeta::default(),
-        &inputs,
-    )
-    .await
-    .unwrap();
-    let r = app
-        .api(
-            Method::POST,
-            "/v1/partnerships/invitations",
-            &world.user("provider_global_admin").bearer(),
-            Some(json!({})),
-        )
-        .await;
-    let token = r.json()["url"]
-        .as_str()
-        .unwrap()
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .to_owned();
-    app.api(
-        Method::POST,
-        "/v1/partnerships/invitations/accept",
-        &world.user("reseller_global_admin").bearer(),
-        Some(json!({ "token": token })),
-    )
-    .await;
+    app.import_demo_catalog(world).await;
+    app.partner(world).await;
     let body = json!({
         "companyProfile": { "domain": "orderco" },
         "billingProfile": { "email": "it@orderco.test", "culture": "fr-FR", "language": "fr", "companyName": "Order Co",
