@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
+use sha2::Digest as _;
 use twotier_core::CoreError;
 use twotier_core::auth::Session;
 use twotier_core::customers::{
@@ -105,6 +106,29 @@ struct CustomerPage {
     subscriptions: Vec<twotier_core::orders::Subscription>,
     can_edit: bool,
     errors: FieldErrors,
+    /// The Add subscription form, for a provider user who may place orders.
+    order_form: Option<OrderForm>,
+}
+
+/// Offers with licence counts, the billing cycle and the reseller of record.
+#[derive(Debug)]
+pub struct OrderForm {
+    offers: Vec<twotier_core::catalog::Offer>,
+    /// (MPN ID, name) of the provider's active resellers.
+    resellers: Vec<(String, String)>,
+    form: FormData,
+    errors: FieldErrors,
+    /// A fresh idempotency key: a repeated submit of this form orders once.
+    key: String,
+}
+
+impl OrderForm {
+    fn quantity(&self, offer: &str) -> String {
+        self.form.get(&format!("qty.{offer}"))
+    }
+    fn selected(&self, name: &str, value: &str) -> bool {
+        self.form.get(name) == value
+    }
 }
 
 impl CustomerPage {
@@ -200,6 +224,7 @@ pub async fn customer_page(
         q.get("done").map(String::as_str),
         None,
         FieldErrors::new(),
+        None,
     )
     .await
 }
@@ -211,6 +236,7 @@ async fn customer_view(
     done: Option<&str>,
     typed: Option<BillingProfile>,
     errors: FieldErrors,
+    typed_order: Option<(FormData, FieldErrors)>,
 ) -> Response {
     match customers::get(&state.svc, &s.actor, id).await {
         Ok(mut customer) => {
@@ -228,7 +254,17 @@ async fn customer_view(
                     Ok(list) => list,
                     Err(e) => return PageError(e).into_response(),
                 };
-            let status = if errors.is_empty() {
+            let order_form =
+                if s.actor.can(P::PlaceOrders) && s.actor.tenant_kind == TenantKind::Provider {
+                    match order_form(state, s, &customer, typed_order).await {
+                        Ok(f) => Some(f),
+                        Err(e) => return PageError(e).into_response(),
+                    }
+                } else {
+                    None
+                };
+            let order_failed = order_form.as_ref().is_some_and(|f| !f.errors.is_empty());
+            let status = if errors.is_empty() && !order_failed {
                 StatusCode::OK
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -242,6 +278,7 @@ async fn customer_view(
                     subscriptions,
                     customer,
                     errors,
+                    order_form,
                 },
             )
         }
@@ -300,6 +337,7 @@ pub async fn update_billing(
                 None,
                 None,
                 FieldErrors::single("form", message),
+                None,
             )
             .await
         }
@@ -326,7 +364,140 @@ pub async fn update_billing(
                     },
                     version: 0,
                 };
-                customer_view(&state, &s, &id, None, Some(typed), errors).await
+                customer_view(&state, &s, &id, None, Some(typed), errors, None).await
+            }
+            Err(page) => page.into_response(),
+        },
+    }
+}
+
+async fn order_form(
+    state: &AppState,
+    s: &Session,
+    customer: &Customer,
+    typed: Option<(FormData, FieldErrors)>,
+) -> Result<OrderForm, CoreError> {
+    let id = TenantId::from_stored(customer.id.clone());
+    let offers: Vec<_> = twotier_core::catalog::for_customer(&state.svc, &s.actor, &id)
+        .await?
+        .into_iter()
+        .filter(|o| o.is_available_for_purchase)
+        .collect();
+    let q = RelationshipQuery {
+        kind: RelationshipType::IsIndirectCloudSolutionProviderOf,
+        name_prefix: None,
+        after: None,
+        limit: 500,
+    };
+    let active = partnerships::list(&state.svc, &s.actor, &q).await?.items;
+    let (form, errors) = typed.unwrap_or_else(|| {
+        // The associated reseller is preselected while its partnership is active.
+        let por = active
+            .iter()
+            .find(|r| Some(&r.id) == customer.associated_partner_id.as_ref())
+            .map(|r| r.mpn_id.clone())
+            .unwrap_or_default();
+        (
+            FormData(vec![
+                ("partner_id_on_record".to_owned(), por),
+                ("billing_cycle".to_owned(), "monthly".to_owned()),
+            ]),
+            FieldErrors::new(),
+        )
+    });
+    Ok(OrderForm {
+        offers,
+        resellers: active.into_iter().map(|r| (r.mpn_id, r.name)).collect(),
+        form,
+        errors,
+        key: uuid::Uuid::new_v4().to_string(),
+    })
+}
+
+/// Add subscription: the offers with a licence count become one order.
+pub async fn place_order(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(mut meta): Meta,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let Some(id) = TenantId::parse(&id) else {
+        return PageError(CoreError::NotFound).into_response();
+    };
+    let por = form.get("partner_id_on_record");
+    let mut line_items = Vec::new();
+    let mut errors = FieldErrors::new();
+    for (name, value) in &form.0 {
+        let (Some(offer), value) = (name.strip_prefix("qty."), value.trim()) else {
+            continue;
+        };
+        if value.is_empty() {
+            continue;
+        }
+        match value.parse::<i64>() {
+            Ok(quantity) => line_items.push(twotier_core::orders::LineItemInput {
+                line_item_number: i64::try_from(line_items.len()).ok(),
+                offer_id: offer.to_owned(),
+                quantity: Some(quantity),
+                partner_id_on_record: (!por.is_empty()).then(|| por.clone()),
+                friendly_name: None,
+            }),
+            Err(_) => errors.add(
+                "order",
+                format!("enter a whole number of licences for {offer}"),
+            ),
+        }
+    }
+    if line_items.is_empty() && errors.is_empty() {
+        errors.add("order", "enter a licence count for at least one offer");
+    }
+    if !errors.is_empty() {
+        return customer_view(
+            &state,
+            &s,
+            &id,
+            None,
+            None,
+            FieldErrors::new(),
+            Some((form, errors)),
+        )
+        .await;
+    }
+    // The form's key makes a repeated submit (reload, double click) order once.
+    let key = form.get("request_key");
+    if !key.is_empty() {
+        let mut pairs: Vec<_> = form
+            .0
+            .iter()
+            .filter(|(k, _)| k != "_csrf")
+            .cloned()
+            .collect();
+        pairs.sort();
+        let fingerprint = hex::encode(sha2::Sha256::digest(format!("{pairs:?}").as_bytes()));
+        meta.idempotency = Some(twotier_core::write::IdempotencyKey {
+            key: format!("ui-order:{key}"),
+            fingerprint,
+        });
+    }
+    let input = twotier_core::orders::OrderInput {
+        billing_cycle: form.get("billing_cycle"),
+        line_items,
+    };
+    match twotier_core::orders::create(&state.svc, &s.actor, &meta, &id, &input).await {
+        Ok(_) => Redirect::to(&format!("/customers/{id}?done=order-placed")).into_response(),
+        Err(e) => match field_errors(e) {
+            Ok(errors) => {
+                customer_view(
+                    &state,
+                    &s,
+                    &id,
+                    None,
+                    None,
+                    FieldErrors::new(),
+                    Some((form, errors)),
+                )
+                .await
             }
             Err(page) => page.into_response(),
         },

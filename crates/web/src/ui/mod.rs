@@ -347,6 +347,13 @@ pub fn routes(r: Routes) -> Routes {
         Policy::Permission(P::EditCustomers),
         post(customers::update_billing),
     );
+    let r = page(
+        r,
+        p.clone(),
+        "/customers/{id}/orders",
+        Policy::Permission(P::PlaceOrders),
+        post(customers::place_order),
+    );
     let r = r.add(
         g.clone(),
         "/static/app.css",
@@ -508,6 +515,7 @@ fn flash_text(key: &str) -> Option<&'static str> {
         "security" => "The security policy was saved.",
         "agreement" => "The partner agreement is accepted.",
         "partner-saved" => "The partner was saved.",
+        "order-placed" => "The order was placed; its subscriptions are active.",
         "billing-saved" => "The billing profile was saved.",
         "catalog-imported" => "The catalog was imported.",
         "offer-saved" => "The offer was saved.",

@@ -327,3 +327,97 @@ async fn every_order_rule_is_checked_and_a_refused_order_leaves_nothing() {
         "no audit record for a refused order"
     );
 }
+
+#[tokio::test]
+async fn the_customer_page_adds_subscriptions_once_per_form() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let customer = setup(&app, &world).await;
+    let provider = world.user("provider_sales_agent");
+    let page = app
+        .page(&format!("/customers/{customer}"), &provider.session())
+        .await
+        .text();
+    assert!(
+        page.contains("Add subscription") && page.contains("<option value=\"2000001\" selected>"),
+        "the associated reseller is preselected"
+    );
+    let key = page
+        .split("name=\"request_key\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let path = format!("/customers/{customer}/orders");
+    let bad = app
+        .form(
+            Method::POST,
+            &path,
+            &provider.session(),
+            &[
+                ("request_key", &key),
+                ("qty.MTG-ROOM", "500"),
+                ("billing_cycle", "annual"),
+                ("partner_id_on_record", "2000001"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text().contains("quantities of 1 to 100") && bad.text().contains("value=\"500\""),
+        "the message and what was typed"
+    );
+    let none = app
+        .form(
+            Method::POST,
+            &path,
+            &provider.session(),
+            &[("request_key", &key), ("billing_cycle", "monthly")],
+        )
+        .await;
+    assert!(none.text().contains("at least one offer"));
+    let fields = [
+        ("request_key", key.as_str()),
+        ("qty.MAIL-P1", "5"),
+        ("qty.MAIL-ARCHIVE", "5"),
+        ("billing_cycle", "monthly"),
+        ("partner_id_on_record", "2000001"),
+    ];
+    let ok = app
+        .form(Method::POST, &path, &provider.session(), &fields)
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    let again = app
+        .form(Method::POST, &path, &provider.session(), &fields)
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::SEE_OTHER,
+        "a repeated submit replays"
+    );
+    let orders = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{customer}/orders"),
+            &provider.bearer(),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(orders["totalCount"], 1, "one order for one form");
+    assert_eq!(orders["items"][0]["lineItems"].as_array().unwrap().len(), 2);
+    // A reseller sees the subscriptions but no order form.
+    let reseller_page = app
+        .page(
+            &format!("/customers/{customer}"),
+            &world.user("reseller_global_admin").session(),
+        )
+        .await
+        .text();
+    assert!(
+        !reseller_page.contains("Add subscription")
+            && reseller_page.matches("data-subscription-id").count() == 2
+    );
+}
