@@ -337,6 +337,76 @@ pub async fn create(
     input: &NewCustomerInput,
 ) -> Result<Customer, CoreError> {
     authz::require(actor, Permission::CreateCustomers)?;
+    let mut ch = crate::begin_change!(svc, actor, meta, Customer);
+    let out = create_in(&mut ch, input).await?;
+    ch.commit(&out).await?;
+    Ok(out)
+}
+
+/// The customer of a new-customer submission and the order placed with it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CustomerWithOrder {
+    pub customer: Customer,
+    pub order: Option<crate::orders::Order>,
+}
+
+impl Replayable for CustomerWithOrder {
+    fn for_replay(&self) -> Self {
+        Self {
+            customer: self.customer.for_replay(),
+            order: self.order.clone(),
+        }
+    }
+}
+
+/// The new-customer wizard's submit: the customer and its first order in one transaction,
+/// or nothing.
+pub async fn create_with_order(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    input: &NewCustomerInput,
+    order: &crate::orders::OrderInput,
+) -> Result<CustomerWithOrder, CoreError> {
+    authz::require(actor, Permission::CreateCustomers)?;
+    let mut ch = crate::begin_change!(svc, actor, meta, CustomerWithOrder);
+    let customer = create_in(&mut ch, input).await?;
+    let order = if order.line_items.is_empty() {
+        None
+    } else {
+        let id = TenantId::from_stored(customer.id.clone());
+        Some(crate::orders::create_in(&mut ch, &id, order).await?)
+    };
+    let out = CustomerWithOrder { customer, order };
+    ch.commit(&out).await?;
+    Ok(out)
+}
+
+/// Runs every check of a new customer (and its order, if any) without keeping anything:
+/// the work is done in a transaction that is rolled back. The wizard checks each step so.
+pub async fn check(
+    svc: &Services,
+    actor: &Actor,
+    input: &NewCustomerInput,
+    order: Option<&crate::orders::OrderInput>,
+) -> Result<(), CoreError> {
+    authz::require(actor, Permission::CreateCustomers)?;
+    let meta = RequestMeta::default();
+    let mut ch = crate::write::Change::begin_plain(svc, actor, &meta).await?;
+    let customer = create_in(&mut ch, input).await?;
+    if let Some(order) = order.filter(|o| !o.line_items.is_empty()) {
+        crate::orders::create_in(&mut ch, &TenantId::from_stored(customer.id), order).await?;
+    }
+    // Dropped without commit: rolled back.
+    Ok(())
+}
+
+async fn create_in(
+    ch: &mut crate::write::Change<'_>,
+    input: &NewCustomerInput,
+) -> Result<Customer, CoreError> {
+    let (svc, actor) = (ch.svc, ch.actor);
+    authz::require(actor, Permission::CreateCustomers)?;
     if actor.tenant_kind != TenantKind::Provider {
         return Err(CoreError::rule(
             600_006,
@@ -374,7 +444,6 @@ pub async fn create(
     if !e.is_empty() {
         return Err(CoreError::Invalid(e));
     }
-    let mut ch = crate::begin_change!(svc, actor, meta, Customer);
     let provider = partner_rows::find(&mut ch.conn(), actor.tenant_id.as_str())
         .await?
         .ok_or(CoreError::NotFound)?;
@@ -487,7 +556,7 @@ pub async fn create(
     let admin_email = Email::parse(&format!("admin@{domain}"))
         .map_err(|err| CoreError::field("companyProfile.domain", err))?;
     let issued = users::insert_with_temp_password(
-        &mut ch,
+        ch,
         &tenant,
         &admin_email,
         "Global admin",
@@ -510,7 +579,6 @@ pub async fn create(
         password: issued.temporary_password,
     });
     out.credential = Some("issued".to_owned());
-    ch.commit(&out).await?;
     Ok(out)
 }
 

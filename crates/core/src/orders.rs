@@ -193,6 +193,18 @@ pub async fn create(
     input: &OrderInput,
 ) -> Result<Order, CoreError> {
     let mut ch = crate::begin_change!(svc, actor, meta, Order);
+    let out = create_in(&mut ch, customer, input).await?;
+    ch.commit(&out).await?;
+    Ok(out)
+}
+
+/// The order's work inside an open change (also used with a new customer).
+pub(crate) async fn create_in(
+    ch: &mut crate::write::Change<'_>,
+    customer: &TenantId,
+    input: &OrderInput,
+) -> Result<Order, CoreError> {
+    let (svc, actor) = (ch.svc, ch.actor);
     authz::authorize(&mut ch.conn(), actor, Permission::PlaceOrders, customer).await?;
     if actor.tenant_kind != TenantKind::Provider {
         return Err(CoreError::rule(
@@ -390,7 +402,6 @@ pub async fn create(
             .new_value(details),
     )
     .await?;
-    ch.commit(&out).await?;
     Ok(out)
 }
 

@@ -149,6 +149,11 @@ impl Browser {
             .await;
     }
 
+    /// The browser's Back button.
+    pub async fn back(&self) {
+        self.call(reqwest::Method::POST, "/back", None).await;
+    }
+
     pub async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None)
             .await

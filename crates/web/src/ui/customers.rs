@@ -34,6 +34,7 @@ struct CustomersPage {
     /// (tenant id, name) of the provider's resellers, for the filter and the column.
     resellers: Vec<(String, String)>,
     is_provider: bool,
+    can_create: bool,
     next_href: Option<String>,
 }
 
@@ -93,6 +94,7 @@ pub async fn customers_page(
         search,
         reseller,
         resellers,
+        can_create: is_provider && s.actor.can(P::CreateCustomers),
         is_provider,
         next_href,
     })

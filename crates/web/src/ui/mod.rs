@@ -9,6 +9,7 @@ pub mod customers;
 pub mod partners;
 pub mod partnerships;
 pub mod session;
+pub mod wizard;
 
 use askama::Template;
 use axum::body::Bytes;
@@ -325,6 +326,20 @@ pub fn routes(r: Routes) -> Routes {
         "/catalog/offers/{id}",
         Policy::Permission(P::ManageCatalog),
         post(catalog::update_offer),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/customers/new",
+        Policy::Permission(P::CreateCustomers),
+        get(wizard::new_customer),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/customers/new",
+        Policy::Permission(P::CreateCustomers),
+        post(wizard::wizard_step),
     );
     let r = page(
         r,

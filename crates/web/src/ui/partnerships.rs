@@ -53,6 +53,7 @@ struct ResellersPage {
     name: String,
     invitations: Vec<Invitation>,
     can_manage: bool,
+    can_create: bool,
     next_href: Option<String>,
     /// Customers associated with each reseller.
     counts: HashMap<String, i64>,
@@ -99,6 +100,7 @@ pub async fn resellers_page(
         name,
         invitations,
         can_manage: s.actor.can(P::ManagePartnerships),
+        can_create: s.actor.can(P::CreateCustomers),
     })
 }
 

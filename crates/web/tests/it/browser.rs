@@ -326,3 +326,98 @@ async fn a_partnership_from_invitation_to_removal() {
         .await;
     browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_new_customer_wizard_from_a_resellers_row() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    app.import_demo_catalog(&world).await;
+    app.partner(&world).await;
+    let base = app.serve().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let count = || async {
+        app.api(
+            http::Method::GET,
+            "/v1/customers",
+            &world.user("provider_global_admin").bearer(),
+            None,
+        )
+        .await
+        .json()["totalCount"]
+            .clone()
+    };
+    sign_in(&browser, &base, &world.user("provider_admin_agent").email).await;
+
+    // Cancel discards everything.
+    browser.goto(&format!("{base}/resellers")).await;
+    browser
+        .click(&format!(
+            "a[href='/customers/new?reseller={}']",
+            world.reseller
+        ))
+        .await;
+    browser.wait_for_text("Customer details").await;
+    browser.fill("#company_name", "Cancelled Co").await;
+    browser.click("#cancel").await;
+    browser.wait_for_url(|u| u.ends_with("/customers")).await;
+    assert_eq!(count().await, 0);
+
+    // The whole way, from the reseller's row.
+    browser.goto(&format!("{base}/resellers")).await;
+    browser
+        .click(&format!(
+            "a[href='/customers/new?reseller={}']",
+            world.reseller
+        ))
+        .await;
+    browser.wait_for_text("Customer details").await;
+    for (field, value) in [
+        ("#company_name", "Browser Wizard Co"),
+        ("#domain", "browserwizard"),
+        ("#first_name", "Eli"),
+        ("#last_name", "Roche"),
+        ("#email", "it@browserwizard.test"),
+        ("#address_line1", "4 place Verte"),
+        ("#postal_code", "13001"),
+        ("#city", "Marseille"),
+    ] {
+        browser.fill(field, value).await;
+    }
+    browser.click("#country option[value=FR]").await;
+    browser.screenshot(&shot("30-wizard-details")).await;
+    browser.click("#next").await;
+    browser.wait_for_text("a licence count for each").await;
+    browser.fill("#qty-CNT-STANDARD", "20").await;
+    browser.screenshot(&shot("31-wizard-subscriptions")).await;
+    browser.click("#next").await;
+    let review = browser.wait_for_text("Contour Business Standard").await;
+    assert!(
+        review.contains("Fabrikam IT") && review.contains("20 licence(s)"),
+        "{review}"
+    );
+    browser.screenshot(&shot("32-wizard-review")).await;
+    browser.click("#submit").await;
+    let confirmation = browser.wait_for_text("will not be shown again").await;
+    assert!(
+        confirmation.contains("admin@browserwizard.onmicrosoft.example"),
+        "{confirmation}"
+    );
+    let password = browser.element_text("#secret-value").await;
+    assert_eq!(password.chars().count(), 20);
+    browser.screenshot(&shot("33-wizard-confirmation")).await;
+    // Going back does not show the password again.
+    browser.back().await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!browser.text().await.contains(&password));
+    browser.goto(&format!("{base}/customers")).await;
+    let list = browser.wait_for_text("Browser Wizard Co").await;
+    assert!(
+        list.contains("Fabrikam IT") && !list.contains(&password),
+        "{list}"
+    );
+    browser.screenshot(&shot("34-customers")).await;
+    assert_eq!(count().await, 1);
+    browser.quit().await;
+}

@@ -19,3 +19,4 @@ mod partnerships;
 mod schema;
 mod tokens;
 mod users;
+mod wizard;

@@ -1,0 +1,383 @@
+//! The new-customer wizard (SPEC.md §3.4): details → subscriptions → review → submit, then
+//! the admin's temporary password once. Every step carries what was typed in hidden fields
+//! (no JavaScript needed); each step is checked by running the real use case in a
+//! transaction that is rolled back; Submit is one transaction; a replayed submit creates
+//! nothing.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use twotier_core::CoreError;
+use twotier_core::auth::Session;
+use twotier_core::catalog::Offer;
+use twotier_core::customers::{self, AddressInput, BillingInput, CompanyInput, NewCustomerInput};
+use twotier_core::orders::{LineItemInput, OrderInput};
+use twotier_core::partnerships::{self, RelationshipQuery, RelationshipType};
+use twotier_domain::FieldErrors;
+use twotier_domain::partner::Country;
+
+use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::{Meta, Viewer};
+
+/// The fields of the details step: (name, label).
+const DETAILS: [(&str, &str); 13] = [
+    ("company_name", "Company name"),
+    ("domain", "Primary domain prefix"),
+    ("first_name", "Contact first name"),
+    ("last_name", "Contact last name"),
+    ("email", "Contact email"),
+    ("phone", "Phone"),
+    ("address_line1", "Address"),
+    ("address_line2", "Address line 2"),
+    ("postal_code", "Postal code"),
+    ("city", "City"),
+    ("state", "State or province"),
+    ("culture", "Culture (e.g. en-GB)"),
+    ("language", "Language (e.g. en)"),
+];
+
+/// Where each details field's errors are reported by the use case.
+fn error_key(field: &str) -> &'static str {
+    match field {
+        "company_name" => "billingProfile.companyName",
+        "domain" => "companyProfile.domain",
+        "first_name" => "billingProfile.defaultAddress.firstName",
+        "last_name" => "billingProfile.defaultAddress.lastName",
+        "email" => "billingProfile.email",
+        "phone" => "billingProfile.defaultAddress.phoneNumber",
+        "address_line1" => "billingProfile.defaultAddress.addressLine1",
+        "address_line2" => "billingProfile.defaultAddress.addressLine2",
+        "postal_code" => "billingProfile.defaultAddress.postalCode",
+        "city" => "billingProfile.defaultAddress.city",
+        "state" => "billingProfile.defaultAddress.state",
+        "culture" => "billingProfile.culture",
+        "language" => "billingProfile.language",
+        "country" => "billingProfile.defaultAddress.country",
+        "reseller" => "associatedPartnerId",
+        _ => "form",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "customer_new.html")]
+struct WizardPage {
+    ctx: Ctx,
+    step: &'static str,
+    form: FormData,
+    errors: FieldErrors,
+    countries: Vec<Country>,
+    /// (tenant id, name, MPN ID) of the provider's active resellers.
+    resellers: Vec<(String, String, String)>,
+    offers: Vec<Offer>,
+    /// The configured domain suffix of customers.
+    suffix: String,
+}
+
+impl WizardPage {
+    fn value(&self, name: &str) -> String {
+        self.form.get(name)
+    }
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(error_key(field))
+    }
+    fn details(&self) -> Vec<(&'static str, &'static str)> {
+        DETAILS.to_vec()
+    }
+    fn reseller_name(&self) -> String {
+        let id = self.form.get("reseller");
+        self.resellers
+            .iter()
+            .find(|r| r.0 == id)
+            .map_or_else(|| "None (a direct customer)".to_owned(), |r| r.1.clone())
+    }
+    fn country_name(&self) -> String {
+        Country::parse(&self.form.get("country"))
+            .map_or_else(|_| self.form.get("country"), |c| c.name.to_owned())
+    }
+    /// The hidden fields that carry every other step's values.
+    fn carried(&self) -> Vec<(String, String)> {
+        self.form
+            .0
+            .iter()
+            .filter(|(k, _)| k != "_csrf" && k != "step" && k != "action")
+            .cloned()
+            .collect()
+    }
+    fn chosen(&self) -> Vec<(String, String)> {
+        self.offers
+            .iter()
+            .filter_map(|o| {
+                let q = self.form.get(&format!("qty.{}", o.id));
+                (!q.trim().is_empty()).then(|| (o.name.clone(), q))
+            })
+            .collect()
+    }
+}
+
+fn input(form: &FormData) -> NewCustomerInput {
+    NewCustomerInput {
+        company_profile: CompanyInput {
+            domain: form.get("domain"),
+        },
+        billing_profile: BillingInput {
+            email: form.get("email"),
+            culture: form.get("culture"),
+            language: form.get("language"),
+            company_name: form.get("company_name"),
+            first_name: form.get("first_name"),
+            last_name: form.get("last_name"),
+            default_address: AddressInput {
+                address_line1: form.get("address_line1"),
+                address_line2: form.get("address_line2"),
+                city: form.get("city"),
+                state: form.get("state"),
+                postal_code: form.get("postal_code"),
+                country: form.get("country"),
+                first_name: form.get("first_name"),
+                last_name: form.get("last_name"),
+                phone_number: form.get("phone"),
+            },
+        },
+        associated_partner_id: Some(form.get("reseller")).filter(|r| !r.is_empty()),
+    }
+}
+
+fn order(form: &FormData, reseller_mpn: Option<String>) -> Result<OrderInput, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let mut line_items = Vec::new();
+    for (name, value) in &form.0 {
+        let (Some(offer), value) = (name.strip_prefix("qty."), value.trim()) else {
+            continue;
+        };
+        if value.is_empty() {
+            continue;
+        }
+        match value.parse::<i64>() {
+            Ok(q) => line_items.push(LineItemInput {
+                line_item_number: i64::try_from(line_items.len()).ok(),
+                offer_id: offer.to_owned(),
+                quantity: Some(q),
+                partner_id_on_record: reseller_mpn.clone(),
+                friendly_name: None,
+            }),
+            Err(_) => errors.add(
+                "order",
+                format!("enter a whole number of licences for {offer}"),
+            ),
+        }
+    }
+    if line_items.is_empty() {
+        errors.add("order", "enter a licence count for at least one offer");
+    }
+    if errors.is_empty() {
+        Ok(OrderInput {
+            billing_cycle: form.get("billing_cycle"),
+            line_items,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+async fn page(
+    state: &AppState,
+    s: &Session,
+    step: &'static str,
+    form: FormData,
+    errors: FieldErrors,
+) -> Response {
+    let q = RelationshipQuery {
+        kind: RelationshipType::IsIndirectCloudSolutionProviderOf,
+        name_prefix: None,
+        after: None,
+        limit: 500,
+    };
+    let resellers = match partnerships::list(&state.svc, &s.actor, &q).await {
+        Ok(p) => p
+            .items
+            .into_iter()
+            .map(|r| (r.id, r.name, r.mpn_id))
+            .collect(),
+        Err(e) => return PageError(e).into_response(),
+    };
+    let offers = if step == "details" {
+        Vec::new()
+    } else {
+        match twotier_core::catalog::list(&state.svc, &s.actor, &form.get("country"), None).await {
+            Ok(list) => list
+                .into_iter()
+                .filter(|o| o.is_available_for_purchase)
+                .collect(),
+            Err(e) => return PageError(e).into_response(),
+        }
+    };
+    let region = twotier_core::partners::get(&state.svc, &s.actor, &s.actor.tenant_id)
+        .await
+        .map(|p| p.region)
+        .unwrap_or_default();
+    let countries = Country::all()
+        .filter(|c| c.region.as_str() == region)
+        .collect();
+    let status = if errors.is_empty() {
+        http::StatusCode::OK
+    } else {
+        http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &WizardPage {
+            ctx: Ctx::new(s, "Add new customer", "/customers"),
+            step,
+            form,
+            errors,
+            countries,
+            resellers,
+            offers,
+            suffix: state.svc.settings.customer_domain_suffix.clone(),
+        },
+    )
+}
+
+/// Step 1, from a reseller's row (`?reseller=`, preselected) or from the customers list.
+pub async fn new_customer(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if s.actor.tenant_kind != twotier_domain::tenant::TenantKind::Provider {
+        return PageError(CoreError::NotFound).into_response();
+    }
+    let form = FormData(vec![
+        (
+            "reseller".to_owned(),
+            q.get("reseller").cloned().unwrap_or_default(),
+        ),
+        ("culture".to_owned(), "en-GB".to_owned()),
+        ("language".to_owned(), "en".to_owned()),
+        ("billing_cycle".to_owned(), "monthly".to_owned()),
+        ("wizard_key".to_owned(), uuid::Uuid::new_v4().to_string()),
+    ]);
+    page(&state, &s, "details", form, FieldErrors::new()).await
+}
+
+fn check_errors(e: CoreError) -> Result<FieldErrors, PageError> {
+    field_errors(e)
+}
+
+/// Every step posts here with `step` (the step the form came from) and `action`.
+pub async fn wizard_step(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(mut meta): Meta,
+    form: FormData,
+) -> Response {
+    if s.actor.tenant_kind != twotier_domain::tenant::TenantKind::Provider {
+        return PageError(CoreError::NotFound).into_response();
+    }
+    let reseller_mpn = {
+        let id = form.get("reseller");
+        let q = RelationshipQuery {
+            kind: RelationshipType::IsIndirectCloudSolutionProviderOf,
+            name_prefix: None,
+            after: None,
+            limit: 500,
+        };
+        match partnerships::list(&state.svc, &s.actor, &q).await {
+            Ok(p) => p.items.into_iter().find(|r| r.id == id).map(|r| r.mpn_id),
+            Err(e) => return PageError(e).into_response(),
+        }
+    };
+    match (form.get("step").as_str(), form.get("action").as_str()) {
+        (_, "back_to_details") => page(&state, &s, "details", form, FieldErrors::new()).await,
+        (_, "back_to_subscriptions") => {
+            page(&state, &s, "subscriptions", form, FieldErrors::new()).await
+        }
+        ("details", _) => match customers::check(&state.svc, &s.actor, &input(&form), None).await {
+            Ok(()) => page(&state, &s, "subscriptions", form, FieldErrors::new()).await,
+            Err(e) => match check_errors(e) {
+                Ok(errors) => page(&state, &s, "details", form, errors).await,
+                Err(p) => p.into_response(),
+            },
+        },
+        ("subscriptions", _) => {
+            let order = match order(&form, reseller_mpn) {
+                Ok(o) => o,
+                Err(errors) => return page(&state, &s, "subscriptions", form, errors).await,
+            };
+            match customers::check(&state.svc, &s.actor, &input(&form), Some(&order)).await {
+                Ok(()) => page(&state, &s, "review", form, FieldErrors::new()).await,
+                Err(e) => match check_errors(e) {
+                    Ok(errors) => page(&state, &s, "subscriptions", form, errors).await,
+                    Err(p) => p.into_response(),
+                },
+            }
+        }
+        ("review", "submit") => {
+            let order = match order(&form, reseller_mpn) {
+                Ok(o) => o,
+                Err(errors) => return page(&state, &s, "subscriptions", form, errors).await,
+            };
+            // The wizard's key makes a repeated submit (reload, back and submit) a replay.
+            let mut pairs = form
+                .0
+                .iter()
+                .filter(|(k, _)| k != "_csrf")
+                .cloned()
+                .collect::<Vec<_>>();
+            pairs.sort();
+            use sha2::Digest as _;
+            let fingerprint = hex::encode(sha2::Sha256::digest(format!("{pairs:?}").as_bytes()));
+            meta.idempotency = Some(twotier_core::write::IdempotencyKey {
+                key: format!("ui-wizard:{}", form.get("wizard_key")),
+                fingerprint,
+            });
+            match customers::create_with_order(&state.svc, &s.actor, &meta, &input(&form), &order)
+                .await
+            {
+                Ok(done) => {
+                    let c = done.customer;
+                    let (user, password) = match c.user_credentials {
+                        Some(u) => (u.user_name, u.password),
+                        None => (format!("admin@{}", c.company_profile.domain), String::new()),
+                    };
+                    if password.is_empty() {
+                        return super::error_page(
+                            http::StatusCode::OK,
+                            "Customer already created",
+                            &format!(
+                                "{} was created by this form before. Its temporary password was shown once and is not shown again; reset it if it was lost.",
+                                c.company_profile.company_name
+                            ),
+                        );
+                    }
+                    render(&SecretPage {
+                        ctx: Ctx::new(&s, "Customer created", "/customers"),
+                        heading: format!("{} is a customer", c.company_profile.company_name),
+                        facts: vec![
+                            ("Domain".to_owned(), c.company_profile.domain.clone()),
+                            ("Admin user name".to_owned(), user),
+                            (
+                                "Subscriptions".to_owned(),
+                                done.order.map_or(0, |o| o.line_items.len()).to_string(),
+                            ),
+                        ],
+                        secret_label: "Temporary password of the customer's admin".to_owned(),
+                        secret: password,
+                        usage: "The customer's admin must change it at first sign-in.".to_owned(),
+                        back_href: "/customers".to_owned(),
+                        back_label: "Done".to_owned(),
+                    })
+                }
+                Err(e) => match check_errors(e) {
+                    Ok(errors) => page(&state, &s, "review", form, errors).await,
+                    Err(p) => p.into_response(),
+                },
+            }
+        }
+        _ => page(&state, &s, "details", form, FieldErrors::new()).await,
+    }
+}

@@ -1,0 +1,260 @@
+//! The new-customer wizard: steps keep what was typed, each step is checked, Submit creates
+//! the customer and its order in one transaction (or nothing), a replay creates nothing.
+
+use http::{Method, StatusCode};
+use twotier_testkit::{Principal, TestApp, TestResponse};
+
+fn hidden(page: &TestResponse, name: &str) -> String {
+    let html = page.text();
+    let marker = format!("name=\"{name}\" value=\"");
+    html.split(&marker)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn details<'a>(key: &'a str, reseller: &'a str, domain: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("step", "details"),
+        ("action", "next"),
+        ("wizard_key", key),
+        ("reseller", reseller),
+        ("company_name", "Wizard Co"),
+        ("domain", domain),
+        ("first_name", "Noa"),
+        ("last_name", "Blanc"),
+        ("email", "it@wizardco.test"),
+        ("phone", ""),
+        ("address_line1", "9 rue Haute"),
+        ("address_line2", ""),
+        ("postal_code", "33000"),
+        ("city", "Bordeaux"),
+        ("state", ""),
+        ("culture", "fr-FR"),
+        ("language", "fr"),
+        ("country", "FR"),
+        ("billing_cycle", "monthly"),
+    ]
+}
+
+async fn count(app: &TestApp, who: &Principal) -> u64 {
+    app.api(Method::GET, "/v1/customers", who, None)
+        .await
+        .json()["totalCount"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn from_a_resellers_row_to_the_password_shown_once() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    app.import_demo_catalog(&world).await;
+    app.partner(&world).await;
+    let agent = world.user("provider_admin_agent");
+    let reseller = world.reseller.to_string();
+    let row = app.page("/resellers", &agent.session()).await.text();
+    assert!(row.contains(&format!("/customers/new?reseller={reseller}")));
+    let start = app
+        .page(
+            &format!("/customers/new?reseller={reseller}"),
+            &agent.session(),
+        )
+        .await;
+    assert_eq!(start.status, StatusCode::OK);
+    assert!(
+        start
+            .text()
+            .contains(&format!("<option value=\"{reseller}\" selected>")),
+        "the reseller is preselected"
+    );
+    let key = hidden(&start, "wizard_key");
+
+    let bad = app
+        .form(
+            Method::POST,
+            "/customers/new",
+            &agent.session(),
+            &details(&key, &reseller, "no-dash"),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text().contains("id=\"domain-error\"") && bad.text().contains("value=\"Wizard Co\"")
+    );
+    let step2 = app
+        .form(
+            Method::POST,
+            "/customers/new",
+            &agent.session(),
+            &details(&key, &reseller, "wizardco"),
+        )
+        .await;
+    assert_eq!(step2.status, StatusCode::OK, "{}", step2.text());
+    assert!(step2.text().contains("name=\"qty.CNT-BASIC\""));
+    assert_eq!(
+        count(&app, &agent.bearer()).await,
+        0,
+        "checking a step creates nothing"
+    );
+
+    let mut sub = details(&key, &reseller, "wizardco");
+    sub[0] = ("step", "subscriptions");
+    let empty = app
+        .form(Method::POST, "/customers/new", &agent.session(), &sub)
+        .await;
+    assert!(empty.text().contains("at least one offer"));
+    let mut too_many = sub.clone();
+    too_many.push(("qty.MTG-ROOM", "999"));
+    assert!(
+        app.form(Method::POST, "/customers/new", &agent.session(), &too_many)
+            .await
+            .text()
+            .contains("quantities of 1 to 100")
+    );
+    sub.push(("qty.CNT-BASIC", "12"));
+    let review = app
+        .form(Method::POST, "/customers/new", &agent.session(), &sub)
+        .await;
+    assert_eq!(review.status, StatusCode::OK, "{}", review.text());
+    assert!(
+        review.text().contains("Contour Business Basic") && review.text().contains("Fabrikam IT")
+    );
+    // Back keeps what was typed.
+    let mut back = sub.clone();
+    back[0] = ("step", "review");
+    back[1] = ("action", "back_to_details");
+    let again = app
+        .form(Method::POST, "/customers/new", &agent.session(), &back)
+        .await;
+    assert!(
+        again.text().contains("value=\"wizardco\"")
+            && again.text().contains("name=\"qty.CNT-BASIC\" value=\"12\"")
+    );
+
+    let mut submit = sub.clone();
+    submit[0] = ("step", "review");
+    submit[1] = ("action", "submit");
+    let done = app
+        .form(Method::POST, "/customers/new", &agent.session(), &submit)
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+    let html = done.text();
+    assert!(
+        html.contains("admin@wizardco.onmicrosoft.example")
+            && html.contains("will not be shown again")
+    );
+    let password = hidden_secret(&html);
+    assert_eq!(password.chars().count(), 20);
+    // A replayed submit creates nothing and shows no password.
+    let replay = app
+        .form(Method::POST, "/customers/new", &agent.session(), &submit)
+        .await;
+    assert!(replay.text().contains("already created") && !replay.text().contains(&password));
+    assert_eq!(count(&app, &agent.bearer()).await, 1);
+    let customers = app
+        .api(Method::GET, "/v1/customers", &agent.bearer(), None)
+        .await
+        .json();
+    assert_eq!(customers["items"][0]["associatedPartnerId"], reseller);
+    let id = customers["items"][0]["id"].as_str().unwrap();
+    let subs = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{id}/subscriptions"),
+            &agent.bearer(),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        (
+            subs["totalCount"].clone(),
+            subs["items"][0]["partnerId"].clone()
+        ),
+        (serde_json::json!(1), serde_json::json!("2000001"))
+    );
+    let ops: Vec<String> = app
+        .audit_records()
+        .await
+        .into_iter()
+        .map(|r| r.operation)
+        .collect();
+    assert!(ops.contains(&"add_customer".to_owned()) && ops.contains(&"create_order".to_owned()));
+    // The customer's admin signs in with it.
+    assert_eq!(
+        app.login("admin@wizardco.onmicrosoft.example", &password)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+fn hidden_secret(html: &str) -> String {
+    html.split("id=\"secret-value\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// If the order fails at Submit (the offer went off sale after the review), the customer is
+/// not created either.
+#[tokio::test]
+async fn a_failing_order_at_submit_leaves_no_customer() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    app.import_demo_catalog(&world).await;
+    let agent = world.user("provider_admin_agent");
+    let mut submit = details("key-2", "", "atomicco");
+    submit[0] = ("step", "review");
+    submit[1] = ("action", "submit");
+    submit.push(("qty.CNT-BASIC", "3"));
+    let ops = world.user("operator_admin");
+    let r = app
+        .form(
+            Method::POST,
+            "/catalog/offers/CNT-BASIC",
+            &ops.session(),
+            &[("action", "stop")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let before = app.audit_records().await.len();
+    let failed = app
+        .form(Method::POST, "/customers/new", &agent.session(), &submit)
+        .await;
+    assert_eq!(
+        failed.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        failed.text()
+    );
+    assert!(failed.text().contains("cannot be bought"));
+    assert_eq!(count(&app, &agent.bearer()).await, 0);
+    assert_eq!(
+        app.audit_records().await.len(),
+        before,
+        "no customer, user, order or audit record"
+    );
+    assert!(
+        app.login("admin@atomicco.onmicrosoft.example", "whatever-password")
+            .await
+            .status
+            == StatusCode::UNAUTHORIZED
+    );
+    // A reseller does not create customers: the page is not there, and a forged post is refused.
+    let reseller = world.user("reseller_global_admin");
+    assert_eq!(
+        app.page("/customers/new", &reseller.session()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut forged = details("key-3", "", "forgedco");
+    forged[1] = ("action", "next");
+    let r = app
+        .form(Method::POST, "/customers/new", &reseller.session(), &forged)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(count(&app, &agent.bearer()).await, 0);
+}
