@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
-use sha2::Digest as _;
 use twotier_core::CoreError;
 use twotier_core::auth::Session;
 use twotier_core::customers::{
@@ -427,65 +426,24 @@ pub async fn place_order(
     let Some(id) = TenantId::parse(&id) else {
         return PageError(CoreError::NotFound).into_response();
     };
-    let por = form.get("partner_id_on_record");
-    let mut line_items = Vec::new();
-    let mut errors = FieldErrors::new();
-    for (name, value) in &form.0 {
-        let (Some(offer), value) = (name.strip_prefix("qty."), value.trim()) else {
-            continue;
-        };
-        if value.is_empty() {
-            continue;
+    let por = Some(form.get("partner_id_on_record")).filter(|p| !p.is_empty());
+    let input = match form.order(por) {
+        Ok(input) => input,
+        Err(errors) => {
+            return customer_view(
+                &state,
+                &s,
+                &id,
+                None,
+                None,
+                FieldErrors::new(),
+                Some((form, errors)),
+            )
+            .await;
         }
-        match value.parse::<i64>() {
-            Ok(quantity) => line_items.push(twotier_core::orders::LineItemInput {
-                line_item_number: i64::try_from(line_items.len()).ok(),
-                offer_id: offer.to_owned(),
-                quantity: Some(quantity),
-                partner_id_on_record: (!por.is_empty()).then(|| por.clone()),
-                friendly_name: None,
-            }),
-            Err(_) => errors.add(
-                "order",
-                format!("enter a whole number of licences for {offer}"),
-            ),
-        }
-    }
-    if line_items.is_empty() && errors.is_empty() {
-        errors.add("order", "enter a licence count for at least one offer");
-    }
-    if !errors.is_empty() {
-        return customer_view(
-            &state,
-            &s,
-            &id,
-            None,
-            None,
-            FieldErrors::new(),
-            Some((form, errors)),
-        )
-        .await;
-    }
-    // The form's key makes a repeated submit (reload, double click) order once.
-    let key = form.get("request_key");
-    if !key.is_empty() {
-        let mut pairs: Vec<_> = form
-            .0
-            .iter()
-            .filter(|(k, _)| k != "_csrf")
-            .cloned()
-            .collect();
-        pairs.sort();
-        let fingerprint = hex::encode(sha2::Sha256::digest(format!("{pairs:?}").as_bytes()));
-        meta.idempotency = Some(twotier_core::write::IdempotencyKey {
-            key: format!("ui-order:{key}"),
-            fingerprint,
-        });
-    }
-    let input = twotier_core::orders::OrderInput {
-        billing_cycle: form.get("billing_cycle"),
-        line_items,
     };
+    // The form's key makes a repeated submit (reload, double click) order once.
+    meta.idempotency = form.idempotency("ui-order", "request_key");
     match twotier_core::orders::create(&state.svc, &s.actor, &meta, &id, &input).await {
         Ok(_) => Redirect::to(&format!("/customers/{id}?done=order-placed")).into_response(),
         Err(e) => match field_errors(e) {

@@ -617,6 +617,68 @@ impl FormData {
     pub fn checked(&self, name: &str) -> bool {
         matches!(self.get(name).as_str(), "on" | "true" | "1" | "yes")
     }
+
+    /// The `qty.<offer>` fields with a licence count, as an order (errors under `order`).
+    pub fn order(
+        &self,
+        partner_id_on_record: Option<String>,
+    ) -> Result<twotier_core::orders::OrderInput, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut line_items = Vec::new();
+        for (name, value) in &self.0 {
+            let (Some(offer), value) = (name.strip_prefix("qty."), value.trim()) else {
+                continue;
+            };
+            if value.is_empty() {
+                continue;
+            }
+            match value.parse::<i64>() {
+                Ok(quantity) => line_items.push(twotier_core::orders::LineItemInput {
+                    line_item_number: i64::try_from(line_items.len()).ok(),
+                    offer_id: offer.to_owned(),
+                    quantity: Some(quantity),
+                    partner_id_on_record: partner_id_on_record.clone(),
+                    friendly_name: None,
+                }),
+                Err(_) => errors.add(
+                    "order",
+                    format!("enter a whole number of licences for {offer}"),
+                ),
+            }
+        }
+        if line_items.is_empty() && errors.is_empty() {
+            errors.add("order", "enter a licence count for at least one offer");
+        }
+        if errors.is_empty() {
+            Ok(twotier_core::orders::OrderInput {
+                billing_cycle: self.get("billing_cycle"),
+                line_items,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// An idempotency key for a form that carries one (a reload or double submit replays):
+    /// the fingerprint is every field but the CSRF token.
+    pub fn idempotency(
+        &self,
+        scope: &str,
+        key_field: &str,
+    ) -> Option<twotier_core::write::IdempotencyKey> {
+        use sha2::Digest as _;
+        let key = self.get(key_field);
+        if key.is_empty() {
+            return None;
+        }
+        let mut pairs: Vec<_> = self.0.iter().filter(|(k, _)| k != "_csrf").collect();
+        pairs.sort();
+        let fingerprint = hex::encode(sha2::Sha256::digest(format!("{pairs:?}").as_bytes()));
+        Some(twotier_core::write::IdempotencyKey {
+            key: format!("{scope}:{key}"),
+            fingerprint,
+        })
+    }
 }
 
 impl<S: Send + Sync> FromRequest<S> for FormData {

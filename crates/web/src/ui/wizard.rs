@@ -13,7 +13,6 @@ use twotier_core::CoreError;
 use twotier_core::auth::Session;
 use twotier_core::catalog::Offer;
 use twotier_core::customers::{self, AddressInput, BillingInput, CompanyInput, NewCustomerInput};
-use twotier_core::orders::{LineItemInput, OrderInput};
 use twotier_core::partnerships::{self, RelationshipQuery, RelationshipType};
 use twotier_domain::FieldErrors;
 use twotier_domain::partner::Country;
@@ -146,43 +145,6 @@ fn input(form: &FormData) -> NewCustomerInput {
     }
 }
 
-fn order(form: &FormData, reseller_mpn: Option<String>) -> Result<OrderInput, FieldErrors> {
-    let mut errors = FieldErrors::new();
-    let mut line_items = Vec::new();
-    for (name, value) in &form.0 {
-        let (Some(offer), value) = (name.strip_prefix("qty."), value.trim()) else {
-            continue;
-        };
-        if value.is_empty() {
-            continue;
-        }
-        match value.parse::<i64>() {
-            Ok(q) => line_items.push(LineItemInput {
-                line_item_number: i64::try_from(line_items.len()).ok(),
-                offer_id: offer.to_owned(),
-                quantity: Some(q),
-                partner_id_on_record: reseller_mpn.clone(),
-                friendly_name: None,
-            }),
-            Err(_) => errors.add(
-                "order",
-                format!("enter a whole number of licences for {offer}"),
-            ),
-        }
-    }
-    if line_items.is_empty() {
-        errors.add("order", "enter a licence count for at least one offer");
-    }
-    if errors.is_empty() {
-        Ok(OrderInput {
-            billing_cycle: form.get("billing_cycle"),
-            line_items,
-        })
-    } else {
-        Err(errors)
-    }
-}
-
 async fn page(
     state: &AppState,
     s: &Session,
@@ -304,7 +266,7 @@ pub async fn wizard_step(
             },
         },
         ("subscriptions", _) => {
-            let order = match order(&form, reseller_mpn) {
+            let order = match form.order(reseller_mpn) {
                 Ok(o) => o,
                 Err(errors) => return page(&state, &s, "subscriptions", form, errors).await,
             };
@@ -317,24 +279,12 @@ pub async fn wizard_step(
             }
         }
         ("review", "submit") => {
-            let order = match order(&form, reseller_mpn) {
+            let order = match form.order(reseller_mpn) {
                 Ok(o) => o,
                 Err(errors) => return page(&state, &s, "subscriptions", form, errors).await,
             };
             // The wizard's key makes a repeated submit (reload, back and submit) a replay.
-            let mut pairs = form
-                .0
-                .iter()
-                .filter(|(k, _)| k != "_csrf")
-                .cloned()
-                .collect::<Vec<_>>();
-            pairs.sort();
-            use sha2::Digest as _;
-            let fingerprint = hex::encode(sha2::Sha256::digest(format!("{pairs:?}").as_bytes()));
-            meta.idempotency = Some(twotier_core::write::IdempotencyKey {
-                key: format!("ui-wizard:{}", form.get("wizard_key")),
-                fingerprint,
-            });
+            meta.idempotency = form.idempotency("ui-wizard", "wizard_key");
             match customers::create_with_order(&state.svc, &s.actor, &meta, &input(&form), &order)
                 .await
             {
