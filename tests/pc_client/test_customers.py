@@ -5,33 +5,12 @@ them associated with Fabrikam IT Services, one with Northwind MSP, a former part
 import json
 import re
 
-import pytest
 import requests
-from msrest.authentication import BasicTokenAuthentication
-
-from microsoft.store.partnercenterservices import MicrosoftPartnerStoreApis
 
 from helpers import env
 
 DEMO_CUSTOMERS = ["Adventure Works", "Alpine Ski House", "Proseware", "Wide World Importers"]
 FABRIKAM_CUSTOMERS = ["Adventure Works", "Wide World Importers"]
-
-
-def make(token):
-    c = MicrosoftPartnerStoreApis(BasicTokenAuthentication({"access_token": token}), base_url=env("TWOTIER_BASE_URL").rstrip("/"))
-    c.config.retry_policy.retries = 0
-    c.config.retry_policy.policy.status_forcelist = set()
-    return c
-
-
-@pytest.fixture(scope="module")
-def provider():
-    return make(env("PROVIDER_TOKEN"))
-
-
-@pytest.fixture(scope="module")
-def reseller():
-    return make(env("RESELLER_TOKEN"))
 
 
 def names(page):

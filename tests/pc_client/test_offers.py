@@ -7,24 +7,14 @@ upgrade paths and add-ons, all sold in Germany; one (off sale) only in Europe.
 
 import pytest
 import requests
-from msrest.authentication import BasicTokenAuthentication
-
-from microsoft.store.partnercenterservices import MicrosoftPartnerStoreApis
-
-from helpers import env
+from helpers import env, make_client
 
 
 
 
 @pytest.fixture(scope="module")
 def client():
-    c = MicrosoftPartnerStoreApis(
-        BasicTokenAuthentication({"access_token": env("PROVIDER_TOKEN")}),
-        base_url=env("TWOTIER_BASE_URL").rstrip("/"),
-    )
-    c.config.retry_policy.retries = 0
-    c.config.retry_policy.policy.status_forcelist = set()
-    return c
+    return make_client(env("PROVIDER_TOKEN"))
 
 
 def raw_json(path):

@@ -31,11 +31,9 @@ import re
 
 import pytest
 import requests
-from msrest.authentication import BasicTokenAuthentication
 from msrestazure.azure_exceptions import CloudError
 
-from microsoft.store.partnercenterservices import MicrosoftPartnerStoreApis
-
+import helpers
 from helpers import env
 
 API_VERSION = "1"  # the client formats this into /v{version}/...
@@ -65,31 +63,7 @@ def base_url():
 
 @pytest.fixture(scope="module")
 def make_client():
-    """Builds a Partner Center client for a bearer token, pointed at twotier."""
-    url = base_url()
-
-    def make(token):
-        client = MicrosoftPartnerStoreApis(
-            BasicTokenAuthentication({"access_token": token}), base_url=url
-        )
-        # Fail fast and let every status reach the operation, so a test sees a 5xx as such
-        # instead of a ClientRequestError after three slow retries.
-        client.config.retry_policy.retries = 0
-        client.config.retry_policy.policy.status_forcelist = set()
-        client.config.connection.timeout = 30
-        return client
-
-    return make
-
-
-@pytest.fixture(scope="module")
-def provider(make_client):
-    return make_client(env("PROVIDER_TOKEN"))
-
-
-@pytest.fixture(scope="module")
-def reseller(make_client):
-    return make_client(env("RESELLER_TOKEN"))
+    return helpers.make_client
 
 
 # --------------------------------------------------------------------------- helpers

@@ -589,12 +589,17 @@ pub struct ListQuery {
     pub reseller: Option<String>,
     pub after: Option<(String, String)>,
     pub limit: i64,
+    /// Also read each listed customer's subscriptions (the UI's expandable rows).
+    pub with_subscriptions: bool,
 }
 
+/// One page; no total, because counting a large reseller's customers on every page would
+/// cost more than the page (Partner Center's `totalCount` is the page's item count too).
 #[derive(Debug, Clone, Serialize)]
 pub struct CustomerPage {
-    pub total: i64,
     pub items: Vec<Customer>,
+    /// Subscriptions by customer id, when asked for.
+    pub subscriptions: HashMap<String, Vec<crate::orders::Subscription>>,
     pub next: Option<(String, String)>,
 }
 
@@ -607,8 +612,8 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
         TenantKind::Reseller => Owner::Reseller(actor.tenant_id.as_str()),
         _ => {
             return Ok(CustomerPage {
-                total: 0,
                 items: Vec::new(),
+                subscriptions: HashMap::new(),
                 next: None,
             });
         }
@@ -628,7 +633,6 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
     };
     let mut c = svc.db.read().await?;
     let mut found = rows::list(&mut c.conn(), &f).await?;
-    let total = rows::count(&mut c.conn(), &f).await?;
     let next = if found.len() as i64 > limit {
         found.truncate(limit as usize);
         found
@@ -637,9 +641,19 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
     } else {
         None
     };
+    let mut subscriptions: HashMap<String, Vec<crate::orders::Subscription>> = HashMap::new();
+    if q.with_subscriptions {
+        let ids: Vec<&str> = found.iter().map(|r| r.tenant_id.as_str()).collect();
+        for row in twotier_store::orders::subscriptions_of_customers(&mut c.conn(), &ids).await? {
+            subscriptions
+                .entry(row.customer_tenant_id.clone())
+                .or_default()
+                .push(crate::orders::subscription(row));
+        }
+    }
     let reseller = actor.tenant_kind == TenantKind::Reseller;
     Ok(CustomerPage {
-        total,
+        subscriptions,
         items: found.into_iter().map(|r| from_row(r, reseller)).collect(),
         next,
     })
@@ -727,6 +741,39 @@ pub async fn update_billing(
     .await?;
     ch.commit(&after).await?;
     Ok(after)
+}
+
+/// The provider issues a new temporary password for the customer's admin
+/// (`admin@<domain>`): shown once, the old one and the admin's sessions end.
+pub async fn reset_admin_password(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    id: &TenantId,
+) -> Result<users::PasswordReset, CoreError> {
+    let mut ch = crate::begin_change!(svc, actor, meta, users::PasswordReset);
+    authz::authorize(&mut ch.conn(), actor, Permission::AdministerOnBehalf, id).await?;
+    let customer = rows::find(&mut ch.conn(), id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    if customer.provider_tenant_id != actor.tenant_id.as_str() {
+        return Err(CoreError::rule(
+            600_007,
+            403,
+            "only the customer's indirect provider resets its admin's password; ask your provider",
+        ));
+    }
+    let admin =
+        users::load_by_email(&mut ch.conn(), id, &format!("admin@{}", customer.domain)).await?;
+    let event = Event::new(
+        Operation::ResetCustomerUserPassword,
+        ResourceType::CustomerUser,
+        &admin.id,
+    )
+    .customer(id, &customer.company_name);
+    let out = users::reset_in(&mut ch, id, admin, event).await?;
+    ch.commit(&out).await?;
+    Ok(out)
 }
 
 /// Whether a domain prefix is free (`true`) for a new customer.

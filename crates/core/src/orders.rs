@@ -90,7 +90,7 @@ pub struct Subscription {
     pub version: i64,
 }
 
-fn subscription(r: SubscriptionRow) -> Subscription {
+pub(crate) fn subscription(r: SubscriptionRow) -> Subscription {
     Subscription {
         id: r.id,
         offer_id: r.offer_id,

@@ -430,33 +430,54 @@ pub async fn reset_password(
     let mut ch = crate::begin_change!(svc, actor, meta, PasswordReset);
     authz::authorize_user_admin(&mut ch.conn(), actor, tenant_id).await?;
     let user = load(&mut ch.conn(), tenant_id, user_id).await?;
-    let (plain, hash, expires_at) = temp_password(svc);
-    users::set_temp_password(
-        &mut ch.conn(),
-        user_id.as_str(),
-        &hash,
-        expires_at.millis(),
-        svc.now().millis(),
-    )
-    .await?;
-    sessions::delete_for_user(&mut ch.conn(), user_id.as_str()).await?;
-    ch.audit(
+    let out = reset_in(
+        &mut ch,
+        tenant_id,
+        user,
         Event::new(
             Operation::ResetPartnerUserPassword,
             ResourceType::PartnerUser,
             user_id,
-        )
-        .about(tenant_id),
+        ),
     )
     .await?;
-    let out = PasswordReset {
+    ch.commit(&out).await?;
+    Ok(out)
+}
+
+/// Issues a new temporary password inside an open change, ends the user's sessions and
+/// writes `event` (about the user's tenant). Used for partner users and customer admins.
+pub(crate) async fn reset_in(
+    ch: &mut Change<'_>,
+    tenant_id: &TenantId,
+    user: User,
+    event: Event,
+) -> Result<PasswordReset, CoreError> {
+    let (plain, hash, expires_at) = temp_password(ch.svc);
+    let now = ch.svc.now().millis();
+    users::set_temp_password(&mut ch.conn(), &user.id, &hash, expires_at.millis(), now).await?;
+    sessions::delete_for_user(&mut ch.conn(), &user.id).await?;
+    ch.audit(event.about(tenant_id)).await?;
+    Ok(PasswordReset {
         user_id: user.id,
         email: user.email,
         temporary_password: Some(plain),
         temporary_password_expires_at: expires_at,
-    };
-    ch.commit(&out).await?;
-    Ok(out)
+    })
+}
+
+/// A user of a tenant found by email (the customer's admin), with its roles.
+pub(crate) async fn load_by_email(
+    c: &mut twotier_store::Conn<'_>,
+    tenant_id: &TenantId,
+    email: &str,
+) -> Result<User, CoreError> {
+    let row = users::find_by_email(c, &email.to_lowercase())
+        .await?
+        .filter(|u| u.tenant_id == tenant_id.as_str())
+        .ok_or(CoreError::NotFound)?;
+    let roles = parse_roles(&users::roles(c, tenant_id.as_str(), &row.id).await?);
+    Ok(User::from_row(row, roles))
 }
 
 /// The operator tenant, created on first use (bootstrap from the CLI or the demo).

@@ -29,10 +29,11 @@ pub enum Operation {
     AddCustomer,
     UpdateCustomerBillingProfile,
     CreateOrder,
+    ResetCustomerUserPassword,
 }
 
 impl Operation {
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 27] = [
         Self::EnrollPartner,
         Self::UpdatePartnerProfile,
         Self::DisablePartner,
@@ -59,6 +60,7 @@ impl Operation {
         Self::AddCustomer,
         Self::UpdateCustomerBillingProfile,
         Self::CreateOrder,
+        Self::ResetCustomerUserPassword,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +91,7 @@ impl Operation {
             Self::AddCustomer => "add_customer",
             Self::UpdateCustomerBillingProfile => "update_customer_billing_profile",
             Self::CreateOrder => "create_order",
+            Self::ResetCustomerUserPassword => "reset_customer_user_password",
         }
     }
 }
@@ -106,10 +109,11 @@ pub enum ResourceType {
     Offer,
     Customer,
     Order,
+    CustomerUser,
 }
 
 impl ResourceType {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Partner,
         Self::PartnerUser,
         Self::Agreement,
@@ -121,6 +125,7 @@ impl ResourceType {
         Self::Offer,
         Self::Customer,
         Self::Order,
+        Self::CustomerUser,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -136,6 +141,7 @@ impl ResourceType {
             Self::Offer => "offer",
             Self::Customer => "customer",
             Self::Order => "order",
+            Self::CustomerUser => "customer_user",
         }
     }
 }

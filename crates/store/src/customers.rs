@@ -103,70 +103,78 @@ pub struct ListFilter<'a> {
     pub limit: i64,
 }
 
-fn list_sql(owner: Owner<'_>, select: &str, tail: &str) -> String {
-    let column = match owner {
-        Owner::Provider(_) => "c.provider_tenant_id",
-        Owner::Reseller(_) => "c.reseller_tenant_id",
-    };
-    format!(
-        "SELECT {select} FROM customers c LEFT JOIN tenants r ON r.id = c.reseller_tenant_id WHERE {column} = $1 \
-         AND ($2 IS NULL OR c.company_name_lower LIKE $2 ESCAPE '\\') \
-         AND ($3 IS NULL OR c.domain_prefix LIKE $3 ESCAPE '\\') \
-         AND ($4 IS NULL OR c.reseller_tenant_id = $4) {tail}"
-    )
-}
-
-/// A page of customers by company name; keyset, so deep pages cost what the first does.
-pub async fn list(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<Vec<CustomerRow>, StoreError> {
+/// The page query with only the conditions asked for, so each backend picks the index that
+/// leads with the narrowest column (the reseller's when the list is one reseller's), and the
+/// values to bind in order; the row-value comparison is the keyset cursor.
+fn list_sql<'a>(f: &'a ListFilter<'a>) -> (String, Vec<Option<String>>) {
     let columns: Vec<String> = COLUMNS
         .split(',')
         .map(|c| format!("c.{}", c.trim()))
         .collect();
-    let select = format!("{}, r.name AS reseller_name", columns.join(", "));
-    let sql = list_sql(
-        f.owner,
-        &select,
-        "AND ($5 IS NULL OR c.company_name_lower > $5 OR (c.company_name_lower = $5 AND c.tenant_id > $6)) \
-         ORDER BY c.company_name_lower, c.tenant_id LIMIT $7",
+    let mut sql = format!(
+        "SELECT {}, r.name AS reseller_name FROM customers c LEFT JOIN tenants r ON r.id = c.reseller_tenant_id WHERE ",
+        columns.join(", ")
     );
-    let (owner, name, domain) = (
-        owner_id(f.owner),
-        crate::like_prefix(f.name_prefix),
-        crate::like_prefix(f.domain_prefix),
-    );
-    let (after_name, after_id) = f.after.map_or((None, None), |(n, i)| (Some(n), Some(i)));
-    Ok(on_conn!(c, |x| sqlx::query_as::<_, CustomerRow>(&sql)
-        .bind(owner)
-        .bind(name.as_deref())
-        .bind(domain.as_deref())
-        .bind(f.reseller)
-        .bind(after_name)
-        .bind(after_id)
-        .bind(f.limit)
-        .fetch_all(&mut **x)
-        .await)?)
-}
-
-fn owner_id<'a>(o: Owner<'a>) -> &'a str {
-    match o {
-        Owner::Provider(id) | Owner::Reseller(id) => id,
+    let (column, owner) = match f.owner {
+        Owner::Provider(id) => ("c.provider_tenant_id", id),
+        Owner::Reseller(id) => ("c.reseller_tenant_id", id),
+    };
+    sql.push_str(&format!("{column} = $1"));
+    let mut binds = vec![Some(owner.to_owned())];
+    let mut add = |sql: &mut String, condition: &str, values: &[Option<String>]| {
+        let mut condition = condition.to_owned();
+        for v in values {
+            binds.push(v.clone());
+            condition = condition.replacen('?', &format!("${}", binds.len()), 1);
+        }
+        sql.push_str(" AND ");
+        sql.push_str(&condition);
+    };
+    if let Some(name) = crate::like_prefix(f.name_prefix) {
+        add(
+            &mut sql,
+            "c.company_name_lower LIKE ? ESCAPE '\\'",
+            &[Some(name)],
+        );
     }
+    if let Some(domain) = crate::like_prefix(f.domain_prefix) {
+        add(
+            &mut sql,
+            "c.domain_prefix LIKE ? ESCAPE '\\'",
+            &[Some(domain)],
+        );
+    }
+    if let Some(reseller) = f.reseller {
+        add(
+            &mut sql,
+            "c.reseller_tenant_id = ?",
+            &[Some(reseller.to_owned())],
+        );
+    }
+    if let Some((name, id)) = f.after {
+        add(
+            &mut sql,
+            "(c.company_name_lower, c.tenant_id) > (?, ?)",
+            &[Some(name.to_owned()), Some(id.to_owned())],
+        );
+    }
+    sql.push_str(&format!(
+        " ORDER BY c.company_name_lower, c.tenant_id LIMIT {}",
+        f.limit.max(1)
+    ));
+    (sql, binds)
 }
 
-pub async fn count(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<i64, StoreError> {
-    let sql = list_sql(f.owner, "COUNT(*)", "");
-    let (owner, name, domain) = (
-        owner_id(f.owner),
-        crate::like_prefix(f.name_prefix),
-        crate::like_prefix(f.domain_prefix),
-    );
-    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(&sql)
-        .bind(owner)
-        .bind(name.as_deref())
-        .bind(domain.as_deref())
-        .bind(f.reseller)
-        .fetch_one(&mut **x)
-        .await)?)
+/// A page of customers by company name; keyset, so deep pages cost what the first does.
+pub async fn list(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<Vec<CustomerRow>, StoreError> {
+    let (sql, binds) = list_sql(f);
+    Ok(on_conn!(c, |x| {
+        let mut q = sqlx::query_as::<_, CustomerRow>(&sql);
+        for b in &binds {
+            q = q.bind(b.as_deref());
+        }
+        q.fetch_all(&mut **x).await
+    })?)
 }
 
 /// How many customers of the provider each reseller is associated with.

@@ -147,3 +147,26 @@ pub async fn find_subscription(
         .fetch_optional(&mut **x)
         .await)?)
 }
+
+/// The subscriptions of several customers (one page of a customers list) in one query.
+pub async fn subscriptions_of_customers(
+    c: &mut Conn<'_>,
+    customers: &[&str],
+) -> Result<Vec<SubscriptionRow>, StoreError> {
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=customers.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {SUB_COLUMNS} FROM subscriptions WHERE customer_tenant_id IN ({}) \
+         ORDER BY customer_tenant_id, created_at, order_id, line_item_number",
+        marks.join(", ")
+    );
+    Ok(on_conn!(c, |x| {
+        let mut q = sqlx::query_as::<_, SubscriptionRow>(&sql);
+        for id in customers {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut **x).await
+    })?)
+}

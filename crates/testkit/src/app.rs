@@ -52,6 +52,15 @@ impl TestResponse {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
+    /// The secret a show-once page displays (`#secret-value`); empty when there is none.
+    pub fn shown_secret(&self) -> String {
+        self.text()
+            .split("id=\"secret-value\">")
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .unwrap_or_default()
+            .to_owned()
+    }
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))

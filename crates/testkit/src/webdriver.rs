@@ -154,6 +154,20 @@ impl Browser {
         self.call(reqwest::Method::POST, "/back", None).await;
     }
 
+    /// The browser's Reload button. Reloading a page that answered a form post asks to send
+    /// the form again; the test accepts, as a user clicking through would.
+    pub async fn reload(&self) {
+        if self
+            .try_call(reqwest::Method::POST, "/refresh", None)
+            .await
+            .is_err()
+        {
+            let _ = self
+                .try_call(reqwest::Method::POST, "/alert/accept", None)
+                .await;
+        }
+    }
+
     pub async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None)
             .await

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::response::IntoResponse;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
@@ -62,7 +62,13 @@ pub async fn list_customers(
     Caller(actor): Caller,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult {
+    // The links keep the filter and size, so a client following `next` gets the same list.
+    let self_uri = match raw.filter(|r| !r.is_empty()) {
+        Some(r) => format!("/customers?{r}"),
+        None => "/customers".to_owned(),
+    };
     let mut query = ListQuery {
         after: continuation(&headers)?,
         limit: page_size(q.get("size").map(String::as_str).filter(|s| *s != "0"))?,
@@ -91,11 +97,12 @@ pub async fn list_customers(
         }
     }
     let page = customers::list(&state.svc, &actor, &query).await?;
-    let items = page.items.iter().map(customer_json).collect();
+    let items: Vec<_> = page.items.iter().map(customer_json).collect();
+    let count = items.len() as i64;
     ok(collection(
         items,
-        page.total,
-        "/customers",
+        count,
+        &self_uri,
         page.next.as_ref().map(encode_cursor),
     ))
 }

@@ -11,13 +11,14 @@ use twotier_core::auth::Session;
 use twotier_core::customers::{
     self, Address, AddressInput, BillingInput, BillingProfile, Customer, ListQuery,
 };
+use twotier_core::orders::{Order, Subscription};
 use twotier_core::partnerships::{self, RelationshipQuery, RelationshipType};
 use twotier_domain::FieldErrors;
 use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
 use twotier_domain::tenant::TenantKind;
 
-use super::{Ctx, FormData, field_errors, render, render_status};
+use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Meta, Viewer};
@@ -27,14 +28,21 @@ use crate::extract::{Meta, Viewer};
 struct CustomersPage {
     ctx: Ctx,
     customers: Vec<Customer>,
-    total: i64,
+    subscriptions: HashMap<String, Vec<Subscription>>,
     search: String,
     reseller: String,
     /// (tenant id, name) of the provider's resellers, for the filter and the column.
     resellers: Vec<(String, String)>,
     is_provider: bool,
     can_create: bool,
+    can_order: bool,
     next_href: Option<String>,
+}
+
+impl CustomersPage {
+    fn subscriptions_of(&self, customer: &str) -> &[Subscription] {
+        self.subscriptions.get(customer).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Search by company name or domain prefix, filter by indirect reseller, page by name.
@@ -54,6 +62,7 @@ pub async fn customers_page(
         reseller: TenantId::parse(&reseller).map(|t| t.to_string()),
         after: q.get("after_name").cloned().zip(q.get("after_id").cloned()),
         limit: 50,
+        with_subscriptions: true,
     };
     let page = match customers::list(&state.svc, &s.actor, &query).await {
         Ok(p) => p,
@@ -88,12 +97,13 @@ pub async fn customers_page(
     });
     render(&CustomersPage {
         ctx: Ctx::new(&s, "Customers", "/customers"),
-        total: page.total,
         customers: page.items,
+        subscriptions: page.subscriptions,
         search,
         reseller,
         resellers,
         can_create: is_provider && s.actor.can(P::CreateCustomers),
+        can_order: is_provider && s.actor.can(P::PlaceOrders),
         is_provider,
         next_href,
     })
@@ -104,8 +114,11 @@ pub async fn customers_page(
 struct CustomerPage {
     ctx: Ctx,
     customer: Customer,
-    subscriptions: Vec<twotier_core::orders::Subscription>,
+    subscriptions: Vec<Subscription>,
+    orders: Vec<Order>,
     can_edit: bool,
+    /// The provider may issue a new temporary password for the customer's admin.
+    can_reset_admin: bool,
     errors: FieldErrors,
     /// The Add subscription form, for a provider user who may place orders.
     order_form: Option<OrderForm>,
@@ -255,6 +268,10 @@ async fn customer_view(
                     Ok(list) => list,
                     Err(e) => return PageError(e).into_response(),
                 };
+            let orders = match twotier_core::orders::list(&state.svc, &s.actor, id).await {
+                Ok(list) => list,
+                Err(e) => return PageError(e).into_response(),
+            };
             let order_form =
                 if s.actor.can(P::PlaceOrders) && s.actor.tenant_kind == TenantKind::Provider {
                     match order_form(state, s, &customer, typed_order).await {
@@ -276,7 +293,10 @@ async fn customer_view(
                     ctx: Ctx::new(s, &customer.company_profile.company_name, "/customers")
                         .with_flash(done),
                     can_edit: s.actor.can(P::EditCustomers),
+                    can_reset_admin: s.actor.tenant_kind == TenantKind::Provider
+                        && s.actor.can(P::AdministerOnBehalf),
                     subscriptions,
+                    orders,
                     customer,
                     errors,
                     order_form,
@@ -461,5 +481,36 @@ pub async fn place_order(
             }
             Err(page) => page.into_response(),
         },
+    }
+}
+
+/// Issues a new temporary password for the customer's admin and shows it once.
+pub async fn reset_admin_password(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = TenantId::parse(&id) else {
+        return PageError(CoreError::NotFound).into_response();
+    };
+    match customers::reset_admin_password(&state.svc, &s.actor, &meta, &id).await {
+        Ok(done) => render(&SecretPage {
+            ctx: Ctx::new(&s, "Password reset", "/customers"),
+            heading: format!("New temporary password for {}", done.email),
+            facts: vec![
+                ("User name".to_owned(), done.email.clone()),
+                (
+                    "Expires".to_owned(),
+                    done.temporary_password_expires_at.display(),
+                ),
+            ],
+            secret_label: "Temporary password".to_owned(),
+            secret: done.temporary_password.unwrap_or_default(),
+            usage: "Give it to the customer's admin, who must choose a new password at the first sign-in. The old password no longer works and the admin's sessions have ended.".to_owned(),
+            back_href: format!("/customers/{id}"),
+            back_label: "Done".to_owned(),
+        }),
+        Err(e) => PageError(e).into_response(),
     }
 }

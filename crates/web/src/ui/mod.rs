@@ -344,6 +344,13 @@ pub fn routes(r: Routes) -> Routes {
     let r = page(
         r,
         g.clone(),
+        "/customers/domain-check",
+        Policy::Permission(P::CreateCustomers),
+        get(wizard::domain_check),
+    );
+    let r = page(
+        r,
+        g.clone(),
         "/customers",
         Policy::Permission(P::ViewCustomers),
         get(customers::customers_page),
@@ -361,6 +368,13 @@ pub fn routes(r: Routes) -> Routes {
         "/customers/{id}/billing",
         Policy::Permission(P::EditCustomers),
         post(customers::update_billing),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/customers/{id}/admin-password",
+        Policy::Permission(P::AdministerOnBehalf),
+        post(customers::reset_admin_password),
     );
     let r = page(
         r,

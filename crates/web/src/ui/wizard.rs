@@ -331,3 +331,30 @@ pub async fn wizard_step(
         _ => page(&state, &s, "details", form, FieldErrors::new()).await,
     }
 }
+
+/// The wizard's availability check as the prefix is typed: `{"available": bool, "message": …}`;
+/// a prefix that breaks the rules is not available, with the rule as the message.
+pub async fn domain_check(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let prefix = q.get("prefix").map(String::as_str).unwrap_or_default();
+    let suffix = &state.svc.settings.customer_domain_suffix;
+    let shown = prefix.trim().to_lowercase();
+    let shown = shown.strip_suffix(&format!(".{suffix}")).unwrap_or(&shown);
+    let (available, message) = match customers::domain_available(&state.svc, &s.actor, prefix).await
+    {
+        Ok(true) => (true, format!("{shown}.{suffix} is available")),
+        Ok(false) => (false, format!("{shown}.{suffix} is taken")),
+        Err(CoreError::Invalid(e)) => (
+            false,
+            e.iter()
+                .next()
+                .map(|(_, m)| m.to_owned())
+                .unwrap_or_default(),
+        ),
+        Err(e) => return PageError(e).into_response(),
+    };
+    axum::Json(serde_json::json!({ "available": available, "message": message })).into_response()
+}

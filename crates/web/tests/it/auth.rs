@@ -131,12 +131,7 @@ async fn temporary_password_is_shown_once_forces_a_change_and_dies_after_it() {
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text());
     let html = created.text();
-    let temp = html
-        .split("id=\"secret-value\">")
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap()
-        .to_owned();
+    let temp = created.shown_secret();
     assert_eq!(temp.chars().count(), 20);
     assert!(html.contains("will not be shown again"));
     // No later page shows it.

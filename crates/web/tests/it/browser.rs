@@ -373,6 +373,16 @@ async fn the_new_customer_wizard_from_a_resellers_row() {
         ))
         .await;
     browser.wait_for_text("Customer details").await;
+    // The domain prefix is checked as it is typed.
+    browser.fill("#domain", "x").await;
+    assert!(
+        browser.wait_for_text("2 to 27").await.contains("2 to 27"),
+        "a too-short prefix is explained as it is typed"
+    );
+    browser.fill("#domain", "browserwizard").await;
+    browser
+        .wait_for_text("browserwizard.onmicrosoft.example is available")
+        .await;
     for (field, value) in [
         ("#company_name", "Browser Wizard Co"),
         ("#domain", "browserwizard"),
@@ -408,7 +418,11 @@ async fn the_new_customer_wizard_from_a_resellers_row() {
     let password = browser.element_text("#secret-value").await;
     assert_eq!(password.chars().count(), 20);
     browser.screenshot(&shot("33-wizard-confirmation")).await;
-    // Going back does not show the password again.
+    // Reloading does not show the password again (the resubmitted form creates nothing).
+    browser.reload().await;
+    browser.wait_for_text("already created").await;
+    assert!(!browser.text().await.contains(&password));
+    // Nor does going back.
     browser.back().await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(!browser.text().await.contains(&password));

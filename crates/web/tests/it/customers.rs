@@ -625,3 +625,124 @@ async fn the_billing_profile_form_saves_shows_errors_and_refuses_stale_changes()
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_provider_resets_the_customer_admins_password_and_sees_it_once() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    app.partner(&world).await;
+    let reseller_id = world.reseller.to_string();
+    let c = create(&app, &world, "resetco", "Reset Co", Some(&reseller_id)).await;
+    let id = c["id"].as_str().unwrap();
+    let first = c["userCredentials"]["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = "admin@resetco.onmicrosoft.example";
+    let (admin_cookie, _) = app.sign_in(admin, &first).await;
+    let path = format!("/customers/{id}/admin-password");
+    let before = app.audit_records().await.len();
+    // Only the provider: its reseller is told to ask, others do not see the customer, and a
+    // role without on-behalf administration is refused.
+    for (who, status) in [
+        ("reseller_admin_agent", StatusCode::FORBIDDEN),
+        ("other_reseller_global_admin", StatusCode::NOT_FOUND),
+        ("provider_sales_agent", StatusCode::FORBIDDEN),
+    ] {
+        let r = app
+            .form(Method::POST, &path, &world.user(who).session(), &[])
+            .await;
+        assert_eq!(r.status, status, "{who}: {}", r.text());
+    }
+    assert_eq!(
+        app.audit_records().await.len(),
+        before,
+        "refusals change nothing"
+    );
+    let page = app
+        .page(
+            &format!("/customers/{id}"),
+            &world.user("provider_admin_agent").session(),
+        )
+        .await
+        .text();
+    assert!(
+        page.contains("Reset the admin&#x27;s password")
+            || page.contains("Reset the admin's password")
+    );
+    let r = app
+        .form(
+            Method::POST,
+            &path,
+            &world.user("provider_admin_agent").session(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("will not be shown again") && r.text().contains(admin));
+    let second = r.shown_secret();
+    assert_eq!(second.chars().count(), 20);
+    assert_ne!(second, first);
+    // The old password and the admin's session end; the new one signs in (with a forced change).
+    assert_ne!(app.login(admin, &first).await.status, StatusCode::SEE_OTHER);
+    let old_session = Principal::Session {
+        cookie: admin_cookie,
+        csrf: String::new(),
+    };
+    let r = app.page("/password", &old_session).await;
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("/login"),
+        "the admin's session ended: {}",
+        r.status
+    );
+    assert_eq!(
+        app.login(admin, &second).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let records = app.audit_records().await;
+    let reset = records
+        .iter()
+        .find(|r| r.operation == "reset_customer_user_password")
+        .expect("audited");
+    assert_eq!(reset.customer_id.as_deref(), Some(id));
+    assert_eq!(reset.resource_type, "customer_user");
+    assert!(records.iter().all(|r| {
+        let text = format!("{:?}{:?}", r.old_value, r.new_value);
+        !text.contains(&first) && !text.contains(&second)
+    }));
+}
+
+#[tokio::test]
+async fn the_wizard_checks_the_domain_prefix_as_it_is_typed() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    create(&app, &world, "takenco", "Taken Co", None).await;
+    let agent = world.user("provider_admin_agent").session();
+    let check = |prefix: &'static str| {
+        let app = &app;
+        let agent = agent.clone();
+        async move {
+            let r = app
+                .page(&format!("/customers/domain-check?prefix={prefix}"), &agent)
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            r.json()
+        }
+    };
+    assert_eq!(check("freeco").await["available"], true);
+    let taken = check("TakenCo").await;
+    assert_eq!(taken["available"], false);
+    assert_eq!(taken["message"], "takenco.onmicrosoft.example is taken");
+    let bad = check("no-dash").await;
+    assert_eq!(bad["available"], false);
+    assert!(bad["message"].as_str().unwrap().contains("2 to 27"));
+    // Only users who create customers may probe.
+    let r = app
+        .page(
+            "/customers/domain-check?prefix=takenco",
+            &world.user("provider_helpdesk_agent").session(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -420,4 +420,37 @@ async fn the_customer_page_adds_subscriptions_once_per_form() {
         !reseller_page.contains("Add subscription")
             && reseller_page.matches("data-subscription-id").count() == 2
     );
+    // The customer page lists the order with its line items.
+    let order_id = orders["items"][0]["id"].as_str().unwrap();
+    let customer_page = app
+        .page(&format!("/customers/{customer}"), &provider.session())
+        .await
+        .text();
+    assert!(
+        customer_page.contains(&format!("data-order-id=\"{order_id}\""))
+            && customer_page.contains("5 × "),
+        "{customer_page}"
+    );
+    // Each row of the customers list expands to the customer's subscriptions.
+    let list = app.page("/customers", &provider.session()).await.text();
+    let row = list
+        .split(&format!("data-subscriptions-of=\"{customer}\""))
+        .nth(1)
+        .and_then(|s| s.split("</details>").next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        row.contains("2 subscription(s)")
+            && row.contains("reseller 2000001")
+            && row.contains(&format!("/customers/{customer}#add-subscription")),
+        "{row}"
+    );
+    let reseller_list = app
+        .page("/customers", &world.user("reseller_global_admin").session())
+        .await
+        .text();
+    assert!(
+        reseller_list.contains("2 subscription(s)") && !reseller_list.contains("#add-subscription"),
+        "a reseller sees the subscriptions but cannot order"
+    );
 }

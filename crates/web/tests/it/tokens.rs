@@ -129,13 +129,7 @@ async fn the_ui_creates_and_revokes_tokens() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    let html = r.text();
-    let token = html
-        .split("id=\"secret-value\">")
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap()
-        .to_owned();
+    let token = r.shown_secret();
     assert!(token.starts_with("ttp_"));
     let account = app.page("/account", &user.session()).await.text();
     assert!(account.contains("laptop") && !account.contains(&token));

@@ -145,7 +145,7 @@ async fn from_a_resellers_row_to_the_password_shown_once() {
         html.contains("admin@wizardco.onmicrosoft.example")
             && html.contains("will not be shown again")
     );
-    let password = hidden_secret(&html);
+    let password = done.shown_secret();
     assert_eq!(password.chars().count(), 20);
     // A replayed submit creates nothing and shows no password.
     let replay = app
@@ -189,14 +189,6 @@ async fn from_a_resellers_row_to_the_password_shown_once() {
             .status,
         StatusCode::SEE_OTHER
     );
-}
-
-fn hidden_secret(html: &str) -> String {
-    html.split("id=\"secret-value\">")
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// If the order fails at Submit (the offer went off sale after the review), the customer is
