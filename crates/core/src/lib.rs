@@ -5,6 +5,7 @@ pub mod apps;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod bench_data;
 pub mod catalog;
 pub mod customers;
 pub mod demo;

@@ -112,7 +112,7 @@ pub async fn touch(c: &mut Conn<'_>, id: &str, now: i64) -> Result<(), StoreErro
 }
 
 /// What a request needs to know about a live bearer token, read in one query: the token,
-/// its enabled tenant, and its enabled user or app.
+/// its enabled tenant, and its enabled user (with the user's roles) or app.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenPrincipal {
     pub id: String,
@@ -121,6 +121,8 @@ pub struct TokenPrincipal {
     pub last_used_at: Option<i64>,
     pub user_id: Option<String>,
     pub user_email: Option<String>,
+    /// The user's roles, comma-separated.
+    pub user_roles: Option<String>,
     pub app_id: Option<String>,
     pub app_client_id: Option<String>,
     pub app_roles: Option<String>,
@@ -131,15 +133,23 @@ pub async fn find_principal(
     hash: &str,
     now: i64,
 ) -> Result<Option<TokenPrincipal>, StoreError> {
-    const SQL: &str = "SELECT k.id, k.tenant_id, t.kind AS tenant_kind, k.last_used_at, \
+    // The one statement that differs by backend: the aggregate that joins the roles.
+    let aggregate = match c {
+        Conn::Sqlite(_) => "group_concat(r.role, ',')",
+        Conn::Postgres(_) => "string_agg(r.role, ',')",
+    };
+    let sql = format!(
+        "SELECT k.id, k.tenant_id, t.kind AS tenant_kind, k.last_used_at, \
          u.id AS user_id, u.email AS user_email, \
+         (SELECT {aggregate} FROM user_roles r WHERE r.tenant_id = k.tenant_id AND r.user_id = u.id) AS user_roles, \
          a.id AS app_id, a.client_id AS app_client_id, a.roles AS app_roles \
          FROM api_tokens k JOIN tenants t ON t.id = k.tenant_id \
          LEFT JOIN users u ON u.id = k.user_id AND u.tenant_id = k.tenant_id AND NOT u.disabled \
          LEFT JOIN api_apps a ON a.id = k.app_id AND a.tenant_id = k.tenant_id AND NOT a.disabled \
          WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND k.expires_at > $2 AND NOT t.disabled \
-         AND (u.id IS NOT NULL OR a.id IS NOT NULL)";
-    Ok(on_conn!(c, |x| sqlx::query_as::<_, TokenPrincipal>(SQL)
+         AND (u.id IS NOT NULL OR a.id IS NOT NULL)"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, TokenPrincipal>(&sql)
         .bind(hash)
         .bind(now)
         .fetch_optional(&mut **x)

@@ -3,7 +3,7 @@
 
 use crate::{Conn, StoreError, exec, on_conn};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct CustomerRow {
     pub tenant_id: String,
     pub provider_tenant_id: String,
@@ -27,6 +27,7 @@ pub struct CustomerRow {
     pub country: String,
     pub billing_version: i64,
     pub created_at: i64,
+    #[serde(default)]
     /// The associated reseller's name, filled by list queries.
     #[sqlx(default)]
     pub reseller_name: Option<String>,
@@ -106,15 +107,30 @@ pub struct ListFilter<'a> {
 /// The page query with only the conditions asked for, so each backend picks the index that
 /// leads with the narrowest column (the reseller's when the list is one reseller's), and the
 /// values to bind in order; the row-value comparison is the keyset cursor.
-fn list_sql<'a>(f: &'a ListFilter<'a>) -> (String, Vec<Option<String>>) {
+fn list_sql<'a>(f: &'a ListFilter<'a>, backend: crate::Backend) -> (String, Vec<Option<String>>) {
+    // SQLite returns each row as one JSON document: its driver's cost is per value, and a
+    // page of 23 columns would be over a thousand values (most of a page's cost). On
+    // PostgreSQL building the document costs more than the values do.
     let columns: Vec<String> = COLUMNS
         .split(',')
-        .map(|c| format!("c.{}", c.trim()))
+        .map(|c| match backend {
+            crate::Backend::Sqlite => format!("'{0}', c.{0}", c.trim()),
+            crate::Backend::Postgres => format!("c.{}", c.trim()),
+        })
         .collect();
-    let mut sql = format!(
-        "SELECT {}, r.name AS reseller_name FROM customers c LEFT JOIN tenants r ON r.id = c.reseller_tenant_id WHERE ",
-        columns.join(", ")
-    );
+    let selected = match backend {
+        crate::Backend::Sqlite => format!("json_object({}) AS doc", columns.join(", ")),
+        crate::Backend::Postgres => columns.join(", "),
+    };
+    // A reseller's own list never shows the reseller's name, so it skips the join.
+    let mut sql = match f.owner {
+        Owner::Provider(_) => format!(
+            "SELECT {selected}, r.name AS reseller_name FROM customers c LEFT JOIN tenants r ON r.id = c.reseller_tenant_id WHERE "
+        ),
+        Owner::Reseller(_) => format!(
+            "SELECT {selected}, CAST(NULL AS TEXT) AS reseller_name FROM customers c WHERE "
+        ),
+    };
     let (column, owner) = match f.owner {
         Owner::Provider(id) => ("c.provider_tenant_id", id),
         Owner::Reseller(id) => ("c.reseller_tenant_id", id),
@@ -167,14 +183,39 @@ fn list_sql<'a>(f: &'a ListFilter<'a>) -> (String, Vec<Option<String>>) {
 
 /// A page of customers by company name; keyset, so deep pages cost what the first does.
 pub async fn list(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<Vec<CustomerRow>, StoreError> {
-    let (sql, binds) = list_sql(f);
-    Ok(on_conn!(c, |x| {
-        let mut q = sqlx::query_as::<_, CustomerRow>(&sql);
-        for b in &binds {
-            q = q.bind(b.as_deref());
+    let backend = match c {
+        Conn::Sqlite(_) => crate::Backend::Sqlite,
+        Conn::Postgres(_) => crate::Backend::Postgres,
+    };
+    let (sql, binds) = list_sql(f, backend);
+    match c {
+        Conn::Sqlite(x) => {
+            let mut q = sqlx::query_as::<_, (String, Option<String>)>(&sql);
+            for b in &binds {
+                q = q.bind(b.as_deref());
+            }
+            let docs = q.fetch_all(&mut **x).await?;
+            docs.into_iter()
+                .map(|(doc, reseller_name)| {
+                    let mut row: CustomerRow = serde_json::from_str(&doc)
+                        .map_err(|e| StoreError::Corrupt(format!("customer row: {e}")))?;
+                    row.reseller_name = reseller_name;
+                    Ok(row)
+                })
+                .collect()
         }
-        q.fetch_all(&mut **x).await
-    })?)
+        Conn::Postgres(x) => {
+            // A cached statement is planned once for all parameters, as if every reseller
+            // had the average number of customers; for the largest, that plan reads the rest
+            // of its customers and sorts them. An unnamed statement is planned for the
+            // reseller at hand.
+            let mut q = sqlx::query_as::<_, CustomerRow>(&sql).persistent(false);
+            for b in &binds {
+                q = q.bind(b.as_deref());
+            }
+            Ok(q.fetch_all(&mut **x).await?)
+        }
+    }
 }
 
 /// How many customers of the provider each reseller is associated with.
@@ -265,4 +306,56 @@ pub async fn related(c: &mut Conn<'_>, partner: &str, customer: &str) -> Result<
         .fetch_one(&mut **x)
         .await)?
         > 0)
+}
+
+/// Many customers at once (bulk loads), with their partners' relationships:
+/// `(partner, customer)` pairs, all active with delegated admin access.
+pub async fn insert_many(
+    c: &mut Conn<'_>,
+    rows: &[CustomerRow],
+    relationships: &[(&str, &str)],
+    at: i64,
+) -> Result<(), StoreError> {
+    use crate::Val::{Bool, Int, OptText, Text};
+    let customers: Vec<Vec<crate::Val<'_>>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                Text(&r.tenant_id),
+                Text(&r.provider_tenant_id),
+                OptText(r.reseller_tenant_id.as_deref()),
+                Text(&r.company_name),
+                Text(&r.company_name_lower),
+                Text(&r.domain_prefix),
+                Text(&r.domain),
+                Text(&r.billing_id),
+                Text(&r.first_name),
+                Text(&r.last_name),
+                Text(&r.email),
+                Text(&r.phone),
+                Text(&r.culture),
+                Text(&r.language),
+                Text(&r.address_line1),
+                Text(&r.address_line2),
+                Text(&r.city),
+                Text(&r.state),
+                Text(&r.postal_code),
+                Text(&r.country),
+                Int(r.billing_version),
+                Int(r.created_at),
+            ]
+        })
+        .collect();
+    crate::insert_rows(c, "customers", COLUMNS, &customers).await?;
+    let rels: Vec<Vec<crate::Val<'_>>> = relationships
+        .iter()
+        .map(|(p, cu)| vec![Text(p), Text(cu), Bool(true), Text("active"), Int(at)])
+        .collect();
+    crate::insert_rows(
+        c,
+        "customer_relationships",
+        "partner_tenant_id, customer_tenant_id, delegated_admin, state, created_at",
+        &rels,
+    )
+    .await
 }

@@ -43,6 +43,61 @@ pub(crate) fn like_prefix(prefix: Option<&str>) -> Option<String> {
     })
 }
 
+/// A value of a row written by [`insert_rows`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Val<'a> {
+    Text(&'a str),
+    OptText(Option<&'a str>),
+    Int(i64),
+    Bool(bool),
+}
+
+/// Writes many rows with one multi-row `INSERT` per chunk of 100 (bulk loads: the benchmark
+/// dataset). Full chunks share one statement text, so each backend prepares it once; larger
+/// chunks cost more to prepare than they save.
+pub(crate) async fn insert_rows(
+    c: &mut Conn<'_>,
+    table: &str,
+    columns: &str,
+    rows: &[Vec<Val<'_>>],
+) -> Result<(), StoreError> {
+    let width = columns.split(',').count().max(1);
+    for chunk in rows.chunks(100) {
+        let mut sql = format!("INSERT INTO {table} ({columns}) VALUES ");
+        let mut n = 0;
+        for (i, _) in chunk.iter().enumerate() {
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            let marks: Vec<String> = (0..width)
+                .map(|_| {
+                    n += 1;
+                    format!("${n}")
+                })
+                .collect();
+            sql.push_str(&marks.join(", "));
+            sql.push(')');
+        }
+        exec!(c, |x| {
+            let mut q = sqlx::query(&sql);
+            for v in chunk.iter().flatten() {
+                q = match *v {
+                    Val::Text(s) => q.bind(s),
+                    Val::OptText(s) => q.bind(s),
+                    Val::Int(i) => q.bind(i),
+                    Val::Bool(b) => q.bind(b),
+                };
+            }
+            q.execute(&mut **x).await
+        })?;
+    }
+    Ok(())
+}
+
+/// Refreshes the planner's statistics after a bulk load.
+pub async fn analyze(c: &mut Conn<'_>) -> Result<(), StoreError> {
+    exec!(c, |x| sqlx::query("ANALYZE").execute(&mut **x).await)?;
+    Ok(())
+}
+
 /// An update that must have touched a row: none touched means the row is not there.
 pub(crate) fn expect_row(rows_affected: u64) -> Result<(), StoreError> {
     if rows_affected == 0 {

@@ -81,3 +81,28 @@ pub async fn rename(c: &mut Conn<'_>, id: &str, name: &str) -> Result<(), StoreE
         .await)?;
     Ok(())
 }
+
+/// Many tenants at once (bulk loads).
+pub async fn insert_many(c: &mut Conn<'_>, rows: &[TenantRow]) -> Result<(), StoreError> {
+    use crate::Val::{Bool, Int, Text};
+    let rows: Vec<Vec<crate::Val<'_>>> = rows
+        .iter()
+        .map(|t| {
+            vec![
+                Text(&t.id),
+                Text(&t.kind),
+                Text(&t.name),
+                Bool(t.require_mfa),
+                Bool(t.disabled),
+                Int(t.created_at),
+            ]
+        })
+        .collect();
+    crate::insert_rows(
+        c,
+        "tenants",
+        "id, kind, name, require_mfa, disabled, created_at",
+        &rows,
+    )
+    .await
+}

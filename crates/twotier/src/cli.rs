@@ -86,6 +86,26 @@ enum Admin {
     Token(TokenCommand),
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Write the benchmark dataset into an empty database: a provider, resellers and customers
+    /// spread over them unevenly (see docs/PERFORMANCE.md).
+    SeedBench {
+        /// How many customers.
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u64,
+        /// How many indirect resellers.
+        #[arg(long, default_value_t = 10_000)]
+        resellers: u64,
+        /// Zipf exponent of customers per reseller (0 = even).
+        #[arg(long, default_value_t = 0.8)]
+        skew: f64,
+        /// Seed of the generator: the same seed gives the same dataset.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -326,6 +346,51 @@ async fn execute(command: Command, mut settings: Settings) -> anyhow::Result<Exi
                 Err(e) => Ok(core_failure(j, &e)),
             }
         }
+        Command::Admin(Admin::SeedBench {
+            customers,
+            resellers,
+            skew,
+            seed,
+            json: j,
+            db,
+        }) => {
+            let svc = open(&settings, db.database_url.as_deref(), true).await?;
+            let plan = twotier_core::bench_data::Plan {
+                customers,
+                resellers,
+                skew,
+                seed,
+            };
+            let mut bar = ProgressBar::new("customers");
+            match twotier_core::bench_data::seed(&svc, &plan, &mut |done, total| {
+                bar.show(done, total);
+            })
+            .await
+            {
+                Ok(report) => {
+                    bar.finish();
+                    let human = format!(
+                        "{} customers over {} resellers in {:.0} s\nprovider admin: {}\nlargest reseller: {} ({} customers, MPN ID {})\nmedian reseller: {} ({} customers, MPN ID {})",
+                        report.customers,
+                        report.resellers,
+                        report.seconds,
+                        report.provider_admin_email,
+                        report.largest.admin_email,
+                        report.largest.customers,
+                        report.largest.mpn_id,
+                        report.median.admin_email,
+                        report.median.customers,
+                        report.median.mpn_id,
+                    );
+                    emit(j, serde_json::to_value(&report)?, &human);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    bar.finish();
+                    Ok(core_failure(j, &e))
+                }
+            }
+        }
         Command::Admin(Admin::Operator(OperatorCommand::Create { email, json: j, db })) => {
             let svc = open(&settings, db.database_url.as_deref(), true).await?;
             match twotier_core::users::create_operator(&svc, &meta, &email).await {
@@ -454,6 +519,54 @@ async fn execute(command: Command, mut settings: Settings) -> anyhow::Result<Exi
                 }
                 Err(e) => Ok(core_failure(j, &e)),
             }
+        }
+    }
+}
+
+/// A progress bar on stderr: redrawn in place on a terminal, a line per tenth otherwise.
+struct ProgressBar {
+    what: &'static str,
+    started: std::time::Instant,
+    tty: bool,
+    last_tenth: u64,
+}
+
+impl ProgressBar {
+    fn new(what: &'static str) -> Self {
+        use std::io::IsTerminal as _;
+        Self {
+            what,
+            started: std::time::Instant::now(),
+            tty: std::io::stderr().is_terminal(),
+            last_tenth: 0,
+        }
+    }
+
+    fn show(&mut self, done: u64, total: u64) {
+        let total = total.max(1);
+        let fraction = done as f64 / total as f64;
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let rate = done as f64 / elapsed.max(0.001);
+        let eta = (total - done.min(total)) as f64 / rate.max(1.0);
+        let filled = (fraction * 30.0) as usize;
+        let line = format!(
+            "[{}{}] {:>3.0}% {done}/{total} {} {rate:.0}/s ETA {eta:.0} s",
+            "#".repeat(filled),
+            " ".repeat(30 - filled.min(30)),
+            fraction * 100.0,
+            self.what,
+        );
+        if self.tty {
+            eprint!("\r{line}");
+        } else if done * 10 / total > self.last_tenth || done == 0 {
+            self.last_tenth = done * 10 / total;
+            eprintln!("{line}");
+        }
+    }
+
+    fn finish(&self) {
+        if self.tty {
+            eprintln!();
         }
     }
 }

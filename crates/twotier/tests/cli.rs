@@ -352,3 +352,92 @@ async fn catalog_import_reports_every_bad_row_and_imports_all_or_nothing() {
 fn twotier_core_demo_catalog() -> &'static str {
     include_str!("../../../config/demo-catalog.json")
 }
+
+/// `admin seed-bench` writes the benchmark dataset (skewed, every customer with both
+/// relationships), reports where to point a benchmark, shows progress on stderr, and refuses
+/// to seed a database twice.
+#[tokio::test]
+async fn seed_bench_writes_a_skewed_dataset_once() {
+    let db = TestDb::new().await;
+    let args = [
+        "admin",
+        "seed-bench",
+        "--customers",
+        "2500",
+        "--resellers",
+        "40",
+        "--json",
+    ];
+    let out = twotier(&db, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = one_json(&out);
+    assert_eq!(report["customers"], 2500);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("100% 2500/2500 customers"));
+    let largest = report["largest"]["customers"].as_u64().unwrap();
+    let median = report["median"]["customers"].as_u64().unwrap();
+    assert!(
+        largest > 5 * median && median > 0,
+        "skewed: {largest} vs {median}"
+    );
+    // The largest reseller's admin, with a token, lists exactly its customers, page by page.
+    let token = one_json(&twotier(
+        &db,
+        &[
+            "admin",
+            "token",
+            "create",
+            "--email",
+            report["largest"]["adminEmail"].as_str().unwrap(),
+            "--name",
+            "bench",
+            "--json",
+        ],
+    ))["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let svc = twotier_core::Services::new(
+        db.connect().await,
+        std::sync::Arc::new(twotier_domain::clock::SystemClock),
+        twotier_core::CoreSettings::default(),
+    )
+    .await
+    .unwrap();
+    let actor = twotier_core::auth::resolve_bearer(&svc, &token)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut seen = 0;
+    let mut after = None;
+    loop {
+        let page = twotier_core::customers::list(
+            &svc,
+            &actor,
+            &twotier_core::customers::ListQuery {
+                after: after.clone(),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        seen += page.items.len() as u64;
+        after = page.next;
+        if after.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen, largest);
+    let again = twotier(&db, &args);
+    assert!(!again.status.success());
+    assert!(
+        one_json(&again)["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("already has the benchmark dataset")
+    );
+}

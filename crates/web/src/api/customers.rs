@@ -6,43 +6,99 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::response::IntoResponse;
 use http::{HeaderMap, StatusCode};
+use serde::Serialize;
 use serde_json::{Value, json};
 use twotier_core::CoreError;
-use twotier_core::customers::{self, BillingInput, Customer, ListQuery, NewCustomerInput};
+use twotier_core::customers::{
+    self, BillingInput, BillingProfile, CompanyProfile, Customer, ListQuery, NewCustomerInput,
+    UserCredentials,
+};
+use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::TenantId;
 
 use super::{
-    ApiResult, collection, continuation, created, encode_cursor, ok, page_size, parse_filter,
-    path_id, resource,
+    Annotated, ApiResult, continuation, created, encode_cursor, ok, page_size, parse_filter,
+    path_id, typed_collection,
 };
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiWrite, Caller};
 
 fn company_json(c: &Customer) -> Value {
-    resource(
-        &c.company_profile,
-        "CustomerCompanyProfile",
-        &format!("/customers/{}/profiles/company", c.id),
-    )
+    json!(company_wire(c))
 }
 
 fn billing_json(c: &Customer) -> Value {
-    let mut v = resource(
+    json!(billing_wire(c))
+}
+
+/// The billing profile's version is the etag of all three resources of a customer, since a
+/// customer changes only through its billing profile (a PUT must send it back).
+fn etag(c: &Customer) -> String {
+    c.billing_profile.version.to_string()
+}
+
+fn company_wire(c: &Customer) -> Annotated<&CompanyProfile> {
+    Annotated::new(
+        &c.company_profile,
+        "CustomerCompanyProfile",
+        format!("/customers/{}/profiles/company", c.id),
+        etag(c),
+    )
+}
+
+fn billing_wire(c: &Customer) -> Annotated<&BillingProfile> {
+    Annotated::new(
         &c.billing_profile,
         "CustomerBillingProfile",
-        &format!("/customers/{}/profiles/billing", c.id),
-    );
-    // The etag is the profile's version, which a PUT must send back.
-    v["attributes"]["etag"] = json!(c.billing_profile.version.to_string());
-    v
+        format!("/customers/{}/profiles/billing", c.id),
+        etag(c),
+    )
+}
+
+/// Partner Center's Customer with its annotated profiles.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerWire<'a> {
+    id: &'a str,
+    commerce_id: &'a str,
+    company_profile: Annotated<&'a CompanyProfile>,
+    billing_profile: Annotated<&'a BillingProfile>,
+    relationship_to_partner: &'a str,
+    allow_delegated_access: bool,
+    associated_partner_id: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    associated_partner_name: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_credentials: &'a Option<UserCredentials>,
+    created_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential: &'a Option<String>,
+}
+
+pub fn customer_wire(c: &Customer) -> Annotated<CustomerWire<'_>> {
+    Annotated::new(
+        CustomerWire {
+            id: &c.id,
+            commerce_id: &c.commerce_id,
+            company_profile: company_wire(c),
+            billing_profile: billing_wire(c),
+            relationship_to_partner: &c.relationship_to_partner,
+            allow_delegated_access: c.allow_delegated_access,
+            associated_partner_id: &c.associated_partner_id,
+            associated_partner_name: &c.associated_partner_name,
+            user_credentials: &c.user_credentials,
+            created_at: c.created_at,
+            credential: &c.credential,
+        },
+        "Customer",
+        format!("/customers/{}", c.id),
+        etag(c),
+    )
 }
 
 pub fn customer_json(c: &Customer) -> Value {
-    let mut v = resource(c, "Customer", &format!("/customers/{}", c.id));
-    v["companyProfile"] = company_json(c);
-    v["billingProfile"] = billing_json(c);
-    v
+    json!(customer_wire(c))
 }
 
 /// `POST /v1/customers`: 201 with `userCredentials`, which no later response repeats.
@@ -97,14 +153,8 @@ pub async fn list_customers(
         }
     }
     let page = customers::list(&state.svc, &actor, &query).await?;
-    let items: Vec<_> = page.items.iter().map(customer_json).collect();
-    let count = items.len() as i64;
-    ok(collection(
-        items,
-        count,
-        &self_uri,
-        page.next.as_ref().map(encode_cursor),
-    ))
+    let items: Vec<_> = page.items.iter().map(customer_wire).collect();
+    typed_collection(&items, &self_uri, page.next.as_ref().map(encode_cursor))
 }
 
 pub async fn get_customer(

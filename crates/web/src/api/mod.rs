@@ -371,9 +371,19 @@ pub fn routes(r: Routes) -> Routes {
 /// of the resource's content, so it changes whenever the resource does.
 pub fn resource<T: Serialize>(value: &T, object_type: &str, self_uri: &str) -> Value {
     let mut v = serde_json::to_value(value).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut v {
+    if let Value::Object(map) = &v {
         let etag =
             hex::encode(&Sha256::digest(Value::Object(map.clone()).to_string().as_bytes())[..12]);
+        annotate(&mut v, object_type, self_uri, &etag);
+    }
+    v
+}
+
+/// Adds `links.self` and `attributes` to a resource already turned into JSON, with an etag
+/// the caller knows (a version), which spares hashing the body: lists of many resources
+/// are the API's hottest path.
+pub fn annotate(v: &mut Value, object_type: &str, self_uri: &str, etag: &str) {
+    if let Value::Object(map) = v {
         map.insert(
             "links".to_owned(),
             json!({ "self": { "uri": self_uri, "method": "GET", "headers": [] } }),
@@ -383,7 +393,77 @@ pub fn resource<T: Serialize>(value: &T, object_type: &str, self_uri: &str) -> V
             json!({ "objectType": object_type, "etag": etag }),
         );
     }
-    v
+}
+
+/// `links.self` of a resource, typed (see [`Annotated`]).
+#[derive(Debug, Serialize)]
+pub struct SelfLinks {
+    #[serde(rename = "self")]
+    pub this: Link,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Link {
+    pub uri: String,
+    pub method: &'static str,
+    pub headers: [(); 0],
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attributes {
+    pub object_type: &'static str,
+    pub etag: String,
+}
+
+/// A resource with `links.self` and `attributes`, serialised in one pass without building a
+/// `Value`: what [`annotate`] does, for the hot paths (long lists).
+#[derive(Debug, Serialize)]
+pub struct Annotated<T> {
+    #[serde(flatten)]
+    pub body: T,
+    pub links: SelfLinks,
+    pub attributes: Attributes,
+}
+
+impl<T> Annotated<T> {
+    pub fn new(body: T, object_type: &'static str, self_uri: String, etag: String) -> Self {
+        Self {
+            body,
+            links: SelfLinks {
+                this: Link {
+                    uri: self_uri,
+                    method: "GET",
+                    headers: [],
+                },
+            },
+            attributes: Attributes { object_type, etag },
+        }
+    }
+}
+
+/// A collection of typed items, shaped as [`collection`] shapes one of `Value`s.
+pub fn typed_collection<T: Serialize>(
+    items: &[T],
+    self_uri: &str,
+    next: Option<String>,
+) -> ApiResult {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Collection<'a, T> {
+        total_count: usize,
+        items: &'a [T],
+        links: Value,
+        attributes: Value,
+    }
+    let shell = collection(Vec::new(), 0, self_uri, next);
+    Ok(Json(Collection {
+        total_count: items.len(),
+        items,
+        links: shell["links"].clone(),
+        attributes: shell["attributes"].clone(),
+    })
+    .into_response())
 }
 
 /// A Partner Center collection; `next` carries the continuation token for the next page.

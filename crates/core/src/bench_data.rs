@@ -1,0 +1,371 @@
+//! The benchmark dataset (`twotier admin seed-bench`): one provider, many resellers and many
+//! customers spread over them as unevenly as real distributors' are (a Zipf-like law: the
+//! largest reseller has tens of thousands of customers, the median a few dozen). Written in
+//! bulk through the store, not through the use cases: a million customers one transaction
+//! at a time would take hours. The rows are the same rows the use cases write, except that
+//! bench customers have no admin user (no listing or order reads it) and nothing is audited.
+
+use std::time::Instant;
+
+use twotier_domain::authz::Role;
+use twotier_domain::ids::{BillingProfileId, PartnershipId, TenantId, UserId};
+use twotier_domain::partner::Country;
+use twotier_domain::tenant::TenantKind;
+use twotier_store::customers::{self as customer_rows, CustomerRow};
+use twotier_store::partners::{self as partner_rows, NewProfile};
+use twotier_store::partnerships::{self, PartnershipRow};
+use twotier_store::tenants::{self, TenantRow};
+use twotier_store::users::{self, UserRow};
+
+use crate::{CoreError, Services};
+
+/// The bench provider's MPN ID; resellers follow from `RESELLER_MPN_BASE + rank`.
+pub const PROVIDER_MPN_ID: i64 = 3_900_000;
+const RESELLER_MPN_BASE: i64 = 4_000_000;
+/// Customers written per transaction.
+const BATCH: usize = 10_000;
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub customers: u64,
+    pub resellers: u64,
+    /// The Zipf exponent: 0 spreads evenly; 0.8 gives 10,000 resellers a largest of ~37,000
+    /// customers among a million and a median of ~40.
+    pub skew: f64,
+    pub seed: u64,
+}
+
+/// A reseller of the dataset, to point a benchmark at.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BenchReseller {
+    pub tenant_id: String,
+    pub admin_email: String,
+    pub mpn_id: i64,
+    pub customers: u64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub provider_tenant_id: String,
+    pub provider_admin_email: String,
+    pub customers: u64,
+    pub resellers: u64,
+    pub largest: BenchReseller,
+    pub median: BenchReseller,
+    pub seconds: f64,
+}
+
+/// splitmix64: a small, seeded generator, so the same seed gives the same dataset.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
+        words[(self.next() % words.len() as u64) as usize]
+    }
+}
+
+const FIRST: [&str; 24] = [
+    "Alpine", "Blue", "Bright", "Cedar", "Coastal", "Copper", "Crown", "Delta", "Eastern",
+    "Granite", "Harbor", "Iron", "Lakeside", "Maple", "Northern", "Oak", "Pioneer", "Quartz",
+    "Red", "Silver", "Summit", "Union", "Valley", "Western",
+];
+const SECOND: [&str; 20] = [
+    "Analytics",
+    "Bakery",
+    "Builders",
+    "Clinic",
+    "Consulting",
+    "Design",
+    "Dental",
+    "Engineering",
+    "Foods",
+    "Freight",
+    "Garden",
+    "Legal",
+    "Logistics",
+    "Media",
+    "Motors",
+    "Outfitters",
+    "Partners",
+    "Pharmacy",
+    "Studio",
+    "Travel",
+];
+const FORM: [&str; 4] = ["Ltd", "LLP", "Group", "Co"];
+
+/// How many customers each reseller rank gets: `customers × w(r) / Σw` with `w(r) = r^-skew`,
+/// the remainder to the largest.
+fn shares(plan: &Plan) -> Vec<f64> {
+    let weights: Vec<f64> = (1..=plan.resellers)
+        .map(|r| (r as f64).powf(-plan.skew))
+        .collect();
+    let total: f64 = weights.iter().sum();
+    let mut cumulative = 0.0;
+    weights
+        .iter()
+        .map(|w| {
+            cumulative += w / total;
+            cumulative
+        })
+        .collect()
+}
+
+fn admin_email(rank: u64) -> String {
+    format!("admin@bench-reseller-{rank:05}.example")
+}
+
+/// Writes the dataset; refuses a database that already has it. `progress` is told
+/// (customers written, customers planned) after each batch.
+pub async fn seed(
+    svc: &Services,
+    plan: &Plan,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Report, CoreError> {
+    if plan.resellers == 0 || plan.customers == 0 || !(0.0..=3.0).contains(&plan.skew) {
+        return Err(CoreError::invalid(
+            "plan",
+            "give at least one customer and one reseller, and a skew from 0 to 3",
+        ));
+    }
+    let started = Instant::now();
+    let mut rng = Rng(plan.seed);
+    let now = svc.now().millis();
+    let region = Country::parse("GB")
+        .map_err(|e| CoreError::field("country", e))?
+        .region
+        .as_str();
+    let mut tx = svc.db.begin().await?;
+    if partner_rows::find_by_mpn_id(&mut tx.conn(), PROVIDER_MPN_ID)
+        .await?
+        .is_some()
+    {
+        return Err(CoreError::invalid(
+            "database",
+            "this database already has the benchmark dataset; seed a fresh one",
+        ));
+    }
+
+    // The provider and its resellers, each with a Global admin (no password: benchmarks sign
+    // in with personal tokens made by `twotier admin token create`).
+    let provider = TenantId::generate().to_string();
+    let provider_admin = "admin@bench-distribution.example".to_owned();
+    let mut partners = vec![(
+        provider.clone(),
+        TenantKind::Provider,
+        "Bench Distribution".to_owned(),
+        PROVIDER_MPN_ID,
+        provider_admin.clone(),
+    )];
+    for rank in 1..=plan.resellers {
+        partners.push((
+            TenantId::generate().to_string(),
+            TenantKind::Reseller,
+            format!("Bench Reseller {rank:05}"),
+            RESELLER_MPN_BASE + rank as i64,
+            admin_email(rank),
+        ));
+    }
+    let tenant_rows: Vec<TenantRow> = partners
+        .iter()
+        .map(|(id, kind, name, ..)| TenantRow {
+            id: id.clone(),
+            kind: kind.as_str().to_owned(),
+            name: name.clone(),
+            require_mfa: false,
+            disabled: false,
+            created_at: now,
+        })
+        .collect();
+    tenants::insert_many(&mut tx.conn(), &tenant_rows).await?;
+    for (id, kind, name, mpn_id, email) in &partners {
+        partner_rows::insert_profile(
+            &mut tx.conn(),
+            &NewProfile {
+                tenant_id: id,
+                legal_name: name,
+                country: "GB",
+                region,
+                mpn_id: *mpn_id,
+                contact_email: email,
+                description: "Benchmark dataset",
+                website: "",
+                agreement_accepted_at: Some(now),
+                agreement_accepted_by: Some(email),
+                updated_at: now,
+            },
+        )
+        .await?;
+        let user = UserId::generate().to_string();
+        users::insert(
+            &mut tx.conn(),
+            &UserRow {
+                id: user.clone(),
+                tenant_id: id.clone(),
+                email: email.clone(),
+                email_lower: email.to_lowercase(),
+                display_name: "Global admin".to_owned(),
+                password_hash: None,
+                temp_password_hash: None,
+                temp_password_expires_at: None,
+                totp_secret: None,
+                totp_enabled: false,
+                totp_last_step: None,
+                disabled: false,
+                failed_logins: 0,
+                locked_until: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await?;
+        users::set_roles(&mut tx.conn(), id, &user, &[Role::GlobalAdmin.as_str()]).await?;
+        if *kind == TenantKind::Reseller {
+            partnerships::insert(
+                &mut tx.conn(),
+                &PartnershipRow {
+                    id: PartnershipId::generate().to_string(),
+                    provider_tenant_id: provider.clone(),
+                    reseller_tenant_id: id.clone(),
+                    state: "active".to_owned(),
+                    invitation_id: None,
+                    created_at: now,
+                    created_by: provider_admin.clone(),
+                    removed_at: None,
+                    removed_by: None,
+                },
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+
+    // Customers, each given a reseller drawn from the skewed law.
+    let cumulative = shares(plan);
+    let mut counts = vec![0u64; plan.resellers as usize];
+    let mut written = 0u64;
+    progress(0, plan.customers);
+    while written < plan.customers {
+        let n = (plan.customers - written).min(BATCH as u64);
+        let mut rows = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            let serial = written + i;
+            let u = rng.unit();
+            let rank = cumulative
+                .partition_point(|c| *c < u)
+                .min(plan.resellers as usize - 1);
+            counts[rank] += 1;
+            let name = format!(
+                "{} {} {} {serial}",
+                rng.pick(&FIRST),
+                rng.pick(&SECOND),
+                rng.pick(&FORM)
+            );
+            let prefix = format!("bench{serial:08}");
+            let created = now - (rng.next() % (3 * 365)) as i64 * 86_400_000;
+            rows.push(CustomerRow {
+                tenant_id: TenantId::generate().to_string(),
+                provider_tenant_id: provider.clone(),
+                reseller_tenant_id: Some(partners[rank + 1].0.clone()),
+                company_name_lower: name.to_lowercase(),
+                company_name: name,
+                domain: format!("{prefix}.{}", svc.settings.customer_domain_suffix),
+                domain_prefix: prefix.clone(),
+                billing_id: BillingProfileId::generate().to_string(),
+                first_name: "Alex".to_owned(),
+                last_name: "Morgan".to_owned(),
+                email: format!("it@{prefix}.example"),
+                phone: "+44 20 7946 0000".to_owned(),
+                culture: "en-GB".to_owned(),
+                language: "en".to_owned(),
+                address_line1: format!("{} High Street", serial % 200 + 1),
+                address_line2: String::new(),
+                city: "London".to_owned(),
+                state: String::new(),
+                postal_code: "EC1A 1BB".to_owned(),
+                country: "GB".to_owned(),
+                billing_version: 1,
+                created_at: created,
+                reseller_name: None,
+            });
+        }
+        let mut rels: Vec<(&str, &str)> = Vec::with_capacity(rows.len() * 2);
+        for r in &rows {
+            rels.push((provider.as_str(), r.tenant_id.as_str()));
+            if let Some(reseller) = &r.reseller_tenant_id {
+                rels.push((reseller.as_str(), r.tenant_id.as_str()));
+            }
+        }
+        let tenant_rows: Vec<TenantRow> = rows
+            .iter()
+            .map(|r| TenantRow {
+                id: r.tenant_id.clone(),
+                kind: TenantKind::Customer.as_str().to_owned(),
+                name: r.company_name.clone(),
+                require_mfa: false,
+                disabled: false,
+                created_at: r.created_at,
+            })
+            .collect();
+        let mut tx = svc.db.begin().await?;
+        tenants::insert_many(&mut tx.conn(), &tenant_rows).await?;
+        customer_rows::insert_many(&mut tx.conn(), &rows, &rels, now).await?;
+        tx.commit().await?;
+        written += n;
+        progress(written, plan.customers);
+    }
+    let mut tx = svc.db.begin().await?;
+    twotier_store::analyze(&mut tx.conn()).await?;
+    tx.commit().await?;
+
+    let mut by_size: Vec<usize> = (0..counts.len()).collect();
+    by_size.sort_by_key(|i| std::cmp::Reverse(counts[*i]));
+    let describe = |i: usize| BenchReseller {
+        tenant_id: partners[i + 1].0.clone(),
+        admin_email: partners[i + 1].4.clone(),
+        mpn_id: partners[i + 1].3,
+        customers: counts[i],
+    };
+    Ok(Report {
+        provider_tenant_id: provider,
+        provider_admin_email: provider_admin,
+        customers: plan.customers,
+        resellers: plan.resellers,
+        largest: describe(by_size[0]),
+        median: describe(by_size[by_size.len() / 2]),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_law_is_skewed_and_complete() {
+        let plan = Plan {
+            customers: 1_000_000,
+            resellers: 10_000,
+            skew: 0.8,
+            seed: 1,
+        };
+        let c = shares(&plan);
+        assert!((c[c.len() - 1] - 1.0).abs() < 1e-9);
+        let largest = c[0] * 1e6;
+        let median = (c[5000] - c[4999]) * 1e6;
+        assert!((20_000.0..60_000.0).contains(&largest), "largest {largest}");
+        assert!((10.0..100.0).contains(&median), "median {median}");
+    }
+}
