@@ -321,7 +321,9 @@ async fn direct_create(
     offer: &str,
     prefix: &str,
 ) -> Result<(), twotier_store::StoreError> {
-    use twotier_store::{audit, catalog, orders, partners, partnerships, tenants, users};
+    use twotier_store::{
+        audit, catalog, orders, partners, partnerships, subscriptions, tenants, users,
+    };
     let now = now_millis();
     let tenant = TenantId::generate().to_string();
     let name = format!("Direct {prefix}");
@@ -413,10 +415,11 @@ async fn direct_create(
     tx.commit().await?;
 
     let order = OrderId::generate().to_string();
+    let subscription = SubscriptionId::generate().to_string();
     let mut tx = db.begin().await?;
     customers::find(&mut tx.conn(), &tenant).await?;
     partners::find(&mut tx.conn(), provider).await?;
-    orders::subscriptions_of(&mut tx.conn(), &tenant, None, None).await?;
+    subscriptions::of_customer(&mut tx.conn(), &tenant, None, None).await?;
     let offer_row = catalog::find(&mut tx.conn(), offer).await?;
     partners::find_by_mpn_id(&mut tx.conn(), mpn_id).await?;
     partnerships::find_active(&mut tx.conn(), provider, reseller).await?;
@@ -433,10 +436,10 @@ async fn direct_create(
         },
     )
     .await?;
-    orders::insert_subscription(
+    subscriptions::insert(
         &mut tx.conn(),
-        &orders::SubscriptionRow {
-            id: SubscriptionId::generate().to_string(),
+        &subscriptions::SubscriptionRow {
+            id: subscription.clone(),
             customer_tenant_id: tenant.clone(),
             provider_tenant_id: provider.to_owned(),
             order_id: order.clone(),
@@ -457,6 +460,24 @@ async fn direct_create(
             commitment_end: now + 365 * 86_400_000,
             version: 1,
             updated_at: now,
+            support_tenant_id: None,
+            upgraded_from: None,
+            upgraded_to: None,
+        },
+    )
+    .await?;
+    subscriptions::insert_history(
+        &mut tx.conn(),
+        &subscriptions::HistoryRow {
+            id: SubscriptionId::generate().to_string(),
+            subscription_id: subscription.clone(),
+            provider_tenant_id: provider.to_owned(),
+            customer_tenant_id: tenant.clone(),
+            offer_id: offer.to_owned(),
+            at: now,
+            quantity: 5,
+            status: "active".to_owned(),
+            reseller_tenant_id: Some(reseller.to_owned()),
         },
     )
     .await?;

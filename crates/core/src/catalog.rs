@@ -452,7 +452,7 @@ fn split(list: &str) -> Vec<String> {
         .collect()
 }
 
-fn offer(r: OfferRow, country: &str, category_rank: i32, has_add_ons: bool) -> Offer {
+pub(crate) fn offer(r: OfferRow, country: &str, category_rank: i32, has_add_ons: bool) -> Offer {
     let (term, term_unit_of_measure) = match r.term.as_str() {
         "P1M" => (1, "Months"),
         "P3Y" => (3, "Years"),

@@ -599,7 +599,7 @@ pub struct ListQuery {
 pub struct CustomerPage {
     pub items: Vec<Customer>,
     /// Subscriptions by customer id, when asked for.
-    pub subscriptions: HashMap<String, Vec<crate::orders::Subscription>>,
+    pub subscriptions: HashMap<String, Vec<crate::subscriptions::Subscription>>,
     pub next: Option<(String, String)>,
 }
 
@@ -641,14 +641,15 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
     } else {
         None
     };
-    let mut subscriptions: HashMap<String, Vec<crate::orders::Subscription>> = HashMap::new();
+    let mut subscriptions: HashMap<String, Vec<crate::subscriptions::Subscription>> =
+        HashMap::new();
     if q.with_subscriptions {
         let ids: Vec<&str> = found.iter().map(|r| r.tenant_id.as_str()).collect();
-        for row in twotier_store::orders::subscriptions_of_customers(&mut c.conn(), &ids).await? {
+        for row in twotier_store::subscriptions::of_customers(&mut c.conn(), &ids).await? {
             subscriptions
                 .entry(row.customer_tenant_id.clone())
                 .or_default()
-                .push(crate::orders::subscription(row));
+                .push(crate::subscriptions::from_row(row, 0));
         }
     }
     let reseller = actor.tenant_kind == TenantKind::Reseller;

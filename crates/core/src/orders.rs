@@ -12,7 +12,8 @@ use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::{OrderId, SubscriptionId, TenantId};
 use twotier_domain::partner::parse_mpn_id;
 use twotier_domain::tenant::TenantKind;
-use twotier_store::orders::{self as rows, OrderRow, SubscriptionRow};
+use twotier_store::orders::{self as rows, OrderRow};
+use twotier_store::subscriptions::{self as subscription_rows, SubscriptionRow};
 use twotier_store::{
     Conn, catalog as offer_rows, customers as customer_rows, partners as partner_rows, partnerships,
 };
@@ -67,50 +68,6 @@ impl Replayable for Order {
     }
 }
 
-/// Partner Center's Subscription.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Subscription {
-    pub id: String,
-    pub offer_id: String,
-    pub offer_name: String,
-    pub friendly_name: String,
-    pub quantity: i32,
-    pub unit_type: String,
-    pub creation_date: Timestamp,
-    pub effective_start_date: Timestamp,
-    pub commitment_end_date: Timestamp,
-    pub status: String,
-    pub auto_renew_enabled: bool,
-    pub billing_cycle: String,
-    pub term_duration: String,
-    pub partner_id: Option<String>,
-    pub order_id: String,
-    #[serde(skip)]
-    pub version: i64,
-}
-
-pub(crate) fn subscription(r: SubscriptionRow) -> Subscription {
-    Subscription {
-        id: r.id,
-        offer_id: r.offer_id,
-        offer_name: r.offer_name,
-        friendly_name: r.friendly_name,
-        quantity: r.quantity,
-        unit_type: r.unit_type,
-        creation_date: Timestamp(r.created_at),
-        effective_start_date: Timestamp(r.effective_start),
-        commitment_end_date: Timestamp(r.commitment_end),
-        status: r.status,
-        auto_renew_enabled: r.auto_renew,
-        billing_cycle: r.billing_cycle,
-        term_duration: r.term,
-        partner_id: r.partner_id_on_record,
-        order_id: r.order_id,
-        version: r.version,
-    }
-}
-
 fn order(o: OrderRow, subs: &[SubscriptionRow]) -> Order {
     Order {
         line_items: subs
@@ -133,7 +90,7 @@ fn order(o: OrderRow, subs: &[SubscriptionRow]) -> Order {
     }
 }
 
-fn term_end(start: Timestamp, term: &str) -> Timestamp {
+pub(crate) fn term_end(start: Timestamp, term: &str) -> Timestamp {
     match term {
         "P1M" => start.plus_days(30),
         "P3Y" => start.plus_days(3 * 365),
@@ -144,7 +101,7 @@ fn term_end(start: Timestamp, term: &str) -> Timestamp {
 /// Checks a partner of record: the MPN ID of an indirect reseller partnered with this
 /// provider that accepted the agreement (Partner Center's codes otherwise). Returns the
 /// reseller's tenant id.
-async fn partner_of_record(
+pub(crate) async fn partner_of_record(
     c: &mut Conn<'_>,
     provider: &partner_rows::PartnerRow,
     raw: &str,
@@ -245,7 +202,7 @@ pub(crate) async fn create_in(
         ));
     }
     let owned: BTreeSet<String> =
-        rows::subscriptions_of(&mut ch.conn(), customer.as_str(), None, None)
+        subscription_rows::of_customer(&mut ch.conn(), customer.as_str(), None, None)
             .await?
             .into_iter()
             .filter(|s| s.status == "active")
@@ -379,8 +336,12 @@ pub(crate) async fn create_in(
             commitment_end: term_end(now, &offer.term).millis(),
             version: 1,
             updated_at: now.millis(),
+            support_tenant_id: None,
+            upgraded_from: None,
+            upgraded_to: None,
         };
-        rows::insert_subscription(&mut ch.conn(), &row).await?;
+        subscription_rows::insert(&mut ch.conn(), &row).await?;
+        crate::subscriptions::record_history(ch, &row).await?;
         created.push(row);
     }
     let order_row = rows::find_order(&mut ch.conn(), customer.as_str(), &order_id)
@@ -412,7 +373,7 @@ pub async fn list(
 ) -> Result<Vec<Order>, CoreError> {
     let mut c = svc.db.read().await?;
     authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, customer).await?;
-    let subs = rows::subscriptions_of(&mut c.conn(), customer.as_str(), None, None).await?;
+    let subs = subscription_rows::of_customer(&mut c.conn(), customer.as_str(), None, None).await?;
     Ok(rows::orders_of(&mut c.conn(), customer.as_str())
         .await?
         .into_iter()
@@ -431,41 +392,7 @@ pub async fn get(
     let o = rows::find_order(&mut c.conn(), customer.as_str(), id.trim())
         .await?
         .ok_or(CoreError::NotFound)?;
-    let subs = rows::subscriptions_of(&mut c.conn(), customer.as_str(), Some(&o.id), None).await?;
+    let subs =
+        subscription_rows::of_customer(&mut c.conn(), customer.as_str(), Some(&o.id), None).await?;
     Ok(order(o, &subs))
-}
-
-/// The customer's subscriptions, optionally of one order or one partner of record.
-pub async fn subscriptions(
-    svc: &Services,
-    actor: &Actor,
-    customer: &TenantId,
-    order_id: Option<&str>,
-    mpn_id: Option<&str>,
-) -> Result<Vec<Subscription>, CoreError> {
-    let mut c = svc.db.read().await?;
-    authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, customer).await?;
-    let order_id = order_id.map(str::trim).filter(|s| !s.is_empty());
-    let mpn_id = mpn_id.map(str::trim).filter(|s| !s.is_empty());
-    Ok(
-        rows::subscriptions_of(&mut c.conn(), customer.as_str(), order_id, mpn_id)
-            .await?
-            .into_iter()
-            .map(subscription)
-            .collect(),
-    )
-}
-
-pub async fn subscription_by_id(
-    svc: &Services,
-    actor: &Actor,
-    customer: &TenantId,
-    id: &str,
-) -> Result<Subscription, CoreError> {
-    let mut c = svc.db.read().await?;
-    authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, customer).await?;
-    rows::find_subscription(&mut c.conn(), customer.as_str(), id.trim())
-        .await?
-        .map(subscription)
-        .ok_or(CoreError::NotFound)
 }

@@ -30,10 +30,15 @@ pub enum Operation {
     UpdateCustomerBillingProfile,
     CreateOrder,
     ResetCustomerUserPassword,
+    UpdateSubscription,
+    UpgradeSubscription,
+    CreateMpnAssociation,
+    UpdateMpnAssociation,
+    UpdateSupportContact,
 }
 
 impl Operation {
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 32] = [
         Self::EnrollPartner,
         Self::UpdatePartnerProfile,
         Self::DisablePartner,
@@ -61,6 +66,11 @@ impl Operation {
         Self::UpdateCustomerBillingProfile,
         Self::CreateOrder,
         Self::ResetCustomerUserPassword,
+        Self::UpdateSubscription,
+        Self::UpgradeSubscription,
+        Self::CreateMpnAssociation,
+        Self::UpdateMpnAssociation,
+        Self::UpdateSupportContact,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +102,11 @@ impl Operation {
             Self::UpdateCustomerBillingProfile => "update_customer_billing_profile",
             Self::CreateOrder => "create_order",
             Self::ResetCustomerUserPassword => "reset_customer_user_password",
+            Self::UpdateSubscription => "update_subscription",
+            Self::UpgradeSubscription => "upgrade_subscription",
+            Self::CreateMpnAssociation => "create_mpn_association",
+            Self::UpdateMpnAssociation => "update_mpn_association",
+            Self::UpdateSupportContact => "update_subscription_support_contact",
         }
     }
 }
@@ -110,10 +125,12 @@ pub enum ResourceType {
     Customer,
     Order,
     CustomerUser,
+    Subscription,
+    MpnAssociation,
 }
 
 impl ResourceType {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::Partner,
         Self::PartnerUser,
         Self::Agreement,
@@ -126,6 +143,8 @@ impl ResourceType {
         Self::Customer,
         Self::Order,
         Self::CustomerUser,
+        Self::Subscription,
+        Self::MpnAssociation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -142,6 +161,8 @@ impl ResourceType {
             Self::Customer => "customer",
             Self::Order => "order",
             Self::CustomerUser => "customer_user",
+            Self::Subscription => "subscription",
+            Self::MpnAssociation => "mpn_association",
         }
     }
 }

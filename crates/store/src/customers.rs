@@ -359,3 +359,13 @@ pub async fn insert_many(
     )
     .await
 }
+
+/// The partners with an active relationship with the customer.
+pub async fn partners_of(c: &mut Conn<'_>, customer: &str) -> Result<Vec<String>, StoreError> {
+    const SQL: &str = "SELECT partner_tenant_id FROM customer_relationships WHERE customer_tenant_id = $1 \
+         AND state = 'active' ORDER BY partner_tenant_id";
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, String>(SQL)
+        .bind(customer)
+        .fetch_all(&mut **x)
+        .await)?)
+}

@@ -14,6 +14,7 @@ pub mod partnerships;
 pub mod schema;
 pub mod server_keys;
 pub mod sessions;
+pub mod subscriptions;
 pub mod tenants;
 pub mod users;
 

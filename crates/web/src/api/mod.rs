@@ -3,6 +3,7 @@
 pub mod apps;
 pub mod audit;
 pub mod customers;
+pub mod incentives;
 pub mod oauth;
 pub mod offers;
 pub mod ops;
@@ -11,6 +12,7 @@ pub mod partners;
 pub mod partnerships;
 pub mod profiles;
 pub mod relationships;
+pub mod subscriptions;
 pub mod tokens;
 pub mod users;
 
@@ -328,14 +330,63 @@ pub fn routes(r: Routes) -> Routes {
         Method::GET,
         "/v1/customers/{id}/subscriptions",
         Policy::Permission(P::ViewCustomers),
-        get(orders::list_subscriptions),
+        get(subscriptions::list_subscriptions),
     );
     let r = api(
         r,
         Method::GET,
         "/v1/customers/{id}/subscriptions/{subscription_id}",
         Policy::Permission(P::ViewCustomers),
-        get(orders::get_subscription),
+        get(subscriptions::get_subscription),
+    );
+    let r = api(
+        r,
+        Method::PATCH,
+        "/v1/customers/{id}/subscriptions/{subscription_id}",
+        Policy::Permission(P::ManageSubscriptions),
+        patch(subscriptions::patch_subscription),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/{id}/subscriptions/{subscription_id}/upgrades",
+        Policy::Permission(P::ViewCustomers),
+        get(subscriptions::list_upgrades),
+    );
+    let r = api(
+        r,
+        Method::POST,
+        "/v1/customers/{id}/subscriptions/{subscription_id}/upgrades",
+        Policy::Permission(P::ManageSubscriptions),
+        post(subscriptions::create_upgrade),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/{id}/subscriptions/{subscription_id}/addons",
+        Policy::Permission(P::ViewCustomers),
+        get(subscriptions::list_addons),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/{id}/subscriptions/{subscription_id}/supportcontact",
+        Policy::Permission(P::ViewCustomers),
+        get(subscriptions::get_support_contact),
+    );
+    let r = api(
+        r,
+        Method::PUT,
+        "/v1/customers/{id}/subscriptions/{subscription_id}/supportcontact",
+        Policy::Permission(P::SetSupportContact),
+        put(subscriptions::put_support_contact),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/reports/incentives",
+        Policy::Permission(P::ViewIncentives),
+        get(incentives::incentives_report),
     );
     let r = api(
         r,

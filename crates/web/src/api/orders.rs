@@ -1,10 +1,8 @@
-//! `/v1/customers/{id}/orders` and `/v1/customers/{id}/subscriptions`.
+//! `/v1/customers/{id}/orders`.
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde_json::{Value, json};
-use twotier_core::orders::{self, Order, OrderInput, Subscription};
+use twotier_core::orders::{self, Order, OrderInput};
 use twotier_domain::ids::TenantId;
 
 use super::{ApiResult, collection, created, ok, path_id, resource};
@@ -23,17 +21,6 @@ fn order_json(customer: &str, o: &Order) -> Value {
             li["links"] = json!({ "subscription": { "uri": format!("/customers/{customer}/subscriptions/{sid}"), "method": "GET", "headers": [] } });
         }
     }
-    v
-}
-
-fn subscription_json(customer: &str, s: &Subscription) -> Value {
-    let mut v = resource(
-        s,
-        "Subscription",
-        &format!("/customers/{customer}/subscriptions/{}", s.id),
-    );
-    // The etag is the subscription's version, which changes must send back.
-    v["attributes"]["etag"] = json!(s.version.to_string());
     v
 }
 
@@ -75,44 +62,5 @@ pub async fn get_order(
     ok(order_json(
         id.as_str(),
         &orders::get(&state.svc, &actor, &id, &order_id).await?,
-    ))
-}
-
-/// `GET /v1/customers/{id}/subscriptions[?order_id=|mpn_id=]`
-pub async fn list_subscriptions(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult {
-    let id = path_id(&id, TenantId::parse)?;
-    let all = orders::subscriptions(
-        &state.svc,
-        &actor,
-        &id,
-        q.get("order_id").map(String::as_str),
-        q.get("mpn_id").map(String::as_str),
-    )
-    .await?;
-    let total = all.len() as i64;
-    ok(collection(
-        all.iter()
-            .map(|s| subscription_json(id.as_str(), s))
-            .collect(),
-        total,
-        &format!("/customers/{id}/subscriptions"),
-        None,
-    ))
-}
-
-pub async fn get_subscription(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    Path((id, sid)): Path<(String, String)>,
-) -> ApiResult {
-    let id = path_id(&id, TenantId::parse)?;
-    ok(subscription_json(
-        id.as_str(),
-        &orders::subscription_by_id(&state.svc, &actor, &id, &sid).await?,
     ))
 }

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, header};
 use twotier_core::audit::{self, Query as AuditQuery};
 use twotier_domain::FieldErrors;
 use twotier_domain::audit::{Operation, ResourceType};
@@ -178,19 +177,7 @@ pub async fn audit_csv(
         return PageError(twotier_core::CoreError::Invalid(errors)).into_response();
     }
     match audit::export_csv(&state.svc, &s.actor, &aq).await {
-        Ok(csv) => {
-            let mut r = csv.into_response();
-            let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            );
-            h.insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"twotier-audit.csv\""),
-            );
-            r
-        }
+        Ok(csv) => super::csv_response(csv, "twotier-audit.csv"),
         Err(e) => PageError(e).into_response(),
     }
 }

@@ -11,8 +11,9 @@ use twotier_core::auth::Session;
 use twotier_core::customers::{
     self, Address, AddressInput, BillingInput, BillingProfile, Customer, ListQuery,
 };
-use twotier_core::orders::{Order, Subscription};
+use twotier_core::orders::Order;
 use twotier_core::partnerships::{self, RelationshipQuery, RelationshipType};
+use twotier_core::subscriptions::Subscription;
 use twotier_domain::FieldErrors;
 use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
@@ -262,8 +263,7 @@ async fn customer_view(
                 };
             }
             let subscriptions =
-                match twotier_core::orders::subscriptions(&state.svc, &s.actor, id, None, None)
-                    .await
+                match twotier_core::subscriptions::list(&state.svc, &s.actor, id, None, None).await
                 {
                     Ok(list) => list,
                     Err(e) => return PageError(e).into_response(),

@@ -6,9 +6,11 @@ pub mod admin;
 pub mod audit;
 pub mod catalog;
 pub mod customers;
+pub mod incentives;
 pub mod partners;
 pub mod partnerships;
 pub mod session;
+pub mod subscriptions;
 pub mod wizard;
 
 use askama::Template;
@@ -344,6 +346,20 @@ pub fn routes(r: Routes) -> Routes {
     let r = page(
         r,
         g.clone(),
+        "/incentives",
+        Policy::Permission(P::ViewIncentives),
+        get(incentives::incentives_page),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/incentives.csv",
+        Policy::Permission(P::ViewIncentives),
+        get(incentives::incentives_csv),
+    );
+    let r = page(
+        r,
+        g.clone(),
         "/customers/domain-check",
         Policy::Permission(P::CreateCustomers),
         get(wizard::domain_check),
@@ -368,6 +384,20 @@ pub fn routes(r: Routes) -> Routes {
         "/customers/{id}/billing",
         Policy::Permission(P::EditCustomers),
         post(customers::update_billing),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/customers/{id}/subscriptions/{subscription_id}",
+        Policy::Permission(P::ViewCustomers),
+        get(subscriptions::subscription_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/customers/{id}/subscriptions/{subscription_id}",
+        Policy::Permission(P::ManageSubscriptions),
+        post(subscriptions::change),
     );
     let r = page(
         r,
@@ -499,6 +529,9 @@ impl Ctx {
             if a.can(P::ManageApps) {
                 add("/apps", "API apps");
             }
+            if a.can(P::ViewIncentives) && a.tenant_kind.is_partner() {
+                add("/incentives", "Incentives");
+            }
             if a.can(P::ViewAudit) {
                 add("/audit", "Audit log");
             }
@@ -546,6 +579,17 @@ fn flash_text(key: &str) -> Option<&'static str> {
         "partner-saved" => "The partner was saved.",
         "order-placed" => "The order was placed; its subscriptions are active.",
         "billing-saved" => "The billing profile was saved.",
+        "subscription-quantity" => "The licence count was changed.",
+        "subscription-suspended" => "The subscription is suspended.",
+        "subscription-reactivated" => "The subscription is active again.",
+        "subscription-cancelled" => "The subscription is cancelled.",
+        "subscription-renamed" => "The subscription was renamed.",
+        "subscription-autorenew" => "Auto-renew was changed.",
+        "subscription-partner" => "The reseller of record was changed.",
+        "subscription-support" => "The support contact was designated.",
+        "subscription-upgraded" => {
+            "The subscription was upgraded: this is the new subscription, with the licences."
+        }
         "catalog-imported" => "The catalog was imported.",
         "offer-saved" => "The offer was saved.",
         "invitation-revoked" => "The invitation was revoked. Its link no longer works.",
@@ -722,6 +766,20 @@ pub fn field_errors(e: twotier_core::CoreError) -> Result<FieldErrors, PageError
         twotier_core::CoreError::Rule { message, .. } => Ok(FieldErrors::single("form", message)),
         other => Err(PageError(other)),
     }
+}
+
+/// A CSV download.
+pub fn csv_response(body: String, filename: &str) -> Response {
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = http::HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(http::header::CONTENT_DISPOSITION, v);
+    }
+    r
 }
 
 pub fn kind_label(kind: TenantKind) -> &'static str {

@@ -436,3 +436,147 @@ async fn the_new_customer_wizard_from_a_resellers_row() {
     assert_eq!(count().await, 1);
     browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscription_changes_in_a_browser() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (customer, basic, mail) = crate::subscriptions::setup(&app, &world).await;
+    let base = app.serve().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let page = |sub: &serde_json::Value| {
+        format!(
+            "{base}/customers/{customer}/subscriptions/{}",
+            sub["id"].as_str().unwrap()
+        )
+    };
+    // Confirms, then waits for the result page.
+    let confirm = |done: &'static str| {
+        let browser = &browser;
+        async move {
+            browser.wait_for_text("Confirm").await;
+            browser.click("#confirm").await;
+            browser.wait_for_text(done).await
+        }
+    };
+    sign_in(&browser, &base, &world.user("provider_admin_agent").email).await;
+
+    // Quantity.
+    browser.goto(&page(&mail)).await;
+    browser.fill("#new-quantity", "12").await;
+    browser.click("#change-quantity").await;
+    let what = browser.wait_for_text("from 10 to 12").await;
+    assert!(what.contains("Change the licence count"), "{what}");
+    browser.screenshot(&shot("40-subscription-confirm")).await;
+    confirm("The licence count was changed").await;
+    assert_eq!(browser.element_text("#quantity").await, "12 Licenses");
+
+    // The reseller of record, checked before it is saved.
+    browser.fill("#partner_id", "1000001").await;
+    browser.click("#check-partner").await;
+    browser
+        .wait_for_text("not valid as partner on record")
+        .await;
+    browser.fill("#partner_id", "2000001").await;
+    browser.click("#check-partner").await;
+    browser.wait_for_text("MPN ID 2000001 is Fabrikam").await;
+    browser.click("#save-partner").await;
+    confirm("The reseller of record was changed").await;
+    assert_eq!(browser.element_text("#partner-id").await, "2000001");
+
+    // The reseller as designated support contact.
+    browser
+        .click(&format!(
+            "#support_tenant_id option[value='{}']",
+            world.reseller
+        ))
+        .await;
+    browser.click("#save-support").await;
+    confirm("The support contact was designated").await;
+    assert!(
+        browser
+            .element_text("#support-contact")
+            .await
+            .contains("Fabrikam")
+    );
+    browser.screenshot(&shot("41-subscription")).await;
+
+    // Suspend and reactivate.
+    browser.click("#suspend").await;
+    confirm("The subscription is suspended").await;
+    browser.click("#reactivate").await;
+    confirm("The subscription is active again").await;
+
+    // Upgrade: the licences move to a new subscription, which the page then shows.
+    browser.goto(&page(&basic)).await;
+    browser.click("#upgrade").await;
+    browser.wait_for_text("Upgrade").await;
+    let upgraded = confirm("The subscription was upgraded").await;
+    assert!(upgraded.contains("Upgraded from"), "{upgraded}");
+    let upgraded_url = browser.url().await;
+
+    // Cancel inside the window, and refused outside it.
+    browser.goto(&page(&mail)).await;
+    browser.click("#cancel-subscription").await;
+    confirm("The subscription is cancelled").await;
+    // Eight days later (a new sign-in: the session has long expired).
+    app.clock.advance_hours(8 * 24);
+    sign_in(&browser, &base, &world.user("provider_admin_agent").email).await;
+    let subs = app
+        .api(
+            http::Method::GET,
+            &format!("/v1/customers/{customer}/subscriptions"),
+            &world.user("provider_admin_agent").bearer(),
+            None,
+        )
+        .await
+        .json();
+    let archive = subs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["offerId"] == "MAIL-ARCHIVE")
+        .unwrap()
+        .clone();
+    browser.goto(&page(&archive)).await;
+    browser.click("#cancel-subscription").await;
+    confirm("cancellation window").await;
+    assert_eq!(browser.element_text("#status").await, "active");
+    browser.screenshot(&shot("42-subscription-refused")).await;
+    sign_out(&browser).await;
+
+    // The reseller's Admin agent changes the quantity on the customer's behalf, and cannot
+    // open another customer's subscription.
+    sign_in(&browser, &base, &world.user("reseller_admin_agent").email).await;
+    browser.goto(&upgraded_url).await;
+    browser.fill("#new-quantity", "14").await;
+    browser.click("#change-quantity").await;
+    confirm("The licence count was changed").await;
+    assert_eq!(browser.element_text("#quantity").await, "14 Licenses");
+    let text = browser.text().await;
+    assert!(!text.contains("Cancel subscription") && !text.contains("Reseller of record"));
+    let direct = app
+        .api(
+            http::Method::POST,
+            "/v1/customers",
+            &world.user("provider_admin_agent").bearer(),
+            Some(serde_json::json!({
+                "companyProfile": { "domain": "notyours" },
+                "billingProfile": { "email": "it@notyours.test", "culture": "fr-FR", "language": "fr", "companyName": "Not Yours",
+                    "defaultAddress": { "addressLine1": "1 rue", "city": "Lyon", "postalCode": "69001", "country": "FR", "firstName": "A", "lastName": "B" } },
+            })),
+        )
+        .await
+        .json();
+    browser
+        .goto(&format!(
+            "{base}/customers/{}/subscriptions/{}",
+            direct["id"].as_str().unwrap(),
+            basic["id"].as_str().unwrap()
+        ))
+        .await;
+    browser.wait_for_text("Not found").await;
+    browser.quit().await;
+}

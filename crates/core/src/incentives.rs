@@ -1,0 +1,263 @@
+//! Incentives (SPEC.md §3.9): per reseller and month, the seat-days by offer of the
+//! subscriptions where it is the reseller of record, from the subscription history. A
+//! history row holds a subscription's state from its time until the next row, so a change of
+//! quantity or of the reseller of record counts from the moment it happened; only active
+//! time counts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use twotier_domain::actor::Actor;
+use twotier_domain::authz::Permission;
+use twotier_domain::clock::Timestamp;
+use twotier_domain::ids::TenantId;
+use twotier_domain::tenant::TenantKind;
+use twotier_store::subscriptions::{self as rows, HistoryRow};
+use twotier_store::{catalog as offer_rows, partners as partner_rows};
+
+use crate::{CoreError, Services, authz};
+
+const DAY_MS: f64 = 86_400_000.0;
+
+/// One line of the report: a reseller's seat-days of one offer.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct IncentiveLine {
+    pub reseller_id: String,
+    pub reseller_name: String,
+    pub mpn_id: String,
+    pub offer_id: String,
+    pub offer_name: String,
+    pub seat_days: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IncentiveReport {
+    pub month: String,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub lines: Vec<IncentiveLine>,
+}
+
+impl IncentiveReport {
+    /// Seat-days per reseller (name, total), largest first: the chart's bars.
+    pub fn totals(&self) -> Vec<(String, f64)> {
+        let mut by: BTreeMap<&str, f64> = BTreeMap::new();
+        for l in &self.lines {
+            *by.entry(l.reseller_name.as_str()).or_default() += l.seat_days;
+        }
+        let mut out: Vec<(String, f64)> = by.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out
+    }
+}
+
+/// `YYYY-MM` → the month's first instant and the next month's (UTC).
+pub fn month_bounds(month: &str) -> Result<(Timestamp, Timestamp), CoreError> {
+    let bad = || CoreError::invalid("month", "give the month as YYYY-MM, e.g. 2026-11");
+    let (y, m) = month.trim().split_once('-').ok_or_else(bad)?;
+    let (y, m): (i32, u8) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if !(2000..=2999).contains(&y) {
+        return Err(bad());
+    }
+    let start_of = |y: i32, m: u8| -> Result<Timestamp, CoreError> {
+        let month = time::Month::try_from(m).map_err(|_| bad())?;
+        let date = time::Date::from_calendar_date(y, month, 1).map_err(|_| bad())?;
+        Ok(Timestamp(
+            (date.midnight().assume_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+        ))
+    };
+    let from = start_of(y, m)?;
+    let to = if m == 12 {
+        start_of(y + 1, 1)?
+    } else {
+        start_of(y, m + 1)?
+    };
+    Ok((from, to))
+}
+
+/// Seat-days per (reseller, offer) within `[from, to)`, from history rows ordered by
+/// subscription and time.
+pub fn seat_days(history: &[HistoryRow], from: i64, to: i64) -> HashMap<(String, String), f64> {
+    let mut out: HashMap<(String, String), f64> = HashMap::new();
+    for (i, h) in history.iter().enumerate() {
+        let end = history
+            .get(i + 1)
+            .filter(|n| n.subscription_id == h.subscription_id)
+            .map_or(to, |n| n.at);
+        let (start, end) = (h.at.max(from), end.min(to));
+        let Some(reseller) = &h.reseller_tenant_id else {
+            continue;
+        };
+        if h.status != "active" || end <= start {
+            continue;
+        }
+        *out.entry((reseller.clone(), h.offer_id.clone()))
+            .or_default() += f64::from(h.quantity) * (end - start) as f64 / DAY_MS;
+    }
+    out
+}
+
+/// The report for a month: a provider sees all its resellers (or one, with `reseller`); a
+/// reseller sees only itself, across its providers.
+pub async fn report(
+    svc: &Services,
+    actor: &Actor,
+    month: &str,
+    reseller: Option<&str>,
+) -> Result<IncentiveReport, CoreError> {
+    authz::require(actor, Permission::ViewIncentives)?;
+    let (from, to) = month_bounds(month)?;
+    let mut c = svc.db.read().await?;
+    let reseller = reseller.map(str::trim).filter(|s| !s.is_empty());
+    let history = match actor.tenant_kind {
+        TenantKind::Provider => {
+            rows::history_of_provider(&mut c.conn(), actor.tenant_id.as_str(), to.millis()).await?
+        }
+        TenantKind::Reseller => {
+            if reseller.is_some_and(|r| r != actor.tenant_id.as_str()) {
+                return Err(CoreError::NotFound);
+            }
+            rows::history_of_reseller(&mut c.conn(), actor.tenant_id.as_str(), to.millis()).await?
+        }
+        _ => return Err(CoreError::Forbidden(Permission::ViewIncentives)),
+    };
+    if let Some(r) = reseller
+        && actor.tenant_kind == TenantKind::Provider
+    {
+        let id = TenantId::parse(r)
+            .ok_or_else(|| CoreError::invalid("resellerId", "not a tenant id"))?;
+        authz::visible_tenant(&mut c.conn(), actor, &id).await?;
+    }
+    let own = (actor.tenant_kind == TenantKind::Reseller).then(|| actor.tenant_id.to_string());
+    let wanted = reseller.map(str::to_owned).or(own);
+    let mut lines = Vec::new();
+    let mut names: HashMap<String, (String, String)> = HashMap::new();
+    let mut offers: HashMap<String, String> = HashMap::new();
+    // The current month counts until now, not until its end.
+    let until = to.millis().min(svc.now().millis());
+    for ((reseller_id, offer_id), days) in seat_days(&history, from.millis(), until) {
+        if wanted.as_ref().is_some_and(|w| *w != reseller_id) {
+            continue;
+        }
+        if !names.contains_key(&reseller_id) {
+            let p = partner_rows::find(&mut c.conn(), &reseller_id).await?;
+            names.insert(
+                reseller_id.clone(),
+                p.map_or_else(Default::default, |p| (p.name, p.mpn_id.to_string())),
+            );
+        }
+        if !offers.contains_key(&offer_id) {
+            let o = offer_rows::find(&mut c.conn(), &offer_id).await?;
+            offers.insert(offer_id.clone(), o.map_or_else(String::new, |o| o.name));
+        }
+        let (reseller_name, mpn_id) = names[&reseller_id].clone();
+        lines.push(IncentiveLine {
+            reseller_name,
+            mpn_id,
+            offer_name: offers[&offer_id].clone(),
+            reseller_id,
+            offer_id,
+            seat_days: (days * 100.0).round() / 100.0,
+        });
+    }
+    lines.sort_by(|a, b| {
+        (a.reseller_name.as_str(), a.offer_id.as_str())
+            .cmp(&(b.reseller_name.as_str(), b.offer_id.as_str()))
+    });
+    Ok(IncentiveReport {
+        month: month.trim().to_owned(),
+        from,
+        to,
+        lines,
+    })
+}
+
+/// The report as CSV: one line per reseller and offer.
+pub fn to_csv(report: &IncentiveReport) -> Result<String, CoreError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| CoreError::internal_msg(format!("csv: {e}"));
+    w.write_record([
+        "month",
+        "reseller_id",
+        "reseller_name",
+        "mpn_id",
+        "offer_id",
+        "offer_name",
+        "seat_days",
+    ])
+    .map_err(fail)?;
+    for l in &report.lines {
+        w.write_record([
+            report.month.as_str(),
+            &l.reseller_id,
+            &l.reseller_name,
+            &l.mpn_id,
+            &l.offer_id,
+            &l.offer_name,
+            &format!("{:.2}", l.seat_days),
+        ])
+        .map_err(fail)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| CoreError::internal_msg(format!("csv: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| CoreError::internal_msg(format!("csv: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(
+        sub: &str,
+        at_day: i64,
+        quantity: i32,
+        status: &str,
+        reseller: Option<&str>,
+    ) -> HistoryRow {
+        HistoryRow {
+            id: format!("{sub}-{at_day}"),
+            subscription_id: sub.to_owned(),
+            provider_tenant_id: "p".to_owned(),
+            customer_tenant_id: "c".to_owned(),
+            offer_id: "OFFER".to_owned(),
+            at: at_day * 86_400_000,
+            quantity,
+            status: status.to_owned(),
+            reseller_tenant_id: reseller.map(str::to_owned),
+        }
+    }
+
+    /// A 30-day month [day 0, day 30). Subscription A: 10 seats from day -5 (before the
+    /// month) for R1, raised to 20 on day 10, reseller changed to R2 on day 20, suspended on
+    /// day 25. Subscription B: 4 seats for R1 from day 15, no reseller from day 27.
+    /// R1: 10×10 + 20×10 (A) + 4×12 (B) = 348. R2: 20×5 (A, days 20–25) = 100.
+    #[test]
+    fn a_hand_computed_month() {
+        let history = vec![
+            h("A", -5, 10, "active", Some("R1")),
+            h("A", 10, 20, "active", Some("R1")),
+            h("A", 20, 20, "active", Some("R2")),
+            h("A", 25, 20, "suspended", Some("R2")),
+            h("B", 15, 4, "active", Some("R1")),
+            h("B", 27, 4, "active", None),
+        ];
+        let got = seat_days(&history, 0, 30 * 86_400_000);
+        assert_eq!(got[&("R1".to_owned(), "OFFER".to_owned())], 348.0);
+        assert_eq!(got[&("R2".to_owned(), "OFFER".to_owned())], 100.0);
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn months_have_their_own_bounds() {
+        let (from, to) = month_bounds("2026-02").unwrap();
+        assert_eq!((to.millis() - from.millis()) / 86_400_000, 28);
+        let (_, dec_end) = month_bounds("2026-12").unwrap();
+        assert_eq!(dec_end, month_bounds("2027-01").unwrap().0);
+        for bad in ["2026-13", "26-01", "2026", "x-y", ""] {
+            assert!(month_bounds(bad).is_err(), "{bad}");
+        }
+    }
+}

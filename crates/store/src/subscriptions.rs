@@ -1,0 +1,268 @@
+//! Subscriptions: created by orders, changed one field at a time on a version, with a
+//! history row after every change of quantity, status or reseller of record.
+
+use crate::{Conn, StoreError, exec, on_conn};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubscriptionRow {
+    pub id: String,
+    pub customer_tenant_id: String,
+    pub provider_tenant_id: String,
+    pub order_id: String,
+    pub line_item_number: i32,
+    pub offer_id: String,
+    pub offer_name: String,
+    pub friendly_name: String,
+    pub quantity: i32,
+    pub unit_type: String,
+    pub status: String,
+    pub billing_cycle: String,
+    pub term: String,
+    pub auto_renew: bool,
+    pub reseller_tenant_id: Option<String>,
+    pub partner_id_on_record: Option<String>,
+    pub created_at: i64,
+    pub effective_start: i64,
+    pub commitment_end: i64,
+    pub version: i64,
+    pub updated_at: i64,
+    /// The designated support contact's tenant; `None` is the provider.
+    pub support_tenant_id: Option<String>,
+    pub upgraded_from: Option<String>,
+    pub upgraded_to: Option<String>,
+}
+
+pub(crate) const COLUMNS: &str = "id, customer_tenant_id, provider_tenant_id, order_id, line_item_number, offer_id, offer_name, \
+     friendly_name, quantity, unit_type, status, billing_cycle, term, auto_renew, reseller_tenant_id, partner_id_on_record, \
+     created_at, effective_start, commitment_end, version, updated_at, support_tenant_id, upgraded_from, upgraded_to";
+
+pub async fn insert(c: &mut Conn<'_>, s: &SubscriptionRow) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO subscriptions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+    );
+    exec!(c, |x| sqlx::query(&sql)
+        .bind(&s.id)
+        .bind(&s.customer_tenant_id)
+        .bind(&s.provider_tenant_id)
+        .bind(&s.order_id)
+        .bind(s.line_item_number)
+        .bind(&s.offer_id)
+        .bind(&s.offer_name)
+        .bind(&s.friendly_name)
+        .bind(s.quantity)
+        .bind(&s.unit_type)
+        .bind(&s.status)
+        .bind(&s.billing_cycle)
+        .bind(&s.term)
+        .bind(s.auto_renew)
+        .bind(&s.reseller_tenant_id)
+        .bind(&s.partner_id_on_record)
+        .bind(s.created_at)
+        .bind(s.effective_start)
+        .bind(s.commitment_end)
+        .bind(s.version)
+        .bind(s.updated_at)
+        .bind(&s.support_tenant_id)
+        .bind(&s.upgraded_from)
+        .bind(&s.upgraded_to)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+/// The customer's subscriptions, optionally of one order or one partner of record (MPN ID).
+pub async fn of_customer(
+    c: &mut Conn<'_>,
+    customer: &str,
+    order: Option<&str>,
+    mpn_id: Option<&str>,
+) -> Result<Vec<SubscriptionRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE customer_tenant_id = $1 AND ($2 IS NULL OR order_id = $2) \
+         AND ($3 IS NULL OR partner_id_on_record = $3) ORDER BY created_at, order_id, line_item_number"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, SubscriptionRow>(&sql)
+        .bind(customer)
+        .bind(order)
+        .bind(mpn_id)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+pub async fn find(
+    c: &mut Conn<'_>,
+    customer: &str,
+    id: &str,
+) -> Result<Option<SubscriptionRow>, StoreError> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM subscriptions WHERE customer_tenant_id = $1 AND id = $2");
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, SubscriptionRow>(&sql)
+        .bind(customer)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+/// The subscriptions of several customers (one page of a customers list) in one query.
+pub async fn of_customers(
+    c: &mut Conn<'_>,
+    customers: &[&str],
+) -> Result<Vec<SubscriptionRow>, StoreError> {
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=customers.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE customer_tenant_id IN ({}) \
+         ORDER BY customer_tenant_id, created_at, order_id, line_item_number",
+        marks.join(", ")
+    );
+    Ok(on_conn!(c, |x| {
+        let mut q = sqlx::query_as::<_, SubscriptionRow>(&sql);
+        for id in customers {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut **x).await
+    })?)
+}
+
+/// The fields a change may set; the rest of a subscription never changes.
+#[derive(Debug, Clone)]
+pub struct Patch<'a> {
+    pub quantity: i32,
+    pub status: &'a str,
+    pub friendly_name: &'a str,
+    pub auto_renew: bool,
+    pub reseller_tenant_id: Option<&'a str>,
+    pub partner_id_on_record: Option<&'a str>,
+    pub support_tenant_id: Option<&'a str>,
+    pub upgraded_from: Option<&'a str>,
+    pub upgraded_to: Option<&'a str>,
+}
+
+/// Writes `p` if the subscription is still at `version` (and moves it to the next one);
+/// `false` when someone changed it in between.
+pub async fn update(
+    c: &mut Conn<'_>,
+    id: &str,
+    version: i64,
+    p: &Patch<'_>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE subscriptions SET quantity = $3, status = $4, friendly_name = $5, auto_renew = $6, \
+         reseller_tenant_id = $7, partner_id_on_record = $8, support_tenant_id = $9, upgraded_from = $10, \
+         upgraded_to = $11, version = version + 1, updated_at = $12 WHERE id = $1 AND version = $2";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(id)
+        .bind(version)
+        .bind(p.quantity)
+        .bind(p.status)
+        .bind(p.friendly_name)
+        .bind(p.auto_renew)
+        .bind(p.reseller_tenant_id)
+        .bind(p.partner_id_on_record)
+        .bind(p.support_tenant_id)
+        .bind(p.upgraded_from)
+        .bind(p.upgraded_to)
+        .bind(now)
+        .execute(&mut **x)
+        .await)?;
+    Ok(done == 1)
+}
+
+/// Adds `delta` licences in one conditional statement, whatever the version: concurrent
+/// deltas all land. `None` when the subscription is not active or the result would leave
+/// `min..=max`.
+pub async fn add_quantity(
+    c: &mut Conn<'_>,
+    id: &str,
+    delta: i32,
+    min: i32,
+    max: i32,
+    now: i64,
+) -> Result<Option<SubscriptionRow>, StoreError> {
+    let sql = format!(
+        "UPDATE subscriptions SET quantity = quantity + $2, version = version + 1, updated_at = $5 \
+         WHERE id = $1 AND status = 'active' AND quantity + $2 >= $3 AND quantity + $2 <= $4 RETURNING {COLUMNS}"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, SubscriptionRow>(&sql)
+        .bind(id)
+        .bind(delta)
+        .bind(min)
+        .bind(max)
+        .bind(now)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+/// A subscription's state from `at` until its next history row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HistoryRow {
+    pub id: String,
+    pub subscription_id: String,
+    pub provider_tenant_id: String,
+    pub customer_tenant_id: String,
+    pub offer_id: String,
+    pub at: i64,
+    pub quantity: i32,
+    pub status: String,
+    pub reseller_tenant_id: Option<String>,
+}
+
+const HISTORY_COLUMNS: &str = "id, subscription_id, provider_tenant_id, customer_tenant_id, offer_id, at, quantity, status, reseller_tenant_id";
+
+pub async fn insert_history(c: &mut Conn<'_>, h: &HistoryRow) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO subscription_history ({HISTORY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    );
+    exec!(c, |x| sqlx::query(&sql)
+        .bind(&h.id)
+        .bind(&h.subscription_id)
+        .bind(&h.provider_tenant_id)
+        .bind(&h.customer_tenant_id)
+        .bind(&h.offer_id)
+        .bind(h.at)
+        .bind(h.quantity)
+        .bind(&h.status)
+        .bind(&h.reseller_tenant_id)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+/// The history of every subscription of the provider that had a row before `until`, in
+/// time order per subscription (the incentives report walks it).
+pub async fn history_of_provider(
+    c: &mut Conn<'_>,
+    provider: &str,
+    until: i64,
+) -> Result<Vec<HistoryRow>, StoreError> {
+    let sql = format!(
+        "SELECT {HISTORY_COLUMNS} FROM subscription_history WHERE provider_tenant_id = $1 AND at < $2 \
+         ORDER BY subscription_id, at, id"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, HistoryRow>(&sql)
+        .bind(provider)
+        .bind(until)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+/// The whole history (before `until`) of every subscription that ever had this reseller of
+/// record: the rows naming others are needed to know when its time ended.
+pub async fn history_of_reseller(
+    c: &mut Conn<'_>,
+    reseller: &str,
+    until: i64,
+) -> Result<Vec<HistoryRow>, StoreError> {
+    let sql = format!(
+        "SELECT {HISTORY_COLUMNS} FROM subscription_history WHERE subscription_id IN \
+         (SELECT subscription_id FROM subscription_history WHERE reseller_tenant_id = $1) AND at < $2 \
+         ORDER BY subscription_id, at, id"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, HistoryRow>(&sql)
+        .bind(reseller)
+        .bind(until)
+        .fetch_all(&mut **x)
+        .await)?)
+}

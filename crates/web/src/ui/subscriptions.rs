@@ -1,0 +1,448 @@
+//! The subscription page (SPEC.md §3.6): its facts and every change, each confirmed before
+//! it is made. Forms carry the version the page showed; a change made meanwhile by someone
+//! else is refused, and the page shows the subscription as it now is.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use http::StatusCode;
+use std::collections::HashMap;
+use twotier_core::CoreError;
+use twotier_core::auth::Session;
+use twotier_core::customers::{self, Customer};
+use twotier_core::subscriptions::{
+    self, ChangeInput, Subscription, SupportContact, SupportContactInput, Upgrade, UpgradeInput,
+    UpgradeTarget,
+};
+use twotier_domain::FieldErrors;
+use twotier_domain::authz::Permission as P;
+use twotier_domain::ids::TenantId;
+use twotier_domain::tenant::TenantKind;
+
+use super::{Ctx, FormData, field_errors, render_status};
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::{Meta, Viewer};
+
+#[derive(Template)]
+#[template(path = "subscription.html")]
+struct SubscriptionPage {
+    ctx: Ctx,
+    customer: Customer,
+    sub: Subscription,
+    support: SupportContact,
+    candidates: Vec<SupportContact>,
+    upgrades: Vec<Upgrade>,
+    /// Quantity, suspend, reactivate, rename, auto-renew (the provider, or a reseller on the
+    /// customer's behalf).
+    can_manage: bool,
+    /// Cancel and upgrade.
+    can_provider: bool,
+    can_set_partner: bool,
+    can_set_support: bool,
+    errors: FieldErrors,
+    /// What the MPN ID check said, and whether it is a reseller that can be chosen.
+    partner_check: Option<(bool, String)>,
+    typed: FormData,
+}
+
+impl SubscriptionPage {
+    fn typed_or(&self, name: &str, current: &str) -> String {
+        let typed = self.typed.get(name);
+        if typed.is_empty() && self.typed.0.iter().all(|(k, _)| k != name) {
+            current.to_owned()
+        } else {
+            typed
+        }
+    }
+    fn eligible_upgrades(&self) -> Vec<&Upgrade> {
+        self.upgrades.iter().filter(|u| u.is_eligible).collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "subscription_confirm.html")]
+struct ConfirmPage {
+    ctx: Ctx,
+    heading: String,
+    what: String,
+    action_href: String,
+    fields: Vec<(String, String)>,
+    back_href: String,
+}
+
+fn ids(id: &str) -> Result<TenantId, Box<Response>> {
+    TenantId::parse(id).ok_or_else(|| Box::new(PageError(CoreError::NotFound).into_response()))
+}
+
+pub async fn subscription_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Path((id, sid)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let id = match ids(&id) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    let ctx =
+        Ctx::new(&s, "Subscription", "/customers").with_flash(q.get("done").map(String::as_str));
+    view(
+        &state,
+        &s,
+        ctx,
+        &id,
+        &sid,
+        StatusCode::OK,
+        FieldErrors::new(),
+        None,
+        FormData(Vec::new()),
+    )
+    .await
+}
+
+#[expect(clippy::too_many_arguments, reason = "one page, many ways to show it")]
+async fn view(
+    state: &AppState,
+    s: &Session,
+    mut ctx: Ctx,
+    id: &TenantId,
+    sid: &str,
+    status: StatusCode,
+    errors: FieldErrors,
+    partner_check: Option<(bool, String)>,
+    typed: FormData,
+) -> Response {
+    let svc = &state.svc;
+    let load = async {
+        let customer = customers::get(svc, &s.actor, id).await?;
+        let sub = subscriptions::get(svc, &s.actor, id, sid).await?;
+        let support = subscriptions::support_contact(svc, &s.actor, id, sid).await?;
+        let candidates = subscriptions::support_candidates(svc, &s.actor, id).await?;
+        let upgrades = subscriptions::upgrades(svc, &s.actor, id, sid).await?;
+        Ok::<_, CoreError>((customer, sub, support, candidates, upgrades))
+    };
+    let (customer, sub, support, candidates, upgrades) = match load.await {
+        Ok(v) => v,
+        Err(e) => return PageError(e).into_response(),
+    };
+    ctx.title = sub.friendly_name.clone();
+    let provider = s.actor.tenant_kind == TenantKind::Provider;
+    let open = sub.status != "deleted";
+    render_status(
+        status,
+        &SubscriptionPage {
+            ctx,
+            can_manage: open
+                && if provider {
+                    s.actor.can(P::ManageSubscriptions)
+                } else {
+                    s.actor.can(P::AdministerOnBehalf)
+                },
+            can_provider: open && provider && s.actor.can(P::ManageSubscriptions),
+            can_set_partner: open
+                && provider
+                && s.actor.can(P::ManageSubscriptions)
+                && s.actor.can(P::SetResellerOfRecord),
+            can_set_support: open
+                && provider
+                && s.actor.can(P::ManageSubscriptions)
+                && s.actor.can(P::SetSupportContact),
+            customer,
+            sub,
+            support,
+            candidates,
+            upgrades,
+            errors,
+            partner_check,
+            typed,
+        },
+    )
+}
+
+/// What an action will do, in words, for the confirmation step.
+async fn describe(
+    state: &AppState,
+    s: &Session,
+    id: &TenantId,
+    sub: &Subscription,
+    form: &FormData,
+) -> Result<String, CoreError> {
+    let name = &sub.friendly_name;
+    Ok(match form.get("action").as_str() {
+        "quantity" => format!(
+            "Change the licence count of {name} from {} to {}.",
+            sub.quantity,
+            form.get("quantity").trim()
+        ),
+        "suspend" => format!(
+            "Suspend {name}. Its {} licences stop working until it is reactivated.",
+            sub.quantity
+        ),
+        "reactivate" => format!(
+            "Reactivate {name}; its {} licences work again.",
+            sub.quantity
+        ),
+        "cancel" => format!(
+            "Cancel {name}. This cannot be undone. (Cancelling is possible until {}.)",
+            sub.cancellation_allowed_until_date.display()
+        ),
+        "rename" => format!("Rename {name} to {}.", form.get("friendly_name").trim()),
+        "autorenew" => format!(
+            "Turn auto-renew {} for {name}.",
+            if form.get("auto_renew") == "on" {
+                "on"
+            } else {
+                "off"
+            }
+        ),
+        "partner" => {
+            let mpn = form.get("partner_id");
+            if mpn.trim().is_empty() {
+                format!("Remove the reseller of record of {name}.")
+            } else {
+                let reseller = subscriptions::check_partner_id(&state.svc, &s.actor, &mpn).await?;
+                format!(
+                    "Make {reseller} (MPN ID {}) the reseller of record of {name}.",
+                    mpn.trim()
+                )
+            }
+        }
+        "support" => {
+            let wanted = form.get("support_tenant_id");
+            let candidates = subscriptions::support_candidates(&state.svc, &s.actor, id).await?;
+            let who = candidates
+                .iter()
+                .find(|c| c.support_tenant_id == wanted)
+                .map_or_else(|| wanted.clone(), |c| c.name.clone());
+            format!("Designate {who} as the support contact for {name}.")
+        }
+        "upgrade" => {
+            let target = form.get("target_offer");
+            let upgrades = subscriptions::upgrades(&state.svc, &s.actor, id, &sub.id).await?;
+            let target_name = upgrades
+                .iter()
+                .find(|u| u.target_offer.id == target)
+                .map_or_else(|| target.clone(), |u| u.target_offer.name.clone());
+            format!(
+                "Upgrade {name} to {target_name}: a new subscription gets its {} licences, and this one is suspended.",
+                sub.quantity
+            )
+        }
+        _ => return Err(CoreError::invalid("action", "unknown action")),
+    })
+}
+
+/// Every change posts here with `action`; the first post shows what will happen, the
+/// confirmed one does it.
+pub async fn change(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path((id, sid)): Path<(String, String)>,
+    form: FormData,
+) -> Response {
+    let id = match ids(&id) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    let page = |status, errors, check, typed| {
+        let ctx = Ctx::new(&s, "Subscription", "/customers");
+        view(&state, &s, ctx, &id, &sid, status, errors, check, typed)
+    };
+    let action = form.get("action");
+    if action == "check_partner" {
+        let check =
+            match subscriptions::check_partner_id(&state.svc, &s.actor, &form.get("partner_id"))
+                .await
+            {
+                Ok(name) => (
+                    true,
+                    format!("MPN ID {} is {name}.", form.get("partner_id").trim()),
+                ),
+                Err(CoreError::Rule { message, .. }) => (false, message),
+                Err(CoreError::Invalid(f)) => (
+                    false,
+                    f.iter()
+                        .next()
+                        .map(|(_, m)| m.to_owned())
+                        .unwrap_or_default(),
+                ),
+                Err(e) => return PageError(e).into_response(),
+            };
+        return page(StatusCode::OK, FieldErrors::new(), Some(check), form).await;
+    }
+    let sub = match subscriptions::get(&state.svc, &s.actor, &id, &sid).await {
+        Ok(sub) => sub,
+        Err(e) => return PageError(e).into_response(),
+    };
+    if form.get("confirmed") != "yes" {
+        return match describe(&state, &s, &id, &sub, &form).await {
+            Ok(what) => {
+                let mut fields: Vec<(String, String)> = form
+                    .0
+                    .iter()
+                    .filter(|(k, _)| k != "_csrf")
+                    .cloned()
+                    .collect();
+                fields.push(("confirmed".to_owned(), "yes".to_owned()));
+                render_status(
+                    StatusCode::OK,
+                    &ConfirmPage {
+                        ctx: Ctx::new(&s, "Confirm the change", "/customers"),
+                        heading: format!("Confirm: {}", sub.friendly_name),
+                        what,
+                        action_href: format!("/customers/{id}/subscriptions/{sid}"),
+                        fields,
+                        back_href: format!("/customers/{id}/subscriptions/{sid}"),
+                    },
+                )
+            }
+            Err(e) => failed(e, &page, form).await,
+        };
+    }
+    let etag = Some(form.get("etag"));
+    let svc = &state.svc;
+    let change = |input: ChangeInput| {
+        let (meta, etag) = (meta.clone(), etag.clone());
+        let (svc, actor, id, sid) = (svc, &s.actor, &id, &sid);
+        async move {
+            subscriptions::change(svc, actor, &meta, id, sid, etag.as_deref(), &input)
+                .await
+                .map(|s| s.id)
+        }
+    };
+    let (result, done) = match action.as_str() {
+        "quantity" => {
+            let quantity = form.get("quantity").trim().parse::<i64>();
+            let Ok(quantity) = quantity else {
+                return page(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    FieldErrors::single("quantity", "give the licence count as a whole number"),
+                    None,
+                    form,
+                )
+                .await;
+            };
+            (
+                change(ChangeInput {
+                    quantity: Some(quantity),
+                    ..ChangeInput::default()
+                })
+                .await,
+                "subscription-quantity",
+            )
+        }
+        "suspend" | "reactivate" | "cancel" => {
+            let (status, done) = match action.as_str() {
+                "suspend" => ("suspended", "subscription-suspended"),
+                "reactivate" => ("active", "subscription-reactivated"),
+                _ => ("deleted", "subscription-cancelled"),
+            };
+            (
+                change(ChangeInput {
+                    status: Some(status.to_owned()),
+                    ..ChangeInput::default()
+                })
+                .await,
+                done,
+            )
+        }
+        "rename" => (
+            change(ChangeInput {
+                friendly_name: Some(form.get("friendly_name")),
+                ..ChangeInput::default()
+            })
+            .await,
+            "subscription-renamed",
+        ),
+        "autorenew" => (
+            change(ChangeInput {
+                auto_renew_enabled: Some(form.get("auto_renew") == "on"),
+                ..ChangeInput::default()
+            })
+            .await,
+            "subscription-autorenew",
+        ),
+        "partner" => {
+            let mpn = form.get("partner_id").trim().to_owned();
+            (
+                change(ChangeInput {
+                    partner_id: Some((!mpn.is_empty()).then_some(mpn)),
+                    ..ChangeInput::default()
+                })
+                .await,
+                "subscription-partner",
+            )
+        }
+        "support" => (
+            subscriptions::set_support_contact(
+                svc,
+                &s.actor,
+                &meta,
+                &id,
+                &sid,
+                &SupportContactInput {
+                    support_tenant_id: Some(form.get("support_tenant_id")),
+                    support_mpn_id: None,
+                },
+            )
+            .await
+            .map(|_| sid.clone()),
+            "subscription-support",
+        ),
+        "upgrade" => (
+            subscriptions::upgrade(
+                svc,
+                &s.actor,
+                &meta,
+                &id,
+                &sid,
+                &UpgradeInput {
+                    target_offer: UpgradeTarget {
+                        id: form.get("target_offer"),
+                    },
+                    upgrade_type: None,
+                },
+            )
+            .await
+            .map(|r| r.target_subscription_id),
+            "subscription-upgraded",
+        ),
+        _ => (Err(CoreError::invalid("action", "unknown action")), ""),
+    };
+    match result {
+        Ok(shown) => Redirect::to(&format!(
+            "/customers/{id}/subscriptions/{shown}?done={done}"
+        ))
+        .into_response(),
+        Err(e) => failed(e, &page, form).await,
+    }
+}
+
+/// A refused change: the page again, with the reason next to the form (and, when someone
+/// else changed the subscription meanwhile, as it now is).
+async fn failed<F, Fut>(e: CoreError, page: &F, form: FormData) -> Response
+where
+    F: Fn(StatusCode, FieldErrors, Option<(bool, String)>, FormData) -> Fut,
+    Fut: Future<Output = Response>,
+{
+    match e {
+        CoreError::Stale => {
+            page(
+                StatusCode::CONFLICT,
+                FieldErrors::single(
+                    "form",
+                    "This subscription changed since you opened it. The page now shows it as it is; make your change again.",
+                ),
+                None,
+                FormData(Vec::new()),
+            )
+            .await
+        }
+        e => match field_errors(e) {
+            Ok(errors) => page(StatusCode::UNPROCESSABLE_ENTITY, errors, None, form).await,
+            Err(p) => p.into_response(),
+        },
+    }
+}
