@@ -16,14 +16,9 @@ from microsoft.store.partnercenterservices.models import (
     MicrosoftPartnerSdkContractsV1OrderLineItem as LineItem,
 )
 
-from helpers import env
+from helpers import create_customer, fabrikam
 
 PAGED = 250
-
-
-def fabrikam(provider):
-    rels = provider.getvversionrelationshipsrelationship.value("1", relationship_type="IsIndirectCloudSolutionProviderOf")
-    return next(r for r in rels.items if r.name.startswith("Fabrikam"))
 
 
 @pytest.fixture(scope="module")
@@ -34,23 +29,6 @@ def fabrikam_id(provider):
 @pytest.fixture(scope="module")
 def fabrikam_mpn_id(provider):
     return fabrikam(provider).mpn_id
-
-
-def create_customer(client, prefix, name, reseller_id, request_id=None):
-    """POST /v1/customers through the client's pipeline; returns the requests.Response."""
-    body = {
-        "companyProfile": {"domain": prefix},
-        "billingProfile": {
-            "email": f"it@{prefix}.test", "culture": "en-GB", "language": "en", "companyName": name,
-            "defaultAddress": {"addressLine1": "1 High Street", "city": "Leeds", "postalCode": "LS1 1AA",
-                               "country": "GB", "firstName": "Sam", "lastName": "Shaw", "phoneNumber": "+44 113 000 0000"},
-        },
-        "associatedPartnerId": reseller_id,
-    }
-    request = client._client.post(client._client.format_url("/v1/customers"))
-    headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json",
-               "MS-RequestId": request_id or str(uuid.uuid4()), "MS-CorrelationId": str(uuid.uuid4())}
-    return client._client.send(request, headers, body)
 
 
 def all_pages(client, flt=None, size=None):

@@ -162,6 +162,9 @@ pub async fn create_upgrade(
     let id = path_id(&id, TenantId::parse)?;
     let r = subscriptions::upgrade(&state.svc, &actor, &req.meta, &id, &sid, &req.body).await?;
     let mut v = json!(r);
+    // Partner Center's documentation spells it `targetSubscriptionID`, its 2019 swagger (and
+    // the clients generated from it) `targetSubscriptionId`: both are sent.
+    v["targetSubscriptionId"] = json!(r.target_subscription_id);
     v["attributes"] = json!({ "objectType": "UpgradeResult" });
     ok(v)
 }
