@@ -1,8 +1,11 @@
 //! The demo world: an operator, a provider and three resellers with users of every role,
 //! created through the same use cases as real data (so it is audited like real data).
 
+use std::sync::Arc;
+
 use twotier_domain::actor::{Actor, ActorKind};
 use twotier_domain::authz::Role;
+use twotier_domain::clock::MockClock;
 use twotier_domain::ids::{TenantId, UserId};
 use twotier_domain::tenant::TenantKind;
 use twotier_domain::user::Email;
@@ -96,10 +99,20 @@ async fn set_demo_password(svc: &Services, email: &str) -> Result<(), CoreError>
 
 /// Seeds the demo world if the database holds no tenant yet; returns its sign-ins, or `None`
 /// when the database already had data.
-pub async fn seed_if_empty(svc: &Services) -> Result<Option<Vec<SignIn>>, CoreError> {
-    if !svc.db.is_empty().await? {
+/// How far back the demo's history starts: the demo world is made by the real use cases on a
+/// clock that starts this many days ago and moves forward to now, so subscriptions have months
+/// of history (and the incentives report something real).
+const HISTORY_DAYS: i64 = 120;
+
+pub async fn seed_if_empty(live: &Services) -> Result<Option<Vec<SignIn>>, CoreError> {
+    if !live.db.is_empty().await? {
         return Ok(None);
     }
+    let clock = MockClock::at(live.now().plus_days(-HISTORY_DAYS));
+    let svc = &Services {
+        clock: Arc::new(clock.clone()),
+        ..live.clone()
+    };
     let meta = RequestMeta::default();
     let mut sign_ins = Vec::new();
     let operator_email = "operator@twotier.example";
@@ -180,7 +193,9 @@ pub async fn seed_if_empty(svc: &Services) -> Result<Option<Vec<SignIn>>, CoreEr
         }
     }
     crate::catalog::import(svc, &cli, &meta, &crate::catalog::parse_file(DEMO_CATALOG)?).await?;
-    seed_partnerships(svc, &meta, &admins).await?;
+    seed_partnerships(svc, &clock, &meta, &admins).await?;
+    // Now, on the live clock: an invitation still waiting for a reseller.
+    partnerships::invite(live, &admins[0], &meta, &InviteInput::default()).await?;
     Ok(Some(sign_ins))
 }
 
@@ -188,6 +203,7 @@ pub async fn seed_if_empty(svc: &Services) -> Result<Option<Vec<SignIn>>, CoreEr
 /// Northwind (removed), and has an invitation waiting for a reseller (pending).
 async fn seed_partnerships(
     svc: &Services,
+    clock: &MockClock,
     meta: &RequestMeta,
     admins: &[Actor],
 ) -> Result<(), CoreError> {
@@ -258,7 +274,117 @@ async fn seed_partnerships(
         &[("CNT-BASIC", 8, None)],
     )
     .await?;
-    partnerships::invite(svc, contoso, meta, &invite).await?;
+    seed_history(svc, clock, meta, contoso, fabrikam).await
+}
+
+/// Months of changes, each at its own time: licence counts, a reseller of record and a
+/// support contact set later, an upgrade, a suspension, a cancellation.
+async fn seed_history(
+    svc: &Services,
+    clock: &MockClock,
+    meta: &RequestMeta,
+    contoso: &Actor,
+    fabrikam: &Actor,
+) -> Result<(), CoreError> {
+    use crate::subscriptions::{self as subs, ChangeInput, SupportContactInput, UpgradeInput};
+    let customers = crate::customers::list(
+        svc,
+        contoso,
+        &crate::customers::ListQuery {
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let customer = |name: &str| -> Result<TenantId, CoreError> {
+        customers
+            .items
+            .iter()
+            .find(|c| c.company_profile.company_name == name)
+            .map(|c| TenantId::from_stored(c.id.clone()))
+            .ok_or(CoreError::internal("a demo customer is missing"))
+    };
+    let find = |customer: TenantId, offer: &'static str| async move {
+        subs::list(svc, contoso, &customer, None, None)
+            .await?
+            .into_iter()
+            .find(|s| s.offer_id == offer && s.status != "deleted")
+            .map(|s| (customer, s))
+            .ok_or(CoreError::internal("a demo subscription is missing"))
+    };
+    let change = |(customer, sub): (TenantId, subs::Subscription), input: ChangeInput| async move {
+        let etag = sub.version.to_string();
+        subs::change(svc, contoso, meta, &customer, &sub.id, Some(&etag), &input).await
+    };
+    let adventure = customer("Adventure Works")?;
+    let wide_world = customer("Wide World Importers")?;
+    let alpine = customer("Alpine Ski House")?;
+
+    clock.advance_hours(30 * 24);
+    let standard = find(adventure.clone(), "CNT-STANDARD").await?;
+    subs::add_quantity(svc, contoso, meta, &adventure, &standard.1.id, 10).await?;
+    subs::set_support_contact(
+        svc,
+        contoso,
+        meta,
+        &adventure,
+        &standard.1.id,
+        &SupportContactInput {
+            support_tenant_id: Some(fabrikam.tenant_id.to_string()),
+            support_mpn_id: None,
+        },
+    )
+    .await?;
+    clock.advance_hours(15 * 24);
+    change(
+        find(wide_world.clone(), "SHD-ESS").await?,
+        ChangeInput {
+            partner_id: Some(Some("5200001".to_owned())),
+            ..ChangeInput::default()
+        },
+    )
+    .await?;
+    clock.advance_hours(15 * 24);
+    let basic = find(wide_world.clone(), "CNT-BASIC").await?;
+    let upgrade = UpgradeInput {
+        target_offer: subs::UpgradeTarget {
+            id: "CNT-STANDARD".to_owned(),
+        },
+        upgrade_type: None,
+    };
+    subs::upgrade(svc, contoso, meta, &wide_world, &basic.1.id, &upgrade).await?;
+    clock.advance_hours(30 * 24);
+    change(
+        find(alpine.clone(), "CNT-BASIC").await?,
+        ChangeInput {
+            status: Some("suspended".to_owned()),
+            ..ChangeInput::default()
+        },
+    )
+    .await?;
+    clock.advance_hours(10 * 24);
+    let order = crate::orders::OrderInput {
+        billing_cycle: "monthly".to_owned(),
+        line_items: vec![crate::orders::LineItemInput {
+            line_item_number: Some(0),
+            offer_id: "VLT-1TB".to_owned(),
+            quantity: Some(2),
+            ..Default::default()
+        }],
+    };
+    crate::orders::create(svc, contoso, meta, &alpine, &order).await?;
+    clock.advance_hours(24);
+    change(
+        find(alpine, "VLT-1TB").await?,
+        ChangeInput {
+            status: Some("deleted".to_owned()),
+            ..ChangeInput::default()
+        },
+    )
+    .await?;
+    clock.advance_hours(9 * 24);
+    let audio = find(adventure.clone(), "MTG-AUDIO").await?;
+    subs::add_quantity(svc, contoso, meta, &adventure, &audio.1.id, 5).await?;
     Ok(())
 }
 

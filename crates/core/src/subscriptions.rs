@@ -58,6 +58,9 @@ pub struct Subscription {
     /// The designated support contact's tenant; `None` is the provider.
     #[serde(skip)]
     pub support_tenant_id: Option<String>,
+    /// The reseller of record's tenant (the reseller's view marks its own).
+    #[serde(skip)]
+    pub reseller_tenant_id: Option<String>,
     /// The etag.
     #[serde(skip)]
     pub version: i64,
@@ -92,6 +95,7 @@ pub(crate) fn from_row(r: SubscriptionRow, window_days: i32) -> Subscription {
         upgraded_from: r.upgraded_from,
         upgraded_to: r.upgraded_to,
         support_tenant_id: r.support_tenant_id,
+        reseller_tenant_id: r.reseller_tenant_id,
         version: r.version,
     }
 }

@@ -117,6 +117,10 @@ struct CustomerPage {
     customer: Customer,
     subscriptions: Vec<Subscription>,
     orders: Vec<Order>,
+    /// The viewer's tenant, and names of the partners that may be support contacts.
+    me: String,
+    support_names: HashMap<String, String>,
+    provider_name: String,
     can_edit: bool,
     /// The provider may issue a new temporary password for the customer's admin.
     can_reset_admin: bool,
@@ -147,6 +151,22 @@ impl OrderForm {
 }
 
 impl CustomerPage {
+    /// Who supports a subscription, from the viewer's point of view.
+    fn support_label(&self, sub: &Subscription) -> String {
+        match sub.support_tenant_id.as_deref() {
+            Some(t) if t == self.me => "you".to_owned(),
+            Some(t) => self
+                .support_names
+                .get(t)
+                .cloned()
+                .unwrap_or_else(|| "a former reseller".to_owned()),
+            None => self.provider_name.clone(),
+        }
+    }
+    fn mine(&self, sub: &Subscription) -> bool {
+        sub.reseller_tenant_id.as_deref() == Some(self.me.as_str())
+    }
+
     /// (form name, label, API field the errors are reported under, current value).
     fn billing_fields(&self) -> Vec<(&'static str, &'static str, &'static str, String)> {
         let b = &self.customer.billing_profile;
@@ -268,6 +288,21 @@ async fn customer_view(
                     Ok(list) => list,
                     Err(e) => return PageError(e).into_response(),
                 };
+            let candidates =
+                match twotier_core::subscriptions::support_candidates(&state.svc, &s.actor, id)
+                    .await
+                {
+                    Ok(list) => list,
+                    Err(e) => return PageError(e).into_response(),
+                };
+            let provider_name = candidates
+                .first()
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            let support_names = candidates
+                .into_iter()
+                .map(|c| (c.support_tenant_id, c.name))
+                .collect();
             let orders = match twotier_core::orders::list(&state.svc, &s.actor, id).await {
                 Ok(list) => list,
                 Err(e) => return PageError(e).into_response(),
@@ -297,6 +332,9 @@ async fn customer_view(
                         && s.actor.can(P::AdministerOnBehalf),
                     subscriptions,
                     orders,
+                    me: s.actor.tenant_id.to_string(),
+                    support_names,
+                    provider_name,
                     customer,
                     errors,
                     order_form,

@@ -10,6 +10,7 @@ mod authz;
 mod browser;
 mod catalog;
 mod customers;
+mod demo;
 mod errors;
 mod idempotency;
 mod incentives;
