@@ -3,7 +3,9 @@
 #   O1  one page (50) of a reseller's customers, GET /v1/customers as the reseller: the
 #       largest reseller's page 1 and a deep page, and a median reseller's page 1;
 #       closed loop for throughput, then open loop at half of it for p99;
-#   O3  create a customer for a reseller and order for it (POST /v1/customers + POST …/orders).
+#   O3  create a customer for a reseller and order for it (POST /v1/customers + POST …/orders);
+#   O4  licence deltas (PATCH …/subscriptions/{id} with quantityDelta): uniform over the
+#       dataset's subscriptions, and 50 clients on one subscription (checked for lost updates).
 # Each is also run as the same SQL straight through the store (twotier-bench direct-*), and
 # against GET /healthz (the HTTP ceiling) in the same run; the ratios are
 #   C_add = 1 / (1/C_http + 1/C_db)   R_add = HTTP / C_add   R_bot = HTTP / min(C_http, C_db)
@@ -39,12 +41,12 @@ row() { # backend label json [ratio-text]
   echo "{\"backend\":\"$1\",\"measure\":\"$2\",\"result\":$3}" >>"$RESULTS"
 }
 load() { echo --connections "$CONNECTIONS" --seconds "$SECONDS_EACH" "$@"; }
+load50() { echo --connections 50 --seconds "$SECONDS_EACH" "$@"; }
 
 run_backend() { # backend url port
   local backend=$1 url=$2 port=$3 base="http://127.0.0.1:$3"
   echo "== $backend: seeding $CUSTOMERS customers over $RESELLERS resellers" >&2
   "$BIN" admin seed-bench --customers "$CUSTOMERS" --resellers "$RESELLERS" --json --database-url "$url" >"$WORK/seed.json"
-  "$BIN" admin catalog import config/demo-catalog.json --database-url "$url" >/dev/null
   local seed; seed=$(cat "$WORK/seed.json")
   echo "$seed" >&2
   TWOTIER_DATABASE_URL="$url" "$BIN" serve --bind "127.0.0.1:$port" >"$WORK/$backend.out" 2>"$WORK/$backend.err" &
@@ -84,6 +86,19 @@ run_backend() { # backend url port
   hc=$("$DRIVE" http-create --base "$base" --token "$provider" --reseller "$largest_id" --mpn-id "$mpn" $(load))
   read -r r_add r_bot < <(ratio "$(field "$hc" '["perSecond"]')" "$c_http" "$(field "$dc" '["perSecond"]')")
   row "$backend" "O3 POST /v1/customers + POST …/orders" "$hc" "R_add $r_add, R_bot $r_bot"
+  # O4: licence deltas, uniform over the subscriptions, then 50 clients on one subscription.
+  local du hu dh hh
+  du=$("$DRIVE" direct-delta --database-url "$url" $(load))
+  row "$backend" "O4 direct SQL: licence delta, uniform" "$du"
+  hu=$("$DRIVE" http-delta --base "$base" --token "$provider" --database-url "$url" $(load))
+  read -r r_add r_bot < <(ratio "$(field "$hu" '["perSecond"]')" "$c_http" "$(field "$du" '["perSecond"]')")
+  row "$backend" "O4 PATCH …/subscriptions/{id} quantityDelta, uniform" "$hu" "R_add $r_add, R_bot $r_bot"
+  dh=$("$DRIVE" direct-delta --database-url "$url" --hot $(load50))
+  row "$backend" "O4-hot direct SQL: 50 clients, one subscription" "$dh"
+  hh=$("$DRIVE" http-delta --base "$base" --token "$provider" --database-url "$url" --hot $(load50))
+  local share
+  share=$(python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$(field "$hh" '["perSecond"]')" "$(field "$hu" '["perSecond"]')")
+  row "$backend" "O4-hot PATCH: 50 clients, one subscription" "$hh" "$share of uniform, lost updates $(field "$hh" '["lostUpdates"]')"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 

@@ -90,6 +90,34 @@ enum Command {
         #[command(flatten)]
         load: Load,
     },
+    /// Licence deltas, `PATCH …/subscriptions/{id}` with `quantityDelta`: uniform over a
+    /// random sample of the dataset's subscriptions (+1 each), or `--hot`: every client on one
+    /// new subscription (+1 and −1 in turn), checked afterwards for lost updates.
+    HttpDelta {
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 100_000)]
+        sample: i64,
+        #[arg(long)]
+        hot: bool,
+        #[command(flatten)]
+        load: Load,
+    },
+    /// The same statements as a licence delta, straight through the store.
+    DirectDelta {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 100_000)]
+        sample: i64,
+        #[arg(long)]
+        hot: bool,
+        #[command(flatten)]
+        load: Load,
+    },
     /// The same two transactions' statements (reads and writes) straight through the store.
     DirectCreate {
         #[arg(long)]
@@ -497,6 +525,76 @@ async fn direct_create(
     tx.commit().await
 }
 
+/// The statements of one licence delta: the reads the use case makes, the conditional
+/// update, its audit record and history row, in one transaction.
+async fn direct_delta(
+    db: &Db,
+    customer: &str,
+    id: &str,
+    delta: i32,
+) -> Result<bool, twotier_store::StoreError> {
+    use twotier_store::{audit, catalog, subscriptions, tenants};
+    let now = now_millis();
+    let mut tx = db.begin().await?;
+    tenants::find(&mut tx.conn(), customer).await?;
+    let cust = customers::find(&mut tx.conn(), customer).await?;
+    let Some(row) = subscriptions::find(&mut tx.conn(), customer, id).await? else {
+        return Ok(false);
+    };
+    let offer = catalog::find(&mut tx.conn(), &row.offer_id).await?;
+    let (min, max) = offer.map_or((1, 10_000), |o| (o.min_quantity, o.max_quantity));
+    let Some(after) = subscriptions::add_quantity(&mut tx.conn(), id, delta, min, max, now).await?
+    else {
+        return Ok(false);
+    };
+    let name = cust.map(|c| c.company_name).unwrap_or_default();
+    audit::insert(
+        &mut tx.conn(),
+        &audit_row(
+            &row.provider_tenant_id,
+            customer,
+            &name,
+            "update_subscription",
+            "subscription",
+            id,
+            now,
+        ),
+    )
+    .await?;
+    subscriptions::insert_history(
+        &mut tx.conn(),
+        &subscriptions::HistoryRow {
+            id: SubscriptionId::generate().to_string(),
+            subscription_id: id.to_owned(),
+            provider_tenant_id: after.provider_tenant_id.clone(),
+            customer_tenant_id: customer.to_owned(),
+            offer_id: after.offer_id.clone(),
+            at: now,
+            quantity: after.quantity,
+            status: after.status.clone(),
+            reseller_tenant_id: after.reseller_tenant_id.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// A random sample of active subscriptions: (customer, subscription).
+async fn sample(db: &Db, n: i64) -> anyhow::Result<Vec<(String, String)>> {
+    let mut c = db.read().await?;
+    let found = twotier_store::subscriptions::sample(&mut c.conn(), n).await?;
+    if found.is_empty() {
+        bail!("the database has no active subscriptions; run twotier admin seed-bench first");
+    }
+    Ok(found)
+}
+
+/// A spread-out index for operation `i` (so consecutive operations hit different rows).
+fn pick(i: u64, len: usize) -> usize {
+    (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 17) as usize % len.max(1)
+}
+
 fn audit_row(
     provider: &str,
     customer: &str,
@@ -644,6 +742,105 @@ async fn main() -> anyhow::Result<()> {
                     Arc::clone(&offer),
                     format!("hc{tag}x{i}"),
                 )
+            })
+            .await?
+        }
+        Command::HttpDelta {
+            base,
+            token,
+            database_url,
+            sample: n,
+            hot,
+            load,
+        } => {
+            let http = client(load.connections)?;
+            let base = base.trim_end_matches('/').to_owned();
+            let db = connect(&database_url).await?;
+            let mut targets = sample(&db, n).await?;
+            if hot {
+                // A new subscription, inside its cancellation window, so −1 is allowed too.
+                let customer = targets[0].0.clone();
+                let order = json!({ "billingCycle": "annual", "lineItems": [
+                    { "lineItemNumber": 0, "offerId": "DEV-ENT", "quantity": 5000 } ] });
+                let r: Value = http
+                    .post(format!("{base}/v1/customers/{customer}/orders"))
+                    .bearer_auth(&token)
+                    .json(&order)
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .json()
+                    .await?;
+                let sid = r["lineItems"][0]["subscriptionId"]
+                    .as_str()
+                    .context("the order made no subscription")?
+                    .to_owned();
+                targets = vec![(customer, sid)];
+            }
+            let targets = Arc::new(targets);
+            let acked = Arc::new(std::sync::atomic::AtomicI64::new(0));
+            let (token_a, base_a, acked_a, targets_a) = (
+                Arc::<str>::from(token.as_str()),
+                Arc::<str>::from(base.as_str()),
+                Arc::clone(&acked),
+                Arc::clone(&targets),
+            );
+            let mut report = drive(&load, move |i| {
+                let (c, sid) = targets_a[pick(i, targets_a.len())].clone();
+                let delta: i64 = if hot && i % 2 == 1 { -1 } else { 1 };
+                let req = http
+                    .patch(format!("{base_a}/v1/customers/{c}/subscriptions/{sid}"))
+                    .bearer_auth(&*token_a)
+                    .json(&json!({ "quantityDelta": delta }));
+                let acked = Arc::clone(&acked_a);
+                async move {
+                    let ok = req
+                        .send()
+                        .await
+                        .is_ok_and(|r| r.status() == reqwest::StatusCode::OK);
+                    if ok {
+                        acked.fetch_add(delta, Ordering::SeqCst);
+                    }
+                    ok
+                }
+            })
+            .await?;
+            if hot {
+                let (c, sid) = &targets[0];
+                let now: Value = client(1)?
+                    .get(format!("{base}/v1/customers/{c}/subscriptions/{sid}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                let expected = 5000 + acked.load(Ordering::SeqCst);
+                report["expectedQuantity"] = json!(expected);
+                report["finalQuantity"] = now["quantity"].clone();
+                report["lostUpdates"] =
+                    json!(expected - now["quantity"].as_i64().unwrap_or_default());
+            }
+            report
+        }
+        Command::DirectDelta {
+            database_url,
+            sample: n,
+            hot,
+            load,
+        } => {
+            let db = Arc::new(connect(&database_url).await?);
+            let mut targets = sample(&db, n).await?;
+            if hot {
+                targets.truncate(1);
+            }
+            let targets = Arc::new(targets);
+            drive(&load, move |i| {
+                let (db, targets) = (Arc::clone(&db), Arc::clone(&targets));
+                async move {
+                    let (c, sid) = &targets[pick(i, targets.len())];
+                    let delta = if hot && i % 2 == 1 { -1 } else { 1 };
+                    direct_delta(&db, c, sid, delta).await.unwrap_or(false)
+                }
             })
             .await?
         }

@@ -7,17 +7,33 @@
 
 use std::time::Instant;
 
+use twotier_domain::actor::Actor;
 use twotier_domain::authz::Role;
-use twotier_domain::ids::{BillingProfileId, PartnershipId, TenantId, UserId};
+use twotier_domain::ids::{
+    BillingProfileId, OrderId, PartnershipId, SubscriptionId, TenantId, UserId,
+};
 use twotier_domain::partner::Country;
 use twotier_domain::tenant::TenantKind;
+use twotier_store::catalog as offer_rows;
 use twotier_store::customers::{self as customer_rows, CustomerRow};
+use twotier_store::orders::{self as order_rows, OrderRow};
 use twotier_store::partners::{self as partner_rows, NewProfile};
 use twotier_store::partnerships::{self, PartnershipRow};
+use twotier_store::subscriptions::{self as subscription_rows, SubscriptionRow};
 use twotier_store::tenants::{self, TenantRow};
 use twotier_store::users::{self, UserRow};
 
-use crate::{CoreError, Services};
+use crate::{CoreError, RequestMeta, Services};
+
+/// The offers bench customers buy, one each.
+const OFFERS: [&str; 6] = [
+    "CNT-BASIC",
+    "CNT-STANDARD",
+    "MAIL-P1",
+    "SHD-ESS",
+    "VLT-1TB",
+    "PRJ-PLAN",
+];
 
 /// The bench provider's MPN ID; resellers follow from `RESELLER_MPN_BASE + rank`.
 pub const PROVIDER_MPN_ID: i64 = 3_900_000;
@@ -52,6 +68,8 @@ pub struct Report {
     pub provider_admin_email: String,
     pub customers: u64,
     pub resellers: u64,
+    /// One order with one subscription per customer.
+    pub subscriptions: u64,
     pub largest: BenchReseller,
     pub median: BenchReseller,
     pub seconds: f64,
@@ -147,6 +165,38 @@ pub async fn seed(
         .map_err(|e| CoreError::field("country", e))?
         .region
         .as_str();
+    // Bench customers buy from the demo catalog; import it unless the offers are there.
+    let mut offers = Vec::new();
+    for id in OFFERS {
+        let mut c = svc.db.read().await?;
+        match offer_rows::find(&mut c.conn(), id).await? {
+            Some(o) => offers.push(o),
+            None => {
+                drop(c);
+                let operator = crate::users::ensure_operator_tenant(svc).await?;
+                let inputs = crate::catalog::parse_file(crate::demo::DEMO_CATALOG)?;
+                crate::catalog::import(
+                    svc,
+                    &Actor::cli(operator),
+                    &RequestMeta::default(),
+                    &inputs,
+                )
+                .await?;
+                offers.clear();
+                break;
+            }
+        }
+    }
+    if offers.len() != OFFERS.len() {
+        let mut c = svc.db.read().await?;
+        for id in OFFERS {
+            offers.push(
+                offer_rows::find(&mut c.conn(), id)
+                    .await?
+                    .ok_or_else(|| CoreError::internal("the demo catalog lacks a bench offer"))?,
+            );
+        }
+    }
     let mut tx = svc.db.begin().await?;
     if partner_rows::find_by_mpn_id(&mut tx.conn(), PROVIDER_MPN_ID)
         .await?
@@ -260,6 +310,7 @@ pub async fn seed(
     while written < plan.customers {
         let n = (plan.customers - written).min(BATCH as u64);
         let mut rows = Vec::with_capacity(n as usize);
+        let mut ranks = Vec::with_capacity(n as usize);
         for i in 0..n {
             let serial = written + i;
             let u = rng.unit();
@@ -267,6 +318,7 @@ pub async fn seed(
                 .partition_point(|c| *c < u)
                 .min(plan.resellers as usize - 1);
             counts[rank] += 1;
+            ranks.push(rank + 1);
             let name = format!(
                 "{} {} {} {serial}",
                 rng.pick(&FIRST),
@@ -319,9 +371,53 @@ pub async fn seed(
                 created_at: r.created_at,
             })
             .collect();
+        // One order with one subscription each, the reseller as partner of record.
+        let mut orders = Vec::with_capacity(rows.len());
+        let mut subs = Vec::with_capacity(rows.len());
+        for (r, rank) in rows.iter().zip(ranks.iter().copied()) {
+            let offer = &offers[(rng.next() % offers.len() as u64) as usize];
+            let order_id = OrderId::generate().to_string();
+            orders.push(OrderRow {
+                id: order_id.clone(),
+                customer_tenant_id: r.tenant_id.clone(),
+                provider_tenant_id: provider.clone(),
+                billing_cycle: "monthly".to_owned(),
+                status: "completed".to_owned(),
+                created_by: provider_admin.clone(),
+                created_at: r.created_at,
+            });
+            subs.push(SubscriptionRow {
+                id: SubscriptionId::generate().to_string(),
+                customer_tenant_id: r.tenant_id.clone(),
+                provider_tenant_id: provider.clone(),
+                order_id,
+                line_item_number: 0,
+                offer_id: offer.id.clone(),
+                offer_name: offer.name.clone(),
+                friendly_name: offer.name.clone(),
+                quantity: (rng.next() % 50 + 1) as i32,
+                unit_type: offer.unit_type.clone(),
+                status: "active".to_owned(),
+                billing_cycle: "monthly".to_owned(),
+                term: offer.term.clone(),
+                auto_renew: true,
+                reseller_tenant_id: r.reseller_tenant_id.clone(),
+                partner_id_on_record: Some(partners[rank].3.to_string()),
+                created_at: r.created_at,
+                effective_start: r.created_at,
+                commitment_end: r.created_at + 365 * 86_400_000,
+                version: 1,
+                updated_at: r.created_at,
+                support_tenant_id: None,
+                upgraded_from: None,
+                upgraded_to: None,
+            });
+        }
         let mut tx = svc.db.begin().await?;
         tenants::insert_many(&mut tx.conn(), &tenant_rows).await?;
         customer_rows::insert_many(&mut tx.conn(), &rows, &rels, now).await?;
+        order_rows::insert_many(&mut tx.conn(), &orders).await?;
+        subscription_rows::insert_many(&mut tx.conn(), &subs).await?;
         tx.commit().await?;
         written += n;
         progress(written, plan.customers);
@@ -343,6 +439,7 @@ pub async fn seed(
         provider_admin_email: provider_admin,
         customers: plan.customers,
         resellers: plan.resellers,
+        subscriptions: plan.customers,
         largest: describe(by_size[0]),
         median: describe(by_size[by_size.len() / 2]),
         seconds: started.elapsed().as_secs_f64(),

@@ -53,3 +53,23 @@ pub async fn find_order(
         .fetch_optional(&mut **x)
         .await)?)
 }
+
+/// Many orders at once (bulk loads).
+pub async fn insert_many(c: &mut Conn<'_>, rows: &[OrderRow]) -> Result<(), StoreError> {
+    use crate::Val::{Int, Text};
+    let rows: Vec<Vec<crate::Val<'_>>> = rows
+        .iter()
+        .map(|o| {
+            vec![
+                Text(&o.id),
+                Text(&o.customer_tenant_id),
+                Text(&o.provider_tenant_id),
+                Text(&o.billing_cycle),
+                Text(&o.status),
+                Text(&o.created_by),
+                Int(o.created_at),
+            ]
+        })
+        .collect();
+    crate::insert_rows(c, "orders", ORDER_COLUMNS, &rows).await
+}

@@ -266,3 +266,68 @@ pub async fn history_of_reseller(
         .fetch_all(&mut **x)
         .await)?)
 }
+
+/// Many subscriptions at once, each with its first history row (bulk loads).
+pub async fn insert_many(c: &mut Conn<'_>, rows: &[SubscriptionRow]) -> Result<(), StoreError> {
+    use crate::Val::{Bool, Int, OptText, Text};
+    let subs: Vec<Vec<crate::Val<'_>>> = rows
+        .iter()
+        .map(|s| {
+            vec![
+                Text(&s.id),
+                Text(&s.customer_tenant_id),
+                Text(&s.provider_tenant_id),
+                Text(&s.order_id),
+                Int(i64::from(s.line_item_number)),
+                Text(&s.offer_id),
+                Text(&s.offer_name),
+                Text(&s.friendly_name),
+                Int(i64::from(s.quantity)),
+                Text(&s.unit_type),
+                Text(&s.status),
+                Text(&s.billing_cycle),
+                Text(&s.term),
+                Bool(s.auto_renew),
+                OptText(s.reseller_tenant_id.as_deref()),
+                OptText(s.partner_id_on_record.as_deref()),
+                Int(s.created_at),
+                Int(s.effective_start),
+                Int(s.commitment_end),
+                Int(s.version),
+                Int(s.updated_at),
+                OptText(s.support_tenant_id.as_deref()),
+                OptText(s.upgraded_from.as_deref()),
+                OptText(s.upgraded_to.as_deref()),
+            ]
+        })
+        .collect();
+    crate::insert_rows(c, "subscriptions", COLUMNS, &subs).await?;
+    let history: Vec<Vec<crate::Val<'_>>> = rows
+        .iter()
+        .map(|s| {
+            vec![
+                Text(&s.id),
+                Text(&s.id),
+                Text(&s.provider_tenant_id),
+                Text(&s.customer_tenant_id),
+                Text(&s.offer_id),
+                Int(s.created_at),
+                Int(i64::from(s.quantity)),
+                Text(&s.status),
+                OptText(s.reseller_tenant_id.as_deref()),
+            ]
+        })
+        .collect();
+    crate::insert_rows(c, "subscription_history", HISTORY_COLUMNS, &history).await
+}
+
+/// `n` active subscriptions drawn at random from the whole table (benchmarks pick from them):
+/// (customer, id).
+pub async fn sample(c: &mut Conn<'_>, n: i64) -> Result<Vec<(String, String)>, StoreError> {
+    const SQL: &str = "SELECT customer_tenant_id, id FROM subscriptions WHERE status = 'active' \
+         ORDER BY random() LIMIT $1";
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, (String, String)>(SQL)
+        .bind(n)
+        .fetch_all(&mut **x)
+        .await)?)
+}
