@@ -376,7 +376,10 @@ async fn seed_bench_writes_a_skewed_dataset_once() {
     );
     let report = one_json(&out);
     assert_eq!(report["customers"], 2500);
-    assert_eq!(report["subscriptions"], 2500, "one order with one subscription each");
+    assert_eq!(
+        report["subscriptions"], 2500,
+        "one order with one subscription each"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("100% 2500/2500 customers"));
     let largest = report["largest"]["customers"].as_u64().unwrap();
     let median = report["median"]["customers"].as_u64().unwrap();
