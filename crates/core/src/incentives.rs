@@ -108,6 +108,13 @@ pub async fn report(
     reseller: Option<&str>,
 ) -> Result<IncentiveReport, CoreError> {
     authz::require(actor, Permission::ViewIncentives)?;
+    // No month: the current one.
+    let current = svc.now().rfc3339()[..7].to_owned();
+    let month = if month.trim().is_empty() {
+        current.as_str()
+    } else {
+        month
+    };
     let (from, to) = month_bounds(month)?;
     let mut c = svc.db.read().await?;
     let reseller = reseller.map(str::trim).filter(|s| !s.is_empty());

@@ -67,13 +67,20 @@ fn month_of(q: &HashMap<String, String>, state: &AppState) -> String {
         .unwrap_or_else(|| state.svc.now().rfc3339()[..7].to_owned())
 }
 
+/// The month asked for (or this one) and the reseller filter, from the query.
+fn params(q: &HashMap<String, String>, state: &AppState) -> (String, String) {
+    (
+        month_of(q, state),
+        q.get("reseller").cloned().unwrap_or_default(),
+    )
+}
+
 pub async fn incentives_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let month = month_of(&q, &state);
-    let reseller = q.get("reseller").cloned().unwrap_or_default();
+    let (month, reseller) = params(&q, &state);
     let report = match incentives::report(&state.svc, &s.actor, &month, Some(&reseller)).await {
         Ok(r) => r,
         Err(e) => return PageError(e).into_response(),
@@ -115,8 +122,7 @@ pub async fn incentives_csv(
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let month = month_of(&q, &state);
-    let reseller = q.get("reseller").cloned().unwrap_or_default();
+    let (month, reseller) = params(&q, &state);
     match incentives::report(&state.svc, &s.actor, &month, Some(&reseller))
         .await
         .and_then(|r| incentives::to_csv(&r))

@@ -128,6 +128,13 @@ async fn seat_days_follow_every_change_from_the_moment_it_happened() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    // No month: this month (December, the clock's).
+    let current = app
+        .api(Method::GET, "/v1/reports/incentives", &billing, None)
+        .await
+        .json();
+    assert_eq!(current["month"], "2026-12");
+    assert_eq!(current["items"][0]["seatDays"], 40.0);
 
     // The page: table, chart and CSV (a new sign-in: the clock has moved on 13 days).
     let (cookie, csrf) = app
