@@ -12,7 +12,7 @@
 # The dataset comes from `twotier admin seed-bench` (1,000,000 customers over 10,000
 # resellers by default; it takes a few minutes per backend).
 #   CUSTOMERS=1000000 RESELLERS=10000 SECONDS=10 CONNECTIONS=16
-#   PG_URL=postgres://root@127.0.0.1:5432/postgres  BACKENDS="sqlite postgres"
+#   PG_URL=postgres://root@127.0.0.1:5432/postgres  BACKENDS="sqlite postgres"  ONLY=all|o1|o3|o4
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CUSTOMERS="${CUSTOMERS:-1000000}"
@@ -21,6 +21,7 @@ SECONDS_EACH="${SECONDS:-10}"
 CONNECTIONS="${CONNECTIONS:-16}"
 PG_URL="${PG_URL:-postgres://root@127.0.0.1:5432/postgres}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
+ONLY="${ONLY:-all}"   # or o1, o3, o4: one group of measures (the ceiling is always measured)
 cargo build --release -q -p twotier -p twotier-bench
 BIN=target/release/twotier
 DRIVE=target/release/twotier-bench
@@ -66,6 +67,7 @@ run_backend() { # backend url port
   ceiling=$("$DRIVE" http-get --base "$base" --path /healthz $(load))
   row "$backend" "GET /healthz (C_http)" "$ceiling"
   local c_http; c_http=$(field "$ceiling" '["perSecond"]')
+  if [ "$ONLY" = "all" ] || [ "$ONLY" = "o1" ]; then
   for spec in "largest:1:$largest:$largest_id:0" "largest:$deep:$largest:$largest_id:$deep" "median:1:$median:$median_id:0"; do
     IFS=: read -r who page token tenant skip <<<"$spec"
     local http direct
@@ -80,12 +82,16 @@ run_backend() { # backend url port
       row "$backend" "O1 GET /v1/customers: largest reseller, page 1, open loop at $half/s" "$o1"
     fi
   done
+  fi
+  if [ "$ONLY" = "all" ] || [ "$ONLY" = "o3" ]; then
   local dc hc
   dc=$("$DRIVE" direct-create --database-url "$url" --provider "$provider_id" --reseller "$largest_id" --mpn-id "$mpn" $(load))
   row "$backend" "O3 direct SQL: customer + order (2 transactions)" "$dc"
   hc=$("$DRIVE" http-create --base "$base" --token "$provider" --reseller "$largest_id" --mpn-id "$mpn" $(load))
   read -r r_add r_bot < <(ratio "$(field "$hc" '["perSecond"]')" "$c_http" "$(field "$dc" '["perSecond"]')")
   row "$backend" "O3 POST /v1/customers + POST …/orders" "$hc" "R_add $r_add, R_bot $r_bot"
+  fi
+  if [ "$ONLY" = "all" ] || [ "$ONLY" = "o4" ]; then
   # O4: licence deltas, uniform over the subscriptions, then 50 clients on one subscription.
   local du hu dh hh
   du=$("$DRIVE" direct-delta --database-url "$url" $(load))
@@ -99,6 +105,7 @@ run_backend() { # backend url port
   local share
   share=$(python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$(field "$hh" '["perSecond"]')" "$(field "$hu" '["perSecond"]')")
   row "$backend" "O4-hot PATCH: 50 clients, one subscription" "$hh" "$share of uniform, lost updates $(field "$hh" '["lostUpdates"]')"
+  fi
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 

@@ -595,10 +595,21 @@ pub async fn add_quantity(
     id: &str,
     delta: i64,
 ) -> Result<Subscription, CoreError> {
+    // Without a request id to replay, the checks read on the read pool, so SQLite's one
+    // writer is held only for the conditional update and its records (the update re-checks
+    // status and bounds itself). With one, everything happens inside the change, so a repeat
+    // returns the first result whatever happened since.
+    let loaded = if meta.idempotency.is_none() {
+        let mut c = svc.db.read().await?;
+        Some(load_for_delta(&mut c.conn(), actor, customer, id).await?)
+    } else {
+        None
+    };
     let mut ch = crate::begin_change!(svc, actor, meta, Subscription);
-    let (cust, row) =
-        authorize_change(&mut ch.conn(), actor, customer, id, Right::OnBehalf).await?;
-    let offer = offer_of(&mut ch.conn(), &row).await?;
+    let (cust, row, offer) = match loaded {
+        Some(l) => l,
+        None => load_for_delta(&mut ch.conn(), actor, customer, id).await?,
+    };
     let now = svc.now();
     let delta = i32::try_from(delta)
         .ok()
@@ -641,14 +652,31 @@ pub async fn add_quantity(
     )
     .await?
     else {
-        return Err(CoreError::rule(
-            2002,
-            400,
-            format!(
-                "{} takes quantities of {} to {}",
-                offer.name, offer.min_quantity, offer.max_quantity
+        // Refused: say why, as it is now (it may have changed since the checks).
+        let status = rows::find(&mut ch.conn(), customer.as_str(), &row.id)
+            .await?
+            .map(|r| r.status)
+            .unwrap_or_default();
+        return Err(match status.as_str() {
+            "deleted" => CoreError::rule(
+                2011,
+                409,
+                "this subscription is cancelled and cannot be changed",
             ),
-        ));
+            "suspended" => CoreError::rule(
+                800_091,
+                409,
+                "a suspended subscription's licence count cannot change",
+            ),
+            _ => CoreError::rule(
+                2002,
+                400,
+                format!(
+                    "{} takes quantities of {} to {}",
+                    offer.name, offer.min_quantity, offer.max_quantity
+                ),
+            ),
+        });
     };
     ch.audit(
         Event::new(
@@ -668,6 +696,19 @@ pub async fn add_quantity(
     let out = from_row(after, offer.cancellation_window_days);
     ch.commit(&out).await?;
     Ok(out)
+}
+
+/// What a licence delta needs to know: the customer, the subscription and its offer, if the
+/// actor may change it.
+async fn load_for_delta(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    customer: &TenantId,
+    id: &str,
+) -> Result<(CustomerRow, SubscriptionRow, OfferRow), CoreError> {
+    let (cust, row) = authorize_change(c, actor, customer, id, Right::OnBehalf).await?;
+    let offer = offer_of(c, &row).await?;
+    Ok((cust, row, offer))
 }
 
 /// Partner Center's SupportContact.

@@ -658,3 +658,34 @@ async fn fifty_concurrent_deltas_lose_none() {
     assert_eq!(after["quantity"], 10 + acknowledged);
     assert!(acknowledged > 0);
 }
+
+#[tokio::test]
+async fn a_repeated_delta_with_a_request_id_counts_once() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (customer, basic, _) = setup(&app, &world).await;
+    let agent = world.user("provider_admin_agent").bearer();
+    let p = path(&customer, &basic);
+    let key = [("MS-RequestId", "delta-once")];
+    let body = json!({ "quantityDelta": 3 });
+    let first = app
+        .api_with(Method::PATCH, &p, &agent, &key, Some(body.clone()))
+        .await;
+    let again = app
+        .api_with(Method::PATCH, &p, &agent, &key, Some(body))
+        .await;
+    assert_eq!(first.json()["quantity"], 13, "{}", first.text());
+    assert_eq!(again.json()["quantity"], 13);
+    let now = app.api(Method::GET, &p, &agent, None).await.json();
+    assert_eq!(now["quantity"], 13);
+    // A delta that would leave the offer's bounds says so.
+    let over = app
+        .api(
+            Method::PATCH,
+            &p,
+            &agent,
+            Some(json!({ "quantityDelta": 1000 })),
+        )
+        .await;
+    assert_eq!(code(&over), 2002, "{}", over.text());
+}
