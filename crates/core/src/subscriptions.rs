@@ -969,25 +969,44 @@ async fn upgrade_blockers(
             "the target offer is not an upgrade path of this subscription's offer on sale in the customer's country",
         )),
     }
-    let add_ons: Vec<String> = rows::of_customer(c, &cust.tenant_id, None, None)
+    if let Some((_, o)) = dependent_add_ons(c, &cust.tenant_id, row)
         .await?
         .into_iter()
-        .filter(|s| s.status == "active" && s.id != row.id)
-        .map(|s| s.offer_id)
-        .collect();
-    for offer_id in add_ons {
-        if let Some(o) = offer_rows::find(c, &offer_id).await?
+        .find(|(s, _)| s.status == "active")
+    {
+        errors.push(upgrade_error(
+            "subscription_add_ons_present",
+            format!("the add-on {} depends on this subscription", o.name),
+        ));
+    }
+    Ok(errors)
+}
+
+/// The customer's subscriptions (not cancelled) of add-ons that need this subscription's
+/// offer, with their offers; each offer is read once.
+async fn dependent_add_ons(
+    c: &mut Conn<'_>,
+    customer: &str,
+    row: &SubscriptionRow,
+) -> Result<Vec<(SubscriptionRow, OfferRow)>, CoreError> {
+    let mut offers: HashMap<String, Option<OfferRow>> = HashMap::new();
+    let mut out = Vec::new();
+    for s in rows::of_customer(c, customer, None, None).await? {
+        if s.id == row.id || s.status == "deleted" {
+            continue;
+        }
+        if !offers.contains_key(&s.offer_id) {
+            let o = offer_rows::find(c, &s.offer_id).await?;
+            offers.insert(s.offer_id.clone(), o);
+        }
+        if let Some(Some(o)) = offers.get(&s.offer_id)
             && o.is_add_on
             && split(&o.prerequisites).contains(&row.offer_id)
         {
-            errors.push(upgrade_error(
-                "subscription_add_ons_present",
-                format!("the add-on {} depends on this subscription", o.name),
-            ));
-            break;
+            out.push((s, o.clone()));
         }
     }
-    Ok(errors)
+    Ok(out)
 }
 
 /// The offers this subscription can be upgraded to, each with what stands in the way.
@@ -1170,18 +1189,11 @@ pub async fn addons(
 ) -> Result<Vec<Subscription>, CoreError> {
     let mut c = svc.db.read().await?;
     let (_, row) = readable(&mut c.conn(), actor, customer, id).await?;
-    let mut found = Vec::new();
-    for s in rows::of_customer(&mut c.conn(), customer.as_str(), None, None).await? {
-        if s.id == row.id || s.status == "deleted" {
-            continue;
-        }
-        if let Some(o) = offer_rows::find(&mut c.conn(), &s.offer_id).await?
-            && o.is_add_on
-            && split(&o.prerequisites).contains(&row.offer_id)
-        {
-            found.push(s);
-        }
-    }
+    let found = dependent_add_ons(&mut c.conn(), customer.as_str(), &row)
+        .await?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
     with_windows(&mut c.conn(), found).await
 }
 

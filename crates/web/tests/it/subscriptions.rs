@@ -206,7 +206,7 @@ async fn changes_need_the_current_etag_and_follow_the_rules() {
 async fn lowering_and_cancelling_only_inside_the_cancellation_window() {
     let app = TestApp::new().await;
     let world = app.world().await;
-    let (customer, basic, mail) = setup(&app, &world).await;
+    let (customer, basic, _) = setup(&app, &world).await;
     let agent = world.user("provider_admin_agent").bearer();
     // Inside the 7-day window: lowering works.
     let p = path(&customer, &basic);
@@ -262,7 +262,6 @@ async fn lowering_and_cancelling_only_inside_the_cancellation_window() {
     )
     .await;
     assert_eq!(code(&after), 2011);
-    let _ = mail;
 }
 
 #[tokio::test]
