@@ -69,21 +69,28 @@ pub async fn authorize(
     Ok(tenant)
 }
 
-/// Managing the users of a tenant: its own user admins, or the operator for partner tenants
-/// (enrolment support, the CLI).
+/// Managing the users of a tenant: its own user admins, a partner holding delegated admin
+/// access to a customer, or the operator for partner tenants (enrolment support, the CLI).
 pub async fn authorize_user_admin(
     c: &mut Conn<'_>,
     actor: &Actor,
     tenant_id: &TenantId,
 ) -> Result<TenantRow, CoreError> {
     let tenant = visible_tenant(c, actor, tenant_id).await?;
-    let own = tenant.id == actor.tenant_id.as_str();
-    if own {
+    if tenant.id == actor.tenant_id.as_str() {
         require(actor, Permission::ManageUsers)?;
+    } else if acts_for_customer(actor, &tenant) {
+        require(actor, Permission::AdministerOnBehalf)?;
+        require_delegated_admin(c, actor, tenant_id).await?;
     } else {
         require(actor, Permission::ManagePartners)?;
     }
     Ok(tenant)
+}
+
+/// A partner looking inside a customer tenant it has a relationship with.
+fn acts_for_customer(actor: &Actor, tenant: &TenantRow) -> bool {
+    actor.tenant_kind.is_partner() && tenant.kind == TenantKind::Customer.as_str()
 }
 
 /// Reading a tenant's users: as above, or operator support (read-only).
@@ -95,8 +102,55 @@ pub async fn authorize_user_read(
     let tenant = visible_tenant(c, actor, tenant_id).await?;
     if tenant.id == actor.tenant_id.as_str() {
         require(actor, Permission::ManageUsers)?;
+    } else if acts_for_customer(actor, &tenant) {
+        require(actor, Permission::AdministerOnBehalf)?;
+        require_delegated_admin(c, actor, tenant_id).await?;
     } else {
         require(actor, Permission::ViewPartners)?;
     }
     Ok(tenant)
+}
+
+/// Twotier's code for a partner whose delegated admin access to the customer is gone (or was
+/// never granted).
+pub const NO_DELEGATED_ADMIN: u32 = 600_010;
+
+/// Acting inside a customer tenant (its users, licences, changes on its behalf): the
+/// customer's own users, or a partner whose relationship holds delegated admin access at
+/// this moment, so a withdrawal takes effect on the partner's next request.
+pub async fn require_delegated_admin(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    customer: &TenantId,
+) -> Result<(), CoreError> {
+    if actor.tenant_id == *customer {
+        return Ok(());
+    }
+    let held = twotier_store::customers::relationship(c, actor.tenant_id.as_str(), customer.as_str())
+        .await?
+        .is_some_and(|r| r.state == "active" && r.delegated_admin);
+    if held {
+        Ok(())
+    } else {
+        Err(CoreError::rule(
+            NO_DELEGATED_ADMIN,
+            403,
+            "your organisation does not hold delegated admin access to this customer; the customer can grant it by accepting a relationship request with delegated admin",
+        ))
+    }
+}
+
+/// Reading a customer's subscriptions and partners: the customer's own users, or a partner
+/// related to it that may view customers.
+pub async fn authorize_customer_read(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    customer: &TenantId,
+) -> Result<TenantRow, CoreError> {
+    if actor.tenant_id == *customer {
+        let tenant = visible_tenant(c, actor, customer).await?;
+        require(actor, Permission::ViewOwnSubscriptions)?;
+        return Ok(tenant);
+    }
+    authorize(c, actor, Permission::ViewCustomers, customer).await
 }

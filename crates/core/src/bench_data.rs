@@ -15,7 +15,7 @@ use twotier_domain::ids::{
 use twotier_domain::partner::Country;
 use twotier_domain::tenant::TenantKind;
 use twotier_store::catalog as offer_rows;
-use twotier_store::customers::{self as customer_rows, CustomerRow};
+use twotier_store::customers::{self as customer_rows, CustomerRow, NewRelationship};
 use twotier_store::orders::{self as order_rows, OrderRow};
 use twotier_store::partners::{self as partner_rows, NewProfile};
 use twotier_store::partnerships::{self, PartnershipRow};
@@ -353,11 +353,22 @@ pub async fn seed(
                 reseller_name: None,
             });
         }
-        let mut rels: Vec<(&str, &str)> = Vec::with_capacity(rows.len() * 2);
+        let mut rels = Vec::with_capacity(rows.len() * 2);
         for r in &rows {
-            rels.push((provider.as_str(), r.tenant_id.as_str()));
+            rels.push(NewRelationship {
+                partner: provider.as_str(),
+                customer: r.tenant_id.as_str(),
+                reseller: r.reseller_tenant_id.as_deref(),
+                company_name_lower: r.company_name_lower.as_str(),
+                delegated_admin: true,
+                at: now,
+            });
             if let Some(reseller) = &r.reseller_tenant_id {
-                rels.push((reseller.as_str(), r.tenant_id.as_str()));
+                rels.push(NewRelationship {
+                    partner: reseller.as_str(),
+                    reseller: None,
+                    ..rels[rels.len() - 1]
+                });
             }
         }
         let tenant_rows: Vec<TenantRow> = rows
@@ -415,7 +426,7 @@ pub async fn seed(
         }
         let mut tx = svc.db.begin().await?;
         tenants::insert_many(&mut tx.conn(), &tenant_rows).await?;
-        customer_rows::insert_many(&mut tx.conn(), &rows, &rels, now).await?;
+        customer_rows::insert_many(&mut tx.conn(), &rows, &rels).await?;
         order_rows::insert_many(&mut tx.conn(), &orders).await?;
         subscription_rows::insert_many(&mut tx.conn(), &subs).await?;
         tx.commit().await?;

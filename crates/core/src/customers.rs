@@ -257,7 +257,10 @@ pub struct Customer {
     pub company_profile: CompanyProfile,
     pub billing_profile: BillingProfile,
     pub relationship_to_partner: String,
-    pub allow_delegated_access: bool,
+    /// Whether the asking partner holds delegated admin access; as in Partner Center, only
+    /// when one customer is read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_delegated_access: Option<bool>,
     pub associated_partner_id: Option<String>,
     /// twotier's addition: the associated reseller's name (in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -312,7 +315,7 @@ fn from_row(r: CustomerRow, viewer_is_reseller: bool) -> Customer {
             version: r.billing_version,
         },
         relationship_to_partner: "reseller".to_owned(),
-        allow_delegated_access: true,
+        allow_delegated_access: None,
         associated_partner_id: if viewer_is_reseller {
             None
         } else {
@@ -339,6 +342,22 @@ pub async fn create(
     authz::require(actor, Permission::CreateCustomers)?;
     let mut ch = crate::begin_change!(svc, actor, meta, Customer);
     let out = create_in(&mut ch, input).await?;
+    ch.commit(&out).await?;
+    Ok(out)
+}
+
+/// The operator creates a customer tenant with no partner (an "existing customer" providers
+/// then ask for a relationship). Idempotent by request id like every change.
+pub async fn create_without_partner(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    input: &NewCustomerInput,
+) -> Result<Customer, CoreError> {
+    authz::require(actor, Permission::ManagePartners)?;
+    let mut ch = crate::begin_change!(svc, actor, meta, Customer);
+    let mut out = create_in(&mut ch, input).await?;
+    out.relationship_to_partner = "none".to_owned();
     ch.commit(&out).await?;
     Ok(out)
 }
@@ -401,13 +420,51 @@ pub async fn check(
     Ok(())
 }
 
+/// The provider may take customers in this country: it accepted the partner agreement and
+/// serves the country's CSP region.
+async fn check_provider(
+    ch: &mut crate::write::Change<'_>,
+    country: &Country,
+) -> Result<(), CoreError> {
+    let actor = ch.actor;
+    let provider = partner_rows::find(&mut ch.conn(), actor.tenant_id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    if provider.agreement_accepted_at.is_none() {
+        return Err(CoreError::rule(
+            900_124,
+            403,
+            "your organisation has not accepted the partner agreement yet",
+        ));
+    }
+    if country.region.as_str() != provider.region {
+        let region = CspRegion::from_stored(&provider.region).map_or("your", CspRegion::label);
+        return Err(CoreError::invalid(
+            "billingProfile.defaultAddress.country",
+            format!(
+                "{} is in the {} CSP region; you serve {region}",
+                country.name,
+                country.region.label()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 async fn create_in(
     ch: &mut crate::write::Change<'_>,
     input: &NewCustomerInput,
 ) -> Result<Customer, CoreError> {
     let (svc, actor) = (ch.svc, ch.actor);
-    authz::require(actor, Permission::CreateCustomers)?;
-    if actor.tenant_kind != TenantKind::Provider {
+    // The operator creates customers with no partner yet (`twotier admin customer create`),
+    // which providers then reach with relationship requests.
+    let operator = actor.tenant_kind == TenantKind::Operator;
+    if operator {
+        authz::require(actor, Permission::ManagePartners)?;
+    } else {
+        authz::require(actor, Permission::CreateCustomers)?;
+    }
+    if actor.tenant_kind != TenantKind::Provider && !operator {
         return Err(CoreError::rule(
             600_006,
             403,
@@ -444,28 +501,16 @@ async fn create_in(
     if !e.is_empty() {
         return Err(CoreError::Invalid(e));
     }
-    let provider = partner_rows::find(&mut ch.conn(), actor.tenant_id.as_str())
-        .await?
-        .ok_or(CoreError::NotFound)?;
-    if provider.agreement_accepted_at.is_none() {
-        return Err(CoreError::rule(
-            900_124,
-            403,
-            "your organisation has not accepted the partner agreement yet",
+    if operator && reseller.is_some() {
+        return Err(CoreError::invalid(
+            "associatedPartnerId",
+            "a customer created by the operator has no partner; a provider asks it for a relationship",
         ));
     }
     let country = Country::parse(&billing.address.country)
         .map_err(|err| CoreError::field("billingProfile.defaultAddress.country", err))?;
-    if country.region.as_str() != provider.region {
-        let region = CspRegion::from_stored(&provider.region).map_or("your", CspRegion::label);
-        return Err(CoreError::invalid(
-            "billingProfile.defaultAddress.country",
-            format!(
-                "{} is in the {} CSP region; you serve {region}",
-                country.name,
-                country.region.label()
-            ),
-        ));
+    if !operator {
+        check_provider(ch, &country).await?;
     }
     if let Some(reseller) = &reseller
         && partnerships::find_active(&mut ch.conn(), actor.tenant_id.as_str(), reseller.as_str())
@@ -535,21 +580,25 @@ async fn create_in(
             ),
             err => err.into(),
         })?;
-    rows::insert_relationship(
-        &mut ch.conn(),
-        actor.tenant_id.as_str(),
-        tenant.as_str(),
-        true,
-        now.millis(),
-    )
-    .await?;
+    let provider_relationship = rows::NewRelationship {
+        partner: actor.tenant_id.as_str(),
+        customer: tenant.as_str(),
+        reseller: row.reseller_tenant_id.as_deref(),
+        company_name_lower: &row.company_name_lower,
+        delegated_admin: true,
+        at: now.millis(),
+    };
+    if !operator {
+        rows::insert_relationship(&mut ch.conn(), &provider_relationship).await?;
+    }
     if let Some(reseller) = &reseller {
         rows::insert_relationship(
             &mut ch.conn(),
-            reseller.as_str(),
-            tenant.as_str(),
-            true,
-            now.millis(),
+            &rows::NewRelationship {
+                partner: reseller.as_str(),
+                reseller: None,
+                ..provider_relationship
+            },
         )
         .await?;
     }
@@ -664,10 +713,17 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
 pub async fn get(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Customer, CoreError> {
     let mut c = svc.db.read().await?;
     authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, id).await?;
-    let row = rows::find(&mut c.conn(), id.as_str())
+    let mut row = rows::find(&mut c.conn(), id.as_str())
         .await?
         .ok_or(CoreError::NotFound)?;
-    Ok(from_row(row, actor.tenant_kind == TenantKind::Reseller))
+    let mine = rows::relationship(&mut c.conn(), actor.tenant_id.as_str(), id.as_str()).await?;
+    // The reseller associated through the asking provider, not through whoever created it.
+    if actor.tenant_kind == TenantKind::Provider {
+        row.reseller_tenant_id = mine.as_ref().and_then(|r| r.reseller_tenant_id.clone());
+    }
+    let mut customer = from_row(row, actor.tenant_kind == TenantKind::Reseller);
+    customer.allow_delegated_access = mine.map(|r| r.delegated_admin);
+    Ok(customer)
 }
 
 /// Replaces the billing profile, if `etag` is the current one.
@@ -757,13 +813,14 @@ pub async fn reset_admin_password(
     let customer = rows::find(&mut ch.conn(), id.as_str())
         .await?
         .ok_or(CoreError::NotFound)?;
-    if customer.provider_tenant_id != actor.tenant_id.as_str() {
+    if actor.tenant_kind != TenantKind::Provider {
         return Err(CoreError::rule(
             600_007,
             403,
             "only the customer's indirect provider resets its admin's password; ask your provider",
         ));
     }
+    authz::require_delegated_admin(&mut ch.conn(), actor, id).await?;
     let admin =
         users::load_by_email(&mut ch.conn(), id, &format!("admin@{}", customer.domain)).await?;
     let event = Event::new(

@@ -120,14 +120,14 @@ pub struct InviteInput {
     pub expires_in_days: Option<i64>,
 }
 
-async fn partner_of(c: &mut Conn<'_>, tenant: &str) -> Result<PartnerRow, CoreError> {
+pub(crate) async fn partner_of(c: &mut Conn<'_>, tenant: &str) -> Result<PartnerRow, CoreError> {
     partner_rows::find(c, tenant)
         .await?
         .ok_or(CoreError::NotFound)
 }
 
 /// The acting provider, which must have accepted the partner agreement to transact.
-async fn acting_provider(c: &mut Conn<'_>, actor: &Actor) -> Result<PartnerRow, CoreError> {
+pub(crate) async fn acting_provider(c: &mut Conn<'_>, actor: &Actor) -> Result<PartnerRow, CoreError> {
     if actor.tenant_kind != TenantKind::Provider {
         return Err(CoreError::rule(
             codes::NOT_PROVIDER,
@@ -304,6 +304,35 @@ pub struct InvitationPreview {
     pub expires_at: Timestamp,
 }
 
+/// Whether a single-use link (invitation or relationship request) can still be used: not
+/// used, revoked or expired; `what` and `whom` name the link and who can make a new one.
+pub(crate) fn check_link(
+    state: &str,
+    expires_at: i64,
+    now: Timestamp,
+    what: &str,
+    whom: &str,
+) -> Result<(), CoreError> {
+    match state {
+        "accepted" => Err(CoreError::rule(
+            codes::INVITATION_USED,
+            410,
+            format!("this {what} was already used; each link works once"),
+        )),
+        "revoked" => Err(CoreError::rule(
+            codes::INVITATION_REVOKED,
+            410,
+            format!("{whom} revoked this {what}; ask them for a new one"),
+        )),
+        _ if expires_at <= now.millis() => Err(CoreError::rule(
+            codes::INVITATION_EXPIRED,
+            410,
+            format!("this {what} has expired; ask {whom} for a new one"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Looks the link up; a used, expired, revoked or unknown link is a clear error.
 async fn open_invitation(
     c: &mut Conn<'_>,
@@ -324,30 +353,7 @@ async fn open_invitation(
     let row = rows::find_invitation_by_hash(c, &secrets::sha256_hex(token))
         .await?
         .ok_or_else(unknown)?;
-    match row.state.as_str() {
-        "accepted" => {
-            return Err(CoreError::rule(
-                codes::INVITATION_USED,
-                410,
-                "this invitation link was already used; each link works once",
-            ));
-        }
-        "revoked" => {
-            return Err(CoreError::rule(
-                codes::INVITATION_REVOKED,
-                410,
-                "the provider revoked this invitation link; ask them for a new one",
-            ));
-        }
-        _ if row.expires_at <= now.millis() => {
-            return Err(CoreError::rule(
-                codes::INVITATION_EXPIRED,
-                410,
-                "this invitation link has expired; ask the provider for a new one",
-            ));
-        }
-        _ => {}
-    }
+    check_link(&row.state, row.expires_at, now, "invitation link", "the provider")?;
     let provider = partner_of(c, &row.provider_tenant_id).await?;
     if provider.disabled {
         return Err(CoreError::rule(

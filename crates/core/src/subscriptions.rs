@@ -22,7 +22,9 @@ use twotier_domain::tenant::TenantKind;
 use twotier_store::catalog::{self as offer_rows, OfferRow};
 use twotier_store::customers::{self as customer_rows, CustomerRow};
 use twotier_store::subscriptions::{self as rows, HistoryRow, Patch, SubscriptionRow};
-use twotier_store::{Conn, orders as order_rows, partners as partner_rows, partnerships, tenants};
+use twotier_store::{
+    Conn, licences, orders as order_rows, partners as partner_rows, partnerships, tenants,
+};
 
 use crate::audit::Event;
 use crate::write::{Change, Replayable};
@@ -132,7 +134,7 @@ pub async fn list(
     mpn_id: Option<&str>,
 ) -> Result<Vec<Subscription>, CoreError> {
     let mut c = svc.db.read().await?;
-    authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, customer).await?;
+    authz::authorize_customer_read(&mut c.conn(), actor, customer).await?;
     let order_id = order_id.map(str::trim).filter(|s| !s.is_empty());
     let mpn_id = mpn_id.map(str::trim).filter(|s| !s.is_empty());
     let found = rows::of_customer(&mut c.conn(), customer.as_str(), order_id, mpn_id).await?;
@@ -159,7 +161,7 @@ async fn readable_customer(
     actor: &Actor,
     customer: &TenantId,
 ) -> Result<CustomerRow, CoreError> {
-    authz::authorize(c, actor, Permission::ViewCustomers, customer).await?;
+    authz::authorize_customer_read(c, actor, customer).await?;
     customer_rows::find(c, customer.as_str())
         .await?
         .ok_or(CoreError::NotFound)
@@ -215,13 +217,17 @@ async fn authorize_change(
     let row = rows::find(c, customer.as_str(), id.trim())
         .await?
         .ok_or(CoreError::NotFound)?;
-    check_right(actor, &cust, right)?;
+    check_right(actor, &row, right)?;
+    if actor.tenant_kind == TenantKind::Reseller {
+        authz::require_delegated_admin(c, actor, customer).await?;
+    }
     Ok((cust, row))
 }
 
-fn check_right(actor: &Actor, cust: &CustomerRow, right: Right) -> Result<(), CoreError> {
+/// A provider changes the subscriptions it sold; a reseller only on the customer's behalf.
+fn check_right(actor: &Actor, row: &SubscriptionRow, right: Right) -> Result<(), CoreError> {
     match actor.tenant_kind {
-        TenantKind::Provider if cust.provider_tenant_id == actor.tenant_id.as_str() => {
+        TenantKind::Provider if row.provider_tenant_id == actor.tenant_id.as_str() => {
             authz::require(actor, Permission::ManageSubscriptions)?;
             if let Right::ProviderWith(p) = right {
                 authz::require(actor, p)?;
@@ -242,6 +248,17 @@ fn check_right(actor: &Actor, cust: &CustomerRow, right: Right) -> Result<(), Co
         }
         _ => Err(CoreError::NotFound),
     }
+}
+
+/// Twotier's code for lowering the licence count below the licences assigned to users.
+pub const BELOW_ASSIGNED: u32 = 600_011;
+
+fn below_assigned_error(assigned: i64) -> CoreError {
+    CoreError::rule(
+        BELOW_ASSIGNED,
+        409,
+        format!("{assigned} licences are assigned to users; remove assignments before lowering the licence count below that"),
+    )
 }
 
 /// The offer of a subscription (its bounds, window and upgrade paths).
@@ -353,12 +370,12 @@ async fn change_in(
     {
         check_right(
             actor,
-            &cust,
+            &row,
             Right::ProviderWith(Permission::SetResellerOfRecord),
         )?;
     }
     if new_status == Some("deleted") && row.status != "deleted" {
-        check_right(actor, &cust, Right::Provider)?;
+        check_right(actor, &row, Right::Provider)?;
     }
     let version = parse_version(etag)?;
     if version != row.version {
@@ -381,6 +398,14 @@ async fn change_in(
         })?,
     };
     let quantity_changes = quantity != row.quantity;
+    if quantity < row.quantity {
+        // Locked so a licence assignment cannot slip in between the count and the update.
+        licences::lock_subscription(&mut ch.conn(), &row.id).await?;
+        let assigned = licences::count(&mut ch.conn(), &row.id).await?;
+        if i64::from(quantity) < assigned {
+            return Err(below_assigned_error(assigned));
+        }
+    }
     if quantity_changes && status_changes.is_some() {
         return Err(CoreError::rule(
             2001,
@@ -445,7 +470,7 @@ async fn change_in(
         None => row.reseller_tenant_id.clone(),
         Some(None) => None,
         Some(Some(mpn)) => {
-            let provider = partner_rows::find(&mut ch.conn(), &cust.provider_tenant_id)
+            let provider = partner_rows::find(&mut ch.conn(), &row.provider_tenant_id)
                 .await?
                 .ok_or(CoreError::NotFound)?;
             Some(crate::orders::partner_of_record(&mut ch.conn(), &provider, mpn).await?)
@@ -653,11 +678,12 @@ pub async fn add_quantity(
     .await?
     else {
         // Refused: say why, as it is now (it may have changed since the checks).
-        let status = rows::find(&mut ch.conn(), customer.as_str(), &row.id)
-            .await?
-            .map(|r| r.status)
-            .unwrap_or_default();
+        let now_row = rows::find(&mut ch.conn(), customer.as_str(), &row.id).await?;
+        let status = now_row.as_ref().map(|r| r.status.clone()).unwrap_or_default();
+        let assigned = licences::count(&mut ch.conn(), &row.id).await?;
+        let below_assigned = now_row.is_some_and(|r| i64::from(r.quantity + delta) < assigned);
         return Err(match status.as_str() {
+            "active" if below_assigned => below_assigned_error(assigned),
             "deleted" => CoreError::rule(
                 2011,
                 409,
@@ -735,13 +761,12 @@ pub struct SupportContactInput {
 
 async fn contact_of(
     c: &mut Conn<'_>,
-    cust: &CustomerRow,
     row: &SubscriptionRow,
 ) -> Result<SupportContact, CoreError> {
     let tenant = row
         .support_tenant_id
         .clone()
-        .unwrap_or_else(|| cust.provider_tenant_id.clone());
+        .unwrap_or_else(|| row.provider_tenant_id.clone());
     Ok(contact(
         partner_rows::find(c, &tenant)
             .await?
@@ -757,8 +782,8 @@ pub async fn support_contact(
     id: &str,
 ) -> Result<SupportContact, CoreError> {
     let mut c = svc.db.read().await?;
-    let (cust, row) = readable(&mut c.conn(), actor, customer, id).await?;
-    contact_of(&mut c.conn(), &cust, &row).await
+    let (_, row) = readable(&mut c.conn(), actor, customer, id).await?;
+    contact_of(&mut c.conn(), &row).await
 }
 
 /// The partners that may be designated: the provider, and each reseller that has a
@@ -770,10 +795,17 @@ pub async fn support_candidates(
 ) -> Result<Vec<SupportContact>, CoreError> {
     let mut c = svc.db.read().await?;
     let cust = readable_customer(&mut c.conn(), actor, customer).await?;
+    // The candidates of the provider asking; a reseller sees its provider's (the customer's
+    // creator's) list, which it cannot change.
+    let provider = if actor.tenant_kind == TenantKind::Provider {
+        actor.tenant_id.to_string()
+    } else {
+        cust.provider_tenant_id.clone()
+    };
     let mut out = Vec::new();
     for tenant in customer_rows::partners_of(&mut c.conn(), customer.as_str()).await? {
-        let eligible = tenant == cust.provider_tenant_id
-            || partnerships::find_active(&mut c.conn(), &cust.provider_tenant_id, &tenant)
+        let eligible = tenant == provider
+            || partnerships::find_active(&mut c.conn(), &provider, &tenant)
                 .await?
                 .is_some();
         if !eligible {
@@ -784,12 +816,7 @@ pub async fn support_candidates(
         }
     }
     // The provider first, then resellers by name.
-    out.sort_by_key(|s| {
-        (
-            s.support_tenant_id != cust.provider_tenant_id,
-            s.name.clone(),
-        )
-    });
+    out.sort_by_key(|s| (s.support_tenant_id != provider, s.name.clone()));
     Ok(out)
 }
 
@@ -849,12 +876,12 @@ pub async fn set_support_contact(
             "no partner has this tenant id or MPN ID",
         ));
     };
-    let is_provider = partner.tenant_id == cust.provider_tenant_id;
+    let is_provider = partner.tenant_id == row.provider_tenant_id;
     if !is_provider {
         let related =
             customer_rows::related(&mut ch.conn(), &partner.tenant_id, customer.as_str()).await?;
         let partnered =
-            partnerships::find_active(&mut ch.conn(), &cust.provider_tenant_id, &partner.tenant_id)
+            partnerships::find_active(&mut ch.conn(), &row.provider_tenant_id, &partner.tenant_id)
                 .await?
                 .is_some();
         if partner.kind != TenantKind::Reseller.as_str() || !related || !partnered {
@@ -866,7 +893,7 @@ pub async fn set_support_contact(
     }
     let support = (!is_provider).then(|| partner.tenant_id.clone());
     if support != row.support_tenant_id {
-        let old = contact_of(&mut ch.conn(), &cust, &row).await?;
+        let old = contact_of(&mut ch.conn(), &row).await?;
         let patch = Patch {
             quantity: row.quantity,
             status: &row.status,
@@ -1103,7 +1130,7 @@ pub async fn upgrade(
         &order_rows::OrderRow {
             id: order_id.clone(),
             customer_tenant_id: customer.to_string(),
-            provider_tenant_id: cust.provider_tenant_id.clone(),
+            provider_tenant_id: row.provider_tenant_id.clone(),
             billing_cycle: row.billing_cycle.clone(),
             status: "completed".to_owned(),
             created_by: actor.label.clone(),
@@ -1115,7 +1142,7 @@ pub async fn upgrade(
     let new_row = SubscriptionRow {
         id: new_id.clone(),
         customer_tenant_id: customer.to_string(),
-        provider_tenant_id: cust.provider_tenant_id.clone(),
+        provider_tenant_id: row.provider_tenant_id.clone(),
         order_id,
         line_item_number: 0,
         offer_id: target.id.clone(),

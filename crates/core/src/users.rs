@@ -172,6 +172,37 @@ fn validate_roles(
     Some(roles)
 }
 
+/// Partner Center's audit names for the users of partner and of customer tenants.
+struct AuditNames {
+    create: Operation,
+    update: Operation,
+    disable: Operation,
+    reset: Operation,
+    resource: ResourceType,
+}
+
+impl AuditNames {
+    fn of(kind: TenantKind) -> Self {
+        if kind == TenantKind::Customer {
+            Self {
+                create: Operation::CreateCustomerUser,
+                update: Operation::UpdateCustomerUser,
+                disable: Operation::UpdateCustomerUser,
+                reset: Operation::ResetCustomerUserPassword,
+                resource: ResourceType::CustomerUser,
+            }
+        } else {
+            Self {
+                create: Operation::CreatePartnerUser,
+                update: Operation::UpdatePartnerUser,
+                disable: Operation::RemovePartnerUser,
+                reset: Operation::ResetPartnerUserPassword,
+                resource: ResourceType::PartnerUser,
+            }
+        }
+    }
+}
+
 pub async fn create(
     svc: &Services,
     actor: &Actor,
@@ -212,7 +243,7 @@ pub async fn create(
         .ok_or(CoreError::NotFound)?;
     let user = User::from_row(row, roles);
     ch.audit(
-        Event::new(Operation::CreatePartnerUser, ResourceType::PartnerUser, &user.id)
+        Event::new(AuditNames::of(kind).create, AuditNames::of(kind).resource, &user.id)
             .about(tenant_id)
             .new_value(serde_json::json!({ "email": user.email, "displayName": user.display_name, "roles": user.roles })),
     )
@@ -383,13 +414,14 @@ pub async fn update(
     }
     let new = load(&mut ch.conn(), tenant_id, user_id).await?;
     if new != old {
+        let names = AuditNames::of(kind);
         let op = if disabled && !old.disabled {
-            Operation::RemovePartnerUser
+            names.disable
         } else {
-            Operation::UpdatePartnerUser
+            names.update
         };
         ch.audit(
-            Event::new(op, ResourceType::PartnerUser, user_id)
+            Event::new(op, names.resource, user_id)
                 .about(tenant_id)
                 .old(serde_json::json!({ "displayName": old.display_name, "roles": old.roles, "disabled": old.disabled }))
                 .new_value(serde_json::json!({ "displayName": new.display_name, "roles": new.roles, "disabled": new.disabled })),
@@ -428,17 +460,16 @@ pub async fn reset_password(
     user_id: &UserId,
 ) -> Result<PasswordReset, CoreError> {
     let mut ch = crate::begin_change!(svc, actor, meta, PasswordReset);
-    authz::authorize_user_admin(&mut ch.conn(), actor, tenant_id).await?;
+    let tenant = authz::authorize_user_admin(&mut ch.conn(), actor, tenant_id).await?;
+    let names = AuditNames::of(
+        TenantKind::parse(&tenant.kind).map_err(|_| CoreError::internal("bad tenant kind"))?,
+    );
     let user = load(&mut ch.conn(), tenant_id, user_id).await?;
     let out = reset_in(
         &mut ch,
         tenant_id,
         user,
-        Event::new(
-            Operation::ResetPartnerUserPassword,
-            ResourceType::PartnerUser,
-            user_id,
-        ),
+        Event::new(names.reset, names.resource, user_id),
     )
     .await?;
     ch.commit(&out).await?;

@@ -35,10 +35,19 @@ pub enum Operation {
     CreateMpnAssociation,
     UpdateMpnAssociation,
     UpdateSupportContact,
+    CreateCustomerUser,
+    UpdateCustomerUser,
+    UpdateCustomerUserLicenses,
+    CreateCustomerRelationshipRequest,
+    RevokeCustomerRelationshipRequest,
+    AcceptCustomerRelationshipRequest,
+    RemovePartnerCustomerRelationship,
+    DapAdminRelationshipApproved,
+    DapAdminRelationshipTerminated,
 }
 
 impl Operation {
-    pub const ALL: [Self; 32] = [
+    pub const ALL: [Self; 41] = [
         Self::EnrollPartner,
         Self::UpdatePartnerProfile,
         Self::DisablePartner,
@@ -71,6 +80,15 @@ impl Operation {
         Self::CreateMpnAssociation,
         Self::UpdateMpnAssociation,
         Self::UpdateSupportContact,
+        Self::CreateCustomerUser,
+        Self::UpdateCustomerUser,
+        Self::UpdateCustomerUserLicenses,
+        Self::CreateCustomerRelationshipRequest,
+        Self::RevokeCustomerRelationshipRequest,
+        Self::AcceptCustomerRelationshipRequest,
+        Self::RemovePartnerCustomerRelationship,
+        Self::DapAdminRelationshipApproved,
+        Self::DapAdminRelationshipTerminated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -107,6 +125,15 @@ impl Operation {
             Self::CreateMpnAssociation => "create_mpn_association",
             Self::UpdateMpnAssociation => "update_mpn_association",
             Self::UpdateSupportContact => "update_subscription_support_contact",
+            Self::CreateCustomerUser => "create_customer_user",
+            Self::UpdateCustomerUser => "update_customer_user",
+            Self::UpdateCustomerUserLicenses => "update_customer_user_licenses",
+            Self::CreateCustomerRelationshipRequest => "create_customer_relationship_request",
+            Self::RevokeCustomerRelationshipRequest => "revoke_customer_relationship_request",
+            Self::AcceptCustomerRelationshipRequest => "accept_customer_relationship_request",
+            Self::RemovePartnerCustomerRelationship => "remove_partner_customer_relationship",
+            Self::DapAdminRelationshipApproved => "dap_admin_relationship_approved",
+            Self::DapAdminRelationshipTerminated => "dap_admin_relationship_terminated",
         }
     }
 }
@@ -127,10 +154,13 @@ pub enum ResourceType {
     CustomerUser,
     Subscription,
     MpnAssociation,
+    CustomerRelationshipRequest,
+    CustomerRelationship,
+    License,
 }
 
 impl ResourceType {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 17] = [
         Self::Partner,
         Self::PartnerUser,
         Self::Agreement,
@@ -145,6 +175,9 @@ impl ResourceType {
         Self::CustomerUser,
         Self::Subscription,
         Self::MpnAssociation,
+        Self::CustomerRelationshipRequest,
+        Self::CustomerRelationship,
+        Self::License,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -163,6 +196,9 @@ impl ResourceType {
             Self::CustomerUser => "customer_user",
             Self::Subscription => "subscription",
             Self::MpnAssociation => "mpn_association",
+            Self::CustomerRelationshipRequest => "customer_relationship_request",
+            Self::CustomerRelationship => "customer_relationship",
+            Self::License => "license",
         }
     }
 }

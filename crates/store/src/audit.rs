@@ -60,7 +60,7 @@ pub async fn insert(c: &mut Conn<'_>, r: &AuditRow) -> Result<(), StoreError> {
 }
 
 /// Which records a query may see and which it wants. `scope_tenant` None means every tenant
-/// (the operator); otherwise records made by or about that tenant.
+/// (the operator); otherwise records made by or about that tenant, or made for it as a customer.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter<'a> {
     pub scope_tenant: Option<&'a str>,
@@ -78,7 +78,7 @@ pub struct AuditFilter<'a> {
 pub async fn list(c: &mut Conn<'_>, f: &AuditFilter<'_>) -> Result<Vec<AuditRow>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM audit_records WHERE \
-         ($1 IS NULL OR tenant_id = $1 OR subject_tenant_id = $1) \
+         ($1 IS NULL OR tenant_id = $1 OR subject_tenant_id = $1 OR customer_id = $1) \
          AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR at < $3) \
          AND ($4 IS NULL OR lower(actor_label) LIKE $4) \
          AND ($5 IS NULL OR operation = $5) AND ($6 IS NULL OR resource_type = $6) \
@@ -114,7 +114,7 @@ pub async fn find(
     id: &str,
 ) -> Result<Option<AuditRow>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM audit_records WHERE id = $1 AND ($2 IS NULL OR tenant_id = $2 OR subject_tenant_id = $2)"
+        "SELECT {COLUMNS} FROM audit_records WHERE id = $1 AND ($2 IS NULL OR tenant_id = $2 OR subject_tenant_id = $2 OR customer_id = $2)"
     );
     Ok(on_conn!(c, |x| sqlx::query_as::<_, AuditRow>(&sql)
         .bind(id)

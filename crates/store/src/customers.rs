@@ -77,6 +77,17 @@ pub async fn find(c: &mut Conn<'_>, tenant_id: &str) -> Result<Option<CustomerRo
         .await)?)
 }
 
+pub async fn find_by_prefix(
+    c: &mut Conn<'_>,
+    prefix: &str,
+) -> Result<Option<CustomerRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM customers WHERE domain_prefix = $1");
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, CustomerRow>(&sql)
+        .bind(prefix)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
 pub async fn prefix_taken(c: &mut Conn<'_>, prefix: &str) -> Result<bool, StoreError> {
     const SQL: &str = "SELECT COUNT(*) FROM customers WHERE domain_prefix = $1";
     Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
@@ -122,20 +133,26 @@ fn list_sql<'a>(f: &'a ListFilter<'a>, backend: crate::Backend) -> (String, Vec<
         crate::Backend::Sqlite => format!("json_object({}) AS doc", columns.join(", ")),
         crate::Backend::Postgres => columns.join(", "),
     };
-    // A reseller's own list never shows the reseller's name, so it skips the join.
+    // The list is read from the partner's relationships, which carry the sort key, so a
+    // partner's page is one index range however many partners a customer has. A provider's
+    // relationship names the reseller associated through it; a reseller's own list never
+    // shows the reseller's name, so it skips that join.
+    let selected = selected.replace("c.reseller_tenant_id", "r.reseller_tenant_id");
     let mut sql = match f.owner {
         Owner::Provider(_) => format!(
-            "SELECT {selected}, r.name AS reseller_name FROM customers c LEFT JOIN tenants r ON r.id = c.reseller_tenant_id WHERE "
+            "SELECT {selected}, t.name AS reseller_name FROM customer_relationships r \
+             JOIN customers c ON c.tenant_id = r.customer_tenant_id \
+             LEFT JOIN tenants t ON t.id = r.reseller_tenant_id WHERE "
         ),
         Owner::Reseller(_) => format!(
-            "SELECT {selected}, CAST(NULL AS TEXT) AS reseller_name FROM customers c WHERE "
+            "SELECT {selected}, CAST(NULL AS TEXT) AS reseller_name FROM customer_relationships r \
+             JOIN customers c ON c.tenant_id = r.customer_tenant_id WHERE "
         ),
     };
-    let (column, owner) = match f.owner {
-        Owner::Provider(id) => ("c.provider_tenant_id", id),
-        Owner::Reseller(id) => ("c.reseller_tenant_id", id),
+    let owner = match f.owner {
+        Owner::Provider(id) | Owner::Reseller(id) => id,
     };
-    sql.push_str(&format!("{column} = $1"));
+    sql.push_str("r.partner_tenant_id = $1 AND r.state = 'active'");
     let mut binds = vec![Some(owner.to_owned())];
     let mut add = |sql: &mut String, condition: &str, values: &[Option<String>]| {
         let mut condition = condition.to_owned();
@@ -146,10 +163,17 @@ fn list_sql<'a>(f: &'a ListFilter<'a>, backend: crate::Backend) -> (String, Vec<
         sql.push_str(" AND ");
         sql.push_str(&condition);
     };
+    if let Some(reseller) = f.reseller {
+        add(
+            &mut sql,
+            "r.reseller_tenant_id = ?",
+            &[Some(reseller.to_owned())],
+        );
+    }
     if let Some(name) = crate::like_prefix(f.name_prefix) {
         add(
             &mut sql,
-            "c.company_name_lower LIKE ? ESCAPE '\\'",
+            "r.company_name_lower LIKE ? ESCAPE '\\'",
             &[Some(name)],
         );
     }
@@ -160,22 +184,15 @@ fn list_sql<'a>(f: &'a ListFilter<'a>, backend: crate::Backend) -> (String, Vec<
             &[Some(domain)],
         );
     }
-    if let Some(reseller) = f.reseller {
-        add(
-            &mut sql,
-            "c.reseller_tenant_id = ?",
-            &[Some(reseller.to_owned())],
-        );
-    }
     if let Some((name, id)) = f.after {
         add(
             &mut sql,
-            "(c.company_name_lower, c.tenant_id) > (?, ?)",
+            "(r.company_name_lower, r.customer_tenant_id) > (?, ?)",
             &[Some(name.to_owned()), Some(id.to_owned())],
         );
     }
     sql.push_str(&format!(
-        " ORDER BY c.company_name_lower, c.tenant_id LIMIT {}",
+        " ORDER BY r.company_name_lower, r.customer_tenant_id LIMIT {}",
         f.limit.max(1)
     ));
     (sql, binds)
@@ -223,8 +240,8 @@ pub async fn counts_by_reseller(
     c: &mut Conn<'_>,
     provider: &str,
 ) -> Result<Vec<(String, i64)>, StoreError> {
-    const SQL: &str = "SELECT reseller_tenant_id, COUNT(*) FROM customers WHERE provider_tenant_id = $1 \
-         AND reseller_tenant_id IS NOT NULL GROUP BY reseller_tenant_id";
+    const SQL: &str = "SELECT reseller_tenant_id, COUNT(*) FROM customer_relationships WHERE partner_tenant_id = $1 \
+         AND state = 'active' AND reseller_tenant_id IS NOT NULL GROUP BY reseller_tenant_id";
     Ok(on_conn!(c, |x| sqlx::query_as::<_, (String, i64)>(SQL)
         .bind(provider)
         .fetch_all(&mut **x)
@@ -275,26 +292,153 @@ pub async fn update_billing(
         .bind(p.postal_code)
         .execute(&mut **x)
         .await)?;
+    if done == 1 {
+        const SORT_KEY: &str =
+            "UPDATE customer_relationships SET company_name_lower = lower($2) WHERE customer_tenant_id = $1";
+        exec!(c, |x| sqlx::query(SORT_KEY)
+            .bind(tenant_id)
+            .bind(p.company_name)
+            .execute(&mut **x)
+            .await)?;
+    }
     Ok(done == 1)
 }
 
-pub async fn insert_relationship(
-    c: &mut Conn<'_>,
-    partner: &str,
-    customer: &str,
-    delegated_admin: bool,
-    at: i64,
-) -> Result<(), StoreError> {
-    const SQL: &str = "INSERT INTO customer_relationships (partner_tenant_id, customer_tenant_id, delegated_admin, state, created_at) \
-         VALUES ($1, $2, $3, 'active', $4)";
+/// A partner's reseller relationship with a customer.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RelationshipRow {
+    pub partner_tenant_id: String,
+    pub customer_tenant_id: String,
+    /// On a provider's relationship: the indirect reseller associated through it.
+    pub reseller_tenant_id: Option<String>,
+    pub delegated_admin: bool,
+    pub delegated_admin_since: Option<i64>,
+    pub state: String,
+    pub created_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+const RELATIONSHIP_COLUMNS: &str = "partner_tenant_id, customer_tenant_id, reseller_tenant_id, delegated_admin, \
+     delegated_admin_since, state, created_at, ended_at";
+
+#[derive(Debug, Clone, Copy)]
+pub struct NewRelationship<'a> {
+    pub partner: &'a str,
+    pub customer: &'a str,
+    pub reseller: Option<&'a str>,
+    pub company_name_lower: &'a str,
+    pub delegated_admin: bool,
+    pub at: i64,
+}
+
+/// Makes the relationship active, whether it is new or was removed before.
+pub async fn insert_relationship(c: &mut Conn<'_>, r: &NewRelationship<'_>) -> Result<(), StoreError> {
+    const SQL: &str = "INSERT INTO customer_relationships (partner_tenant_id, customer_tenant_id, reseller_tenant_id, \
+         company_name_lower, delegated_admin, delegated_admin_since, state, created_at) \
+         VALUES ($1, $2, $3, $4, $5, CASE WHEN $5 THEN $6 END, 'active', $6) \
+         ON CONFLICT (partner_tenant_id, customer_tenant_id) DO UPDATE SET reseller_tenant_id = excluded.reseller_tenant_id, \
+         company_name_lower = excluded.company_name_lower, delegated_admin = excluded.delegated_admin, \
+         delegated_admin_since = excluded.delegated_admin_since, state = 'active', created_at = excluded.created_at, ended_at = NULL";
     exec!(c, |x| sqlx::query(SQL)
-        .bind(partner)
-        .bind(customer)
-        .bind(delegated_admin)
-        .bind(at)
+        .bind(r.partner)
+        .bind(r.customer)
+        .bind(r.reseller)
+        .bind(r.company_name_lower)
+        .bind(r.delegated_admin)
+        .bind(r.at)
         .execute(&mut **x)
         .await)?;
     Ok(())
+}
+
+/// The partner's relationship with the customer, active or ended.
+pub async fn relationship(
+    c: &mut Conn<'_>,
+    partner: &str,
+    customer: &str,
+) -> Result<Option<RelationshipRow>, StoreError> {
+    let sql = format!(
+        "SELECT {RELATIONSHIP_COLUMNS} FROM customer_relationships WHERE partner_tenant_id = $1 AND customer_tenant_id = $2"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, RelationshipRow>(&sql)
+        .bind(partner)
+        .bind(customer)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+/// The customer's active relationships, oldest first.
+pub async fn relationships_of(
+    c: &mut Conn<'_>,
+    customer: &str,
+) -> Result<Vec<RelationshipRow>, StoreError> {
+    let sql = format!(
+        "SELECT {RELATIONSHIP_COLUMNS} FROM customer_relationships WHERE customer_tenant_id = $1 AND state = 'active' \
+         ORDER BY created_at, partner_tenant_id"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, RelationshipRow>(&sql)
+        .bind(customer)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+/// Grants (at `at`) or withdraws delegated admin access on an active relationship; false when
+/// there is none or it already was so.
+pub async fn set_delegated_admin(
+    c: &mut Conn<'_>,
+    partner: &str,
+    customer: &str,
+    granted: bool,
+    at: i64,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE customer_relationships SET delegated_admin = $3, \
+         delegated_admin_since = CASE WHEN $3 THEN $4 END \
+         WHERE partner_tenant_id = $1 AND customer_tenant_id = $2 AND state = 'active' AND delegated_admin <> $3";
+    Ok(exec!(c, |x| sqlx::query(SQL)
+        .bind(partner)
+        .bind(customer)
+        .bind(granted)
+        .bind(at)
+        .execute(&mut **x)
+        .await)?
+        == 1)
+}
+
+/// Sets the indirect reseller associated with the customer through a provider's relationship.
+pub async fn set_associated_reseller(
+    c: &mut Conn<'_>,
+    provider: &str,
+    customer: &str,
+    reseller: Option<&str>,
+) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE customer_relationships SET reseller_tenant_id = $3 \
+         WHERE partner_tenant_id = $1 AND customer_tenant_id = $2";
+    exec!(c, |x| sqlx::query(SQL)
+        .bind(provider)
+        .bind(customer)
+        .bind(reseller)
+        .execute(&mut **x)
+        .await)?;
+    Ok(())
+}
+
+/// Ends an active relationship (and the delegated admin access with it); false when none.
+pub async fn end_relationship(
+    c: &mut Conn<'_>,
+    partner: &str,
+    customer: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE customer_relationships SET state = 'removed', delegated_admin = FALSE, \
+         delegated_admin_since = NULL, ended_at = $3 \
+         WHERE partner_tenant_id = $1 AND customer_tenant_id = $2 AND state = 'active'";
+    Ok(exec!(c, |x| sqlx::query(SQL)
+        .bind(partner)
+        .bind(customer)
+        .bind(at)
+        .execute(&mut **x)
+        .await)?
+        == 1)
 }
 
 /// Whether the partner has an active relationship with the customer.
@@ -308,13 +452,12 @@ pub async fn related(c: &mut Conn<'_>, partner: &str, customer: &str) -> Result<
         > 0)
 }
 
-/// Many customers at once (bulk loads), with their partners' relationships:
-/// `(partner, customer)` pairs, all active with delegated admin access.
+/// Many customers at once (bulk loads), with their partners' relationships, all active with
+/// delegated admin access.
 pub async fn insert_many(
     c: &mut Conn<'_>,
     rows: &[CustomerRow],
-    relationships: &[(&str, &str)],
-    at: i64,
+    relationships: &[NewRelationship<'_>],
 ) -> Result<(), StoreError> {
     use crate::Val::{Bool, Int, OptText, Text};
     let customers: Vec<Vec<crate::Val<'_>>> = rows
@@ -349,12 +492,24 @@ pub async fn insert_many(
     crate::insert_rows(c, "customers", COLUMNS, &customers).await?;
     let rels: Vec<Vec<crate::Val<'_>>> = relationships
         .iter()
-        .map(|(p, cu)| vec![Text(p), Text(cu), Bool(true), Text("active"), Int(at)])
+        .map(|r| {
+            vec![
+                Text(r.partner),
+                Text(r.customer),
+                OptText(r.reseller),
+                Text(r.company_name_lower),
+                Bool(r.delegated_admin),
+                crate::Val::OptInt(r.delegated_admin.then_some(r.at)),
+                Text("active"),
+                Int(r.at),
+            ]
+        })
         .collect();
     crate::insert_rows(
         c,
         "customer_relationships",
-        "partner_tenant_id, customer_tenant_id, delegated_admin, state, created_at",
+        "partner_tenant_id, customer_tenant_id, reseller_tenant_id, company_name_lower, delegated_admin, \
+         delegated_admin_since, state, created_at",
         &rels,
     )
     .await

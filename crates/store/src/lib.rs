@@ -8,9 +8,11 @@ pub mod catalog;
 pub mod customers;
 pub mod error;
 pub mod idempotency;
+pub mod licences;
 pub mod orders;
 pub mod partners;
 pub mod partnerships;
+pub mod relationship_requests;
 pub mod schema;
 pub mod server_keys;
 pub mod sessions;
@@ -50,6 +52,7 @@ pub(crate) enum Val<'a> {
     Text(&'a str),
     OptText(Option<&'a str>),
     Int(i64),
+    OptInt(Option<i64>),
     Bool(bool),
 }
 
@@ -84,6 +87,7 @@ pub(crate) async fn insert_rows(
                     Val::Text(s) => q.bind(s),
                     Val::OptText(s) => q.bind(s),
                     Val::Int(i) => q.bind(i),
+                    Val::OptInt(i) => q.bind(i),
                     Val::Bool(b) => q.bind(b),
                 };
             }

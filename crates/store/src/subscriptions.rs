@@ -183,7 +183,9 @@ pub async fn add_quantity(
 ) -> Result<Option<SubscriptionRow>, StoreError> {
     let sql = format!(
         "UPDATE subscriptions SET quantity = quantity + $2, version = version + 1, updated_at = $5 \
-         WHERE id = $1 AND status = 'active' AND quantity + $2 >= $3 AND quantity + $2 <= $4 RETURNING {COLUMNS}"
+         WHERE id = $1 AND status = 'active' AND quantity + $2 >= $3 AND quantity + $2 <= $4 \
+         AND ($2 >= 0 OR quantity + $2 >= (SELECT COUNT(*) FROM licence_assignments WHERE subscription_id = $1)) \
+         RETURNING {COLUMNS}"
     );
     Ok(on_conn!(c, |x| sqlx::query_as::<_, SubscriptionRow>(&sql)
         .bind(id)

@@ -65,7 +65,8 @@ pub struct CustomerWire<'a> {
     company_profile: Annotated<&'a CompanyProfile>,
     billing_profile: Annotated<&'a BillingProfile>,
     relationship_to_partner: &'a str,
-    allow_delegated_access: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allow_delegated_access: Option<bool>,
     associated_partner_id: &'a Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     associated_partner_name: &'a Option<String>,

@@ -2,8 +2,10 @@
 
 pub mod apps;
 pub mod audit;
+pub mod customer_relationships;
 pub mod customers;
 pub mod incentives;
+pub mod licences;
 pub mod oauth;
 pub mod offers;
 pub mod ops;
@@ -261,6 +263,56 @@ pub fn routes(r: Routes) -> Routes {
         "/v1/customers/{id}",
         Policy::Permission(P::ViewCustomers),
         get(customers::get_customer),
+    );
+    let r = api(
+        r,
+        Method::PATCH,
+        "/v1/customers/{id}",
+        Policy::Permission(P::EditCustomers),
+        patch(customer_relationships::patch_customer),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/relationshiprequests",
+        Policy::Permission(P::RequestCustomerRelationship),
+        get(customer_relationships::create_request),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/{id}/relationships",
+        Policy::SignedIn,
+        get(customer_relationships::list_relationships),
+    );
+    // The customer's own admins and partners holding delegated admin access: the core decides.
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/{id}/users",
+        Policy::SignedIn,
+        get(licences::list_users),
+    );
+    let r = api(
+        r,
+        Method::POST,
+        "/v1/customers/{id}/users",
+        Policy::SignedIn,
+        post(licences::create_user),
+    );
+    let r = api(
+        r,
+        Method::GET,
+        "/v1/customers/{id}/users/{user_id}/licenses",
+        Policy::SignedIn,
+        get(licences::list_licences),
+    );
+    let r = api(
+        r,
+        Method::POST,
+        "/v1/customers/{id}/users/{user_id}/licenseupdates",
+        Policy::SignedIn,
+        post(licences::update_licences),
     );
     let r = api(
         r,

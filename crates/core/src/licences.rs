@@ -1,0 +1,282 @@
+//! Licence assignment (issue 6 §4): a customer's users get licences from the customer's
+//! subscriptions, assigned by the customer's admins or by partners holding delegated admin
+//! access. A subscription never has more licences assigned than it has purchased.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use twotier_domain::actor::Actor;
+use twotier_domain::audit::{Operation, ResourceType};
+use twotier_domain::clock::Timestamp;
+use twotier_domain::ids::{TenantId, UserId};
+use twotier_store::Conn;
+use twotier_store::customers as customer_rows;
+use twotier_store::licences as rows;
+use twotier_store::subscriptions::{self as subscription_rows, SubscriptionRow};
+use twotier_store::users as user_rows;
+
+use crate::audit::Event;
+use crate::write::Replayable;
+use crate::{CoreError, RequestMeta, Services, authz};
+
+/// Twotier's code for a subscription whose licences are all assigned.
+pub const NO_LICENCE_LEFT: u32 = 600_014;
+
+/// One licence a user holds (Partner Center's License, with the subscription it comes from).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Licence {
+    pub subscription_id: String,
+    pub offer_id: String,
+    pub offer_name: String,
+    pub subscription_name: String,
+    pub assigned_at: Timestamp,
+}
+
+/// A subscription's seats: purchased and assigned, and to whom.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Seats {
+    pub subscription_id: String,
+    pub name: String,
+    pub offer_name: String,
+    pub status: String,
+    pub purchased: i32,
+    pub assigned: i64,
+    pub user_ids: Vec<String>,
+}
+
+/// The changes of a `licenseupdates` request: subscription ids (or offer ids, which name the
+/// customer's one active subscription of that offer with a free seat) to add and to remove.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LicenceUpdate {
+    pub assign: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+/// The user's licences after an update.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenceUpdateResult {
+    pub user_id: String,
+    pub licences: Vec<Licence>,
+}
+
+impl Replayable for LicenceUpdateResult {
+    fn for_replay(&self) -> Self {
+        self.clone()
+    }
+}
+
+/// Reading or changing licences: the customer's user admins, or a partner holding delegated
+/// admin access now.
+async fn authorize(c: &mut Conn<'_>, actor: &Actor, customer: &TenantId) -> Result<(), CoreError> {
+    authz::authorize_user_admin(c, actor, customer).await?;
+    Ok(())
+}
+
+async fn licences_of(
+    c: &mut Conn<'_>,
+    customer: &TenantId,
+    user: &UserId,
+) -> Result<Vec<Licence>, CoreError> {
+    let subs: BTreeMap<String, SubscriptionRow> =
+        subscription_rows::of_customer(c, customer.as_str(), None, None)
+            .await?
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect();
+    Ok(rows::of_user(c, user.as_str())
+        .await?
+        .into_iter()
+        .filter_map(|(id, at)| {
+            subs.get(&id).map(|s| Licence {
+                subscription_id: s.id.clone(),
+                offer_id: s.offer_id.clone(),
+                offer_name: s.offer_name.clone(),
+                subscription_name: s.friendly_name.clone(),
+                assigned_at: Timestamp(at),
+            })
+        })
+        .collect())
+}
+
+async fn user_of(
+    c: &mut Conn<'_>,
+    customer: &TenantId,
+    user: &UserId,
+) -> Result<user_rows::UserRow, CoreError> {
+    user_rows::find(c, customer.as_str(), user.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)
+}
+
+/// A user's licences.
+pub async fn of_user(
+    svc: &Services,
+    actor: &Actor,
+    customer: &TenantId,
+    user: &UserId,
+) -> Result<Vec<Licence>, CoreError> {
+    let mut c = svc.db.read().await?;
+    authorize(&mut c.conn(), actor, customer).await?;
+    user_of(&mut c.conn(), customer, user).await?;
+    licences_of(&mut c.conn(), customer, user).await
+}
+
+/// Every subscription of the customer with its seats (assigned / purchased).
+pub async fn seats(
+    svc: &Services,
+    actor: &Actor,
+    customer: &TenantId,
+) -> Result<Vec<Seats>, CoreError> {
+    let mut c = svc.db.read().await?;
+    authz::authorize_customer_read(&mut c.conn(), actor, customer).await?;
+    let mut holders: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (sub, user) in rows::of_customer(&mut c.conn(), customer.as_str()).await? {
+        holders.entry(sub).or_default().push(user);
+    }
+    Ok(
+        subscription_rows::of_customer(&mut c.conn(), customer.as_str(), None, None)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let user_ids = holders.remove(&s.id).unwrap_or_default();
+                Seats {
+                    assigned: user_ids.len() as i64,
+                    user_ids,
+                    subscription_id: s.id,
+                    name: s.friendly_name,
+                    offer_name: s.offer_name,
+                    status: s.status,
+                    purchased: s.quantity,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The subscription an assignment names: its id, or an offer id naming the customer's active
+/// subscription of that offer with a free seat.
+async fn resolve(
+    c: &mut Conn<'_>,
+    subs: &[SubscriptionRow],
+    wanted: &str,
+) -> Result<SubscriptionRow, CoreError> {
+    let wanted = wanted.trim();
+    if let Some(s) = subs.iter().find(|s| s.id == wanted) {
+        return Ok(s.clone());
+    }
+    let of_offer: Vec<&SubscriptionRow> = subs
+        .iter()
+        .filter(|s| s.offer_id.eq_ignore_ascii_case(wanted) && s.status == "active")
+        .collect();
+    if of_offer.is_empty() {
+        return Err(CoreError::invalid(
+            "licensesToAssign",
+            format!("the customer has no active subscription {wanted:?} (give a subscription id or an offer id)"),
+        ));
+    }
+    let mut first = None;
+    for s in of_offer {
+        if i64::from(s.quantity) > rows::count(c, &s.id).await? {
+            return Ok(s.clone());
+        }
+        first.get_or_insert(s);
+    }
+    // Every one is full: the assignment will say so.
+    first
+        .cloned()
+        .ok_or_else(|| CoreError::internal("an offer's subscriptions vanished"))
+}
+
+/// Assigns and removes a user's licences in one transaction: all of it or none of it.
+pub async fn update(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    customer: &TenantId,
+    user: &UserId,
+    input: &LicenceUpdate,
+) -> Result<LicenceUpdateResult, CoreError> {
+    if input.assign.is_empty() && input.remove.is_empty() {
+        return Err(CoreError::invalid(
+            "licensesToAssign",
+            "name at least one licence to assign or remove",
+        ));
+    }
+    let mut ch = crate::begin_change!(svc, actor, meta, LicenceUpdateResult);
+    authorize(&mut ch.conn(), actor, customer).await?;
+    let person = user_of(&mut ch.conn(), customer, user).await?;
+    if person.disabled && !input.assign.is_empty() {
+        return Err(CoreError::invalid(
+            "userId",
+            "this user is disabled; enable the user before assigning licences",
+        ));
+    }
+    let cust = customer_rows::find(&mut ch.conn(), customer.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let subs = subscription_rows::of_customer(&mut ch.conn(), customer.as_str(), None, None).await?;
+    let before = licences_of(&mut ch.conn(), customer, user).await?;
+    let now = svc.now().millis();
+    for wanted in &input.remove {
+        let sub = subs
+            .iter()
+            .find(|s| s.id == wanted.trim() || s.offer_id.eq_ignore_ascii_case(wanted.trim()))
+            .filter(|s| before.iter().any(|l| l.subscription_id == s.id));
+        let Some(sub) = sub else {
+            return Err(CoreError::invalid(
+                "licensesToRemove",
+                format!("the user holds no licence {:?}", wanted.trim()),
+            ));
+        };
+        rows::unassign(&mut ch.conn(), &sub.id, user.as_str()).await?;
+    }
+    for wanted in &input.assign {
+        let sub = resolve(&mut ch.conn(), &subs, wanted).await?;
+        if sub.status != "active" {
+            return Err(CoreError::rule(
+                800_091,
+                409,
+                format!(
+                    "{} is {}; only an active subscription's licences can be assigned",
+                    sub.friendly_name, sub.status
+                ),
+            ));
+        }
+        rows::lock_subscription(&mut ch.conn(), &sub.id).await?;
+        if !rows::assign(&mut ch.conn(), &sub.id, user.as_str(), customer.as_str(), now).await? {
+            return Err(CoreError::rule(
+                NO_LICENCE_LEFT,
+                409,
+                format!(
+                    "all {} licences of {} are assigned; buy more or remove a licence from another user first",
+                    sub.quantity, sub.friendly_name
+                ),
+            ));
+        }
+    }
+    let after = licences_of(&mut ch.conn(), customer, user).await?;
+    let names = |l: &[Licence]| -> Vec<String> { l.iter().map(|x| x.subscription_id.clone()).collect() };
+    if names(&before) != names(&after) {
+        ch.audit(
+            Event::new(
+                Operation::UpdateCustomerUserLicenses,
+                ResourceType::License,
+                user.as_str(),
+            )
+            .about(customer)
+            .customer(customer, &cust.company_name)
+            .old(serde_json::json!({ "user": person.email, "subscriptions": names(&before) }))
+            .new_value(serde_json::json!({ "user": person.email, "subscriptions": names(&after) })),
+        )
+        .await?;
+    }
+    let out = LicenceUpdateResult {
+        user_id: user.to_string(),
+        licences: after,
+    };
+    ch.commit(&out).await?;
+    Ok(out)
+}
