@@ -400,8 +400,25 @@ async fn direct_create(
         },
     )
     .await?;
-    customers::insert_relationship(&mut tx.conn(), provider, &tenant, true, now).await?;
-    customers::insert_relationship(&mut tx.conn(), reseller, &tenant, true, now).await?;
+    let lower = name.to_lowercase();
+    let rel = customers::NewRelationship {
+        partner: provider,
+        customer: &tenant,
+        reseller: Some(reseller),
+        company_name_lower: &lower,
+        delegated_admin: true,
+        at: now,
+    };
+    customers::insert_relationship(&mut tx.conn(), &rel).await?;
+    customers::insert_relationship(
+        &mut tx.conn(),
+        &customers::NewRelationship {
+            partner: reseller,
+            reseller: None,
+            ..rel
+        },
+    )
+    .await?;
     let user = UserId::generate().to_string();
     let email = format!("admin@{prefix}.onmicrosoft.example");
     users::insert(

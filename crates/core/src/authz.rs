@@ -126,9 +126,10 @@ pub async fn require_delegated_admin(
     if actor.tenant_id == *customer {
         return Ok(());
     }
-    let held = twotier_store::customers::relationship(c, actor.tenant_id.as_str(), customer.as_str())
-        .await?
-        .is_some_and(|r| r.state == "active" && r.delegated_admin);
+    let held =
+        twotier_store::customers::relationship(c, actor.tenant_id.as_str(), customer.as_str())
+            .await?
+            .is_some_and(|r| r.state == "active" && r.delegated_admin);
     if held {
         Ok(())
     } else {

@@ -70,10 +70,7 @@ pub async fn partners(
     Ok(out)
 }
 
-async fn customer_row(
-    ch: &mut Change<'_>,
-    customer: &TenantId,
-) -> Result<CustomerRow, CoreError> {
+async fn customer_row(ch: &mut Change<'_>, customer: &TenantId) -> Result<CustomerRow, CoreError> {
     rows::find(&mut ch.conn(), customer.as_str())
         .await?
         .ok_or(CoreError::NotFound)
@@ -201,7 +198,13 @@ async fn end_in(ch: &mut Change<'_>, cust: &CustomerRow) -> Result<(), CoreError
             )
         })?;
     let now = ch.svc.now().millis();
-    rows::end_relationship(&mut ch.conn(), actor.tenant_id.as_str(), &cust.tenant_id, now).await?;
+    rows::end_relationship(
+        &mut ch.conn(),
+        actor.tenant_id.as_str(),
+        &cust.tenant_id,
+        now,
+    )
+    .await?;
     let customer = TenantId::from_stored(cust.tenant_id.clone());
     if held.delegated_admin {
         ch.audit(

@@ -174,7 +174,9 @@ async fn resolve(
     if of_offer.is_empty() {
         return Err(CoreError::invalid(
             "licensesToAssign",
-            format!("the customer has no active subscription {wanted:?} (give a subscription id or an offer id)"),
+            format!(
+                "the customer has no active subscription {wanted:?} (give a subscription id or an offer id)"
+            ),
         ));
     }
     let mut first = None;
@@ -217,7 +219,8 @@ pub async fn update(
     let cust = customer_rows::find(&mut ch.conn(), customer.as_str())
         .await?
         .ok_or(CoreError::NotFound)?;
-    let subs = subscription_rows::of_customer(&mut ch.conn(), customer.as_str(), None, None).await?;
+    let subs =
+        subscription_rows::of_customer(&mut ch.conn(), customer.as_str(), None, None).await?;
     let before = licences_of(&mut ch.conn(), customer, user).await?;
     let now = svc.now().millis();
     for wanted in &input.remove {
@@ -246,7 +249,15 @@ pub async fn update(
             ));
         }
         rows::lock_subscription(&mut ch.conn(), &sub.id).await?;
-        if !rows::assign(&mut ch.conn(), &sub.id, user.as_str(), customer.as_str(), now).await? {
+        if !rows::assign(
+            &mut ch.conn(),
+            &sub.id,
+            user.as_str(),
+            customer.as_str(),
+            now,
+        )
+        .await?
+        {
             return Err(CoreError::rule(
                 NO_LICENCE_LEFT,
                 409,
@@ -258,7 +269,8 @@ pub async fn update(
         }
     }
     let after = licences_of(&mut ch.conn(), customer, user).await?;
-    let names = |l: &[Licence]| -> Vec<String> { l.iter().map(|x| x.subscription_id.clone()).collect() };
+    let names =
+        |l: &[Licence]| -> Vec<String> { l.iter().map(|x| x.subscription_id.clone()).collect() };
     if names(&before) != names(&after) {
         ch.audit(
             Event::new(

@@ -127,7 +127,10 @@ pub(crate) async fn partner_of(c: &mut Conn<'_>, tenant: &str) -> Result<Partner
 }
 
 /// The acting provider, which must have accepted the partner agreement to transact.
-pub(crate) async fn acting_provider(c: &mut Conn<'_>, actor: &Actor) -> Result<PartnerRow, CoreError> {
+pub(crate) async fn acting_provider(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+) -> Result<PartnerRow, CoreError> {
     if actor.tenant_kind != TenantKind::Provider {
         return Err(CoreError::rule(
             codes::NOT_PROVIDER,
@@ -353,7 +356,13 @@ async fn open_invitation(
     let row = rows::find_invitation_by_hash(c, &secrets::sha256_hex(token))
         .await?
         .ok_or_else(unknown)?;
-    check_link(&row.state, row.expires_at, now, "invitation link", "the provider")?;
+    check_link(
+        &row.state,
+        row.expires_at,
+        now,
+        "invitation link",
+        "the provider",
+    )?;
     let provider = partner_of(c, &row.provider_tenant_id).await?;
     if provider.disabled {
         return Err(CoreError::rule(

@@ -9,7 +9,7 @@ use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::Permission;
 use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::TenantId;
-use twotier_domain::partner::{CspRegion, Country};
+use twotier_domain::partner::{Country, CspRegion};
 use twotier_domain::tenant::TenantKind;
 use twotier_store::Conn;
 use twotier_store::customers::{self as customer_rows, CustomerRow, NewRelationship};
@@ -292,7 +292,10 @@ fn draft_email(
     request: &RelationshipRequest,
     url: &str,
 ) -> (String, String) {
-    let subject = format!("{} asks to become your Cloud Solution Provider", provider.name);
+    let subject = format!(
+        "{} asks to become your Cloud Solution Provider",
+        provider.name
+    );
     let with_reseller = reseller.map_or(String::new(), |r| {
         format!(
             " together with its indirect reseller {} (MPN ID {})",
@@ -479,10 +482,9 @@ async fn check_acceptor(
         ));
     }
     if let Some(reseller) = reseller {
-        let partnered =
-            partnership_rows::find_active(c, &provider.tenant_id, &reseller.tenant_id)
-                .await?
-                .is_some();
+        let partnered = partnership_rows::find_active(c, &provider.tenant_id, &reseller.tenant_id)
+            .await?
+            .is_some();
         if !partnered || reseller.disabled {
             return Err(CoreError::rule(
                 codes::RESELLER_NOT_PARTNERED,
@@ -505,9 +507,10 @@ async fn check_acceptor(
             .filter(|r| r.state == "active");
         new |= held.is_none_or(|h| dap && !h.delegated_admin);
     }
-    let provider_reseller = customer_rows::relationship(c, &provider.tenant_id, &customer.tenant_id)
-        .await?
-        .and_then(|r| r.reseller_tenant_id);
+    let provider_reseller =
+        customer_rows::relationship(c, &provider.tenant_id, &customer.tenant_id)
+            .await?
+            .and_then(|r| r.reseller_tenant_id);
     if let Some(r) = reseller
         && provider_reseller.as_deref() != Some(r.tenant_id.as_str())
     {
@@ -569,7 +572,15 @@ pub async fn accept(
         .as_ref()
         .map(ToString::to_string)
         .unwrap_or_default();
-    if !rows::spend(&mut ch.conn(), &row.id, &customer.tenant_id, &by, now.millis()).await? {
+    if !rows::spend(
+        &mut ch.conn(),
+        &row.id,
+        &customer.tenant_id,
+        &by,
+        now.millis(),
+    )
+    .await?
+    {
         return Err(CoreError::rule(
             link_codes::INVITATION_USED,
             410,
@@ -577,17 +588,22 @@ pub async fn accept(
         ));
     }
     let customer_id = TenantId::from_stored(customer.tenant_id.clone());
-    let mut partners = vec![(provider.clone(), reseller.as_ref().map(|r| r.tenant_id.clone()))];
+    let mut partners = vec![(
+        provider.clone(),
+        reseller.as_ref().map(|r| r.tenant_id.clone()),
+    )];
     if let Some(r) = &reseller {
         partners.push((r.clone(), None));
     }
     for (partner, associated) in partners {
-        let held = customer_rows::relationship(&mut ch.conn(), &partner.tenant_id, &customer.tenant_id)
-            .await?
-            .filter(|r| r.state == "active");
+        let held =
+            customer_rows::relationship(&mut ch.conn(), &partner.tenant_id, &customer.tenant_id)
+                .await?
+                .filter(|r| r.state == "active");
         let keep_dap = held.as_ref().is_some_and(|h| h.delegated_admin);
         let dap = row.delegated_admin || keep_dap;
-        let reseller_of_provider = associated.or_else(|| held.as_ref().and_then(|h| h.reseller_tenant_id.clone()));
+        let reseller_of_provider =
+            associated.or_else(|| held.as_ref().and_then(|h| h.reseller_tenant_id.clone()));
         match &held {
             Some(_) => {
                 if dap && !keep_dap {

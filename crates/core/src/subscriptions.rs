@@ -187,6 +187,7 @@ fn contact(p: partner_rows::PartnerRow) -> SupportContact {
         support_tenant_id: p.tenant_id,
         support_mpn_id: p.mpn_id.to_string(),
         name: p.name,
+        email: p.contact_email,
     }
 }
 
@@ -257,7 +258,9 @@ fn below_assigned_error(assigned: i64) -> CoreError {
     CoreError::rule(
         BELOW_ASSIGNED,
         409,
-        format!("{assigned} licences are assigned to users; remove assignments before lowering the licence count below that"),
+        format!(
+            "{assigned} licences are assigned to users; remove assignments before lowering the licence count below that"
+        ),
     )
 }
 
@@ -679,7 +682,10 @@ pub async fn add_quantity(
     else {
         // Refused: say why, as it is now (it may have changed since the checks).
         let now_row = rows::find(&mut ch.conn(), customer.as_str(), &row.id).await?;
-        let status = now_row.as_ref().map(|r| r.status.clone()).unwrap_or_default();
+        let status = now_row
+            .as_ref()
+            .map(|r| r.status.clone())
+            .unwrap_or_default();
         let assigned = licences::count(&mut ch.conn(), &row.id).await?;
         let below_assigned = now_row.is_some_and(|r| i64::from(r.quantity + delta) < assigned);
         return Err(match status.as_str() {
@@ -744,6 +750,9 @@ pub struct SupportContact {
     pub support_tenant_id: String,
     pub support_mpn_id: String,
     pub name: String,
+    /// The partner's contact address, for the customer's portal (not on the wire).
+    #[serde(skip)]
+    pub email: String,
 }
 
 impl Replayable for SupportContact {
@@ -759,10 +768,7 @@ pub struct SupportContactInput {
     pub support_mpn_id: Option<String>,
 }
 
-async fn contact_of(
-    c: &mut Conn<'_>,
-    row: &SubscriptionRow,
-) -> Result<SupportContact, CoreError> {
+async fn contact_of(c: &mut Conn<'_>, row: &SubscriptionRow) -> Result<SupportContact, CoreError> {
     let tenant = row
         .support_tenant_id
         .clone()

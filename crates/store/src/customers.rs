@@ -293,8 +293,7 @@ pub async fn update_billing(
         .execute(&mut **x)
         .await)?;
     if done == 1 {
-        const SORT_KEY: &str =
-            "UPDATE customer_relationships SET company_name_lower = lower($2) WHERE customer_tenant_id = $1";
+        const SORT_KEY: &str = "UPDATE customer_relationships SET company_name_lower = lower($2) WHERE customer_tenant_id = $1";
         exec!(c, |x| sqlx::query(SORT_KEY)
             .bind(tenant_id)
             .bind(p.company_name)
@@ -332,7 +331,10 @@ pub struct NewRelationship<'a> {
 }
 
 /// Makes the relationship active, whether it is new or was removed before.
-pub async fn insert_relationship(c: &mut Conn<'_>, r: &NewRelationship<'_>) -> Result<(), StoreError> {
+pub async fn insert_relationship(
+    c: &mut Conn<'_>,
+    r: &NewRelationship<'_>,
+) -> Result<(), StoreError> {
     const SQL: &str = "INSERT INTO customer_relationships (partner_tenant_id, customer_tenant_id, reseller_tenant_id, \
          company_name_lower, delegated_admin, delegated_admin_since, state, created_at) \
          VALUES ($1, $2, $3, $4, $5, CASE WHEN $5 THEN $6 END, 'active', $6) \

@@ -55,7 +55,11 @@ pub async fn held(c: &mut Conn<'_>, subscription: &str, user: &str) -> Result<bo
 }
 
 /// Removes a licence; false when the user did not hold it.
-pub async fn unassign(c: &mut Conn<'_>, subscription: &str, user: &str) -> Result<bool, StoreError> {
+pub async fn unassign(
+    c: &mut Conn<'_>,
+    subscription: &str,
+    user: &str,
+) -> Result<bool, StoreError> {
     const SQL: &str = "DELETE FROM licence_assignments WHERE subscription_id = $1 AND user_id = $2";
     Ok(exec!(c, |x| sqlx::query(SQL)
         .bind(subscription)

@@ -108,12 +108,7 @@ pub async fn pending_for_customer(
 }
 
 /// Revokes a pending request; false when it was no longer pending.
-pub async fn revoke(
-    c: &mut Conn<'_>,
-    id: &str,
-    by: &str,
-    at: i64,
-) -> Result<bool, StoreError> {
+pub async fn revoke(c: &mut Conn<'_>, id: &str, by: &str, at: i64) -> Result<bool, StoreError> {
     const SQL: &str = "UPDATE relationship_requests SET state = 'revoked', decided_at = $2, decided_by = $3 \
          WHERE id = $1 AND state = 'pending'";
     Ok(exec!(c, |x| sqlx::query(SQL)

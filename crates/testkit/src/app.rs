@@ -449,6 +449,43 @@ impl TestApp {
             .expect("accept");
     }
 
+    /// A customer tenant no partner relates to yet, created by the operator as
+    /// `twotier admin customer create` does, and a Global admin of it, signed in.
+    pub async fn existing_customer(
+        &self,
+        world: &World,
+        prefix: &str,
+        country: &str,
+    ) -> (TenantId, TestUser) {
+        // The API's reader turns keys into snake_case before these fields see them.
+        let input: twotier_core::customers::NewCustomerInput = serde_json::from_value(serde_json::json!({
+            "company_profile": { "domain": prefix },
+            "billing_profile": { "email": format!("it@{prefix}.test"), "culture": "en-GB", "language": "en",
+                "company_name": format!("{prefix} Ltd"),
+                "default_address": { "address_line1": "1 Main Street", "city": "Town", "postal_code": "12345",
+                    "country": country, "first_name": "Kim", "last_name": "Lee" } },
+        }))
+        .expect("customer input");
+        let customer = twotier_core::customers::create_without_partner(
+            &self.svc,
+            &self.cli(&world.operator),
+            &RequestMeta::default(),
+            &input,
+        )
+        .await
+        .expect("existing customer");
+        let tenant = TenantId::from_stored(customer.id);
+        let admin = self
+            .user(
+                &world.operator,
+                &tenant,
+                &format!("boss@{prefix}.test"),
+                &["customer_global_admin"],
+            )
+            .await;
+        (tenant, admin)
+    }
+
     /// The demo catalog, imported by the operator.
     pub async fn import_demo_catalog(&self, world: &World) {
         let inputs = twotier_core::catalog::parse_file(twotier_core::demo::DEMO_CATALOG)

@@ -6,5 +6,5 @@ pub mod app;
 pub mod db;
 pub mod webdriver;
 
-pub use app::{Principal, TestApp, TestResponse, World};
+pub use app::{Principal, TestApp, TestResponse, TestUser, World};
 pub use db::TestDb;

@@ -132,7 +132,10 @@ pub async fn create_request(
     let days = match get("expiresInDays") {
         None => None,
         Some(d) => Some(d.parse::<i64>().map_err(|_| {
-            ApiError(CoreError::invalid("expiresInDays", "must be a number of days"))
+            ApiError(CoreError::invalid(
+                "expiresInDays",
+                "must be a number of days",
+            ))
         })?),
     };
     let input = RequestInput {

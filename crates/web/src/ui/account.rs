@@ -11,6 +11,7 @@ use twotier_core::users::{self, User};
 use twotier_domain::FieldErrors;
 use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TokenId;
+use twotier_domain::tenant::TenantKind;
 
 use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
@@ -35,7 +36,25 @@ pub async fn home(Viewer(s): Viewer) -> Response {
             "Enrol indirect providers and resellers, edit directory profiles, disable partners.",
         ));
     }
-    if a.can(P::ManageUsers) {
+    if a.can(P::ViewOwnSubscriptions) {
+        tiles.push((
+            "/my/subscriptions",
+            "Subscriptions",
+            "What your organisation has bought, and who supports each subscription.",
+        ));
+        tiles.push((
+            "/my/partners",
+            "Partners",
+            "Who serves your organisation and who holds admin access; remove a partner's access.",
+        ));
+    }
+    if a.can(P::ManageUsers) && a.tenant_kind == TenantKind::Customer {
+        tiles.push((
+            "/my/users",
+            "Users and licences",
+            "Create users, assign licences, reset passwords, disable accounts.",
+        ));
+    } else if a.can(P::ManageUsers) {
         tiles.push((
             "/users",
             "Users",

@@ -127,6 +127,10 @@ struct CustomerPage {
     errors: FieldErrors,
     /// The Add subscription form, for a provider user who may place orders.
     order_form: Option<OrderForm>,
+    /// The customer's partners, and whether the viewer's organisation holds delegated admin.
+    partners: Vec<twotier_core::customer_relationships::CustomerPartner>,
+    is_provider: bool,
+    my_admin_access: bool,
 }
 
 /// Offers with licence counts, the billing cycle and the reseller of record.
@@ -264,6 +268,25 @@ pub async fn customer_page(
     .await
 }
 
+/// The customer page with a refusal shown at its Relationship section.
+pub(crate) async fn customer_page_with_error(
+    state: &AppState,
+    s: &Session,
+    id: &TenantId,
+    message: String,
+) -> Response {
+    customer_view(
+        state,
+        s,
+        id,
+        None,
+        None,
+        FieldErrors::single("relationship", message),
+        None,
+    )
+    .await
+}
+
 async fn customer_view(
     state: &AppState,
     s: &Session,
@@ -316,6 +339,15 @@ async fn customer_view(
                 } else {
                     None
                 };
+            let partners = match twotier_core::customer_relationships::partners(
+                &state.svc, &s.actor, id,
+            )
+            .await
+            {
+                Ok(list) => list,
+                Err(e) => return PageError(e).into_response(),
+            };
+            let my_admin_access = customer.allow_delegated_access == Some(true);
             let order_failed = order_form.as_ref().is_some_and(|f| !f.errors.is_empty());
             let status = if errors.is_empty() && !order_failed {
                 StatusCode::OK
@@ -329,7 +361,11 @@ async fn customer_view(
                         .with_flash(done),
                     can_edit: s.actor.can(P::EditCustomers),
                     can_reset_admin: s.actor.tenant_kind == TenantKind::Provider
-                        && s.actor.can(P::AdministerOnBehalf),
+                        && s.actor.can(P::AdministerOnBehalf)
+                        && my_admin_access,
+                    partners,
+                    is_provider: s.actor.tenant_kind == TenantKind::Provider,
+                    my_admin_access,
                     subscriptions,
                     orders,
                     me: s.actor.tenant_id.to_string(),

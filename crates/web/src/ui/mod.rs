@@ -5,8 +5,10 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod catalog;
+pub mod customer_relationships;
 pub mod customers;
 pub mod incentives;
+pub mod licences;
 pub mod partners;
 pub mod partnerships;
 pub mod session;
@@ -367,6 +369,120 @@ pub fn routes(r: Routes) -> Routes {
     let r = page(
         r,
         g.clone(),
+        "/customers/relationship-requests",
+        Policy::Permission(P::RequestCustomerRelationship),
+        get(customer_relationships::requests_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/customers/relationship-requests",
+        Policy::Permission(P::RequestCustomerRelationship),
+        post(customer_relationships::create_request),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/customers/relationship-requests/{id}/revoke",
+        Policy::Permission(P::RequestCustomerRelationship),
+        post(customer_relationships::revoke_request),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/customer-relationships/accept",
+        Policy::Public,
+        get(customer_relationships::accept_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/customer-relationships/accept",
+        Policy::SignedIn,
+        post(customer_relationships::accept),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/my/subscriptions",
+        Policy::Permission(P::ViewOwnSubscriptions),
+        get(customer_relationships::subscriptions_page),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/my/partners",
+        Policy::Permission(P::ViewOwnSubscriptions),
+        get(customer_relationships::partners_page),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/my/partners/{id}/remove-admin",
+        Policy::Permission(P::ManagePartnerAccess),
+        get(customer_relationships::remove_access_form),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/my/partners/{id}/remove-admin",
+        Policy::Permission(P::ManagePartnerAccess),
+        post(customer_relationships::remove_access),
+    );
+    let r = page(
+        r,
+        g.clone(),
+        "/my/users",
+        Policy::Permission(P::ManageUsers),
+        get(licences::my_users),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/customers/{id}/relationship",
+        Policy::Permission(P::EditCustomers),
+        post(customer_relationships::change_relationship),
+    );
+    // A customer's own user admins and partners holding delegated admin access: the core
+    // decides, at each request.
+    let r = page(
+        r,
+        g.clone(),
+        "/customers/{id}/users",
+        Policy::SignedIn,
+        get(licences::users_page),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/customers/{id}/users",
+        Policy::SignedIn,
+        post(licences::create_user),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/customers/{id}/users/{user_id}/licences",
+        Policy::SignedIn,
+        post(licences::update_licences),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/customers/{id}/users/{user_id}/password",
+        Policy::SignedIn,
+        post(licences::reset_password),
+    );
+    let r = page(
+        r,
+        p.clone(),
+        "/customers/{id}/users/{user_id}/disabled",
+        Policy::SignedIn,
+        post(licences::set_disabled),
+    );
+    let r = page(
+        r,
+        g.clone(),
         "/customers",
         Policy::Permission(P::ViewCustomers),
         get(customers::customers_page),
@@ -523,7 +639,13 @@ impl Ctx {
             if a.can(P::ViewPartnerships) && a.tenant_kind == TenantKind::Reseller {
                 add("/indirect-providers", "Indirect providers");
             }
-            if a.can(P::ManageUsers) {
+            if a.can(P::ViewOwnSubscriptions) {
+                add("/my/subscriptions", "Subscriptions");
+                add("/my/partners", "Partners");
+            }
+            if a.can(P::ManageUsers) && a.tenant_kind == TenantKind::Customer {
+                add("/my/users", "Users and licences");
+            } else if a.can(P::ManageUsers) {
                 add("/users", "Users");
             }
             if a.can(P::ManageApps) {
@@ -590,6 +712,19 @@ fn flash_text(key: &str) -> Option<&'static str> {
         "subscription-upgraded" => {
             "The subscription was upgraded: this is the new subscription, with the licences."
         }
+        "request-revoked" => "The relationship request was revoked. Its link no longer works.",
+        "relationship-accepted" => {
+            "You accepted the request. The partner now serves your organisation."
+        }
+        "admin-access-removed" => {
+            "The partner's admin access was removed. Its next request inside your organisation is refused."
+        }
+        "admin-access-withdrawn" => "Your organisation gave up its delegated admin access.",
+        "relationship-ended" => "The relationship with the customer has ended.",
+        "licences-saved" => "The licences were saved.",
+        "licences-unchanged" => "Nothing changed.",
+        "user-disabled" => "The user was disabled and signed out.",
+        "user-enabled" => "The user was enabled.",
         "catalog-imported" => "The catalog was imported.",
         "offer-saved" => "The offer was saved.",
         "invitation-revoked" => "The invitation was revoked. Its link no longer works.",

@@ -112,16 +112,19 @@ impl ResellersPage {
 
 #[derive(Template)]
 #[template(path = "invitation.html")]
-struct InvitationPage {
-    ctx: Ctx,
-    url: String,
-    subject: String,
-    body: String,
-    mailto: String,
-    expires: String,
+pub(crate) struct InvitationPage {
+    pub ctx: Ctx,
+    pub heading: String,
+    /// Where Done goes.
+    pub done_href: String,
+    pub url: String,
+    pub subject: String,
+    pub body: String,
+    pub mailto: String,
+    pub expires: String,
 }
 
-fn mailto(subject: &str, body: &str) -> String {
+pub(crate) fn mailto(subject: &str, body: &str) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
@@ -168,6 +171,8 @@ pub async fn create_invitation(
             let body = done.email_body.unwrap_or_default();
             render(&InvitationPage {
                 ctx: Ctx::new(&s, "Request a partnership", "/resellers"),
+                heading: "Request a partnership".to_owned(),
+                done_href: "/resellers".to_owned(),
                 url: done.url.unwrap_or_default(),
                 mailto: mailto(&done.email_subject, &body),
                 subject: done.email_subject,

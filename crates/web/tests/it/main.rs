@@ -9,6 +9,7 @@ mod auth;
 mod authz;
 mod browser;
 mod catalog;
+mod customer_relationships;
 mod customers;
 mod demo;
 mod errors;

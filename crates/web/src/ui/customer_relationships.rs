@@ -1,0 +1,458 @@
+//! Relationships with customers: the provider's relationship request links, the customer's
+//! acceptance, the customer's Partners and Subscriptions pages, and ending a relationship or
+//! withdrawing delegated admin access from the customer page.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use http::StatusCode;
+use twotier_core::CoreError;
+use twotier_core::customer_relationships::{self, CustomerPartner, PartnerChange};
+use twotier_core::licences::{self, Seats};
+use twotier_core::partnerships::{self, Relationship, RelationshipQuery, RelationshipType};
+use twotier_core::relationship_requests::{
+    self, PendingRequest, RelationshipRequest, RequestInput, RequestPreview, RequestState,
+};
+use twotier_core::subscriptions::{self, Subscription, SupportContact};
+use twotier_domain::FieldErrors;
+use twotier_domain::ids::TenantId;
+use twotier_domain::tenant::TenantKind;
+
+use super::partnerships::{InvitationPage, mailto};
+use super::{Ctx, FormData, render, render_status};
+use crate::AppState;
+use crate::error::{PageError, classify};
+use crate::extract::{MaybeViewer, Meta, Viewer};
+
+#[derive(Template)]
+#[template(path = "relationship_requests.html")]
+struct RequestsPage {
+    ctx: Ctx,
+    requests: Vec<RelationshipRequest>,
+    resellers: Vec<Relationship>,
+    form: FormData,
+    errors: FieldErrors,
+}
+
+impl RequestsPage {
+    fn pending(r: &RelationshipRequest) -> bool {
+        r.state == RequestState::Pending
+    }
+    fn selected(&self, reseller: &str) -> bool {
+        self.form.get("indirect_reseller_id") == reseller
+    }
+    fn delegated_admin_checked(&self) -> bool {
+        self.form.0.is_empty() || self.form.checked("delegated_admin")
+    }
+}
+
+async fn requests_view(
+    state: &AppState,
+    s: &twotier_core::auth::Session,
+    form: FormData,
+    errors: FieldErrors,
+    done: Option<&str>,
+) -> Response {
+    let requests = match relationship_requests::list(&state.svc, &s.actor).await {
+        Ok(r) => r,
+        Err(e) => return PageError(e).into_response(),
+    };
+    let resellers = match partnerships::list(
+        &state.svc,
+        &s.actor,
+        &RelationshipQuery {
+            kind: RelationshipType::IsIndirectCloudSolutionProviderOf,
+            name_prefix: None,
+            after: None,
+            limit: 500,
+        },
+    )
+    .await
+    {
+        Ok(p) => p.items,
+        Err(e) => return PageError(e).into_response(),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &RequestsPage {
+            ctx: Ctx::new(s, "Relationship requests", "/customers").with_flash(done),
+            requests,
+            resellers,
+            form,
+            errors,
+        },
+    )
+}
+
+/// The provider's relationship requests and the form for a new one.
+pub async fn requests_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if s.actor.tenant_kind != TenantKind::Provider {
+        return PageError(CoreError::NotFound).into_response();
+    }
+    requests_view(
+        &state,
+        &s,
+        FormData::default(),
+        FieldErrors::new(),
+        q.get("done").map(String::as_str),
+    )
+    .await
+}
+
+pub async fn create_request(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    form: FormData,
+) -> Response {
+    let days = form.get("expires_in_days");
+    let expires_in_days = match days.trim() {
+        "" => None,
+        d => match d.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let errors = FieldErrors::single("expires_in_days", "enter a number of days");
+                return requests_view(&state, &s, form, errors, None).await;
+            }
+        },
+    };
+    let input = RequestInput {
+        indirect_reseller_id: Some(form.get("indirect_reseller_id")),
+        delegated_admin: Some(form.checked("delegated_admin")),
+        customer_domain: Some(form.get("customer_domain")),
+        expires_in_days,
+    };
+    match relationship_requests::create(&state.svc, &s.actor, &meta, &input).await {
+        Ok(done) => {
+            let body = done.email_body.unwrap_or_default();
+            render(&InvitationPage {
+                ctx: Ctx::new(&s, "Request a relationship", "/customers"),
+                heading: "Request a relationship with a customer".to_owned(),
+                done_href: "/customers/relationship-requests".to_owned(),
+                url: done.url.unwrap_or_default(),
+                mailto: mailto(&done.email_subject, &body),
+                subject: done.email_subject,
+                body,
+                expires: done.request.expires_at.display(),
+            })
+        }
+        Err(CoreError::Invalid(errors)) => {
+            // The form's field names are snake_case; the core names them as the API does.
+            let mut mapped = FieldErrors::new();
+            for (field, message) in errors.iter() {
+                let name = match field {
+                    "indirectResellerId" => "indirect_reseller_id",
+                    "customerDomain" => "customer_domain",
+                    "expiresInDays" => "expires_in_days",
+                    other => other,
+                };
+                mapped.add(name, message);
+            }
+            requests_view(&state, &s, form, mapped, None).await
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+pub async fn revoke_request(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> Response {
+    if twotier_domain::ids::InvitationId::parse(&id).is_none() {
+        return PageError(CoreError::NotFound).into_response();
+    }
+    match relationship_requests::revoke(&state.svc, &s.actor, &meta, &id).await {
+        Ok(_) => {
+            Redirect::to("/customers/relationship-requests?done=request-revoked").into_response()
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "customer_accept.html")]
+struct AcceptPage {
+    ctx: Ctx,
+    token: String,
+    preview: Option<RequestPreview>,
+    refusal: Option<String>,
+    signed_in: bool,
+    login_href: String,
+}
+
+fn accept_page_of(
+    ctx: Ctx,
+    token: String,
+    preview: Option<RequestPreview>,
+    refusal: Option<String>,
+    signed_in: bool,
+) -> AcceptPage {
+    let next = format!(
+        "/customer-relationships/accept?{}",
+        serde_urlencoded::to_string([("token", token.as_str())]).unwrap_or_default()
+    );
+    let login_href = format!(
+        "/login?{}",
+        serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
+    );
+    AcceptPage {
+        ctx,
+        token,
+        preview,
+        refusal,
+        signed_in,
+        login_href,
+    }
+}
+
+/// The link's page: who asks for what, and whether the signed-in user may accept.
+pub async fn accept_page(
+    State(state): State<AppState>,
+    MaybeViewer(viewer): MaybeViewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = q.get("token").cloned().unwrap_or_default();
+    let title = "Relationship request";
+    let ctx = match &viewer {
+        Some(s) => Ctx::new(s, title, ""),
+        None => Ctx::anonymous(title),
+    };
+    let actor = viewer
+        .as_ref()
+        .filter(|s| s.pending.is_none())
+        .map(|s| &s.actor);
+    let signed_in = actor.is_some();
+    match relationship_requests::preview(&state.svc, actor, &token).await {
+        Ok(p) => render(&accept_page_of(ctx, token, Some(p), None, signed_in)),
+        Err(e @ CoreError::Rule { .. }) => {
+            let (status, _, message) = classify(&e);
+            let preview = if signed_in {
+                relationship_requests::preview(&state.svc, None, &token)
+                    .await
+                    .ok()
+            } else {
+                None
+            };
+            render_status(
+                status,
+                &accept_page_of(ctx, token, preview, Some(message), signed_in),
+            )
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+pub async fn accept(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    form: FormData,
+) -> Response {
+    let token = form.get("token");
+    let ctx = || Ctx::new(&s, "Relationship request", "");
+    if !form.checked("consent") {
+        let preview = relationship_requests::preview(&state.svc, Some(&s.actor), &token)
+            .await
+            .ok();
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &accept_page_of(
+                ctx(),
+                token,
+                preview,
+                Some("Tick the box to confirm that you accept this request.".to_owned()),
+                true,
+            ),
+        );
+    }
+    match relationship_requests::accept(&state.svc, &s.actor, &meta, &token).await {
+        Ok(()) => Redirect::to("/my/partners?done=relationship-accepted").into_response(),
+        Err(e @ CoreError::Rule { .. }) => {
+            let (status, _, message) = classify(&e);
+            render_status(
+                status,
+                &accept_page_of(ctx(), token, None, Some(message), true),
+            )
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "my_partners.html")]
+struct PartnersPage {
+    ctx: Ctx,
+    partners: Vec<CustomerPartner>,
+    pending: Vec<PendingRequest>,
+    can_manage: bool,
+}
+
+/// The customer's partners, with whether each holds delegated admin access and since when.
+pub async fn partners_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let partners =
+        match customer_relationships::partners(&state.svc, &s.actor, &s.actor.tenant_id).await {
+            Ok(p) => p,
+            Err(e) => return PageError(e).into_response(),
+        };
+    let can_manage = s
+        .actor
+        .can(twotier_domain::authz::Permission::ManagePartnerAccess);
+    let pending = if can_manage {
+        match relationship_requests::pending_for_me(&state.svc, &s.actor).await {
+            Ok(p) => p,
+            Err(e) => return PageError(e).into_response(),
+        }
+    } else {
+        Vec::new()
+    };
+    render(&PartnersPage {
+        ctx: Ctx::new(&s, "Partners", "/my/partners").with_flash(q.get("done").map(String::as_str)),
+        partners,
+        pending,
+        can_manage,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "partner_access_remove.html")]
+struct RemoveAccessPage {
+    ctx: Ctx,
+    partner: CustomerPartner,
+}
+
+async fn partner_of(
+    state: &AppState,
+    s: &twotier_core::auth::Session,
+    id: &str,
+) -> Result<CustomerPartner, PageError> {
+    customer_relationships::partners(&state.svc, &s.actor, &s.actor.tenant_id)
+        .await?
+        .into_iter()
+        .find(|p| p.tenant_id == id && p.delegated_admin)
+        .ok_or(PageError(CoreError::NotFound))
+}
+
+/// The confirmation: what removing the access does.
+pub async fn remove_access_form(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Path(id): Path<String>,
+) -> Response {
+    match partner_of(&state, &s, &id).await {
+        Ok(partner) => render(&RemoveAccessPage {
+            ctx: Ctx::new(&s, "Remove admin access", "/my/partners"),
+            partner,
+        }),
+        Err(e) => e.into_response(),
+    }
+}
+
+pub async fn remove_access(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> Response {
+    if TenantId::parse(&id).is_none() {
+        return PageError(CoreError::NotFound).into_response();
+    }
+    match customer_relationships::remove_admin_access(&state.svc, &s.actor, &meta, &id).await {
+        Ok(()) => Redirect::to("/my/partners?done=admin-access-removed").into_response(),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "my_subscriptions.html")]
+struct SubscriptionsPage {
+    ctx: Ctx,
+    subscriptions: Vec<(Subscription, SupportContact)>,
+    seats: HashMap<String, Seats>,
+}
+
+impl SubscriptionsPage {
+    fn assigned(&self, id: &str) -> i64 {
+        self.seats.get(id).map_or(0, |s| s.assigned)
+    }
+}
+
+/// The customer's subscriptions, read-only, each with its designated support contact.
+pub async fn subscriptions_page(State(state): State<AppState>, Viewer(s): Viewer) -> Response {
+    let me = s.actor.tenant_id.clone();
+    let list = match subscriptions::list(&state.svc, &s.actor, &me, None, None).await {
+        Ok(l) => l,
+        Err(e) => return PageError(e).into_response(),
+    };
+    let mut rows = Vec::with_capacity(list.len());
+    for sub in list {
+        match subscriptions::support_contact(&state.svc, &s.actor, &me, &sub.id).await {
+            Ok(contact) => rows.push((sub, contact)),
+            Err(e) => return PageError(e).into_response(),
+        }
+    }
+    let seats = match licences::seats(&state.svc, &s.actor, &me).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|s| (s.subscription_id.clone(), s))
+            .collect(),
+        Err(e) => return PageError(e).into_response(),
+    };
+    render(&SubscriptionsPage {
+        ctx: Ctx::new(&s, "Subscriptions", "/my/subscriptions"),
+        subscriptions: rows,
+        seats,
+    })
+}
+
+/// `POST /customers/{id}/relationship`: the partner ends its relationship (`action=end`) or
+/// gives up its delegated admin access (`action=withdraw-admin`).
+pub async fn change_relationship(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let Some(id) = TenantId::parse(&id) else {
+        return PageError(CoreError::NotFound).into_response();
+    };
+    let (what, done) = match form.get("action").as_str() {
+        "end" => (PartnerChange::EndRelationship, "relationship-ended"),
+        "withdraw-admin" => (
+            PartnerChange::WithdrawDelegatedAdmin,
+            "admin-access-withdrawn",
+        ),
+        _ => {
+            return PageError(CoreError::invalid("action", "choose what to change"))
+                .into_response();
+        }
+    };
+    match customer_relationships::change(&state.svc, &s.actor, &meta, &id, what).await {
+        Ok(()) if what == PartnerChange::EndRelationship => {
+            Redirect::to(&format!("/customers?done={done}")).into_response()
+        }
+        Ok(()) => Redirect::to(&format!("/customers/{id}?done={done}")).into_response(),
+        Err(e @ CoreError::Rule { .. }) => {
+            let (_, _, message) = classify(&e);
+            super::customers::customer_page_with_error(&state, &s, &id, message).await
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}

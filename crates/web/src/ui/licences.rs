@@ -1,0 +1,329 @@
+//! Users and licences of a customer tenant: for the customer's Global admins (their own
+//! tenant) and for partners holding delegated admin access. Create users, assign licences
+//! (never more than a subscription's quantity), reset passwords, disable and enable.
+
+use std::collections::{BTreeSet, HashMap};
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use http::StatusCode;
+use twotier_core::CoreError;
+use twotier_core::auth::Session;
+use twotier_core::licences::{self, LicenceUpdate, Seats};
+use twotier_core::users::{self, NewUserInput, User, UserPatch};
+use twotier_domain::FieldErrors;
+use twotier_domain::ids::{TenantId, UserId};
+
+use super::{Ctx, FormData, SecretPage, render, render_status};
+use crate::AppState;
+use crate::error::{PageError, classify};
+use crate::extract::{Meta, Viewer};
+
+#[derive(Template)]
+#[template(path = "customer_users.html")]
+struct UsersPage {
+    ctx: Ctx,
+    customer_id: String,
+    company: String,
+    users: Vec<User>,
+    seats: Vec<Seats>,
+    /// Which subscriptions each user holds a licence of.
+    held: HashMap<String, BTreeSet<String>>,
+    form: FormData,
+    errors: FieldErrors,
+    /// The user whose licence change was refused, and why.
+    licence_error: Option<(String, String)>,
+}
+
+impl UsersPage {
+    fn holds(&self, user: &str, subscription: &str) -> bool {
+        self.held
+            .get(user)
+            .is_some_and(|subs| subs.contains(subscription))
+    }
+    fn licence_error_for(&self, user: &str) -> Option<&str> {
+        self.licence_error
+            .as_ref()
+            .filter(|(u, _)| u == user)
+            .map(|(_, m)| m.as_str())
+    }
+    fn active(s: &Seats) -> bool {
+        s.status == "active"
+    }
+}
+
+fn customer_id(raw: &str) -> Result<TenantId, PageError> {
+    TenantId::parse(raw).ok_or(PageError(CoreError::NotFound))
+}
+
+fn user_id(raw: &str) -> Result<UserId, PageError> {
+    UserId::parse(raw).ok_or(PageError(CoreError::NotFound))
+}
+
+/// The company's name: the session's own tenant, or the customer as the partner sees it.
+async fn company_of(state: &AppState, s: &Session, id: &TenantId) -> Result<String, CoreError> {
+    if s.actor.tenant_id == *id {
+        return Ok(s.tenant_name.clone());
+    }
+    Ok(twotier_core::customers::get(&state.svc, &s.actor, id)
+        .await?
+        .company_profile
+        .company_name)
+}
+
+async fn users_view(
+    state: &AppState,
+    s: &Session,
+    id: &TenantId,
+    done: Option<&str>,
+    form: FormData,
+    errors: FieldErrors,
+    licence_error: Option<(String, String)>,
+) -> Response {
+    let load = async {
+        let users = users::list(&state.svc, &s.actor, id).await?;
+        let seats = licences::seats(&state.svc, &s.actor, id).await?;
+        let company = company_of(state, s, id).await?;
+        Ok::<_, CoreError>((users, seats, company))
+    };
+    let (users, seats, company) = match load.await {
+        Ok(v) => v,
+        Err(e) => return PageError(e).into_response(),
+    };
+    let mut held: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for seat in &seats {
+        for user in &seat.user_ids {
+            held.entry(user.clone())
+                .or_default()
+                .insert(seat.subscription_id.clone());
+        }
+    }
+    let status = if errors.is_empty() && licence_error.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let current = if s.actor.tenant_id == *id {
+        "/my/users"
+    } else {
+        "/customers"
+    };
+    render_status(
+        status,
+        &UsersPage {
+            ctx: Ctx::new(s, "Users and licences", current).with_flash(done),
+            customer_id: id.to_string(),
+            company,
+            users,
+            seats,
+            held,
+            form,
+            errors,
+            licence_error,
+        },
+    )
+}
+
+pub async fn users_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match customer_id(&id) {
+        Ok(id) => {
+            users_view(
+                &state,
+                &s,
+                &id,
+                q.get("done").map(String::as_str),
+                FormData::default(),
+                FieldErrors::new(),
+                None,
+            )
+            .await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The customer's own Users and licences page.
+pub async fn my_users(Viewer(s): Viewer) -> Response {
+    Redirect::to(&format!("/customers/{}/users", s.actor.tenant_id)).into_response()
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let id = match customer_id(&id) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
+    };
+    let role = match form.get("role").as_str() {
+        "customer_global_admin" => "customer_global_admin",
+        _ => "customer_user",
+    };
+    let input = NewUserInput {
+        email: form.get("email"),
+        display_name: form.get("display_name"),
+        roles: vec![role.to_owned()],
+    };
+    match users::create(&state.svc, &s.actor, &meta, &id, &input).await {
+        Ok(done) => render(&SecretPage {
+            ctx: Ctx::new(&s, "User created", "/customers"),
+            heading: format!("{} can now sign in", done.user.email),
+            facts: vec![
+                ("User name".to_owned(), done.user.email.clone()),
+                (
+                    "Expires".to_owned(),
+                    done.temporary_password_expires_at.display(),
+                ),
+            ],
+            secret_label: "Temporary password".to_owned(),
+            secret: done.temporary_password.unwrap_or_default(),
+            usage: "Give it to the user, who must choose a new password at the first sign-in."
+                .to_owned(),
+            back_href: format!("/customers/{id}/users"),
+            back_label: "Done".to_owned(),
+        }),
+        Err(CoreError::Invalid(errors)) => {
+            let mut mapped = FieldErrors::new();
+            for (field, message) in errors.iter() {
+                let name = if field == "displayName" {
+                    "display_name"
+                } else {
+                    field
+                };
+                mapped.add(name, message);
+            }
+            users_view(&state, &s, &id, None, form, mapped, None).await
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+/// Saves one user's licences: the ticked subscriptions are assigned, the others removed.
+pub async fn update_licences(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path((id, user)): Path<(String, String)>,
+    form: FormData,
+) -> Response {
+    let (id, user) = match (customer_id(&id), user_id(&user)) {
+        (Ok(id), Ok(user)) => (id, user),
+        (Err(e), _) | (_, Err(e)) => return e.into_response(),
+    };
+    let current: BTreeSet<String> = match licences::of_user(&state.svc, &s.actor, &id, &user).await
+    {
+        Ok(list) => list.into_iter().map(|l| l.subscription_id).collect(),
+        Err(e) => return PageError(e).into_response(),
+    };
+    let wanted: BTreeSet<String> = form.all("subscription").into_iter().collect();
+    let input = LicenceUpdate {
+        assign: wanted.difference(&current).cloned().collect(),
+        remove: current.difference(&wanted).cloned().collect(),
+    };
+    if input.assign.is_empty() && input.remove.is_empty() {
+        return Redirect::to(&format!("/customers/{id}/users?done=licences-unchanged"))
+            .into_response();
+    }
+    match licences::update(&state.svc, &s.actor, &meta, &id, &user, &input).await {
+        Ok(_) => {
+            Redirect::to(&format!("/customers/{id}/users?done=licences-saved")).into_response()
+        }
+        Err(e @ (CoreError::Rule { .. } | CoreError::Invalid(_))) => {
+            let (_, _, message) = classify(&e);
+            users_view(
+                &state,
+                &s,
+                &id,
+                None,
+                FormData::default(),
+                FieldErrors::new(),
+                Some((user.to_string(), message)),
+            )
+            .await
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path((id, user)): Path<(String, String)>,
+) -> Response {
+    let (id, user) = match (customer_id(&id), user_id(&user)) {
+        (Ok(id), Ok(user)) => (id, user),
+        (Err(e), _) | (_, Err(e)) => return e.into_response(),
+    };
+    match users::reset_password(&state.svc, &s.actor, &meta, &id, &user).await {
+        Ok(done) => render(&SecretPage {
+            ctx: Ctx::new(&s, "Password reset", "/customers"),
+            heading: format!("New temporary password for {}", done.email),
+            facts: vec![
+                ("User name".to_owned(), done.email.clone()),
+                (
+                    "Expires".to_owned(),
+                    done.temporary_password_expires_at.display(),
+                ),
+            ],
+            secret_label: "Temporary password".to_owned(),
+            secret: done.temporary_password.unwrap_or_default(),
+            usage: "Give it to the user, who must choose a new password at the next sign-in. The old password no longer works and the user's sessions have ended.".to_owned(),
+            back_href: format!("/customers/{id}/users"),
+            back_label: "Done".to_owned(),
+        }),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+/// Disables (`disabled=true`) or enables a user.
+pub async fn set_disabled(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path((id, user)): Path<(String, String)>,
+    form: FormData,
+) -> Response {
+    let (id, user) = match (customer_id(&id), user_id(&user)) {
+        (Ok(id), Ok(user)) => (id, user),
+        (Err(e), _) | (_, Err(e)) => return e.into_response(),
+    };
+    let disabled = form.get("disabled") == "true";
+    let patch = UserPatch {
+        disabled: Some(disabled),
+        ..UserPatch::default()
+    };
+    match users::update(&state.svc, &s.actor, &meta, &id, &user, &patch).await {
+        Ok(_) => {
+            let done = if disabled {
+                "user-disabled"
+            } else {
+                "user-enabled"
+            };
+            Redirect::to(&format!("/customers/{id}/users?done={done}")).into_response()
+        }
+        Err(e @ (CoreError::Rule { .. } | CoreError::Invalid(_))) => {
+            let (_, _, message) = classify(&e);
+            users_view(
+                &state,
+                &s,
+                &id,
+                None,
+                FormData::default(),
+                FieldErrors::new(),
+                Some((user.to_string(), message)),
+            )
+            .await
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}

@@ -1,0 +1,808 @@
+//! Existing customers: relationship requests and their acceptance (every refusal), the
+//! customer's users and licences under concurrency, delegated admin access checked at each
+//! request, ending relationships, and cross-tenant probes.
+
+use http::{Method, StatusCode};
+use serde_json::{Value, json};
+use twotier_testkit::{Principal, TestApp, TestResponse, TestUser, World};
+
+fn code(r: &TestResponse) -> i64 {
+    r.json()["code"].as_i64().unwrap_or_default()
+}
+
+/// The token of a request link.
+fn token_of(url: &str) -> String {
+    url.split("token=").nth(1).expect("token").to_owned()
+}
+
+/// A new relationship request link from the provider's Admin agent.
+async fn request_link(app: &TestApp, world: &World, query: &str) -> String {
+    let agent = world.user("provider_admin_agent").bearer();
+    let r = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/relationshiprequests{query}"),
+            &agent,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["attributes"]["objectType"], "RelationshipRequest");
+    let url = r.json()["url"].as_str().unwrap().to_owned();
+    assert!(
+        url.contains("/customer-relationships/accept?token="),
+        "{url}"
+    );
+    token_of(&url)
+}
+
+async fn accept(app: &TestApp, who: &TestUser, token: &str) -> TestResponse {
+    app.form(
+        Method::POST,
+        "/customer-relationships/accept",
+        &who.session(),
+        &[("token", token), ("consent", "on")],
+    )
+    .await
+}
+
+/// The refusal's message on the acceptance page.
+fn refusal(r: &TestResponse) -> String {
+    let html = r.text();
+    let start = html.find("id=\"refusal\">").map(|i| i + 13).unwrap_or(0);
+    html[start..]
+        .split('<')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// An existing customer in France that accepted the provider with the reseller and delegated
+/// admin access, and a CNT-BASIC subscription of `quantity` licences sold by the provider.
+async fn related(app: &TestApp, world: &World, quantity: i64) -> (String, TestUser, Value) {
+    app.import_demo_catalog(world).await;
+    app.partner(world).await;
+    let (customer, admin) = app.existing_customer(world, "acme", "FR").await;
+    let token = request_link(
+        app,
+        world,
+        &format!("?indirectResellerId={}", world.reseller),
+    )
+    .await;
+    let r = accept(app, &admin, &token).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let agent = world.user("provider_admin_agent").bearer();
+    let order = json!({ "lineItems": [{ "lineItemNumber": 0, "offerId": "CNT-BASIC", "quantity": quantity }] });
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/v1/customers/{customer}/orders"),
+            &agent,
+            Some(order),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let subs = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{customer}/subscriptions"),
+            &agent,
+            None,
+        )
+        .await
+        .json();
+    (customer.to_string(), admin, subs["items"][0].clone())
+}
+
+async fn create_user(app: &TestApp, who: &Principal, customer: &str, name: &str) -> String {
+    let r = app
+        .api(
+            Method::POST,
+            &format!("/v1/customers/{customer}/users"),
+            who,
+            Some(json!({ "userPrincipalName": format!("{name}@acme.test"), "firstName": name, "lastName": "Doe", "usageLocation": "FR" })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["attributes"]["objectType"], "CustomerUser");
+    assert!(
+        r.json()["passwordProfile"]["password"]
+            .as_str()
+            .is_some_and(|p| p.len() >= 16)
+    );
+    r.json()["id"].as_str().unwrap().to_owned()
+}
+
+async fn assign(
+    app: &TestApp,
+    who: &Principal,
+    customer: &str,
+    user: &str,
+    sku: &str,
+) -> TestResponse {
+    app.api(
+        Method::POST,
+        &format!("/v1/customers/{customer}/users/{user}/licenseupdates"),
+        who,
+        Some(json!({ "licensesToAssign": [{ "skuId": sku, "excludedPlans": null }], "licensesToRemove": [], "attributes": { "objectType": "LicenseUpdate" } })),
+    )
+    .await
+}
+
+fn operations(records: &Value) -> Vec<String> {
+    records["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["operationType"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_customers_global_admin_accepts_a_request_naming_a_reseller() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    app.import_demo_catalog(&world).await;
+    app.partner(&world).await;
+    let (customer, admin) = app.existing_customer(&world, "acme", "FR").await;
+    let provider = world.user("provider_admin_agent").bearer();
+    let reseller = world.user("reseller_admin_agent").bearer();
+    // Before: nobody sees it.
+    let before = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{customer}"),
+            &provider,
+            None,
+        )
+        .await;
+    assert_eq!(before.status, StatusCode::NOT_FOUND);
+
+    let token = request_link(
+        &app,
+        &world,
+        &format!("?indirectResellerId={}", world.reseller),
+    )
+    .await;
+    // The page says who asks for what, to anyone with the link.
+    let page = app
+        .page(
+            &format!("/customer-relationships/accept?token={token}"),
+            &admin.session(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert!(page.text().contains("Fabrikam IT"));
+    assert!(page.text().contains("Requested"));
+    // Without ticking the box nothing happens.
+    let unticked = app
+        .form(
+            Method::POST,
+            "/customer-relationships/accept",
+            &admin.session(),
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = accept(&app, &admin, &token).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+
+    // Both partners now list it; the provider's row names the reseller.
+    let list = app
+        .api(Method::GET, "/v1/customers?size=50", &provider, None)
+        .await
+        .json();
+    let row = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == customer.as_str())
+        .expect("in the provider's list")
+        .clone();
+    assert_eq!(row["associatedPartnerId"], world.reseller.to_string());
+    let list = app
+        .api(Method::GET, "/v1/customers", &reseller, None)
+        .await
+        .json();
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == customer.as_str())
+    );
+    let one = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{customer}"),
+            &provider,
+            None,
+        )
+        .await;
+    assert_eq!(one.json()["allowDelegatedAccess"], true);
+    let rels = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{customer}/relationships"),
+            &provider,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(rels["totalCount"], 1);
+    assert_eq!(rels["items"][0]["id"], world.reseller.to_string());
+    assert_eq!(rels["items"][0]["relationshipType"], "IsIndirectResellerOf");
+
+    // The customer's Partners page shows both, with admin access and since when.
+    let partners = app.page("/my/partners", &admin.session()).await;
+    assert_eq!(partners.status, StatusCode::OK);
+    assert!(partners.text().contains("Contoso"));
+    assert!(partners.text().contains("Fabrikam IT"));
+    assert_eq!(partners.text().matches("Remove admin access").count(), 2);
+
+    // The customer sees the audit records made for it.
+    let records = app
+        .api(Method::GET, "/v1/auditrecords", &admin.bearer(), None)
+        .await
+        .json();
+    let ops = operations(&records);
+    assert!(
+        ops.contains(&"accept_customer_relationship_request".to_owned()),
+        "{ops:?}"
+    );
+    assert_eq!(
+        ops.iter()
+            .filter(|o| *o == "dap_admin_relationship_approved")
+            .count(),
+        2
+    );
+
+    // The link worked once.
+    let again = accept(&app, &admin, &token).await;
+    assert_eq!(again.status, StatusCode::GONE);
+    assert!(refusal(&again).contains("already used"));
+}
+
+#[tokio::test]
+async fn every_refusal_changes_nothing() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    app.partner(&world).await;
+    let (acme, admin) = app.existing_customer(&world, "acme", "FR").await;
+    let provider = world.user("provider_admin_agent").bearer();
+    let before = app.audit_records().await.len();
+
+    // Not a customer's Global admin: a partner's Global admin, or a plain customer user.
+    let token = request_link(&app, &world, "").await;
+    let partner_admin = world.user("reseller_global_admin");
+    let r = accept(&app, partner_admin, &token).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(refusal(&r).contains("Global admin"));
+    let plain = app
+        .user(
+            &world.operator,
+            &acme,
+            "plain@acme.test",
+            &["customer_user"],
+        )
+        .await;
+    let r = accept(&app, &plain, &token).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Revoked, then expired.
+    let revoked = app
+        .api(
+            Method::GET,
+            "/v1/customers/relationshiprequests",
+            &provider,
+            None,
+        )
+        .await
+        .json();
+    let id = revoked["id"].as_str().unwrap().to_owned();
+    let revoked_token = token_of(revoked["url"].as_str().unwrap());
+    let r = app
+        .form(
+            Method::POST,
+            &format!("/customers/relationship-requests/{id}/revoke"),
+            &world.user("provider_admin_agent").session(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = accept(&app, &admin, &revoked_token).await;
+    assert_eq!(r.status, StatusCode::GONE);
+    assert!(refusal(&r).contains("revoked"));
+    let short = request_link(&app, &world, "?expiresInDays=1").await;
+
+    // Made for another customer (named by domain in the UI).
+    let (_other, _) = app.existing_customer(&world, "other", "FR").await;
+    let made = app
+        .form(
+            Method::POST,
+            "/customers/relationship-requests",
+            &world.user("provider_admin_agent").session(),
+            &[
+                ("customer_domain", "other"),
+                ("delegated_admin", "on"),
+                ("expires_in_days", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.text());
+    let html = made.text();
+    let start = html.find("id=\"invitation-link\">").unwrap() + 20;
+    let for_other = token_of(html[start..].split('<').next().unwrap());
+    let r = accept(&app, &admin, &for_other).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(refusal(&r).contains("another organisation"));
+
+    // A customer in another CSP region.
+    let (_us, us_admin) = app.existing_customer(&world, "usco", "US").await;
+    let r = accept(&app, &us_admin, &token).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(refusal(&r).contains("CSP region"), "{}", refusal(&r));
+
+    // A reseller that is no longer partnered with the provider.
+    let naming = request_link(
+        &app,
+        &world,
+        &format!("?indirectResellerId={}", world.reseller),
+    )
+    .await;
+    let removed = app
+        .api(
+            Method::DELETE,
+            &format!("/v1/relationships/{}", world.reseller),
+            &world.user("provider_global_admin").bearer(),
+            None,
+        )
+        .await;
+    assert!(removed.status.is_success(), "{}", removed.text());
+    let r = accept(&app, &admin, &naming).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(refusal(&r).contains("no longer an indirect reseller"));
+
+    // Expired.
+    app.clock.advance_hours(2 * 24);
+    let admin = app
+        .user(
+            &world.operator,
+            &acme,
+            "boss2@acme.test",
+            &["customer_global_admin"],
+        )
+        .await;
+    let r = accept(&app, &admin, &short).await;
+    assert_eq!(r.status, StatusCode::GONE);
+    assert!(refusal(&r).contains("expired"));
+
+    // None of it made a relationship or an acceptance record.
+    let seen = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{acme}"),
+            &provider,
+            None,
+        )
+        .await;
+    assert_eq!(seen.status, StatusCode::NOT_FOUND);
+    let ops: Vec<String> = app.audit_records().await[before..]
+        .iter()
+        .map(|r| r.operation.clone())
+        .collect();
+    assert!(
+        !ops.iter()
+            .any(|o| o == "accept_customer_relationship_request")
+    );
+    // A bad reseller id in the request itself is a clear 400.
+    let bad = app
+        .api(
+            Method::GET,
+            &format!(
+                "/v1/customers/relationshiprequests?indirectResellerId={}",
+                world.other_reseller
+            ),
+            &provider,
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text());
+}
+
+#[tokio::test]
+async fn concurrent_licence_assignments_never_exceed_the_quantity() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (customer, admin, sub) = related(&app, &world, 3).await;
+    let sub_id = sub["id"].as_str().unwrap().to_owned();
+    let reseller = world.user("reseller_admin_agent").bearer();
+    let mut users = Vec::new();
+    for i in 0..8 {
+        users.push(create_user(&app, &reseller, &customer, &format!("user{i}")).await);
+    }
+    let app = std::sync::Arc::new(app);
+    let tasks: Vec<_> = users
+        .iter()
+        .map(|u| {
+            let (app, reseller, customer, u, sub_id) = (
+                app.clone(),
+                reseller.clone(),
+                customer.clone(),
+                u.clone(),
+                sub_id.clone(),
+            );
+            tokio::spawn(async move { assign(&app, &reseller, &customer, &u, &sub_id).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    let granted = results
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    let refused: Vec<_> = results
+        .iter()
+        .filter(|r| r.status != StatusCode::CREATED)
+        .collect();
+    assert_eq!(granted, 3);
+    assert!(
+        refused
+            .iter()
+            .all(|r| r.status == StatusCode::CONFLICT && code(r) == 600_014)
+    );
+    // Each user's licences, and the customer's count of assigned seats.
+    let mut holders = 0;
+    for u in &users {
+        let l = app
+            .api(
+                Method::GET,
+                &format!("/v1/customers/{customer}/users/{u}/licenses"),
+                &admin.bearer(),
+                None,
+            )
+            .await
+            .json();
+        if l["totalCount"] == 1 {
+            assert_eq!(l["items"][0]["productSku"]["id"], "CNT-BASIC");
+            holders += 1;
+        }
+    }
+    assert_eq!(holders, 3);
+    let page = app
+        .page(&format!("/customers/{customer}/users"), &admin.session())
+        .await;
+    assert!(page.text().contains("3 / 3"), "{}", page.text());
+
+    // The licence count cannot go below what is assigned.
+    let agent = world.user("provider_admin_agent").bearer();
+    let etag = format!("\"{}\"", sub["attributes"]["etag"].as_str().unwrap());
+    let lower = app
+        .api_with(
+            Method::PATCH,
+            &format!("/v1/customers/{customer}/subscriptions/{sub_id}"),
+            &agent,
+            &[("If-Match", etag.as_str())],
+            Some(json!({ "quantity": 2 })),
+        )
+        .await;
+    assert_eq!(
+        (lower.status, code(&lower)),
+        (StatusCode::CONFLICT, 600_011)
+    );
+    let delta = app
+        .api(
+            Method::PATCH,
+            &format!("/v1/customers/{customer}/subscriptions/{sub_id}"),
+            &agent,
+            Some(json!({ "quantityDelta": -1 })),
+        )
+        .await;
+    assert_eq!(
+        (delta.status, code(&delta)),
+        (StatusCode::CONFLICT, 600_011)
+    );
+
+    // Removing one frees a seat; the customer's own admin assigns it by offer id.
+    let holder = users
+        .iter()
+        .zip(&results)
+        .find(|(_, r)| r.status == StatusCode::CREATED)
+        .unwrap()
+        .0;
+    let waiting = users
+        .iter()
+        .zip(&results)
+        .find(|(_, r)| r.status != StatusCode::CREATED)
+        .unwrap()
+        .0;
+    let freed = app
+        .api(
+            Method::POST,
+            &format!("/v1/customers/{customer}/users/{holder}/licenseupdates"),
+            &admin.bearer(),
+            Some(json!({ "licensesToRemove": [sub_id] })),
+        )
+        .await;
+    assert_eq!(freed.status, StatusCode::CREATED, "{}", freed.text());
+    let by_offer = assign(&app, &admin.bearer(), &customer, waiting, "CNT-BASIC").await;
+    assert_eq!(by_offer.status, StatusCode::CREATED, "{}", by_offer.text());
+    let records = app.audit_records().await;
+    assert!(
+        records
+            .iter()
+            .any(|r| r.operation == "update_customer_user_licenses"
+                && r.customer_id.as_deref() == Some(customer.as_str()))
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r.operation == "create_customer_user")
+    );
+}
+
+#[tokio::test]
+async fn a_removed_admin_access_refuses_the_partners_next_request() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (customer, admin, sub) = related(&app, &world, 5).await;
+    let reseller = world.user("reseller_admin_agent").bearer();
+    let users = format!("/v1/customers/{customer}/users");
+    assert_eq!(
+        app.api(Method::GET, &users, &reseller, None).await.status,
+        StatusCode::OK
+    );
+    let form = app
+        .page(
+            &format!("/my/partners/{}/remove-admin", world.reseller),
+            &admin.session(),
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    let r = app
+        .form(
+            Method::POST,
+            &format!("/my/partners/{}/remove-admin", world.reseller),
+            &admin.session(),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+
+    // The reseller's next requests inside the customer are refused; the provider's are not.
+    let refused = app.api(Method::GET, &users, &reseller, None).await;
+    assert_eq!(
+        (refused.status, code(&refused)),
+        (StatusCode::FORBIDDEN, 600_010)
+    );
+    let page = app
+        .page(
+            &format!("/customers/{customer}/users"),
+            &world.user("reseller_admin_agent").session(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let sub_path = format!(
+        "/v1/customers/{customer}/subscriptions/{}",
+        sub["id"].as_str().unwrap()
+    );
+    let delta = app
+        .api(
+            Method::PATCH,
+            &sub_path,
+            &reseller,
+            Some(json!({ "quantityDelta": 1 })),
+        )
+        .await;
+    assert_eq!(
+        (delta.status, code(&delta)),
+        (StatusCode::FORBIDDEN, 600_010)
+    );
+    let provider = world.user("provider_admin_agent").bearer();
+    assert_eq!(
+        app.api(Method::GET, &users, &provider, None).await.status,
+        StatusCode::OK
+    );
+    // It still sees the customer (the reseller relationship stays) without admin access.
+    let seen = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{customer}"),
+            &reseller,
+            None,
+        )
+        .await;
+    assert_eq!(seen.json()["allowDelegatedAccess"], false);
+    // Twice is a clear refusal.
+    let again = app
+        .form(
+            Method::POST,
+            &format!("/my/partners/{}/remove-admin", world.reseller),
+            &admin.session(),
+            &[],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let records = app
+        .api(Method::GET, "/v1/auditrecords", &admin.bearer(), None)
+        .await
+        .json();
+    assert!(operations(&records).contains(&"dap_admin_relationship_terminated".to_owned()));
+}
+
+#[tokio::test]
+async fn the_provider_ends_the_relationship_only_when_no_subscription_is_active() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (customer, _admin, sub) = related(&app, &world, 2).await;
+    let provider = world.user("provider_admin_agent").bearer();
+    let path = format!("/v1/customers/{customer}");
+    let none =
+        json!({ "relationshipToPartner": "none", "attributes": { "objectType": "Customer" } });
+
+    let active = app
+        .api(Method::PATCH, &path, &provider, Some(none.clone()))
+        .await;
+    assert_eq!(
+        (active.status, code(&active)),
+        (StatusCode::CONFLICT, 600_012)
+    );
+    assert!(
+        active.json()["description"]
+            .as_str()
+            .unwrap()
+            .contains("active subscription")
+    );
+    let by_reseller = app
+        .api(
+            Method::PATCH,
+            &path,
+            &world.user("reseller_admin_agent").bearer(),
+            Some(none.clone()),
+        )
+        .await;
+    assert_eq!(
+        (by_reseller.status, code(&by_reseller)),
+        (StatusCode::FORBIDDEN, 600_013)
+    );
+    let bad = app
+        .api(
+            Method::PATCH,
+            &path,
+            &provider,
+            Some(json!({ "relationshipToPartner": "friend" })),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    // Withdrawing its own admin access: its next request inside the customer is refused.
+    let withdrawn = app
+        .api(
+            Method::PATCH,
+            &path,
+            &provider,
+            Some(json!({ "allowDelegatedAccess": false })),
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text());
+    assert_eq!(withdrawn.json()["allowDelegatedAccess"], false);
+    let users = app
+        .api(Method::GET, &format!("{path}/users"), &provider, None)
+        .await;
+    assert_eq!(code(&users), 600_010);
+
+    // Cancel the subscription, then the relationship can end.
+    let etag = format!("\"{}\"", sub["attributes"]["etag"].as_str().unwrap());
+    let cancel = app
+        .api_with(
+            Method::PATCH,
+            &format!("{path}/subscriptions/{}", sub["id"].as_str().unwrap()),
+            &provider,
+            &[("If-Match", etag.as_str())],
+            Some(json!({ "status": "deleted" })),
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::OK, "{}", cancel.text());
+    let ended = app
+        .api(Method::PATCH, &path, &provider, Some(none.clone()))
+        .await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.text());
+    assert_eq!(ended.json()["relationshipToPartner"], "none");
+    assert_eq!(
+        app.api(Method::GET, &path, &provider, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let again = app.api(Method::PATCH, &path, &provider, Some(none)).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    let records = app.audit_records().await;
+    assert!(
+        records
+            .iter()
+            .any(|r| r.operation == "remove_partner_customer_relationship")
+    );
+}
+
+#[tokio::test]
+async fn customers_see_only_themselves_and_resellers_only_their_customers() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (customer, admin, _) = related(&app, &world, 2).await;
+    let (other, other_admin) = app.existing_customer(&world, "zeta", "FR").await;
+    let me = admin.bearer();
+    // Its own users: yes; another customer's: 404, by API and page.
+    assert_eq!(
+        app.api(
+            Method::GET,
+            &format!("/v1/customers/{customer}/users"),
+            &me,
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    for path in [
+        format!("/v1/customers/{other}/users"),
+        format!("/v1/customers/{other}/relationships"),
+    ] {
+        assert_eq!(
+            app.api(Method::GET, &path, &me, None).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        app.page(&format!("/customers/{other}/users"), &admin.session())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Partner lists are not a customer's to read.
+    assert_eq!(
+        app.api(Method::GET, "/v1/customers", &me, None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // A plain user of the customer cannot manage users.
+    let plain = app
+        .user(
+            &world.operator,
+            &other,
+            "plain@zeta.test",
+            &["customer_user"],
+        )
+        .await;
+    assert_eq!(
+        app.api(
+            Method::GET,
+            &format!("/v1/customers/{other}/users"),
+            &plain.bearer(),
+            None
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // The unrelated reseller and the unrelated customer's admin: 404.
+    let stranger = world.user("other_reseller_global_admin").bearer();
+    for who in [&stranger, &other_admin.bearer()] {
+        for path in [
+            format!("/v1/customers/{customer}/users"),
+            format!("/v1/customers/{customer}/relationships"),
+        ] {
+            assert_eq!(
+                app.api(Method::GET, &path, who, None).await.status,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+    }
+    // The customer's portal pages show its own subscriptions with the support contact.
+    let subs = app.page("/my/subscriptions", &admin.session()).await;
+    assert_eq!(subs.status, StatusCode::OK);
+    assert!(subs.text().contains("Contoso"), "{}", subs.text());
+    assert!(subs.text().contains("0 / 2"));
+}
