@@ -241,7 +241,7 @@ pub struct BillingProfile {
 }
 
 /// The admin user's sign-in, in the create response only.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserCredentials {
     pub user_name: String,

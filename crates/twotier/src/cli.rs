@@ -86,6 +86,8 @@ enum Admin {
     Token(TokenCommand),
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    #[command(subcommand)]
+    Customer(CustomerCommand),
     /// Write the benchmark dataset into an empty database: a provider, resellers and customers
     /// spread over them unevenly (see docs/PERFORMANCE.md).
     SeedBench {
@@ -114,6 +116,44 @@ enum CatalogCommand {
     /// imported if any row is wrong.
     Import {
         file: std::path::PathBuf,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CustomerCommand {
+    /// Create a customer tenant with no partner (an existing customer that providers reach
+    /// with relationship requests), with its Global admin `admin@<domain>` and a temporary
+    /// password shown once.
+    Create {
+        #[arg(long)]
+        company: String,
+        /// The domain prefix (letters and digits) or the full domain with the configured suffix.
+        #[arg(long)]
+        domain: String,
+        /// ISO 3166 two-letter code; it fixes the customer's CSP region.
+        #[arg(long)]
+        country: String,
+        /// The billing contact's email.
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Billing")]
+        first_name: String,
+        #[arg(long, default_value = "Contact")]
+        last_name: String,
+        #[arg(long, default_value = "Main street 1")]
+        address: String,
+        #[arg(long, default_value = "Capital")]
+        city: String,
+        #[arg(long, default_value = "00000")]
+        postal_code: String,
+        #[arg(long, default_value = "en-US")]
+        culture: String,
+        #[arg(long, default_value = "en")]
+        language: String,
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -339,6 +379,53 @@ async fn execute(command: Command, mut settings: Settings) -> anyhow::Result<Exi
                             "{} offer(s) imported: {}",
                             done.imported,
                             done.offer_ids.join(", ")
+                        ),
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Ok(core_failure(j, &e)),
+            }
+        }
+        Command::Admin(Admin::Customer(CustomerCommand::Create {
+            company,
+            domain,
+            country,
+            email,
+            first_name,
+            last_name,
+            address,
+            city,
+            postal_code,
+            culture,
+            language,
+            json: j,
+            db,
+        })) => {
+            let svc = open(&settings, db.database_url.as_deref(), true).await?;
+            let actor = cli_actor(&svc).await?;
+            // Field names as the API's reader gives them (snake_case).
+            let input: twotier_core::customers::NewCustomerInput = serde_json::from_value(json!({
+                "company_profile": { "domain": domain },
+                "billing_profile": { "email": email, "culture": culture, "language": language, "company_name": company,
+                    "default_address": { "address_line1": address, "city": city, "postal_code": postal_code,
+                        "country": country, "first_name": first_name, "last_name": last_name } },
+            }))
+            .context("customer fields")?;
+            match twotier_core::customers::create_without_partner(&svc, &actor, &meta, &input).await
+            {
+                Ok(done) => {
+                    let creds = done.user_credentials.unwrap_or_default();
+                    emit(
+                        j,
+                        json!({ "tenantId": done.id, "domain": done.company_profile.domain,
+                            "adminUser": creds.user_name, "temporaryPassword": creds.password }),
+                        &format!(
+                            "customer {} created: tenant {}, domain {}\nGlobal admin: {}\ntemporary password (shown once): {}",
+                            done.company_profile.company_name,
+                            done.id,
+                            done.company_profile.domain,
+                            creds.user_name,
+                            creds.password
                         ),
                     );
                     Ok(ExitCode::SUCCESS)

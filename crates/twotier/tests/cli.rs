@@ -445,3 +445,72 @@ async fn seed_bench_writes_a_skewed_dataset_once() {
             .contains("already has the benchmark dataset")
     );
 }
+
+#[tokio::test]
+async fn customer_create_makes_a_customer_with_no_partner_and_refuses_bad_fields() {
+    let db = TestDb::new().await;
+    let out = twotier(
+        &db,
+        &[
+            "admin",
+            "customer",
+            "create",
+            "--company",
+            "Acme Ltd",
+            "--domain",
+            "acme",
+            "--country",
+            "FR",
+            "--email",
+            "billing@acme.test",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made = one_json(&out);
+    assert!(made["domain"].as_str().unwrap().starts_with("acme."));
+    assert!(
+        made["adminUser"]
+            .as_str()
+            .unwrap()
+            .starts_with("admin@acme.")
+    );
+    assert!(made["temporaryPassword"].as_str().unwrap().len() >= 16);
+    // The same domain again, and an unknown country: refused with the fields named.
+    let again = twotier(
+        &db,
+        &[
+            "admin",
+            "customer",
+            "create",
+            "--company",
+            "Acme Two",
+            "--domain",
+            "acme",
+            "--country",
+            "XX",
+            "--email",
+            "billing@acme.test",
+            "--json",
+        ],
+    );
+    assert!(!again.status.success());
+    let report = one_json(&again).to_string();
+    assert!(report.contains("country"), "{report}");
+    // No partner has a relationship with it.
+    let pool = db.connect().await;
+    let mut c = pool.read().await.unwrap();
+    let tenant = made["tenantId"].as_str().unwrap();
+    assert!(
+        twotier_store::customers::relationships_of(&mut c.conn(), tenant)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    drop(c);
+    pool.close().await;
+}
