@@ -30,4 +30,9 @@ export TWOTIER_BASE_URL="$base"
 export PROVIDER_UI_EMAIL=admin@contoso-distribution.example RESELLER_UI_EMAIL=admin@fabrikam-it.example
 export PROVIDER_TOKEN=$(token "$PROVIDER_UI_EMAIL") RESELLER_TOKEN=$(token "$RESELLER_UI_EMAIL")
 export UI_PASSWORD=twotier-demo
+# A customer no partner relates to yet, for the relationship request tests.
+existing=$("$bin" admin customer create --company "Lakeside Ltd" --domain lakeside --country DE \
+  --email billing@lakeside.example --json)
+field() { printf '%s' "$existing" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+export EXISTING_CUSTOMER_ID=$(field tenantId) EXISTING_ADMIN_EMAIL=$(field adminUser) EXISTING_ADMIN_PASSWORD=$(field temporaryPassword)
 "$venv/bin/pytest" -q -p no:cacheprovider tests/pc_client

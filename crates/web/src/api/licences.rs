@@ -70,7 +70,7 @@ pub async fn list_users(
 
 /// Partner Center's request (other fields, such as `usageLocation`, are accepted and not
 /// kept): the password the client may send is not used; twotier issues a
-/// temporary one, returned once in `passwordProfile` and changed at first sign-in.
+/// temporary one, returned once in `temporaryPassword` and changed at first sign-in.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct NewCustomerUser {
@@ -107,10 +107,11 @@ pub async fn create_user(
     };
     let done = users::create(&state.svc, &actor, &req.meta, &id, &input).await?;
     let mut body = customer_user_json(&id, &done.user);
-    body["passwordProfile"] = json!({
-        "forceChangePassword": true,
-        "password": done.temporary_password,
-    });
+    // Partner Center's client models the password as a SecureString object, which a plain
+    // string would break; the temporary password goes in twotier's own field, as for
+    // /v1/users, and the profile says it must be changed.
+    body["passwordProfile"] = json!({ "forceChangePassword": true });
+    body["temporaryPassword"] = json!(done.temporary_password);
     body["credential"] = json!(if done.temporary_password.is_some() {
         "issued"
     } else {

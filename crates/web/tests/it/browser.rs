@@ -580,3 +580,138 @@ async fn subscription_changes_in_a_browser() {
     browser.wait_for_text("Not found").await;
     browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_customer_from_request_to_ended_relationship() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    app.import_demo_catalog(&world).await;
+    app.partner(&world).await;
+    let (customer, admin) = app.existing_customer(&world, "acme", "FR").await;
+    let base = app.serve().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let provider = &world.user("provider_admin_agent").email;
+    let reseller = &world.user("reseller_admin_agent").email;
+
+    // The provider requests a relationship naming the reseller, with delegated admin access.
+    sign_in(&browser, &base, provider).await;
+    browser.goto(&format!("{base}/customers")).await;
+    browser.click("#relationship-requests").await;
+    browser.wait_for_text("Relationship requests").await;
+    browser
+        .click(&format!(
+            "#indirect_reseller_id option[value='{}']",
+            world.reseller
+        ))
+        .await;
+    browser.click("#create-request").await;
+    browser.wait_for_text("It is shown only now").await;
+    let link = browser.element_text("#invitation-link").await;
+    assert!(
+        link.contains("/customer-relationships/accept?token="),
+        "{link}"
+    );
+    browser.screenshot(&shot("50-relationship-request")).await;
+    sign_out(&browser).await;
+
+    // The customer's Global admin accepts.
+    sign_in(&browser, &base, &admin.email).await;
+    browser.goto(&link).await;
+    let page = browser.wait_for_text("Fabrikam IT").await;
+    assert!(page.contains("Contoso Distribution"), "{page}");
+    browser.click("#consent").await;
+    browser.click("#accept-request").await;
+    let partners = browser.wait_for_text("You accepted the request").await;
+    assert!(partners.contains("Fabrikam IT") && partners.contains("Contoso Distribution"));
+    browser.screenshot(&shot("51-customer-partners")).await;
+    sign_out(&browser).await;
+
+    // The provider sells a subscription of two licences.
+    let order = serde_json::json!({ "lineItems": [{ "lineItemNumber": 0, "offerId": "CNT-BASIC", "quantity": 2 }] });
+    let placed = app
+        .api(
+            http::Method::POST,
+            &format!("/v1/customers/{customer}/orders"),
+            &world.user("provider_admin_agent").bearer(),
+            Some(order),
+        )
+        .await;
+    assert_eq!(placed.status, http::StatusCode::CREATED);
+    let sub = placed.json()["lineItems"][0]["subscriptionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The reseller creates a user in the customer and assigns a licence.
+    sign_in(&browser, &base, reseller).await;
+    browser.goto(&format!("{base}/customers/{customer}")).await;
+    browser.click("#users-and-licences").await;
+    browser.wait_for_text("Users and licences").await;
+    browser.fill("#email", "new.user@acme.test").await;
+    browser.fill("#display_name", "New User").await;
+    browser.click("#create-user").await;
+    browser.wait_for_text("can now sign in").await;
+    browser.click("a.button").await;
+    browser.wait_for_text("Add a user").await;
+    let row = "tr[data-user-email='new.user@acme.test']";
+    browser.click(&format!("{row} input[value='{sub}']")).await;
+    browser
+        .click(&format!("{row} form[action$='/licences'] button"))
+        .await;
+    browser.wait_for_text("The licences were saved").await;
+    assert_eq!(
+        browser
+            .element_text(&format!("tr[data-seats-subscription='{sub}'] .seats"))
+            .await,
+        "1 / 2"
+    );
+    browser.screenshot(&shot("52-users-and-licences")).await;
+    sign_out(&browser).await;
+
+    // The customer removes the reseller's admin access; the reseller's next attempt is refused.
+    sign_in(&browser, &base, &admin.email).await;
+    browser.goto(&format!("{base}/my/partners")).await;
+    browser
+        .click(&format!("tr[data-partner-id='{}'] a", world.reseller))
+        .await;
+    browser.wait_for_text("Remove admin access").await;
+    browser.click("#confirm-remove-admin").await;
+    browser.wait_for_text("admin access was removed").await;
+    sign_out(&browser).await;
+    sign_in(&browser, &base, reseller).await;
+    browser
+        .goto(&format!("{base}/customers/{customer}/users"))
+        .await;
+    browser
+        .wait_for_text("does not hold delegated admin access")
+        .await;
+    browser.screenshot(&shot("53-admin-access-refused")).await;
+    sign_out(&browser).await;
+
+    // The provider cannot end the relationship while the subscription is active; it can
+    // after cancelling it.
+    sign_in(&browser, &base, provider).await;
+    browser.goto(&format!("{base}/customers/{customer}")).await;
+    browser.click("#end-relationship-toggle").await;
+    browser.click("#end-relationship").await;
+    let refused = browser.wait_for_text("active subscription").await;
+    assert!(refused.contains("cancel or suspend"), "{refused}");
+    browser
+        .goto(&format!("{base}/customers/{customer}/subscriptions/{sub}"))
+        .await;
+    browser.click("#cancel-subscription").await;
+    browser.wait_for_text("Confirm").await;
+    browser.click("#confirm").await;
+    browser.wait_for_text("The subscription is cancelled").await;
+    browser.goto(&format!("{base}/customers/{customer}")).await;
+    browser.click("#end-relationship-toggle").await;
+    browser.click("#end-relationship").await;
+    let list = browser
+        .wait_for_text("The relationship with the customer has ended")
+        .await;
+    assert!(!list.contains("acme Ltd"), "{list}");
+    browser.screenshot(&shot("54-relationship-ended")).await;
+    browser.quit().await;
+}

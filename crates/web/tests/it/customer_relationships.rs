@@ -106,7 +106,7 @@ async fn create_user(app: &TestApp, who: &Principal, customer: &str, name: &str)
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(r.json()["attributes"]["objectType"], "CustomerUser");
     assert!(
-        r.json()["passwordProfile"]["password"]
+        r.json()["temporaryPassword"]
             .as_str()
             .is_some_and(|p| p.len() >= 16)
     );
