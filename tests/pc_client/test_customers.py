@@ -1,6 +1,7 @@
 """Customers through Microsoft's generated Partner Center client (the 2019 client has no
-create-customer operation, so it reads the demo world's customers: Contoso has four, two of
-them associated with Fabrikam IT Services, one with Northwind MSP, a former partner)."""
+create-customer operation, so it reads the demo world's customers: Contoso has five, three of
+them associated with Fabrikam IT Services (one, Tailwind Traders, reached with a relationship
+request), one with Northwind MSP, a former partner)."""
 
 import json
 import re
@@ -9,8 +10,8 @@ import requests
 
 from helpers import env
 
-DEMO_CUSTOMERS = ["Adventure Works", "Alpine Ski House", "Proseware", "Wide World Importers"]
-FABRIKAM_CUSTOMERS = ["Adventure Works", "Wide World Importers"]
+DEMO_CUSTOMERS = ["Adventure Works", "Alpine Ski House", "Proseware", "Tailwind Traders", "Wide World Importers"]
+FABRIKAM_CUSTOMERS = ["Adventure Works", "Tailwind Traders", "Wide World Importers"]
 
 
 def names(page):
@@ -24,7 +25,7 @@ def fabrikam_id(provider):
 
 def test_the_provider_lists_its_customers(provider):
     page = provider.getvversioncustomersfilterfilter.value("1")
-    assert page.total_count == len(page.items) == 4
+    assert page.total_count == len(page.items) == len(DEMO_CUSTOMERS)
     assert names(page) == DEMO_CUSTOMERS
     c = page.items[0]
     assert c.company_profile.domain.endswith(".onmicrosoft.example")

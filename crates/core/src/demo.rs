@@ -194,8 +194,10 @@ pub async fn seed_if_empty(live: &Services) -> Result<Option<Vec<SignIn>>, CoreE
     }
     crate::catalog::import(svc, &cli, &meta, &crate::catalog::parse_file(DEMO_CATALOG)?).await?;
     seed_partnerships(svc, &clock, &meta, &admins).await?;
-    // Now, on the live clock: an invitation still waiting for a reseller.
+    // Now, on the live clock: an invitation still waiting for a reseller, and the existing
+    // customers reached with relationship requests.
     partnerships::invite(live, &admins[0], &meta, &InviteInput::default()).await?;
+    sign_ins.extend(seed_existing_customers(live, &cli, &meta, &admins).await?);
     Ok(Some(sign_ins))
 }
 
@@ -388,6 +390,129 @@ async fn seed_history(
     Ok(())
 }
 
+/// Existing customers (created by the operator, as `twotier admin customer create` does):
+/// Tailwind Traders accepted Contoso's request naming Fabrikam with delegated admin access, so
+/// it has two partners, and Fabrikam has given three of its users licences; Coho Winery has a
+/// request from Contoso still waiting on its Partners page.
+async fn seed_existing_customers(
+    svc: &Services,
+    cli: &Actor,
+    meta: &RequestMeta,
+    admins: &[Actor],
+) -> Result<Vec<SignIn>, CoreError> {
+    use crate::relationship_requests::{self as requests, RequestInput};
+    let [contoso, fabrikam, ..] = admins else {
+        return Err(CoreError::internal("the demo partners are missing"));
+    };
+    let mut sign_ins = Vec::new();
+    let existing = |name: &'static str, prefix: &'static str| async move {
+        let input = customer_input(name, prefix, "DE", None);
+        let customer = crate::customers::create_without_partner(svc, cli, meta, &input).await?;
+        let email = customer
+            .user_credentials
+            .map(|c| c.user_name)
+            .unwrap_or_default();
+        set_demo_password(svc, &email).await?;
+        let admin = users::load_by_email(
+            &mut svc.db.read().await?.conn(),
+            &TenantId::from_stored(customer.id.clone()),
+            &email,
+        )
+        .await?;
+        let actor = Actor {
+            kind: ActorKind::User,
+            tenant_id: TenantId::from_stored(customer.id),
+            tenant_kind: TenantKind::Customer,
+            user_id: Some(UserId::from_stored(admin.id)),
+            token_id: None,
+            app_id: None,
+            roles: vec![Role::CustomerGlobalAdmin],
+            mfa: true,
+            label: email.clone(),
+        };
+        Ok::<_, CoreError>((
+            actor,
+            SignIn {
+                email,
+                organisation: name.to_owned(),
+                roles: vec![Role::CustomerGlobalAdmin],
+            },
+        ))
+    };
+    let (tailwind, sign_in) = existing("Tailwind Traders", "tailwindtraders").await?;
+    sign_ins.push(sign_in);
+    let (_, sign_in) = existing("Coho Winery", "cohowinery").await?;
+    sign_ins.push(sign_in);
+    let token = |done: requests::NewRequest| -> Result<String, CoreError> {
+        done.url
+            .as_deref()
+            .and_then(|u| u.split("token=").nth(1))
+            .map(str::to_owned)
+            .ok_or(CoreError::internal("a relationship request has no link"))
+    };
+    let with_fabrikam = RequestInput {
+        indirect_reseller_id: Some(fabrikam.tenant_id.to_string()),
+        delegated_admin: Some(true),
+        customer_domain: Some("tailwindtraders".to_owned()),
+        expires_in_days: None,
+    };
+    let asked = requests::create(svc, contoso, meta, &with_fabrikam).await?;
+    requests::accept(svc, &tailwind, meta, &token(asked)?).await?;
+    requests::create(
+        svc,
+        contoso,
+        meta,
+        &RequestInput {
+            customer_domain: Some("cohowinery".to_owned()),
+            ..with_fabrikam
+        },
+    )
+    .await?;
+    let order = crate::orders::OrderInput {
+        billing_cycle: "monthly".to_owned(),
+        line_items: vec![crate::orders::LineItemInput {
+            line_item_number: Some(0),
+            offer_id: "CNT-STANDARD".to_owned(),
+            quantity: Some(5),
+            partner_id_on_record: Some("5200001".to_owned()),
+            ..Default::default()
+        }],
+    };
+    let placed = crate::orders::create(svc, contoso, meta, &tailwind.tenant_id, &order).await?;
+    let subscription = placed
+        .line_items
+        .first()
+        .map(|l| l.subscription_id.clone())
+        .unwrap_or_default();
+    for name in ["ana", "ben", "chloe"] {
+        let created = users::create(
+            svc,
+            fabrikam,
+            meta,
+            &tailwind.tenant_id,
+            &NewUserInput {
+                email: format!("{name}@tailwindtraders.example"),
+                display_name: String::new(),
+                roles: vec![Role::CustomerUser.as_str().to_owned()],
+            },
+        )
+        .await?;
+        crate::licences::update(
+            svc,
+            fabrikam,
+            meta,
+            &tailwind.tenant_id,
+            &UserId::from_stored(created.user.id),
+            &crate::licences::LicenceUpdate {
+                assign: vec![subscription.clone()],
+                remove: Vec::new(),
+            },
+        )
+        .await?;
+    }
+    Ok(sign_ins)
+}
+
 /// A customer with one order; line items are (offer, quantity, partner of record's MPN ID).
 #[expect(
     clippy::too_many_arguments,
@@ -403,31 +528,7 @@ async fn demo_customer(
     reseller: Option<&TenantId>,
     lines: &[(&str, i64, Option<&str>)],
 ) -> Result<(), CoreError> {
-    use crate::customers::{AddressInput, BillingInput, CompanyInput, NewCustomerInput};
-    let input = NewCustomerInput {
-        company_profile: CompanyInput {
-            domain: prefix.to_owned(),
-        },
-        billing_profile: BillingInput {
-            email: format!("it@{prefix}.example"),
-            culture: "en-GB".to_owned(),
-            language: "en".to_owned(),
-            company_name: name.to_owned(),
-            first_name: String::new(),
-            last_name: String::new(),
-            default_address: AddressInput {
-                address_line1: "1 Market Square".to_owned(),
-                city: "Capital City".to_owned(),
-                postal_code: "1000".to_owned(),
-                country: country.to_owned(),
-                first_name: "Alex".to_owned(),
-                last_name: "Morgan".to_owned(),
-                phone_number: "+44 20 7946 0000".to_owned(),
-                ..AddressInput::default()
-            },
-        },
-        associated_partner_id: reseller.map(ToString::to_string),
-    };
+    let input = customer_input(name, prefix, country, reseller);
     let customer = crate::customers::create(svc, provider, meta, &input).await?;
     let order = crate::orders::OrderInput {
         billing_cycle: "monthly".to_owned(),
@@ -452,6 +553,40 @@ async fn demo_customer(
     )
     .await
     .map(|_| ())
+}
+
+/// A demo customer's profiles.
+fn customer_input(
+    name: &str,
+    prefix: &str,
+    country: &str,
+    reseller: Option<&TenantId>,
+) -> crate::customers::NewCustomerInput {
+    use crate::customers::{AddressInput, BillingInput, CompanyInput, NewCustomerInput};
+    NewCustomerInput {
+        company_profile: CompanyInput {
+            domain: prefix.to_owned(),
+        },
+        billing_profile: BillingInput {
+            email: format!("it@{prefix}.example"),
+            culture: "en-GB".to_owned(),
+            language: "en".to_owned(),
+            company_name: name.to_owned(),
+            first_name: String::new(),
+            last_name: String::new(),
+            default_address: AddressInput {
+                address_line1: "1 Market Square".to_owned(),
+                city: "Capital City".to_owned(),
+                postal_code: "1000".to_owned(),
+                country: country.to_owned(),
+                first_name: "Alex".to_owned(),
+                last_name: "Morgan".to_owned(),
+                phone_number: "+44 20 7946 0000".to_owned(),
+                ..AddressInput::default()
+            },
+        },
+        associated_partner_id: reseller.map(ToString::to_string),
+    }
 }
 
 /// The demo catalog: about twenty fictional offers with upgrade paths and add-ons.

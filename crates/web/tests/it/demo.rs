@@ -112,3 +112,54 @@ async fn the_demo_has_history_in_every_state() {
         "{row}"
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_existing_customers_with_two_partners_licences_and_a_pending_request() {
+    let app = TestApp::new().await;
+    let sign_ins = demo::seed_if_empty(&app.svc)
+        .await
+        .unwrap()
+        .expect("seeded");
+    let admin_of = |org: &str| {
+        sign_ins
+            .iter()
+            .find(|s| s.organisation == org)
+            .map(|s| s.email.clone())
+            .expect("a demo sign-in")
+    };
+    let session = |email: String| {
+        let app = &app;
+        async move {
+            let (cookie, _) = app.sign_in(&email, demo::DEMO_PASSWORD).await;
+            twotier_core::auth::resolve_session(&app.svc, &cookie)
+                .await
+                .unwrap()
+                .unwrap()
+                .actor
+        }
+    };
+    let tailwind = session(admin_of("Tailwind Traders")).await;
+    let partners =
+        twotier_core::customer_relationships::partners(&app.svc, &tailwind, &tailwind.tenant_id)
+            .await
+            .unwrap();
+    let names: Vec<&str> = partners.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Contoso Distribution", "Fabrikam IT Services"]);
+    assert!(partners.iter().all(|p| p.delegated_admin));
+    let seats = twotier_core::licences::seats(&app.svc, &tailwind, &tailwind.tenant_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        seats
+            .iter()
+            .map(|s| (s.assigned, s.purchased))
+            .collect::<Vec<_>>(),
+        [(3, 5)]
+    );
+    let coho = session(admin_of("Coho Winery")).await;
+    let pending = twotier_core::relationship_requests::pending_for_me(&app.svc, &coho)
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].provider_name, "Contoso Distribution");
+}
