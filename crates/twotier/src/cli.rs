@@ -128,37 +128,40 @@ enum CustomerCommand {
     /// Create a customer tenant with no partner (an existing customer that providers reach
     /// with relationship requests), with its Global admin `admin@<domain>` and a temporary
     /// password shown once.
-    Create {
-        #[arg(long)]
-        company: String,
-        /// The domain prefix (letters and digits) or the full domain with the configured suffix.
-        #[arg(long)]
-        domain: String,
-        /// ISO 3166 two-letter code; it fixes the customer's CSP region.
-        #[arg(long)]
-        country: String,
-        /// The billing contact's email.
-        #[arg(long)]
-        email: String,
-        #[arg(long, default_value = "Billing")]
-        first_name: String,
-        #[arg(long, default_value = "Contact")]
-        last_name: String,
-        #[arg(long, default_value = "Main street 1")]
-        address: String,
-        #[arg(long, default_value = "Capital")]
-        city: String,
-        #[arg(long, default_value = "00000")]
-        postal_code: String,
-        #[arg(long, default_value = "en-US")]
-        culture: String,
-        #[arg(long, default_value = "en")]
-        language: String,
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        db: DbArgs,
-    },
+    Create(Box<CustomerCreate>),
+}
+
+#[derive(Debug, Args)]
+struct CustomerCreate {
+    #[arg(long)]
+    company: String,
+    /// The domain prefix (letters and digits) or the full domain with the configured suffix.
+    #[arg(long)]
+    domain: String,
+    /// ISO 3166 two-letter code; it fixes the customer's CSP region.
+    #[arg(long)]
+    country: String,
+    /// The billing contact's email.
+    #[arg(long)]
+    email: String,
+    #[arg(long, default_value = "Billing")]
+    first_name: String,
+    #[arg(long, default_value = "Contact")]
+    last_name: String,
+    #[arg(long, default_value = "Main street 1")]
+    address: String,
+    #[arg(long, default_value = "Capital")]
+    city: String,
+    #[arg(long, default_value = "00000")]
+    postal_code: String,
+    #[arg(long, default_value = "en-US")]
+    culture: String,
+    #[arg(long, default_value = "en")]
+    language: String,
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    db: DbArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -386,21 +389,22 @@ async fn execute(command: Command, mut settings: Settings) -> anyhow::Result<Exi
                 Err(e) => Ok(core_failure(j, &e)),
             }
         }
-        Command::Admin(Admin::Customer(CustomerCommand::Create {
-            company,
-            domain,
-            country,
-            email,
-            first_name,
-            last_name,
-            address,
-            city,
-            postal_code,
-            culture,
-            language,
-            json: j,
-            db,
-        })) => {
+        Command::Admin(Admin::Customer(CustomerCommand::Create(args))) => {
+            let CustomerCreate {
+                company,
+                domain,
+                country,
+                email,
+                first_name,
+                last_name,
+                address,
+                city,
+                postal_code,
+                culture,
+                language,
+                json: j,
+                db,
+            } = *args;
             let svc = open(&settings, db.database_url.as_deref(), true).await?;
             let actor = cli_actor(&svc).await?;
             // Field names as the API's reader gives them (snake_case).
