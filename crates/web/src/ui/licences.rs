@@ -150,6 +150,9 @@ pub async fn users_page(
 
 /// The customer's own Users and licences page.
 pub async fn my_users(Viewer(s): Viewer) -> Response {
+    if s.actor.tenant_kind != twotier_domain::tenant::TenantKind::Customer {
+        return PageError(CoreError::NotFound).into_response();
+    }
     Redirect::to(&format!("/customers/{}/users", s.actor.tenant_id)).into_response()
 }
 

@@ -806,3 +806,137 @@ async fn customers_see_only_themselves_and_resellers_only_their_customers() {
     assert!(subs.text().contains("Contoso"), "{}", subs.text());
     assert!(subs.text().contains("0 / 2"));
 }
+
+#[tokio::test]
+async fn the_customers_global_admin_manages_its_users_in_the_portal() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (customer, admin, sub) = related(&app, &world, 2).await;
+    let page = format!("/customers/{customer}/users");
+    let me = admin.session();
+    // Home and navigation lead to the portal's pages.
+    let home = app.page("/", &me).await.text();
+    for link in ["/my/subscriptions", "/my/partners", "/my/users"] {
+        assert!(home.contains(link), "{link} on the home page");
+    }
+    let mine = app.page("/my/users", &me).await;
+    assert_eq!(mine.status, StatusCode::SEE_OTHER);
+    // A bad email is shown next to the field and creates nothing.
+    let bad = app
+        .form(
+            Method::POST,
+            &page,
+            &me,
+            &[("email", "not-an-email"), ("display_name", "X")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().contains("id=\"email-error\""));
+    let created = app
+        .form(
+            Method::POST,
+            &page,
+            &me,
+            &[
+                ("email", "dee@acme.test"),
+                ("display_name", "Dee"),
+                ("role", "customer_user"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text());
+    let temporary = created.shown_secret();
+    assert!(temporary.len() >= 16);
+    let users = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{customer}/users"),
+            &admin.bearer(),
+            None,
+        )
+        .await
+        .json();
+    let dee = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["userPrincipalName"] == "dee@acme.test")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Licences by ticking the subscription, then the seats say so.
+    let sub_id = sub["id"].as_str().unwrap();
+    let saved = app
+        .form(
+            Method::POST,
+            &format!("{page}/{dee}/licences"),
+            &me,
+            &[("subscription", sub_id)],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    assert!(app.page(&page, &me).await.text().contains("1 / 2"));
+    // Dee signs in with the temporary password and must replace it; a plain user cannot
+    // manage users.
+    let login = app.login("dee@acme.test", &temporary).await;
+    let step = Principal::Session {
+        cookie: login.session_cookie().unwrap(),
+        csrf: String::new(),
+    };
+    let home = app.page("/", &step).await;
+    assert_eq!(home.header("location").as_deref(), Some("/password"));
+    app.set_password("dee@acme.test", twotier_testkit::app::PASSWORD)
+        .await;
+    let (cookie, csrf) = app
+        .sign_in("dee@acme.test", twotier_testkit::app::PASSWORD)
+        .await;
+    let dee_session = Principal::Session { cookie, csrf };
+    assert_eq!(
+        app.page(&page, &dee_session).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let own = app.page("/my/subscriptions", &dee_session).await;
+    assert_eq!(own.status, StatusCode::OK);
+    // Reset and disable: the user's session ends at once.
+    let reset = app
+        .form(Method::POST, &format!("{page}/{dee}/password"), &me, &[])
+        .await;
+    assert_eq!(reset.status, StatusCode::OK);
+    assert!(reset.shown_secret().len() >= 16);
+    assert_eq!(
+        app.page("/my/subscriptions", &dee_session).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let disabled = app
+        .form(
+            Method::POST,
+            &format!("{page}/{dee}/disabled"),
+            &me,
+            &[("disabled", "true")],
+        )
+        .await;
+    assert_eq!(disabled.status, StatusCode::SEE_OTHER);
+    let ops: Vec<String> = app
+        .audit_records()
+        .await
+        .iter()
+        .map(|r| r.operation.clone())
+        .collect();
+    for op in [
+        "create_customer_user",
+        "update_customer_user_licenses",
+        "reset_customer_user_password",
+        "update_customer_user",
+    ] {
+        assert!(ops.iter().any(|o| o == op), "{op}");
+    }
+    // The reseller's customer page says it cannot end the relationship.
+    let seen = app
+        .page(
+            &format!("/customers/{customer}"),
+            &world.user("reseller_admin_agent").session(),
+        )
+        .await;
+    assert!(seen.text().contains("id=\"reseller-cannot-end\""));
+}
