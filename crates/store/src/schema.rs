@@ -79,6 +79,21 @@ pub async fn describe(c: &mut Conn<'_>) -> Result<Vec<String>, StoreError> {
 }
 
 /// Version numbers of the migrations each backend embeds.
+/// A short fingerprint of the PostgreSQL migrations' contents: a migrated template database
+/// named after it is never reused once a migration has changed.
+pub fn postgres_migrations_fingerprint() -> String {
+    let mut all = Vec::new();
+    for m in crate::POSTGRES_MIGRATOR.iter() {
+        all.extend_from_slice(&m.version.to_le_bytes());
+        all.extend_from_slice(&m.checksum);
+    }
+    // FNV-1a: enough to tell versions of our own files apart.
+    let hash = all.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
 pub fn migration_versions() -> (Vec<i64>, Vec<i64>) {
     let versions = |m: &sqlx::migrate::Migrator| m.iter().map(|m| m.version).collect::<Vec<_>>();
     (

@@ -91,12 +91,12 @@ impl TestDb {
 }
 
 /// Creates (once, whichever test process comes first) a migrated template database named
-/// after the migrations, so every test clones it instead of migrating again.
+/// after the migrations' contents, so every test clones it instead of migrating again.
 async fn ensure_template(base: &str) -> String {
-    let (sqlite, postgres) = twotier_store::schema::migration_versions();
-    let _ = sqlite;
-    let last = postgres.last().copied().unwrap_or_default();
-    let name = format!("twotier_template_{last}_{}", postgres.len());
+    let name = format!(
+        "twotier_template_{}",
+        twotier_store::schema::postgres_migrations_fingerprint()
+    );
     let mut admin = sqlx::PgConnection::connect(base)
         .await
         .expect("connect to PostgreSQL");
