@@ -11,13 +11,14 @@
 #   C_add = 1 / (1/C_http + 1/C_db)   R_add = HTTP / C_add   R_bot = HTTP / min(C_http, C_db)
 # The dataset comes from `twotier admin seed-bench` (1,000,000 customers over 10,000
 # resellers by default; it takes a few minutes per backend).
-#   CUSTOMERS=1000000 RESELLERS=10000 SECONDS=10 CONNECTIONS=16
+#   CUSTOMERS=1000000 RESELLERS=10000 MEASURE_SECONDS=10 CONNECTIONS=16
 #   PG_URL=postgres://root@127.0.0.1:5432/postgres  BACKENDS="sqlite postgres"  ONLY=all|o1|o3|o4
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CUSTOMERS="${CUSTOMERS:-1000000}"
 RESELLERS="${RESELLERS:-10000}"
-SECONDS_EACH="${SECONDS:-10}"
+# Not SECONDS: bash keeps that one as the time since the shell started (0 here).
+SECONDS_EACH="${MEASURE_SECONDS:-10}"
 CONNECTIONS="${CONNECTIONS:-16}"
 PG_URL="${PG_URL:-postgres://root@127.0.0.1:5432/postgres}"
 BACKENDS="${BACKENDS:-sqlite postgres}"

@@ -137,7 +137,10 @@ fn list_sql<'a>(f: &'a ListFilter<'a>, backend: crate::Backend) -> (String, Vec<
     // partner's page is one index range however many partners a customer has. A provider's
     // relationship names the reseller associated through it; a reseller's own list never
     // shows the reseller's name, so it skips that join.
-    let selected = selected.replace("c.reseller_tenant_id", "r.reseller_tenant_id");
+    let selected = match f.owner {
+        Owner::Provider(_) => selected.replace("c.reseller_tenant_id", "r.reseller_tenant_id"),
+        Owner::Reseller(_) => selected,
+    };
     let mut sql = match f.owner {
         Owner::Provider(_) => format!(
             "SELECT {selected}, t.name AS reseller_name FROM customer_relationships r \

@@ -10,7 +10,8 @@ UPDATE customer_relationships SET
     reseller_tenant_id = (SELECT c.reseller_tenant_id FROM customers c WHERE c.tenant_id = customer_relationships.customer_tenant_id
                           AND c.provider_tenant_id = customer_relationships.partner_tenant_id),
     delegated_admin_since = CASE WHEN delegated_admin THEN created_at END;
-CREATE INDEX customer_relationships_list ON customer_relationships (partner_tenant_id, state, company_name_lower, customer_tenant_id);
+-- reseller_tenant_id last: the provider's page reads it from the index, not the table.
+CREATE INDEX customer_relationships_list ON customer_relationships (partner_tenant_id, state, company_name_lower, customer_tenant_id, reseller_tenant_id);
 CREATE INDEX customer_relationships_reseller_list ON customer_relationships (partner_tenant_id, reseller_tenant_id, state, company_name_lower, customer_tenant_id);
 
 -- A provider's link asking an existing customer tenant for a reseller relationship.
