@@ -307,6 +307,26 @@ pub struct InvitationPreview {
     pub expires_at: Timestamp,
 }
 
+/// A link whose token matches nothing (`what` names the link).
+pub(crate) fn unknown_link(what: &str) -> CoreError {
+    CoreError::rule(
+        codes::INVITATION_UNKNOWN,
+        404,
+        format!(
+            "this {what} is not valid; check that you copied all of it, or ask the provider for a new one"
+        ),
+    )
+}
+
+/// The stored hash of a link's token; a token of the wrong shape is an unknown link.
+pub(crate) fn link_hash(token: &str, what: &str) -> Result<String, CoreError> {
+    let token = token.trim();
+    if token.is_empty() || token.len() > 100 {
+        return Err(unknown_link(what));
+    }
+    Ok(secrets::sha256_hex(token))
+}
+
 /// Whether a single-use link (invitation or relationship request) can still be used: not
 /// used, revoked or expired; `what` and `whom` name the link and who can make a new one.
 pub(crate) fn check_link(
@@ -342,20 +362,10 @@ async fn open_invitation(
     token: &str,
     now: Timestamp,
 ) -> Result<(InvitationRow, PartnerRow), CoreError> {
-    let token = token.trim();
-    let unknown = || {
-        CoreError::rule(
-            codes::INVITATION_UNKNOWN,
-            404,
-            "this invitation link is not valid; check that you copied all of it, or ask the provider for a new one",
-        )
-    };
-    if token.is_empty() || token.len() > 100 {
-        return Err(unknown());
-    }
-    let row = rows::find_invitation_by_hash(c, &secrets::sha256_hex(token))
+    let hash = link_hash(token, "invitation link")?;
+    let row = rows::find_invitation_by_hash(c, &hash)
         .await?
-        .ok_or_else(unknown)?;
+        .ok_or_else(|| unknown_link("invitation link"))?;
     check_link(
         &row.state,
         row.expires_at,

@@ -18,7 +18,9 @@ use twotier_store::partnerships as partnership_rows;
 use twotier_store::relationship_requests::{self as rows, RequestRow};
 
 use crate::audit::Event;
-use crate::partnerships::{acting_provider, check_link, codes as link_codes, partner_of};
+use crate::partnerships::{
+    acting_provider, check_link, codes as link_codes, link_hash, partner_of, unknown_link,
+};
 use crate::write::Replayable;
 use crate::{CoreError, RequestMeta, Services, authz, secrets};
 
@@ -397,27 +399,11 @@ async fn open(
     token: &str,
     now: Timestamp,
 ) -> Result<(RequestRow, PartnerRow, Option<PartnerRow>), CoreError> {
-    let token = token.trim();
-    let unknown = || {
-        CoreError::rule(
-            link_codes::INVITATION_UNKNOWN,
-            404,
-            "this relationship request link is not valid; check that you copied all of it, or ask the provider for a new one",
-        )
-    };
-    if token.is_empty() || token.len() > 100 {
-        return Err(unknown());
-    }
-    let row = rows::find_by_hash(c, &secrets::sha256_hex(token))
+    const WHAT: &str = "relationship request link";
+    let row = rows::find_by_hash(c, &link_hash(token, WHAT)?)
         .await?
-        .ok_or_else(unknown)?;
-    check_link(
-        &row.state,
-        row.expires_at,
-        now,
-        "relationship request link",
-        "the provider",
-    )?;
+        .ok_or_else(|| unknown_link(WHAT))?;
+    check_link(&row.state, row.expires_at, now, WHAT, "the provider")?;
     let provider = partner_of(c, &row.provider_tenant_id).await?;
     if provider.disabled {
         return Err(CoreError::rule(

@@ -569,22 +569,15 @@ pub async fn reset_admin_password(
         return PageError(CoreError::NotFound).into_response();
     };
     match customers::reset_admin_password(&state.svc, &s.actor, &meta, &id).await {
-        Ok(done) => render(&SecretPage {
-            ctx: Ctx::new(&s, "Password reset", "/customers"),
-            heading: format!("New temporary password for {}", done.email),
-            facts: vec![
-                ("User name".to_owned(), done.email.clone()),
-                (
-                    "Expires".to_owned(),
-                    done.temporary_password_expires_at.display(),
-                ),
-            ],
-            secret_label: "Temporary password".to_owned(),
-            secret: done.temporary_password.unwrap_or_default(),
-            usage: "Give it to the customer's admin, who must choose a new password at the first sign-in. The old password no longer works and the admin's sessions have ended.".to_owned(),
-            back_href: format!("/customers/{id}"),
-            back_label: "Done".to_owned(),
-        }),
+        Ok(done) => render(&SecretPage::temporary_password(
+            Ctx::new(&s, "Password reset", "/customers"),
+            format!("New temporary password for {}", done.email),
+            &done.email,
+            done.temporary_password_expires_at,
+            done.temporary_password,
+            "Give it to the customer's admin, who must choose a new password at the first sign-in. The old password no longer works and the admin's sessions have ended.",
+            format!("/customers/{id}"),
+        )),
         Err(e) => PageError(e).into_response(),
     }
 }

@@ -125,6 +125,32 @@ async fn users_view(
     )
 }
 
+/// The page again with a refusal shown at the user's row; other errors are error pages.
+async fn refused_for(
+    state: &AppState,
+    s: &Session,
+    id: &TenantId,
+    user: &UserId,
+    e: CoreError,
+) -> Response {
+    match e {
+        e @ (CoreError::Rule { .. } | CoreError::Invalid(_)) => {
+            let (_, _, message) = classify(&e);
+            users_view(
+                state,
+                s,
+                id,
+                None,
+                FormData::default(),
+                FieldErrors::new(),
+                Some((user.to_string(), message)),
+            )
+            .await
+        }
+        e => PageError(e).into_response(),
+    }
+}
+
 pub async fn users_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
@@ -177,23 +203,15 @@ pub async fn create_user(
         roles: vec![role.to_owned()],
     };
     match users::create(&state.svc, &s.actor, &meta, &id, &input).await {
-        Ok(done) => render(&SecretPage {
-            ctx: Ctx::new(&s, "User created", "/customers"),
-            heading: format!("{} can now sign in", done.user.email),
-            facts: vec![
-                ("User name".to_owned(), done.user.email.clone()),
-                (
-                    "Expires".to_owned(),
-                    done.temporary_password_expires_at.display(),
-                ),
-            ],
-            secret_label: "Temporary password".to_owned(),
-            secret: done.temporary_password.unwrap_or_default(),
-            usage: "Give it to the user, who must choose a new password at the first sign-in."
-                .to_owned(),
-            back_href: format!("/customers/{id}/users"),
-            back_label: "Done".to_owned(),
-        }),
+        Ok(done) => render(&SecretPage::temporary_password(
+            Ctx::new(&s, "User created", "/customers"),
+            format!("{} can now sign in", done.user.email),
+            &done.user.email,
+            done.temporary_password_expires_at,
+            done.temporary_password,
+            "Give it to the user, who must choose a new password at the first sign-in.",
+            format!("/customers/{id}/users"),
+        )),
         Err(CoreError::Invalid(errors)) => {
             let mut mapped = FieldErrors::new();
             for (field, message) in errors.iter() {
@@ -240,20 +258,7 @@ pub async fn update_licences(
         Ok(_) => {
             Redirect::to(&format!("/customers/{id}/users?done=licences-saved")).into_response()
         }
-        Err(e @ (CoreError::Rule { .. } | CoreError::Invalid(_))) => {
-            let (_, _, message) = classify(&e);
-            users_view(
-                &state,
-                &s,
-                &id,
-                None,
-                FormData::default(),
-                FieldErrors::new(),
-                Some((user.to_string(), message)),
-            )
-            .await
-        }
-        Err(e) => PageError(e).into_response(),
+        Err(e) => refused_for(&state, &s, &id, &user, e).await,
     }
 }
 
@@ -268,22 +273,15 @@ pub async fn reset_password(
         (Err(e), _) | (_, Err(e)) => return e.into_response(),
     };
     match users::reset_password(&state.svc, &s.actor, &meta, &id, &user).await {
-        Ok(done) => render(&SecretPage {
-            ctx: Ctx::new(&s, "Password reset", "/customers"),
-            heading: format!("New temporary password for {}", done.email),
-            facts: vec![
-                ("User name".to_owned(), done.email.clone()),
-                (
-                    "Expires".to_owned(),
-                    done.temporary_password_expires_at.display(),
-                ),
-            ],
-            secret_label: "Temporary password".to_owned(),
-            secret: done.temporary_password.unwrap_or_default(),
-            usage: "Give it to the user, who must choose a new password at the next sign-in. The old password no longer works and the user's sessions have ended.".to_owned(),
-            back_href: format!("/customers/{id}/users"),
-            back_label: "Done".to_owned(),
-        }),
+        Ok(done) => render(&SecretPage::temporary_password(
+            Ctx::new(&s, "Password reset", "/customers"),
+            format!("New temporary password for {}", done.email),
+            &done.email,
+            done.temporary_password_expires_at,
+            done.temporary_password,
+            "Give it to the user, who must choose a new password at the next sign-in. The old password no longer works and the user's sessions have ended.",
+            format!("/customers/{id}/users"),
+        )),
         Err(e) => PageError(e).into_response(),
     }
 }
@@ -314,19 +312,6 @@ pub async fn set_disabled(
             };
             Redirect::to(&format!("/customers/{id}/users?done={done}")).into_response()
         }
-        Err(e @ (CoreError::Rule { .. } | CoreError::Invalid(_))) => {
-            let (_, _, message) = classify(&e);
-            users_view(
-                &state,
-                &s,
-                &id,
-                None,
-                FormData::default(),
-                FieldErrors::new(),
-                Some((user.to_string(), message)),
-            )
-            .await
-        }
-        Err(e) => PageError(e).into_response(),
+        Err(e) => refused_for(&state, &s, &id, &user, e).await,
     }
 }

@@ -934,3 +934,30 @@ pub struct SecretPage {
     pub back_href: String,
     pub back_label: String,
 }
+
+impl SecretPage {
+    /// A user's temporary password, shown once, with the user name and when it expires.
+    pub fn temporary_password(
+        ctx: Ctx,
+        heading: String,
+        email: &str,
+        expires: twotier_domain::clock::Timestamp,
+        secret: Option<String>,
+        usage: &str,
+        back_href: String,
+    ) -> Self {
+        Self {
+            ctx,
+            heading,
+            facts: vec![
+                ("User name".to_owned(), email.to_owned()),
+                ("Expires".to_owned(), expires.display()),
+            ],
+            secret_label: "Temporary password".to_owned(),
+            secret: secret.unwrap_or_default(),
+            usage: usage.to_owned(),
+            back_href,
+            back_label: "Done".to_owned(),
+        }
+    }
+}

@@ -529,6 +529,36 @@ async fn concurrent_licence_assignments_never_exceed_the_quantity() {
     assert_eq!(freed.status, StatusCode::CREATED, "{}", freed.text());
     let by_offer = assign(&app, &admin.bearer(), &customer, waiting, "CNT-BASIC").await;
     assert_eq!(by_offer.status, StatusCode::CREATED, "{}", by_offer.text());
+    // Bad updates are refused and change nothing: an unknown licence, one the user does not
+    // hold, nothing at all, a disabled user, a subscription that is not active.
+    let path = format!("/v1/customers/{customer}/users/{waiting}/licenseupdates");
+    for (body, status) in [
+        (
+            json!({ "licensesToAssign": [{ "skuId": "NO-SUCH-OFFER" }] }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({ "licensesToRemove": ["NO-SUCH-OFFER"] }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (json!({}), StatusCode::BAD_REQUEST),
+    ] {
+        let r = app
+            .api(Method::POST, &path, &reseller, Some(body.clone()))
+            .await;
+        assert_eq!(r.status, status, "{body}: {}", r.text());
+    }
+    let to_disabled = app
+        .form(
+            Method::POST,
+            &format!("/customers/{customer}/users/{holder}/disabled"),
+            &admin.session(),
+            &[("disabled", "true")],
+        )
+        .await;
+    assert_eq!(to_disabled.status, StatusCode::SEE_OTHER);
+    let r = assign(&app, &reseller, &customer, holder, &sub_id).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
     let records = app.audit_records().await;
     assert!(
         records
