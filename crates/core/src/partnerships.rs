@@ -51,6 +51,15 @@ pub enum InvitationState {
 }
 
 impl InvitationState {
+    /// The state of a stored single-use link (invitation or relationship request).
+    pub fn of(stored: &str, expires_at: i64, now: Timestamp) -> Self {
+        match stored {
+            "accepted" => Self::Accepted,
+            "revoked" => Self::Revoked,
+            _ if expires_at <= now.millis() => Self::Expired,
+            _ => Self::Pending,
+        }
+    }
     pub fn label(self) -> &'static str {
         match self {
             Self::Pending => "Pending",
@@ -75,12 +84,7 @@ pub struct Invitation {
 
 impl Invitation {
     fn from_row(r: InvitationRow, now: Timestamp) -> Self {
-        let state = match r.state.as_str() {
-            "accepted" => InvitationState::Accepted,
-            "revoked" => InvitationState::Revoked,
-            _ if r.expires_at <= now.millis() => InvitationState::Expired,
-            _ => InvitationState::Pending,
-        };
+        let state = InvitationState::of(&r.state, r.expires_at, now);
         Self {
             id: r.id,
             state,

@@ -37,25 +37,8 @@ pub mod codes {
     pub const REGION_MISMATCH: u32 = 2201;
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestState {
-    Pending,
-    Accepted,
-    Revoked,
-    Expired,
-}
-
-impl RequestState {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Pending => "Pending",
-            Self::Accepted => "Accepted",
-            Self::Revoked => "Revoked",
-            Self::Expired => "Expired",
-        }
-    }
-}
+/// A request's state: the same as an invitation's.
+pub use crate::partnerships::InvitationState as RequestState;
 
 /// A relationship request as the provider sees it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -78,12 +61,7 @@ pub struct RelationshipRequest {
 
 impl RelationshipRequest {
     fn from_row(r: RequestRow, now: Timestamp, names: &Names) -> Self {
-        let state = match r.state.as_str() {
-            "accepted" => RequestState::Accepted,
-            "revoked" => RequestState::Revoked,
-            _ if r.expires_at <= now.millis() => RequestState::Expired,
-            _ => RequestState::Pending,
-        };
+        let state = RequestState::of(&r.state, r.expires_at, now);
         Self {
             id: r.id,
             state,
