@@ -31,6 +31,8 @@ def test_the_provider_lists_its_customers(provider):
     assert c.company_profile.domain.endswith(".onmicrosoft.example")
     assert c.company_profile.tenant_id == c.id
     assert c.user_credentials is None
+    # List items carry no billing profile, as in Partner Center; one customer's read does.
+    assert c.billing_profile is None
 
 
 def test_filters_by_reseller_and_name(provider):

@@ -396,7 +396,6 @@ async fn direct_create(
             country: "GB".to_owned(),
             billing_version: 1,
             created_at: now,
-            reseller_name: None,
         },
     )
     .await?;
@@ -694,9 +693,8 @@ async fn main() -> anyhow::Result<()> {
             let db = connect(&database_url).await?;
             let mut after: Option<(String, String)> = None;
             for _ in 0..skip_pages {
-                let mut c = db.read().await?;
                 let page = customers::list(
-                    &mut c.conn(),
+                    &db,
                     &ListFilter {
                         owner: Owner::Reseller(&reseller),
                         name_prefix: None,
@@ -717,9 +715,6 @@ async fn main() -> anyhow::Result<()> {
                 let (db, reseller, after) =
                     (Arc::clone(&db), Arc::clone(&reseller), Arc::clone(&after));
                 async move {
-                    let Ok(mut c) = db.read().await else {
-                        return false;
-                    };
                     let filter = ListFilter {
                         owner: Owner::Reseller(&reseller),
                         name_prefix: None,
@@ -731,7 +726,7 @@ async fn main() -> anyhow::Result<()> {
                             .map(|(n, i)| (n.as_str(), i.as_str())),
                         limit: size + 1,
                     };
-                    customers::list(&mut c.conn(), &filter).await.is_ok()
+                    customers::list(&db, &filter).await.is_ok()
                 }
             })
             .await?

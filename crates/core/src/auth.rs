@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use twotier_domain::actor::{Actor, ActorKind};
@@ -543,11 +544,79 @@ pub async fn set_require_two_factor(
     ch.commit_plain().await
 }
 
+/// How long a resolved bearer token is reused without reading it again, at most. Within this
+/// process any committed write ends the reuse at once (see `PrincipalCache`); this bounds how
+/// long a change made by another process (the CLI, a second server on the same PostgreSQL)
+/// can go unseen.
+pub const PRINCIPAL_CACHE_TTL: Duration = Duration::from_secs(2);
+const PRINCIPAL_CACHE_ENTRIES: usize = 4096;
+
+/// Bearer tokens resolved in the last moments, so that a client's every request does not read
+/// its token, tenant, user and roles again. Keyed by the token's SHA-256 (the token itself is
+/// never kept). An entry is used only while this process has committed no write since it was
+/// read: revoking a token, disabling a user, a tenant or an app, or changing roles are all
+/// writes, so they take effect at the next request. Only live tokens are kept.
+#[derive(Debug, Clone, Default)]
+pub struct PrincipalCache {
+    entries: Arc<Mutex<HashMap<String, CachedPrincipal>>>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedPrincipal {
+    actor: Actor,
+    /// `Db::commits` before the token was read.
+    commits: u64,
+    read_at: Instant,
+    token_expires_at: i64,
+}
+
+impl PrincipalCache {
+    fn get(&self, hash: &str, commits: u64, now: i64) -> Option<Actor> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(hash)
+            .filter(|e| {
+                e.commits == commits
+                    && e.read_at.elapsed() < PRINCIPAL_CACHE_TTL
+                    && now < e.token_expires_at
+            })
+            .map(|e| e.actor.clone())
+    }
+
+    /// Whether a live entry for this token is kept (for tests and diagnostics).
+    pub fn remembers(&self, token: &str) -> bool {
+        let hash = secrets::sha256_hex(token);
+        self.entries.lock().is_ok_and(|e| {
+            e.get(&hash)
+                .is_some_and(|e| e.read_at.elapsed() < PRINCIPAL_CACHE_TTL)
+        })
+    }
+
+    fn put(&self, hash: String, entry: CachedPrincipal) {
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() >= PRINCIPAL_CACHE_ENTRIES {
+            entries.retain(|_, e| e.read_at.elapsed() < PRINCIPAL_CACHE_TTL);
+            if entries.len() >= PRINCIPAL_CACHE_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(hash, entry);
+    }
+}
+
 /// Resolves `Authorization: Bearer …` to an actor. Revoked or expired tokens, disabled users,
 /// apps and tenants all give `None`.
 pub async fn resolve_bearer(svc: &Services, token: &str) -> Result<Option<Actor>, CoreError> {
     let now = svc.now().millis();
     let hash = secrets::sha256_hex(token);
+    // Noted before the read, so a write that lands during it makes the entry stale.
+    let commits = svc.db.commits();
+    if let Some(actor) = svc.principals.get(&hash, commits, now) {
+        return Ok(Some(actor));
+    }
+    let read_at = Instant::now();
     let mut c = svc.db.read().await?;
     let Some(t) = api_tokens::find_principal(&mut c.conn(), &hash, now).await? else {
         return Ok(None);
@@ -602,6 +671,16 @@ pub async fn resolve_bearer(svc: &Services, token: &str) -> Result<Option<Actor>
         let mut tx = svc.db.begin().await?;
         api_tokens::touch(&mut tx.conn(), &t.id, now).await?;
         tx.commit().await?;
+    } else {
+        svc.principals.put(
+            hash,
+            CachedPrincipal {
+                actor: actor.clone(),
+                commits,
+                read_at,
+                token_expires_at: t.expires_at,
+            },
+        );
     }
     Ok(Some(actor))
 }

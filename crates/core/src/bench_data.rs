@@ -350,7 +350,6 @@ pub async fn seed(
                 country: "GB".to_owned(),
                 billing_version: 1,
                 created_at: created,
-                reseller_name: None,
             });
         }
         let mut rels = Vec::with_capacity(rows.len() * 2);

@@ -262,9 +262,6 @@ pub struct Customer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_delegated_access: Option<bool>,
     pub associated_partner_id: Option<String>,
-    /// twotier's addition: the associated reseller's name (in lists).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub associated_partner_name: Option<String>,
     /// Only in the response that created the customer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_credentials: Option<UserCredentials>,
@@ -272,6 +269,42 @@ pub struct Customer {
     /// `issued` in the creating response, `already_issued` in a replay.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
+}
+
+/// One customer in a partner's list, as Partner Center lists them: the company profile and
+/// the relationship, without the billing profile. twotier adds the associated reseller (a
+/// provider's list only), the billing country and the creation time, which the UI's list shows.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerListItem {
+    pub id: String,
+    pub company_profile: CompanyProfile,
+    pub relationship_to_partner: &'static str,
+    pub associated_partner_id: Option<String>,
+    pub associated_partner_name: Option<String>,
+    pub country: String,
+    pub created_at: Timestamp,
+    /// The billing profile's version, the customer's etag.
+    pub version: i64,
+}
+
+impl From<rows::CustomerListRow> for CustomerListItem {
+    fn from(r: rows::CustomerListRow) -> Self {
+        Self {
+            id: r.tenant_id.clone(),
+            company_profile: CompanyProfile {
+                tenant_id: r.tenant_id,
+                domain: r.domain,
+                company_name: r.company_name,
+            },
+            relationship_to_partner: "reseller",
+            associated_partner_id: r.reseller_tenant_id,
+            associated_partner_name: r.reseller_name,
+            country: r.country,
+            created_at: Timestamp(r.created_at),
+            version: r.billing_version,
+        }
+    }
 }
 
 impl Replayable for Customer {
@@ -320,11 +353,6 @@ fn from_row(r: CustomerRow, viewer_is_reseller: bool) -> Customer {
             None
         } else {
             r.reseller_tenant_id
-        },
-        associated_partner_name: if viewer_is_reseller {
-            None
-        } else {
-            r.reseller_name
         },
         user_credentials: None,
         created_at: Timestamp(r.created_at),
@@ -569,7 +597,6 @@ async fn create_in(
         country: billing.address.country,
         billing_version: 1,
         created_at: now.millis(),
-        reseller_name: None,
     };
     rows::insert(&mut ch.conn(), &row)
         .await
@@ -646,7 +673,7 @@ pub struct ListQuery {
 /// cost more than the page (Partner Center's `totalCount` is the page's item count too).
 #[derive(Debug, Clone, Serialize)]
 pub struct CustomerPage {
-    pub items: Vec<Customer>,
+    pub items: Vec<CustomerListItem>,
     /// Subscriptions by customer id, when asked for.
     pub subscriptions: HashMap<String, Vec<crate::subscriptions::Subscription>>,
     pub next: Option<(String, String)>,
@@ -680,8 +707,7 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
         after: q.after.as_ref().map(|(n, i)| (n.as_str(), i.as_str())),
         limit: limit + 1,
     };
-    let mut c = svc.db.read().await?;
-    let mut found = rows::list(&mut c.conn(), &f).await?;
+    let mut found = rows::list(&svc.db, &f).await?;
     let next = if found.len() as i64 > limit {
         found.truncate(limit as usize);
         found
@@ -694,6 +720,7 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
         HashMap::new();
     if q.with_subscriptions {
         let ids: Vec<&str> = found.iter().map(|r| r.tenant_id.as_str()).collect();
+        let mut c = svc.db.read().await?;
         for row in twotier_store::subscriptions::of_customers(&mut c.conn(), &ids).await? {
             subscriptions
                 .entry(row.customer_tenant_id.clone())
@@ -701,10 +728,9 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
                 .push(crate::subscriptions::from_row(row, 0));
         }
     }
-    let reseller = actor.tenant_kind == TenantKind::Reseller;
     Ok(CustomerPage {
         subscriptions,
-        items: found.into_iter().map(|r| from_row(r, reseller)).collect(),
+        items: found.into_iter().map(CustomerListItem::from).collect(),
         next,
     })
 }

@@ -101,6 +101,8 @@ pub struct Services {
     pub settings: Arc<CoreSettings>,
     pub passwords: passwords::Hasher,
     pub throttle: auth::AddressThrottle,
+    /// Bearer tokens resolved in the last moments.
+    pub principals: auth::PrincipalCache,
     /// Keys the HMAC of temporary passwords; stored in the database so replicas agree.
     server_key: Arc<[u8; 32]>,
 }
@@ -128,6 +130,7 @@ impl Services {
         Ok(Self {
             passwords: passwords::Hasher::new(settings.argon2, settings.hashing_permits),
             throttle: auth::AddressThrottle::new(settings.address_failure_limit),
+            principals: auth::PrincipalCache::default(),
             db,
             clock,
             settings: Arc::new(settings),

@@ -119,6 +119,7 @@ pub struct TokenPrincipal {
     pub tenant_id: String,
     pub tenant_kind: String,
     pub last_used_at: Option<i64>,
+    pub expires_at: i64,
     pub user_id: Option<String>,
     pub user_email: Option<String>,
     /// The user's roles, comma-separated.
@@ -139,7 +140,7 @@ pub async fn find_principal(
         Conn::Postgres(_) => "string_agg(r.role, ',')",
     };
     let sql = format!(
-        "SELECT k.id, k.tenant_id, t.kind AS tenant_kind, k.last_used_at, \
+        "SELECT k.id, k.tenant_id, t.kind AS tenant_kind, k.last_used_at, k.expires_at, \
          u.id AS user_id, u.email AS user_email, \
          (SELECT {aggregate} FROM user_roles r WHERE r.tenant_id = k.tenant_id AND r.user_id = u.id) AS user_roles, \
          a.id AS app_id, a.client_id AS app_client_id, a.roles AS app_roles \

@@ -1,7 +1,7 @@
 //! Customers: a customer tenant's company and billing profiles, and the partners' reseller
 //! relationships with it.
 
-use crate::{Conn, StoreError, exec, on_conn};
+use crate::{Conn, Db, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct CustomerRow {
@@ -27,10 +27,6 @@ pub struct CustomerRow {
     pub country: String,
     pub billing_version: i64,
     pub created_at: i64,
-    #[serde(default)]
-    /// The associated reseller's name, filled by list queries.
-    #[sqlx(default)]
-    pub reseller_name: Option<String>,
 }
 
 const COLUMNS: &str = "tenant_id, provider_tenant_id, reseller_tenant_id, company_name, company_name_lower, domain_prefix, \
@@ -115,47 +111,66 @@ pub struct ListFilter<'a> {
     pub limit: i64,
 }
 
+/// One row of a partner's customer list: what a list shows, not the whole customer (the
+/// billing profile is read one customer at a time, as in Partner Center).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
+pub struct CustomerListRow {
+    pub tenant_id: String,
+    pub company_name: String,
+    pub company_name_lower: String,
+    pub domain: String,
+    pub country: String,
+    /// The reseller associated through the listing provider's relationship.
+    pub reseller_tenant_id: Option<String>,
+    pub reseller_name: Option<String>,
+    pub billing_version: i64,
+    pub created_at: i64,
+}
+
+/// The list's columns, in `CustomerListRow`'s order.
+const LIST_COLUMNS: [&str; 9] = [
+    "r.customer_tenant_id AS tenant_id",
+    "c.company_name",
+    "r.company_name_lower",
+    "c.domain",
+    "c.country",
+    "r.reseller_tenant_id",
+    "t.name AS reseller_name",
+    "c.billing_version",
+    "c.created_at",
+];
+
 /// The page query with only the conditions asked for, so each backend picks the index that
 /// leads with the narrowest column (the reseller's when the list is one reseller's), and the
 /// values to bind in order; the row-value comparison is the keyset cursor.
 fn list_sql<'a>(f: &'a ListFilter<'a>, backend: crate::Backend) -> (String, Vec<Option<String>>) {
-    // SQLite returns each row as one JSON document: its driver's cost is per value, and a
-    // page of 23 columns would be over a thousand values (most of a page's cost). On
-    // PostgreSQL building the document costs more than the values do.
-    let columns: Vec<String> = COLUMNS
-        .split(',')
-        .map(|c| match backend {
-            crate::Backend::Sqlite => format!("'{0}', c.{0}", c.trim()),
-            crate::Backend::Postgres => format!("c.{}", c.trim()),
-        })
-        .collect();
-    let selected = match backend {
-        crate::Backend::Sqlite => format!("json_object({}) AS doc", columns.join(", ")),
-        crate::Backend::Postgres => columns.join(", "),
-    };
     // The list is read from the partner's relationships, which carry the sort key, so a
     // partner's page is one index range however many partners a customer has. A provider's
     // relationship names the reseller associated through it; a reseller's own list never
-    // shows the reseller's name, so it skips that join.
-    let selected = match f.owner {
-        Owner::Provider(_) => selected.replace("c.reseller_tenant_id", "r.reseller_tenant_id"),
-        Owner::Reseller(_) => selected,
-    };
-    let mut sql = match f.owner {
-        Owner::Provider(_) => format!(
-            "SELECT {selected}, t.name AS reseller_name FROM customer_relationships r \
-             JOIN customers c ON c.tenant_id = r.customer_tenant_id \
-             LEFT JOIN tenants t ON t.id = r.reseller_tenant_id WHERE "
-        ),
-        Owner::Reseller(_) => format!(
-            "SELECT {selected}, CAST(NULL AS TEXT) AS reseller_name FROM customer_relationships r \
-             JOIN customers c ON c.tenant_id = r.customer_tenant_id WHERE "
-        ),
-    };
+    // shows a reseller, so it skips those columns and the join.
+    let columns: Vec<&str> = LIST_COLUMNS
+        .iter()
+        .map(|c| match (f.owner, *c) {
+            (Owner::Reseller(_), "r.reseller_tenant_id") => {
+                "CAST(NULL AS TEXT) AS reseller_tenant_id"
+            }
+            (Owner::Reseller(_), "t.name AS reseller_name") => {
+                "CAST(NULL AS TEXT) AS reseller_name"
+            }
+            (_, c) => c,
+        })
+        .collect();
+    let mut sql = format!(
+        "SELECT {} FROM customer_relationships r JOIN customers c ON c.tenant_id = r.customer_tenant_id ",
+        columns.join(", ")
+    );
+    if let Owner::Provider(_) = f.owner {
+        sql.push_str("LEFT JOIN tenants t ON t.id = r.reseller_tenant_id ");
+    }
     let owner = match f.owner {
         Owner::Provider(id) | Owner::Reseller(id) => id,
     };
-    sql.push_str("r.partner_tenant_id = $1 AND r.state = 'active'");
+    sql.push_str("WHERE r.partner_tenant_id = $1 AND r.state = 'active'");
     let mut binds = vec![Some(owner.to_owned())];
     let mut add = |sql: &mut String, condition: &str, values: &[Option<String>]| {
         let mut condition = condition.to_owned();
@@ -198,42 +213,63 @@ fn list_sql<'a>(f: &'a ListFilter<'a>, backend: crate::Backend) -> (String, Vec<
         " ORDER BY r.company_name_lower, r.customer_tenant_id LIMIT {}",
         f.limit.max(1)
     ));
+    let sql = match backend {
+        // SQLite's driver hands every row from its database thread to the caller's task, a
+        // wake-up each; the page comes back as one JSON array, so one row crosses instead.
+        crate::Backend::Sqlite => {
+            let fields: Vec<String> = LIST_COLUMNS
+                .iter()
+                .map(|c| {
+                    let name = c.rsplit([' ', '.']).next().unwrap_or(c);
+                    format!("'{name}', p.{name}")
+                })
+                .collect();
+            format!(
+                "SELECT json_group_array(json_object({})) FROM ({sql}) p",
+                fields.join(", ")
+            )
+        }
+        crate::Backend::Postgres => sql,
+    };
     (sql, binds)
 }
 
 /// A page of customers by company name; keyset, so deep pages cost what the first does.
-pub async fn list(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<Vec<CustomerRow>, StoreError> {
-    let backend = match c {
-        Conn::Sqlite(_) => crate::Backend::Sqlite,
-        Conn::Postgres(_) => crate::Backend::Postgres,
+pub async fn list(db: &Db, f: &ListFilter<'_>) -> Result<Vec<CustomerListRow>, StoreError> {
+    // A page of an owner's list (or of one reseller's part of it) has one best plan for every
+    // owner, small or the largest: the list index in order, then the customer of each row, so
+    // PostgreSQL keeps that plan (`Db::read_list`). A search's best plan depends on what is
+    // searched for, so it is planned for the values at hand, on the ordinary pool.
+    let searching = crate::like_prefix(f.name_prefix).is_some()
+        || crate::like_prefix(f.domain_prefix).is_some();
+    let mut c = if searching {
+        db.read().await?
+    } else {
+        db.read_list().await?
     };
-    let (sql, binds) = list_sql(f, backend);
-    match c {
+    let (sql, binds) = list_sql(f, db.backend());
+    match c.conn() {
         Conn::Sqlite(x) => {
-            let mut q = sqlx::query_as::<_, (String, Option<String>)>(&sql);
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
             for b in &binds {
                 q = q.bind(b.as_deref());
             }
-            let docs = q.fetch_all(&mut **x).await?;
-            docs.into_iter()
-                .map(|(doc, reseller_name)| {
-                    let mut row: CustomerRow = serde_json::from_str(&doc)
-                        .map_err(|e| StoreError::Corrupt(format!("customer row: {e}")))?;
-                    row.reseller_name = reseller_name;
-                    Ok(row)
-                })
-                .collect()
+            let page = q.fetch_one(&mut *x).await?;
+            let mut rows: Vec<CustomerListRow> = serde_json::from_str(&page)
+                .map_err(|e| StoreError::Corrupt(format!("customer list: {e}")))?;
+            // An aggregate's order is not promised; the page's order is the keyset's, which
+            // is byte order, as SQLite compares text.
+            rows.sort_by(|a, b| {
+                (&a.company_name_lower, &a.tenant_id).cmp(&(&b.company_name_lower, &b.tenant_id))
+            });
+            Ok(rows)
         }
         Conn::Postgres(x) => {
-            // A cached statement is planned once for all parameters, as if every reseller
-            // had the average number of customers; for the largest, that plan reads the rest
-            // of its customers and sorts them. An unnamed statement is planned for the
-            // reseller at hand.
-            let mut q = sqlx::query_as::<_, CustomerRow>(&sql).persistent(false);
+            let mut q = sqlx::query_as::<_, CustomerListRow>(&sql).persistent(!searching);
             for b in &binds {
                 q = q.bind(b.as_deref());
             }
-            Ok(q.fetch_all(&mut **x).await?)
+            Ok(q.fetch_all(&mut *x).await?)
         }
     }
 }

@@ -21,6 +21,8 @@ pub mod tenants;
 pub mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
@@ -100,6 +102,21 @@ pub(crate) async fn insert_rows(
 /// Refreshes the planner's statistics after a bulk load.
 pub async fn analyze(c: &mut Conn<'_>) -> Result<(), StoreError> {
     exec!(c, |x| sqlx::query("ANALYZE").execute(&mut **x).await)?;
+    if let Conn::Sqlite(x) = c {
+        // SQLite plans with the per-index averages of sqlite_stat1. Its samples of values
+        // (sqlite_stat4) would make it prepare a statement again for each new set of bound
+        // values, which cost a quarter of a customer list page; the samples are dropped.
+        let sampled: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat4'",
+        )
+        .fetch_one(&mut **x)
+        .await?;
+        if sampled > 0 {
+            sqlx::query("DELETE FROM sqlite_stat4")
+                .execute(&mut **x)
+                .await?;
+        }
+    }
     Ok(())
 }
 
@@ -114,13 +131,39 @@ pub(crate) fn expect_row(rows_affected: u64) -> Result<(), StoreError> {
 
 /// The database, chosen at start from the URL's scheme.
 #[derive(Debug, Clone)]
-pub enum Db {
+pub struct Db {
+    pools: Pools,
+    /// Write transactions this process has committed (see `Db::commits`).
+    commits: Arc<AtomicU64>,
+}
+
+#[derive(Debug, Clone)]
+enum Pools {
     /// SQLite has one writer: writes go through a one-connection pool, reads through another.
-    Sqlite {
-        read: SqlitePool,
-        write: SqlitePool,
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres {
+        pool: PgPool,
+        /// Connections for `Db::read_list`.
+        generic: PgPool,
     },
-    Postgres(PgPool),
+}
+
+/// A connection that has just been returned is known to be alive; only one that sat idle
+/// (across a server restart, say) is pinged before it is lent, which saves a round trip on
+/// every request of a busy server.
+fn pg_pool_options(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > Duration::from_secs(1) {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
+        .acquire_timeout(Duration::from_secs(10))
 }
 
 /// Which backend a URL names.
@@ -178,6 +221,13 @@ static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sql
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 impl Db {
+    fn new(pools: Pools) -> Self {
+        Self {
+            pools,
+            commits: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
         match Backend::of_url(url)? {
             Backend::Sqlite => {
@@ -202,43 +252,48 @@ impl Db {
                         ))
                     })?;
                 }
+                // An embedded database cannot hang up, so the pool does not ping a connection
+                // before lending it: the ping is a round trip to the connection's thread.
                 let write = SqlitePoolOptions::new()
                     .max_connections(1)
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts.clone())
                     .await?;
                 let read = SqlitePoolOptions::new()
                     .max_connections(options.max_connections.max(1))
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts.read_only(true))
                     .await?;
-                Ok(Self::Sqlite { read, write })
+                Ok(Self::new(Pools::Sqlite { read, write }))
             }
             Backend::Postgres => {
                 let opts = PgConnectOptions::from_str(url)
                     .map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
-                let pool = PgPoolOptions::new()
-                    .max_connections(options.max_connections.max(1))
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(opts)
-                    .await?;
-                Ok(Self::Postgres(pool))
+                let max = options.max_connections.max(1);
+                let pool = pg_pool_options(max).connect_with(opts.clone()).await?;
+                // Its prepared statements always keep their one generic plan, where planning
+                // each call would cost more than running the statement (see `read_list`).
+                let generic = pg_pool_options(max)
+                    .connect_lazy_with(opts.options([("plan_cache_mode", "force_generic_plan")]));
+                Ok(Self::new(Pools::Postgres { pool, generic }))
             }
         }
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Self::Sqlite { .. } => Backend::Sqlite,
-            Self::Postgres(_) => Backend::Postgres,
+        match &self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres { .. } => Backend::Postgres,
         }
     }
 
     /// Applies pending migrations of this backend's folder.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Self::Sqlite { write, .. } => SQLITE_MIGRATOR.run(write).await?,
-            Self::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await?,
+        match &self.pools {
+            Pools::Sqlite { write, .. } => SQLITE_MIGRATOR.run(write).await?,
+            Pools::Postgres { pool, .. } => POSTGRES_MIGRATOR.run(pool).await?,
         }
         Ok(())
     }
@@ -252,17 +307,43 @@ impl Db {
     /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so a read that is
     /// followed by a write can never fail with SQLITE_BUSY halfway.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(match self {
-            Self::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
-            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        let inner = match &self.pools {
+            Pools::Sqlite { write, .. } => {
+                TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Pools::Postgres { pool, .. } => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            commits: Arc::clone(&self.commits),
         })
+    }
+
+    /// How many write transactions this process has committed so far. Anything read from
+    /// the database may be reused while this number has not moved (and only then): a cache
+    /// notes it before it reads and trusts its entry only while it is unchanged.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Acquire)
     }
 
     /// A connection for reads outside a transaction.
     pub async fn read(&self) -> Result<ReadConn, StoreError> {
-        Ok(match self {
-            Self::Sqlite { read, .. } => ReadConn::Sqlite(read.acquire().await?),
-            Self::Postgres(pool) => ReadConn::Postgres(pool.acquire().await?),
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => ReadConn::Sqlite(read.acquire().await?),
+            Pools::Postgres { pool, .. } => ReadConn::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// A connection for reading a page of a list whose best plan is the same whatever the
+    /// values (an index range in the list's order, then a lookup per row: checked with
+    /// EXPLAIN for every owner size). On PostgreSQL its prepared statements keep one generic
+    /// plan: planning a page again on every call cost more than reading it (4,000 against
+    /// 2,750 pages/s, docs/PERFORMANCE.md). A query whose plan does depend on the values (a
+    /// name search) belongs on `read`.
+    pub async fn read_list(&self) -> Result<ReadConn, StoreError> {
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => ReadConn::Sqlite(read.acquire().await?),
+            Pools::Postgres { generic, .. } => ReadConn::Postgres(generic.acquire().await?),
         })
     }
 
@@ -277,43 +358,54 @@ impl Db {
 
     /// (size, idle) of the main pool, for metrics.
     pub fn pool_stats(&self) -> (u32, usize) {
-        match self {
-            Self::Sqlite { read, .. } => (read.size(), read.num_idle()),
-            Self::Postgres(pool) => (pool.size(), pool.num_idle()),
+        match &self.pools {
+            Pools::Sqlite { read, .. } => (read.size(), read.num_idle()),
+            Pools::Postgres { pool, .. } => (pool.size(), pool.num_idle()),
         }
     }
 
     pub async fn close(&self) {
-        match self {
-            Self::Sqlite { read, write } => {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
                 read.close().await;
                 write.close().await;
             }
-            Self::Postgres(pool) => pool.close().await,
+            Pools::Postgres { pool, generic } => {
+                generic.close().await;
+                pool.close().await;
+            }
         }
     }
 }
 
 /// An open write transaction. Dropped without `commit` it rolls back.
 #[derive(Debug)]
-pub enum Tx {
+pub struct Tx {
+    inner: TxInner,
+    commits: Arc<AtomicU64>,
+}
+
+#[derive(Debug)]
+enum TxInner {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
-        match self {
-            Self::Sqlite(t) => Conn::Sqlite(t),
-            Self::Postgres(t) => Conn::Postgres(t),
+        match &mut self.inner {
+            TxInner::Sqlite(t) => Conn::Sqlite(t),
+            TxInner::Postgres(t) => Conn::Postgres(t),
         }
     }
     pub async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Self::Sqlite(t) => t.commit().await?,
-            Self::Postgres(t) => t.commit().await?,
-        }
-        Ok(())
+        let done = match self.inner {
+            TxInner::Sqlite(t) => t.commit().await,
+            TxInner::Postgres(t) => t.commit().await,
+        };
+        // Counted even when the commit reports an error: it may have happened all the same.
+        self.commits.fetch_add(1, Ordering::AcqRel);
+        Ok(done?)
     }
 }
 

@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use twotier_core::CoreError;
 use twotier_core::customers::{
-    self, BillingInput, BillingProfile, CompanyProfile, Customer, ListQuery, NewCustomerInput,
-    UserCredentials,
+    self, BillingInput, BillingProfile, CompanyProfile, Customer, CustomerListItem, ListQuery,
+    NewCustomerInput, UserCredentials,
 };
 use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::TenantId;
@@ -39,11 +39,15 @@ fn etag(c: &Customer) -> String {
 }
 
 fn company_wire(c: &Customer) -> Annotated<&CompanyProfile> {
+    annotated_company(&c.company_profile, etag(c))
+}
+
+fn annotated_company(p: &CompanyProfile, etag: String) -> Annotated<&CompanyProfile> {
     Annotated::new(
-        &c.company_profile,
+        p,
         "CustomerCompanyProfile",
-        format!("/customers/{}/profiles/company", c.id),
-        etag(c),
+        format!("/customers/{}/profiles/company", p.tenant_id),
+        etag,
     )
 }
 
@@ -69,8 +73,6 @@ pub struct CustomerWire<'a> {
     allow_delegated_access: Option<bool>,
     associated_partner_id: &'a Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    associated_partner_name: &'a Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     user_credentials: &'a Option<UserCredentials>,
     created_at: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,7 +89,6 @@ pub fn customer_wire(c: &Customer) -> Annotated<CustomerWire<'_>> {
             relationship_to_partner: &c.relationship_to_partner,
             allow_delegated_access: c.allow_delegated_access,
             associated_partner_id: &c.associated_partner_id,
-            associated_partner_name: &c.associated_partner_name,
             user_credentials: &c.user_credentials,
             created_at: c.created_at,
             credential: &c.credential,
@@ -95,6 +96,39 @@ pub fn customer_wire(c: &Customer) -> Annotated<CustomerWire<'_>> {
         "Customer",
         format!("/customers/{}", c.id),
         etag(c),
+    )
+}
+
+/// A customer as a list shows it: Partner Center's list items carry the company profile and
+/// the relationship, not the billing profile (read with `GET /v1/customers/{id}`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerListItemWire<'a> {
+    id: &'a str,
+    commerce_id: &'a str,
+    company_profile: Annotated<&'a CompanyProfile>,
+    relationship_to_partner: &'a str,
+    associated_partner_id: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    associated_partner_name: &'a Option<String>,
+    created_at: Timestamp,
+}
+
+fn list_item_wire(c: &CustomerListItem) -> Annotated<CustomerListItemWire<'_>> {
+    let etag = c.version.to_string();
+    Annotated::new(
+        CustomerListItemWire {
+            id: &c.id,
+            commerce_id: &c.id,
+            company_profile: annotated_company(&c.company_profile, etag.clone()),
+            relationship_to_partner: c.relationship_to_partner,
+            associated_partner_id: &c.associated_partner_id,
+            associated_partner_name: &c.associated_partner_name,
+            created_at: c.created_at,
+        },
+        "Customer",
+        format!("/customers/{}", c.id),
+        etag,
     )
 }
 
@@ -154,7 +188,7 @@ pub async fn list_customers(
         }
     }
     let page = customers::list(&state.svc, &actor, &query).await?;
-    let items: Vec<_> = page.items.iter().map(customer_wire).collect();
+    let items: Vec<_> = page.items.iter().map(list_item_wire).collect();
     typed_collection(&items, &self_uri, page.next.as_ref().map(encode_cursor))
 }
 

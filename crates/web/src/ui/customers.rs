@@ -9,7 +9,8 @@ use http::StatusCode;
 use twotier_core::CoreError;
 use twotier_core::auth::Session;
 use twotier_core::customers::{
-    self, Address, AddressInput, BillingInput, BillingProfile, Customer, ListQuery,
+    self, Address, AddressInput, BillingInput, BillingProfile, Customer, CustomerListItem,
+    ListQuery,
 };
 use twotier_core::orders::Order;
 use twotier_core::partnerships::{self, RelationshipQuery, RelationshipType};
@@ -28,7 +29,7 @@ use crate::extract::{Meta, Viewer};
 #[template(path = "customers.html")]
 struct CustomersPage {
     ctx: Ctx,
-    customers: Vec<Customer>,
+    customers: Vec<CustomerListItem>,
     subscriptions: HashMap<String, Vec<Subscription>>,
     search: String,
     reseller: String,

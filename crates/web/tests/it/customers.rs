@@ -217,6 +217,24 @@ async fn a_provider_creates_customers_and_each_partner_sees_only_its_own() {
         .api(Method::GET, "/v1/customers?size=1", &agent, None)
         .await
         .json();
+    // As in Partner Center, list items carry the company profile and the relationship; the
+    // billing profile is read one customer at a time.
+    let item = &first["items"][0];
+    assert_eq!(item["companyProfile"]["companyName"], "Direct Co");
+    assert_eq!(item["relationshipToPartner"], "reseller");
+    assert!(item["attributes"]["etag"].is_string());
+    assert!(item.get("billingProfile").is_none(), "{item}");
+    let one = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{}", item["id"].as_str().unwrap()),
+            &agent,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(one["attributes"]["etag"], item["attributes"]["etag"]);
+    assert!(one["billingProfile"]["email"].is_string(), "{one}");
     let token = first["links"]["next"]["headers"][0]["value"]
         .as_str()
         .unwrap()

@@ -287,3 +287,103 @@ async fn app_roles_must_fit_the_tenant() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+/// A bearer token is remembered for a moment (`auth::PrincipalCache`), so a busy client does
+/// not read its token, user and roles on every request. Any write this process commits ends
+/// that at once, and a change made by another process is seen within the cache's TTL.
+#[tokio::test]
+async fn a_remembered_token_still_follows_role_changes_disabling_revocation_and_expiry() {
+    let owned = TestApp::new().await;
+    // Borrowed, so the helpers below can all use it.
+    let app = &owned;
+    let world = app.world().await;
+    let boss = world.user("provider_global_admin");
+    let target = world.user("provider_admin_agent");
+    let me = |token: &str| {
+        let principal = Principal::Bearer(token.to_owned());
+        async move { app.api(Method::GET, "/v1/me", &principal, None).await }
+    };
+    // A new token of the target's, used twice: the first use records it, the second is
+    // answered from memory.
+    let remembered_token = |days: i64| async move {
+        let r = app
+            .api(
+                Method::POST,
+                "/v1/tokens",
+                &target.bearer(),
+                Some(json!({ "name": "cached", "expiresDays": days })),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let (token, id) = (
+            r.json()["token"].as_str().unwrap().to_owned(),
+            r.json()["id"].as_str().unwrap().to_owned(),
+        );
+        for _ in 0..2 {
+            assert_eq!(me(&token).await.status, StatusCode::OK);
+        }
+        assert!(app.svc.principals.remembers(&token), "remembered after use");
+        (token, id)
+    };
+    let patch_target = |body: serde_json::Value| async move {
+        let r = app
+            .api(
+                Method::PATCH,
+                &format!("/v1/users/{}", target.user_id),
+                &boss.bearer(),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    };
+
+    let (token, _) = remembered_token(7).await;
+    patch_target(json!({ "roles": ["billing_admin"] })).await;
+    assert_eq!(me(&token).await.json()["roles"], json!(["billing_admin"]));
+    assert!(app.svc.principals.remembers(&token));
+    patch_target(json!({ "disabled": true })).await;
+    assert_eq!(me(&token).await.status, StatusCode::UNAUTHORIZED);
+    patch_target(json!({ "disabled": false, "roles": ["admin_agent"] })).await;
+
+    let (token, id) = remembered_token(7).await;
+    let revoked = app
+        .api(
+            Method::DELETE,
+            &format!("/v1/tokens/{id}"),
+            &target.bearer(),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_eq!(me(&token).await.status, StatusCode::UNAUTHORIZED);
+
+    // Another process (a second set of services on the same database) revokes a token:
+    // this one sees it once its entry is older than the TTL.
+    let (token, id) = remembered_token(7).await;
+    let other = twotier_core::Services::new(
+        app.db.connect().await,
+        std::sync::Arc::new(app.clock.clone()),
+        twotier_core::CoreSettings::default(),
+    )
+    .await
+    .unwrap();
+    let actor = app.svc_actor(target).await;
+    twotier_core::tokens::revoke(
+        &other,
+        &actor,
+        &twotier_core::RequestMeta::default(),
+        &twotier_core::domain::ids::TokenId::from_stored(id),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(
+        twotier_core::auth::PRINCIPAL_CACHE_TTL + std::time::Duration::from_millis(50),
+    )
+    .await;
+    assert_eq!(me(&token).await.status, StatusCode::UNAUTHORIZED);
+
+    // Expiry, on the clock tokens are checked against.
+    let (token, _) = remembered_token(1).await;
+    app.clock.advance_hours(25);
+    assert_eq!(me(&token).await.status, StatusCode::UNAUTHORIZED);
+}
