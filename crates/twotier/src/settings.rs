@@ -61,6 +61,8 @@ pub struct Database {
     pub url: String,
     /// Apply pending migrations when the server starts.
     pub migrate_on_start: bool,
+    /// Per pool. On PostgreSQL a server opens up to twice this many connections: the main
+    /// pool and the one for list pages (`Db::read_list`), which opens its connections lazily.
     pub max_connections: u32,
     /// SQLite `synchronous=FULL` (true) keeps commits across power loss; false means NORMAL,
     /// which may lose the last commits on power loss.
