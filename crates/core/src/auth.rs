@@ -570,26 +570,27 @@ struct CachedPrincipal {
     token_expires_at: i64,
 }
 
+impl CachedPrincipal {
+    fn fresh(&self) -> bool {
+        self.read_at.elapsed() < PRINCIPAL_CACHE_TTL
+    }
+}
+
 impl PrincipalCache {
     fn get(&self, hash: &str, commits: u64, now: i64) -> Option<Actor> {
         let entries = self.entries.lock().ok()?;
         entries
             .get(hash)
-            .filter(|e| {
-                e.commits == commits
-                    && e.read_at.elapsed() < PRINCIPAL_CACHE_TTL
-                    && now < e.token_expires_at
-            })
+            .filter(|e| e.commits == commits && e.fresh() && now < e.token_expires_at)
             .map(|e| e.actor.clone())
     }
 
     /// Whether a live entry for this token is kept (for tests and diagnostics).
     pub fn remembers(&self, token: &str) -> bool {
         let hash = secrets::sha256_hex(token);
-        self.entries.lock().is_ok_and(|e| {
-            e.get(&hash)
-                .is_some_and(|e| e.read_at.elapsed() < PRINCIPAL_CACHE_TTL)
-        })
+        self.entries
+            .lock()
+            .is_ok_and(|e| e.get(&hash).is_some_and(CachedPrincipal::fresh))
     }
 
     fn put(&self, hash: String, entry: CachedPrincipal) {
@@ -597,7 +598,7 @@ impl PrincipalCache {
             return;
         };
         if entries.len() >= PRINCIPAL_CACHE_ENTRIES {
-            entries.retain(|_, e| e.read_at.elapsed() < PRINCIPAL_CACHE_TTL);
+            entries.retain(|_, e| e.fresh());
             if entries.len() >= PRINCIPAL_CACHE_ENTRIES {
                 entries.clear();
             }

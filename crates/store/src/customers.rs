@@ -127,17 +127,17 @@ pub struct CustomerListRow {
     pub created_at: i64,
 }
 
-/// The list's columns, in `CustomerListRow`'s order.
-const LIST_COLUMNS: [&str; 9] = [
-    "r.customer_tenant_id AS tenant_id",
-    "c.company_name",
-    "r.company_name_lower",
-    "c.domain",
-    "c.country",
-    "r.reseller_tenant_id",
-    "t.name AS reseller_name",
-    "c.billing_version",
-    "c.created_at",
+/// The list's columns as (expression, name), in `CustomerListRow`'s order.
+const LIST_COLUMNS: [(&str, &str); 9] = [
+    ("r.customer_tenant_id", "tenant_id"),
+    ("c.company_name", "company_name"),
+    ("r.company_name_lower", "company_name_lower"),
+    ("c.domain", "domain"),
+    ("c.country", "country"),
+    ("r.reseller_tenant_id", "reseller_tenant_id"),
+    ("t.name", "reseller_name"),
+    ("c.billing_version", "billing_version"),
+    ("c.created_at", "created_at"),
 ];
 
 /// The page query with only the conditions asked for, so each backend picks the index that
@@ -148,16 +148,13 @@ fn list_sql<'a>(f: &'a ListFilter<'a>, backend: crate::Backend) -> (String, Vec<
     // partner's page is one index range however many partners a customer has. A provider's
     // relationship names the reseller associated through it; a reseller's own list never
     // shows a reseller, so it skips those columns and the join.
-    let columns: Vec<&str> = LIST_COLUMNS
+    let columns: Vec<String> = LIST_COLUMNS
         .iter()
-        .map(|c| match (f.owner, *c) {
-            (Owner::Reseller(_), "r.reseller_tenant_id") => {
-                "CAST(NULL AS TEXT) AS reseller_tenant_id"
+        .map(|&(expr, name)| match (f.owner, name) {
+            (Owner::Reseller(_), "reseller_tenant_id" | "reseller_name") => {
+                format!("CAST(NULL AS TEXT) AS {name}")
             }
-            (Owner::Reseller(_), "t.name AS reseller_name") => {
-                "CAST(NULL AS TEXT) AS reseller_name"
-            }
-            (_, c) => c,
+            _ => format!("{expr} AS {name}"),
         })
         .collect();
     let mut sql = format!(
@@ -219,10 +216,7 @@ fn list_sql<'a>(f: &'a ListFilter<'a>, backend: crate::Backend) -> (String, Vec<
         crate::Backend::Sqlite => {
             let fields: Vec<String> = LIST_COLUMNS
                 .iter()
-                .map(|c| {
-                    let name = c.rsplit([' ', '.']).next().unwrap_or(c);
-                    format!("'{name}', p.{name}")
-                })
+                .map(|(_, name)| format!("'{name}', p.{name}"))
                 .collect();
             format!(
                 "SELECT json_group_array(json_object({})) FROM ({sql}) p",
