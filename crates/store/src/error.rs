@@ -13,6 +13,9 @@ pub enum StoreError {
     /// The database refused a value (PostgreSQL: a NUL byte or an invalid character in text).
     #[error("a value contains characters that cannot be stored")]
     BadValue,
+    /// A SQLite write whose shared commit failed (see `sqlite_writer`): nothing of it was kept.
+    #[error("the change was not saved: {0}")]
+    NotSaved(String),
     #[error("database error")]
     Db(#[source] sqlx::Error),
     #[error("migration failed")]

@@ -16,6 +16,7 @@ pub mod relationship_requests;
 pub mod schema;
 pub mod server_keys;
 pub mod sessions;
+mod sqlite_writer;
 pub mod subscriptions;
 pub mod tenants;
 pub mod users;
@@ -31,6 +32,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection};
+
+use crate::sqlite_writer::{SqliteWriter, WriteTx};
 
 pub use error::StoreError;
 
@@ -139,8 +142,12 @@ pub struct Db {
 
 #[derive(Debug, Clone)]
 enum Pools {
-    /// SQLite has one writer: writes go through a one-connection pool, reads through another.
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    /// SQLite has one writer: writes go through its one connection, with group commit
+    /// (`sqlite_writer`); reads go through a pool of read-only connections.
+    Sqlite {
+        read: SqlitePool,
+        write: SqliteWriter,
+    },
     Postgres {
         pool: PgPool,
         /// Connections for `Db::read_list`.
@@ -252,14 +259,9 @@ impl Db {
                         ))
                     })?;
                 }
+                let write = SqliteWriter::new(sqlx::ConnectOptions::connect(&opts).await?);
                 // An embedded database cannot hang up, so the pool does not ping a connection
                 // before lending it: the ping is a round trip to the connection's thread.
-                let write = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .test_before_acquire(false)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(opts.clone())
-                    .await?;
                 let read = SqlitePoolOptions::new()
                     .max_connections(options.max_connections.max(1))
                     .test_before_acquire(false)
@@ -292,7 +294,7 @@ impl Db {
     /// Applies pending migrations of this backend's folder.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pools {
-            Pools::Sqlite { write, .. } => SQLITE_MIGRATOR.run(write).await?,
+            Pools::Sqlite { write, .. } => write.migrate(&SQLITE_MIGRATOR).await?,
             Pools::Postgres { pool, .. } => POSTGRES_MIGRATOR.run(pool).await?,
         }
         Ok(())
@@ -304,13 +306,12 @@ impl Db {
         tenants::count(&mut c.conn()).await.map(|n| n == 0)
     }
 
-    /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so a read that is
-    /// followed by a write can never fail with SQLITE_BUSY halfway.
+    /// A write transaction. On SQLite it is a savepoint in a batch that holds the write lock
+    /// from its start (`BEGIN IMMEDIATE`), so a read that is followed by a write can never
+    /// fail with SQLITE_BUSY halfway, and its commit returns once the batch is committed.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let inner = match &self.pools {
-            Pools::Sqlite { write, .. } => {
-                TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
-            }
+            Pools::Sqlite { write, .. } => TxInner::Sqlite(write.begin().await?),
             Pools::Postgres { pool, .. } => TxInner::Postgres(pool.begin().await?),
         };
         Ok(Tx {
@@ -356,11 +357,20 @@ impl Db {
         Ok(())
     }
 
-    /// (size, idle) of the main pool, for metrics.
-    pub fn pool_stats(&self) -> (u32, usize) {
-        match &self.pools {
+    /// Figures for the metrics endpoint.
+    pub fn stats(&self) -> DbStats {
+        let (pool_size, pool_idle) = match &self.pools {
             Pools::Sqlite { read, .. } => (read.size(), read.num_idle()),
             Pools::Postgres { pool, .. } => (pool.size(), pool.num_idle()),
+        };
+        DbStats {
+            pool_size,
+            pool_idle,
+            write_transactions: self.commits(),
+            write_batches: match &self.pools {
+                Pools::Sqlite { write, .. } => Some(write.batches()),
+                Pools::Postgres { .. } => None,
+            },
         }
     }
 
@@ -378,6 +388,18 @@ impl Db {
     }
 }
 
+/// What `Db::stats` reports.
+#[derive(Debug, Clone, Copy)]
+pub struct DbStats {
+    /// Open and idle connections of the main (SQLite: read) pool.
+    pub pool_size: u32,
+    pub pool_idle: usize,
+    /// Write transactions committed (or attempted) so far.
+    pub write_transactions: u64,
+    /// SQLite: outer transactions committed, each shared by one or more writes.
+    pub write_batches: Option<u64>,
+}
+
 /// An open write transaction. Dropped without `commit` it rolls back.
 #[derive(Debug)]
 pub struct Tx {
@@ -387,25 +409,25 @@ pub struct Tx {
 
 #[derive(Debug)]
 enum TxInner {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Sqlite(WriteTx),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
         match &mut self.inner {
-            TxInner::Sqlite(t) => Conn::Sqlite(t),
+            TxInner::Sqlite(t) => Conn::Sqlite(t.conn()),
             TxInner::Postgres(t) => Conn::Postgres(t),
         }
     }
     pub async fn commit(self) -> Result<(), StoreError> {
         let done = match self.inner {
             TxInner::Sqlite(t) => t.commit().await,
-            TxInner::Postgres(t) => t.commit().await,
+            TxInner::Postgres(t) => t.commit().await.map_err(StoreError::from),
         };
         // Counted even when the commit reports an error: it may have happened all the same.
         self.commits.fetch_add(1, Ordering::AcqRel);
-        Ok(done?)
+        done
     }
 }
 

@@ -46,7 +46,7 @@ impl Metrics {
         }
     }
 
-    pub fn render(&self, pool_size: u32, pool_idle: usize) -> String {
+    pub fn render(&self, db: &twotier_store::DbStats) -> String {
         let mut out = String::new();
         out.push_str(
             "# HELP twotier_http_requests_total HTTP requests by method, route and status.\n",
@@ -92,9 +92,19 @@ impl Metrics {
             }
         }
         out.push_str("# HELP twotier_db_pool_connections Open database connections.\n# TYPE twotier_db_pool_connections gauge\n");
-        let _ = writeln!(out, "twotier_db_pool_connections {pool_size}");
+        let _ = writeln!(out, "twotier_db_pool_connections {}", db.pool_size);
         out.push_str("# HELP twotier_db_pool_idle_connections Idle database connections.\n# TYPE twotier_db_pool_idle_connections gauge\n");
-        let _ = writeln!(out, "twotier_db_pool_idle_connections {pool_idle}");
+        let _ = writeln!(out, "twotier_db_pool_idle_connections {}", db.pool_idle);
+        out.push_str("# HELP twotier_db_write_transactions_total Write transactions committed or attempted.\n# TYPE twotier_db_write_transactions_total counter\n");
+        let _ = writeln!(
+            out,
+            "twotier_db_write_transactions_total {}",
+            db.write_transactions
+        );
+        if let Some(batches) = db.write_batches {
+            out.push_str("# HELP twotier_db_write_batches_total SQLite commits, each shared by one or more write transactions.\n# TYPE twotier_db_write_batches_total counter\n");
+            let _ = writeln!(out, "twotier_db_write_batches_total {batches}");
+        }
         out
     }
 }

@@ -26,8 +26,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let (size, idle) = state.svc.db.pool_stats();
-    let mut r = state.metrics.render(size, idle).into_response();
+    let mut r = state.metrics.render(&state.svc.db.stats()).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4"),

@@ -37,6 +37,21 @@ async fn metrics_count_requests_by_route_and_status() {
     assert!(m.contains("route=\"/v1/me\",status=\"401\""));
     assert!(m.contains("twotier_http_request_duration_seconds_bucket"));
     assert!(m.contains("twotier_db_pool_connections"));
+    let counter = |name: &str| {
+        m.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<u64>().ok())
+    };
+    let writes = counter("twotier_db_write_transactions_total").expect("write count");
+    assert!(writes > 0, "{m}");
+    match app.svc.db.backend() {
+        twotier_core::store::Backend::Sqlite => {
+            let batches = counter("twotier_db_write_batches_total").expect("batch count");
+            assert!((1..=writes).contains(&batches), "{m}");
+        }
+        twotier_core::store::Backend::Postgres => {
+            assert!(!m.contains("twotier_db_write_batches_total"), "{m}");
+        }
+    }
 }
 
 #[tokio::test]

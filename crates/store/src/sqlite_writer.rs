@@ -1,0 +1,495 @@
+//! SQLite's one writer, with group commit.
+//!
+//! SQLite lets one connection write at a time, and with `synchronous=FULL` every COMMIT
+//! waits for the disk to confirm the log. Under concurrent writes that wait, more than the
+//! statements, capped the rate (docs/PERFORMANCE.md, O4). So a write transaction here is a
+//! savepoint inside an outer transaction that several of them share, a *batch*:
+//! - each runs alone on the one connection, in turn, exactly as before;
+//! - its commit releases its savepoint, and it is told it committed only once the batch's
+//!   COMMIT has returned, so an acknowledged write is as durable as before;
+//! - the batch commits as soon as no other write is waiting to start (or it holds
+//!   `BATCH_LIMIT`), so a lone write commits at once and never waits for company.
+//!
+//! What can go wrong, and what happens:
+//! - A transaction dropped without commit (an error, a cancelled request) rolls back to its
+//!   savepoint; the rest of its batch is unaffected.
+//! - A failure that ends the outer transaction (SQLite rolls it back itself after disk-full
+//!   or I/O errors, which shows as its savepoint being gone; or COMMIT fails) fails every
+//!   transaction of the batch, none of which had been acknowledged.
+//! - A batch is never left open with nobody to commit it: joining a batch and leaving one
+//!   run in tasks of their own, so cancelling a request cannot interrupt them, and whoever
+//!   leaves last commits.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use sqlx::SqliteConnection;
+use tokio::sync::{Mutex, OwnedMutexGuard, watch};
+
+use crate::StoreError;
+
+/// At most this many transactions share one COMMIT, which bounds how long the first of
+/// them waits for it.
+const BATCH_LIMIT: usize = 64;
+
+/// How long a write waits for its turn before it gives up (as the pool it replaced did).
+const TURN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The write connection and the batch open on it. Cloning shares it.
+#[derive(Debug, Clone)]
+pub(crate) struct SqliteWriter {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    state: Arc<Mutex<WriterState>>,
+    /// Writes waiting for their turn: while there are any, a batch stays open for them.
+    waiting: AtomicUsize,
+    /// Batches committed so far.
+    batches: AtomicU64,
+}
+
+#[derive(Debug)]
+struct WriterState {
+    /// `None` once the database is closed.
+    conn: Option<SqliteConnection>,
+    /// The open outer transaction, if any.
+    batch: Option<Arc<Batch>>,
+    /// Transactions of the open batch that committed their savepoint and wait for its COMMIT.
+    members: usize,
+}
+
+/// One outer transaction; its outcome is published once, to every member waiting on it.
+#[derive(Debug)]
+struct Batch {
+    outcome: watch::Sender<Option<Result<(), Arc<str>>>>,
+}
+
+impl Batch {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            outcome: watch::Sender::new(None),
+        })
+    }
+
+    fn finish(&self, outcome: Result<(), String>) {
+        self.outcome.send_replace(Some(outcome.map_err(Arc::from)));
+    }
+}
+
+/// A write transaction: the writer's turn, with a savepoint open in the batch.
+#[derive(Debug)]
+pub(crate) struct WriteTx {
+    /// Taken by `commit`; if still here on drop, the savepoint is rolled back.
+    turn: Option<OwnedMutexGuard<WriterState>>,
+    writer: SqliteWriter,
+    batch: Arc<Batch>,
+}
+
+/// One control statement, through the executor's boxed future: `sqlx::raw_sql`'s own future
+/// cannot be proven `Send` for `tokio::spawn` (its executor lifetime is higher-ranked).
+async fn run(conn: &mut SqliteConnection, sql: &'static str) -> Result<(), sqlx::Error> {
+    sqlx::Executor::execute(conn, sql).await.map(|_| ())
+}
+
+fn closed() -> StoreError {
+    StoreError::Config("the database is closed".to_owned())
+}
+
+fn task_failed(e: tokio::task::JoinError) -> StoreError {
+    StoreError::NotSaved(format!("the write task stopped: {e}"))
+}
+
+impl SqliteWriter {
+    pub(crate) fn new(conn: SqliteConnection) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                state: Arc::new(Mutex::new(WriterState {
+                    conn: Some(conn),
+                    batch: None,
+                    members: 0,
+                })),
+                waiting: AtomicUsize::new(0),
+                batches: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Waits for the writer's turn and opens a savepoint in the current batch (or a new one).
+    pub(crate) async fn begin(&self) -> Result<WriteTx, StoreError> {
+        let writer = self.clone();
+        // A task of its own: if the caller is cancelled, the transaction it would have got
+        // is dropped, and so rolled back, instead of stranding the batch half-joined.
+        tokio::spawn(async move { writer.join().await })
+            .await
+            .map_err(task_failed)?
+    }
+
+    async fn join(self) -> Result<WriteTx, StoreError> {
+        let shared = &self.shared;
+        shared.waiting.fetch_add(1, Ordering::AcqRel);
+        let turn = tokio::time::timeout(TURN_TIMEOUT, Arc::clone(&shared.state).lock_owned()).await;
+        shared.waiting.fetch_sub(1, Ordering::AcqRel);
+        let Ok(mut turn) = turn else {
+            // Whoever went before may have left its batch open for this write: make sure
+            // somebody commits it.
+            let writer = self.clone();
+            tokio::spawn(async move {
+                let turn = Arc::clone(&writer.shared.state).lock_owned().await;
+                writer.settle(turn).await;
+            });
+            return Err(StoreError::Db(sqlx::Error::PoolTimedOut));
+        };
+        let state = &mut *turn;
+        let Some(conn) = state.conn.as_mut() else {
+            return Err(closed());
+        };
+        let batch = match &state.batch {
+            Some(batch) => Arc::clone(batch),
+            None => {
+                // IMMEDIATE: the write lock is taken now, so no statement of the batch can
+                // fail with SQLITE_BUSY halfway.
+                run(conn, "BEGIN IMMEDIATE").await?;
+                let batch = Batch::new();
+                state.batch = Some(Arc::clone(&batch));
+                state.members = 0;
+                batch
+            }
+        };
+        if let Err(e) = run(conn, "SAVEPOINT write_tx").await {
+            self.settle(turn).await;
+            return Err(e.into());
+        }
+        Ok(WriteTx {
+            turn: Some(turn),
+            writer: self,
+            batch,
+        })
+    }
+
+    /// With the turn held and no savepoint open: commits the batch unless another write is
+    /// waiting to join it, then gives the turn up.
+    async fn settle(&self, turn: OwnedMutexGuard<WriterState>) {
+        let full = turn.members >= BATCH_LIMIT;
+        if self.shared.waiting.load(Ordering::Acquire) > 0 && !full {
+            return;
+        }
+        self.commit_batch(turn).await;
+    }
+
+    /// How many batches have committed: with `Db::commits`, how many writes shared each.
+    pub(crate) fn batches(&self) -> u64 {
+        self.shared.batches.load(Ordering::Acquire)
+    }
+
+    async fn commit_batch(&self, mut turn: OwnedMutexGuard<WriterState>) {
+        let state = &mut *turn;
+        let (Some(batch), Some(conn)) = (state.batch.take(), state.conn.as_mut()) else {
+            return;
+        };
+        state.members = 0;
+        let outcome = match run(conn, "COMMIT").await {
+            Ok(()) => {
+                self.shared.batches.fetch_add(1, Ordering::AcqRel);
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a batch of SQLite writes failed to commit");
+                let _ = run(conn, "ROLLBACK").await;
+                Err(e.to_string())
+            }
+        };
+        batch.finish(outcome);
+    }
+
+    /// Ends a member's savepoint (keeping or undoing its work), then settles the batch.
+    async fn leave(
+        self,
+        mut turn: OwnedMutexGuard<WriterState>,
+        batch: Arc<Batch>,
+        keep: bool,
+    ) -> Result<(), StoreError> {
+        let state = &mut *turn;
+        let Some(conn) = state.conn.as_mut() else {
+            return Err(closed());
+        };
+        let step = if keep {
+            "RELEASE write_tx"
+        } else {
+            "ROLLBACK TO write_tx; RELEASE write_tx"
+        };
+        match run(conn, step).await {
+            Ok(()) => {
+                if keep {
+                    state.members += 1;
+                }
+                self.settle(turn).await;
+                Ok(())
+            }
+            Err(e) => {
+                // The savepoint is gone: SQLite ended the outer transaction itself, so every
+                // write of this batch is lost. Roll back whatever may be left and say so.
+                tracing::error!(error = %e, "a batch of SQLite writes was rolled back");
+                let _ = run(conn, "ROLLBACK").await;
+                state.batch = None;
+                state.members = 0;
+                batch.finish(Err(e.to_string()));
+                Err(e.into())
+            }
+        }
+    }
+
+    /// The connection with no batch open (committing any), for work that manages its own
+    /// transactions: migrations, closing.
+    async fn exclusive(&self) -> OwnedMutexGuard<WriterState> {
+        loop {
+            let turn = Arc::clone(&self.shared.state).lock_owned().await;
+            if turn.batch.is_none() {
+                return turn;
+            }
+            self.commit_batch(turn).await;
+        }
+    }
+
+    /// Runs the migrations on the write connection.
+    pub(crate) async fn migrate(
+        &self,
+        migrator: &sqlx::migrate::Migrator,
+    ) -> Result<(), StoreError> {
+        let mut turn = self.exclusive().await;
+        let conn = turn.conn.as_mut().ok_or_else(closed)?;
+        migrator.run(conn).await?;
+        Ok(())
+    }
+
+    /// Commits any open batch and closes the connection; later writes fail.
+    pub(crate) async fn close(&self) {
+        let mut turn = self.exclusive().await;
+        if let Some(conn) = turn.conn.take() {
+            let _ = sqlx::Connection::close(conn).await;
+        }
+    }
+}
+
+impl WriteTx {
+    pub(crate) fn conn(&mut self) -> &mut SqliteConnection {
+        let turn = self
+            .turn
+            .as_mut()
+            .expect("a WriteTx holds its turn until it ends");
+        turn.conn
+            .as_mut()
+            .expect("the database closes only between write transactions")
+    }
+
+    /// Keeps this transaction's work and returns once its batch is committed.
+    pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
+        let turn = self
+            .turn
+            .take()
+            .expect("a WriteTx holds its turn until it ends");
+        let mut outcome = self.batch.outcome.subscribe();
+        let leave = self
+            .writer
+            .clone()
+            .leave(turn, Arc::clone(&self.batch), true);
+        tokio::spawn(leave).await.map_err(task_failed)??;
+        let outcome = outcome
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| StoreError::NotSaved("the batch ended without an outcome".to_owned()))?
+            .clone();
+        match outcome {
+            Some(Ok(())) => Ok(()),
+            Some(Err(e)) => Err(StoreError::NotSaved(e.to_string())),
+            None => Err(StoreError::NotSaved(
+                "the batch ended without an outcome".to_owned(),
+            )),
+        }
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        let Some(turn) = self.turn.take() else {
+            return;
+        };
+        let leave = self
+            .writer
+            .clone()
+            .leave(turn, Arc::clone(&self.batch), false);
+        // Without a runtime the process is ending; SQLite rolls back what the closing
+        // connection left open.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = leave.await;
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+
+    use super::*;
+
+    async fn writer(dir: &tempfile::TempDir) -> SqliteWriter {
+        let opts = SqliteConnectOptions::from_str(&format!(
+            "sqlite://{}",
+            dir.path().join("w.db").display()
+        ))
+        .expect("url")
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal);
+        let writer = SqliteWriter::new(sqlx::ConnectOptions::connect(&opts).await.expect("open"));
+        let mut tx = writer.begin().await.expect("begin");
+        run(tx.conn(), "CREATE TABLE t (x INTEGER PRIMARY KEY)")
+            .await
+            .expect("create");
+        tx.commit().await.expect("commit");
+        writer
+    }
+
+    async fn insert(tx: &mut WriteTx, x: i64) {
+        sqlx::query("INSERT INTO t (x) VALUES (?)")
+            .bind(x)
+            .execute(tx.conn())
+            .await
+            .expect("insert");
+    }
+
+    async fn stored(writer: &SqliteWriter) -> Vec<i64> {
+        let mut tx = writer.begin().await.expect("begin");
+        let xs = sqlx::query_scalar("SELECT x FROM t ORDER BY x")
+            .fetch_all(tx.conn())
+            .await
+            .expect("select");
+        drop(tx);
+        xs
+    }
+
+    /// Starts a write that waits behind the current turn, and returns once it is counted.
+    async fn queued(writer: &SqliteWriter) -> tokio::task::JoinHandle<WriteTx> {
+        let before = writer.shared.waiting.load(Ordering::Acquire);
+        let w = writer.clone();
+        let next = tokio::spawn(async move { w.begin().await.expect("begin") });
+        while writer.shared.waiting.load(Ordering::Acquire) == before {
+            tokio::task::yield_now().await;
+        }
+        next
+    }
+
+    /// A write of 1 that commits while a second write waits for its turn: returns the first
+    /// one's pending commit and the second write, which now holds the turn in the same batch.
+    async fn two_in_a_batch(
+        writer: &SqliteWriter,
+    ) -> (tokio::task::JoinHandle<Result<(), StoreError>>, WriteTx) {
+        let mut first = writer.begin().await.expect("begin");
+        insert(&mut first, 1).await;
+        let second = queued(writer).await;
+        let first_commit = tokio::spawn(first.commit());
+        (first_commit, second.await.expect("join"))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_waits_for_the_write_queued_behind_it_and_they_share_one_commit() {
+        let dir = tempfile::tempdir().expect("dir");
+        let writer = writer(&dir).await;
+        let batches = writer.batches();
+        // The second write got the turn, so the first left its batch open for it.
+        let (first_commit, mut second) = two_in_a_batch(&writer).await;
+        assert!(
+            !first_commit.is_finished(),
+            "acknowledged before its batch committed"
+        );
+        insert(&mut second, 2).await;
+        second.commit().await.expect("second commit");
+        first_commit.await.expect("join").expect("first commit");
+        assert_eq!(writer.batches(), batches + 1, "one COMMIT for both");
+        assert_eq!(stored(&writer).await, vec![1, 2]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_dropped_in_a_batch_undoes_only_itself() {
+        let dir = tempfile::tempdir().expect("dir");
+        let writer = writer(&dir).await;
+        let (first_commit, mut second) = two_in_a_batch(&writer).await;
+        insert(&mut second, 2).await;
+        drop(second);
+        first_commit.await.expect("join").expect("first commit");
+        assert_eq!(stored(&writer).await, vec![1]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn when_sqlite_ends_the_outer_transaction_every_write_of_the_batch_fails() {
+        let dir = tempfile::tempdir().expect("dir");
+        let writer = writer(&dir).await;
+        let (first_commit, mut second) = two_in_a_batch(&writer).await;
+        insert(&mut second, 2).await;
+        // What SQLite does by itself after an I/O error or a full disk.
+        run(second.conn(), "ROLLBACK").await.expect("rollback");
+        assert!(matches!(
+            second.commit().await,
+            Err(StoreError::Db(_) | StoreError::NotSaved(_))
+        ));
+        assert!(matches!(
+            first_commit.await.expect("join"),
+            Err(StoreError::NotSaved(_))
+        ));
+        assert_eq!(stored(&writer).await, Vec::<i64>::new());
+        // The writer goes on.
+        let mut third = writer.begin().await.expect("begin");
+        insert(&mut third, 3).await;
+        third.commit().await.expect("third commit");
+        assert_eq!(stored(&writer).await, vec![3]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_cancelled_wait_leaves_no_batch_open() {
+        let dir = tempfile::tempdir().expect("dir");
+        let writer = writer(&dir).await;
+        let mut first = writer.begin().await.expect("begin");
+        insert(&mut first, 1).await;
+        // A request that gives up while waiting for its turn: its write, once it gets the
+        // turn, is dropped unreceived, and the batch the first one left open still commits.
+        let w = writer.clone();
+        let given_up = tokio::spawn(async move {
+            let mut tx = w.begin().await.expect("begin");
+            insert(&mut tx, 2).await;
+        });
+        while writer.shared.waiting.load(Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
+        }
+        given_up.abort();
+        first.commit().await.expect("first commit");
+        assert_eq!(stored(&writer).await, vec![1]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn fifty_concurrent_writes_are_all_kept_in_fewer_commits() {
+        let dir = tempfile::tempdir().expect("dir");
+        let writer = writer(&dir).await;
+        let batches = writer.batches();
+        let tasks: Vec<_> = (0..50)
+            .map(|x| {
+                let w = writer.clone();
+                tokio::spawn(async move {
+                    let mut tx = w.begin().await.expect("begin");
+                    insert(&mut tx, x).await;
+                    tx.commit().await.expect("commit");
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("join");
+        }
+        assert_eq!(stored(&writer).await, (0..50).collect::<Vec<_>>());
+        let used = writer.batches() - batches;
+        assert!((1..=50).contains(&used), "{used} commits");
+    }
+}
