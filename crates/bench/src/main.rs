@@ -844,6 +844,12 @@ async fn main() -> anyhow::Result<()> {
             let mut targets = sample(&db, n).await?;
             if hot {
                 targets.truncate(1);
+                // Raised first, so that with fifty changes in flight a −1 that lands before
+                // the +1s never meets the offer's minimum (the HTTP run starts at 5,000).
+                let (c, sid) = &targets[0];
+                if !direct_delta(&db, c, sid, 100).await? {
+                    bail!("could not raise subscription {sid} for the hot run");
+                }
             }
             let targets = Arc::new(targets);
             drive(&load, move |i| {
