@@ -515,6 +515,8 @@ pub(crate) async fn load_by_email(
 pub async fn ensure_operator_tenant(svc: &Services) -> Result<TenantId, CoreError> {
     let mut tx = svc.db.begin().await?;
     if let Some(t) = tenants::find_operator(&mut tx.conn()).await? {
+        // Committed, not dropped: it may have been created in this batch (store::sqlite_writer).
+        tx.commit().await?;
         return Ok(TenantId::from_stored(t.id));
     }
     let id = TenantId::generate();

@@ -73,10 +73,15 @@ impl<'a> Change<'a> {
                 if row.fingerprint != k.fingerprint {
                     return Err(CoreError::IdempotencyMismatch);
                 }
-                return match row.response {
-                    Some(stored) => Ok(Begun::Replay(serde_json::from_str(&stored)?)),
-                    None => Err(CoreError::IdempotencyInFlight),
+                let Some(stored) = row.response else {
+                    return Err(CoreError::IdempotencyInFlight);
                 };
+                let replay = serde_json::from_str(&stored)?;
+                // Committed (nothing was written) rather than dropped: on SQLite the first
+                // request may be in this transaction's batch, not yet saved, and its result
+                // must not be replayed before it is (see `store::sqlite_writer`).
+                tx.commit().await?;
+                return Ok(Begun::Replay(replay));
             }
         }
         Ok(Begun::Fresh(Self {

@@ -371,6 +371,10 @@ impl Db {
                 Pools::Sqlite { write, .. } => Some(write.batches()),
                 Pools::Postgres { .. } => None,
             },
+            writes_waiting: match &self.pools {
+                Pools::Sqlite { write, .. } => Some(write.waiting()),
+                Pools::Postgres { .. } => None,
+            },
         }
     }
 
@@ -398,6 +402,8 @@ pub struct DbStats {
     pub write_transactions: u64,
     /// SQLite: outer transactions committed, each shared by one or more writes.
     pub write_batches: Option<u64>,
+    /// SQLite: write transactions waiting for the writer now.
+    pub writes_waiting: Option<usize>,
 }
 
 /// An open write transaction. Dropped without `commit` it rolls back.

@@ -179,6 +179,11 @@ impl SqliteWriter {
         self.commit_batch(turn).await;
     }
 
+    /// Writes waiting for their turn now.
+    pub(crate) fn waiting(&self) -> usize {
+        self.shared.waiting.load(Ordering::Acquire)
+    }
+
     /// How many batches have committed: with `Db::commits`, how many writes shared each.
     pub(crate) fn batches(&self) -> u64 {
         self.shared.batches.load(Ordering::Acquire)

@@ -105,6 +105,10 @@ impl Metrics {
             out.push_str("# HELP twotier_db_write_batches_total SQLite commits, each shared by one or more write transactions.\n# TYPE twotier_db_write_batches_total counter\n");
             let _ = writeln!(out, "twotier_db_write_batches_total {batches}");
         }
+        if let Some(waiting) = db.writes_waiting {
+            out.push_str("# HELP twotier_db_writes_waiting SQLite write transactions waiting for the writer.\n# TYPE twotier_db_writes_waiting gauge\n");
+            let _ = writeln!(out, "twotier_db_writes_waiting {waiting}");
+        }
         out
     }
 }

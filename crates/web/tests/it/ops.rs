@@ -47,9 +47,11 @@ async fn metrics_count_requests_by_route_and_status() {
         twotier_core::store::Backend::Sqlite => {
             let batches = counter("twotier_db_write_batches_total").expect("batch count");
             assert!((1..=writes).contains(&batches), "{m}");
+            assert!(counter("twotier_db_writes_waiting").is_some(), "{m}");
         }
         twotier_core::store::Backend::Postgres => {
             assert!(!m.contains("twotier_db_write_batches_total"), "{m}");
+            assert!(!m.contains("twotier_db_writes_waiting"), "{m}");
         }
     }
 }

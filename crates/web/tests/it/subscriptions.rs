@@ -688,3 +688,53 @@ async fn a_repeated_delta_with_a_request_id_counts_once() {
         .await;
     assert_eq!(code(&over), 2002, "{}", over.text());
 }
+
+/// On SQLite a repeat of a request id can run in the same batch as the first request, whose
+/// change is not saved until the batch commits: the repeat must not answer before that.
+#[tokio::test]
+async fn a_repeat_answers_only_once_the_first_request_is_saved() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (customer, basic, _) = setup(&app, &world).await;
+    let agent = world.user("provider_admin_agent").bearer();
+    let p = path(&customer, &basic);
+    let app = std::sync::Arc::new(app);
+    let send = || {
+        let (app, p, agent) = (app.clone(), p.clone(), agent.clone());
+        tokio::spawn(async move {
+            let key = [("MS-RequestId", "delta-in-one-batch")];
+            let body = json!({ "quantityDelta": 4 });
+            app.api_with(Method::PATCH, &p, &agent, &key, Some(body))
+                .await
+        })
+    };
+    let until_waiting = |n: usize| {
+        let app = app.clone();
+        async move {
+            // PostgreSQL has no shared writer: nothing queues there.
+            while app.svc.db.stats().writes_waiting.is_some_and(|w| w < n) {
+                tokio::task::yield_now().await;
+            }
+        }
+    };
+    // A write held here makes both requests queue for SQLite's writer, in order; the first
+    // then leaves its batch open for the repeat behind it.
+    let held = app.svc.db.begin().await.unwrap();
+    let batches = app.svc.db.stats().write_batches;
+    let first = send();
+    until_waiting(1).await;
+    let repeat = send();
+    until_waiting(2).await;
+    drop(held);
+    let repeat = repeat.await.unwrap();
+    if let Some(before) = batches {
+        let after = app.svc.db.stats().write_batches.unwrap_or_default();
+        assert!(after > before, "answered before the batch committed");
+    }
+    assert_eq!(repeat.status, StatusCode::OK, "{}", repeat.text());
+    assert_eq!(repeat.json()["quantity"], 14);
+    // What the repeat reported is saved by the time it answers.
+    let now = app.api(Method::GET, &p, &agent, None).await.json();
+    assert_eq!(now["quantity"], 14);
+    assert_eq!(first.await.unwrap().json()["quantity"], 14);
+}
