@@ -67,9 +67,12 @@ impl<'a> Change<'a> {
             )
             .await?
             {
-                let row = idempotency::find(&mut tx.conn(), tenant, &principal, &k.key)
-                    .await?
-                    .ok_or(CoreError::IdempotencyInFlight)?;
+                let row = idempotency::find(&mut tx.conn(), tenant, &principal, &k.key).await?;
+                // Committed (nothing was written) rather than dropped, before answering from
+                // what it read: on SQLite the first request may be in this transaction's
+                // batch, not yet saved (see `store::sqlite_writer`).
+                tx.commit().await?;
+                let row = row.ok_or(CoreError::IdempotencyInFlight)?;
                 if row.fingerprint != k.fingerprint {
                     return Err(CoreError::IdempotencyMismatch);
                 }
@@ -77,10 +80,6 @@ impl<'a> Change<'a> {
                     return Err(CoreError::IdempotencyInFlight);
                 };
                 let replay = serde_json::from_str(&stored)?;
-                // Committed (nothing was written) rather than dropped: on SQLite the first
-                // request may be in this transaction's batch, not yet saved, and its result
-                // must not be replayed before it is (see `store::sqlite_writer`).
-                tx.commit().await?;
                 return Ok(Begun::Replay(replay));
             }
         }

@@ -427,13 +427,22 @@ impl Tx {
         }
     }
     pub async fn commit(self) -> Result<(), StoreError> {
-        let done = match self.inner {
+        // Counted when the commit ends however it ends (an error, or the caller cancelled
+        // while waiting for it): it may have happened all the same.
+        let _counted = CountOnDrop(self.commits);
+        match self.inner {
             TxInner::Sqlite(t) => t.commit().await,
             TxInner::Postgres(t) => t.commit().await.map_err(StoreError::from),
-        };
-        // Counted even when the commit reports an error: it may have happened all the same.
-        self.commits.fetch_add(1, Ordering::AcqRel);
-        done
+        }
+    }
+}
+
+/// Adds one to `Db::commits` when dropped.
+struct CountOnDrop(Arc<AtomicU64>);
+
+impl Drop for CountOnDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
     }
 }
 

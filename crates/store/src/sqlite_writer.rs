@@ -7,34 +7,46 @@
 //! - each runs alone on the one connection, in turn, exactly as before;
 //! - its commit releases its savepoint, and it is told it committed only once the batch's
 //!   COMMIT has returned, so an acknowledged write is as durable as before;
-//! - the batch commits as soon as no other write is waiting to start (or it holds
-//!   `BATCH_LIMIT`), so a lone write commits at once and never waits for company.
+//! - the batch commits as soon as no other write is waiting to start, or once it has had
+//!   `BATCH_LIMIT` turns or is `BATCH_MAX_AGE` old, so a lone write commits at once and
+//!   never waits for company, and a busy writer still commits often.
 //!
 //! What can go wrong, and what happens:
 //! - A transaction dropped without commit (an error, a cancelled request) rolls back to its
-//!   savepoint; the rest of its batch is unaffected.
+//!   savepoint; the rest of its batch is unaffected. If even that cannot run (a panic, a
+//!   runtime shutting down), the next turn finds the savepoint open and rolls it back.
 //! - A failure that ends the outer transaction (SQLite rolls it back itself after disk-full
 //!   or I/O errors, which shows as its savepoint being gone; or COMMIT fails) fails every
 //!   transaction of the batch, none of which had been acknowledged.
-//! - A batch is never left open with nobody to commit it: joining a batch and leaving one
+//! - A batch is never left open with nobody to end it: joining, leaving and ending a batch
 //!   run in tasks of their own, so cancelling a request cannot interrupt them, and whoever
-//!   leaves last commits.
+//!   leaves last commits. A batch that ends without an outcome reads as not saved.
+//!
+//! One rule for callers: a commit returns only after the later members of its batch have
+//! had their turn, so a task must not hold one write transaction while it waits for
+//! another's commit (nothing does; it would wait for itself).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::SqliteConnection;
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
 use crate::StoreError;
 
-/// At most this many transactions share one COMMIT, which bounds how long the first of
-/// them waits for it.
+/// At most this many transactions take a turn in one batch.
 const BATCH_LIMIT: usize = 64;
+
+/// A batch older than this commits at the next turn's end even if writes are waiting, which
+/// bounds how long its first member waits for its acknowledgement.
+const BATCH_MAX_AGE: Duration = Duration::from_millis(10);
 
 /// How long a write waits for its turn before it gives up (as the pool it replaced did).
 const TURN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Undoes the work of the member whose savepoint is open.
+const ROLLBACK_MEMBER: &str = "ROLLBACK TO write_tx; RELEASE write_tx";
 
 /// The write connection and the batch open on it. Cloning shares it.
 #[derive(Debug, Clone)]
@@ -56,27 +68,18 @@ struct WriterState {
     /// `None` once the database is closed.
     conn: Option<SqliteConnection>,
     /// The open outer transaction, if any.
-    batch: Option<Arc<Batch>>,
-    /// Transactions of the open batch that committed their savepoint and wait for its COMMIT.
-    members: usize,
+    batch: Option<OpenBatch>,
 }
 
-/// One outer transaction; its outcome is published once, to every member waiting on it.
 #[derive(Debug)]
-struct Batch {
+struct OpenBatch {
+    /// Where its outcome is published, once, to every member waiting on it.
     outcome: watch::Sender<Option<Result<(), Arc<str>>>>,
-}
-
-impl Batch {
-    fn new() -> Arc<Self> {
-        Arc::new(Self {
-            outcome: watch::Sender::new(None),
-        })
-    }
-
-    fn finish(&self, outcome: Result<(), String>) {
-        self.outcome.send_replace(Some(outcome.map_err(Arc::from)));
-    }
+    opened: Instant,
+    /// Transactions that have had a turn in it.
+    turns: usize,
+    /// A member's savepoint is open (between its SAVEPOINT and its RELEASE or ROLLBACK TO).
+    savepoint_open: bool,
 }
 
 /// A write transaction: the writer's turn, with a savepoint open in the batch.
@@ -85,13 +88,29 @@ pub(crate) struct WriteTx {
     /// Taken by `commit`; if still here on drop, the savepoint is rolled back.
     turn: Option<OwnedMutexGuard<WriterState>>,
     writer: SqliteWriter,
-    batch: Arc<Batch>,
+    /// The batch's outcome. Only the batch holds its sender, so a batch dropped without
+    /// one (its end cancelled or panicking) closes this and reads as not saved.
+    outcome: watch::Receiver<Option<Result<(), Arc<str>>>>,
 }
 
 /// One control statement, through the executor's boxed future: `sqlx::raw_sql`'s own future
 /// cannot be proven `Send` for `tokio::spawn` (its executor lifetime is higher-ranked).
 async fn run(conn: &mut SqliteConnection, sql: &'static str) -> Result<(), sqlx::Error> {
     sqlx::Executor::execute(conn, sql).await.map(|_| ())
+}
+
+/// Opens the outer transaction. IMMEDIATE: the write lock is taken now, so no statement of
+/// the batch can fail with SQLITE_BUSY halfway.
+async fn begin_outer(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    match run(conn, "BEGIN IMMEDIATE").await {
+        // A ROLLBACK that failed after a failed batch left its transaction open; nothing in
+        // it was acknowledged.
+        Err(e) if e.to_string().contains("within a transaction") => {
+            let _ = run(conn, "ROLLBACK").await;
+            run(conn, "BEGIN IMMEDIATE").await
+        }
+        done => done,
+    }
 }
 
 fn closed() -> StoreError {
@@ -109,12 +128,21 @@ impl SqliteWriter {
                 state: Arc::new(Mutex::new(WriterState {
                     conn: Some(conn),
                     batch: None,
-                    members: 0,
                 })),
                 waiting: AtomicUsize::new(0),
                 batches: AtomicU64::new(0),
             }),
         }
+    }
+
+    /// Writes waiting for their turn now.
+    pub(crate) fn waiting(&self) -> usize {
+        self.shared.waiting.load(Ordering::Acquire)
+    }
+
+    /// How many batches have committed: with `Db::commits`, how many writes shared each.
+    pub(crate) fn batches(&self) -> u64 {
+        self.shared.batches.load(Ordering::Acquire)
     }
 
     /// Waits for the writer's turn and opens a savepoint in the current batch (or a new one).
@@ -134,7 +162,7 @@ impl SqliteWriter {
         shared.waiting.fetch_sub(1, Ordering::AcqRel);
         let Ok(mut turn) = turn else {
             // Whoever went before may have left its batch open for this write: make sure
-            // somebody commits it.
+            // somebody ends it.
             let writer = self.clone();
             tokio::spawn(async move {
                 let turn = Arc::clone(&writer.shared.state).lock_owned().await;
@@ -142,78 +170,102 @@ impl SqliteWriter {
             });
             return Err(StoreError::Db(sqlx::Error::PoolTimedOut));
         };
+        self.recover(&mut turn).await;
         let state = &mut *turn;
         let Some(conn) = state.conn.as_mut() else {
             return Err(closed());
         };
-        let batch = match &state.batch {
-            Some(batch) => Arc::clone(batch),
-            None => {
-                // IMMEDIATE: the write lock is taken now, so no statement of the batch can
-                // fail with SQLITE_BUSY halfway.
-                run(conn, "BEGIN IMMEDIATE").await?;
-                let batch = Batch::new();
-                state.batch = Some(Arc::clone(&batch));
-                state.members = 0;
-                batch
-            }
-        };
+        if state.batch.is_none() {
+            begin_outer(conn).await?;
+            state.batch = Some(OpenBatch {
+                outcome: watch::Sender::new(None),
+                opened: Instant::now(),
+                turns: 0,
+                savepoint_open: false,
+            });
+        }
         if let Err(e) = run(conn, "SAVEPOINT write_tx").await {
             self.settle(turn).await;
             return Err(e.into());
         }
+        let Some(batch) = state.batch.as_mut() else {
+            unreachable!("the batch was opened above and the turn is held");
+        };
+        batch.turns += 1;
+        batch.savepoint_open = true;
+        let outcome = batch.outcome.subscribe();
         Ok(WriteTx {
             turn: Some(turn),
             writer: self,
-            batch,
+            outcome,
         })
     }
 
-    /// With the turn held and no savepoint open: commits the batch unless another write is
-    /// waiting to join it, then gives the turn up.
-    async fn settle(&self, turn: OwnedMutexGuard<WriterState>) {
-        let full = turn.members >= BATCH_LIMIT;
-        if self.shared.waiting.load(Ordering::Acquire) > 0 && !full {
+    /// Rolls back the savepoint of a member whose end never ran, if there is one.
+    async fn recover(&self, state: &mut WriterState) {
+        let (Some(batch), Some(conn)) = (state.batch.as_mut(), state.conn.as_mut()) else {
+            return;
+        };
+        if !batch.savepoint_open {
             return;
         }
-        self.commit_batch(turn).await;
+        match run(conn, ROLLBACK_MEMBER).await {
+            Ok(()) => batch.savepoint_open = false,
+            Err(e) => self.end_batch(state, Some(e.to_string())).await,
+        }
     }
 
-    /// Writes waiting for their turn now.
-    pub(crate) fn waiting(&self) -> usize {
-        self.shared.waiting.load(Ordering::Acquire)
-    }
-
-    /// How many batches have committed: with `Db::commits`, how many writes shared each.
-    pub(crate) fn batches(&self) -> u64 {
-        self.shared.batches.load(Ordering::Acquire)
-    }
-
-    async fn commit_batch(&self, mut turn: OwnedMutexGuard<WriterState>) {
-        let state = &mut *turn;
-        let (Some(batch), Some(conn)) = (state.batch.take(), state.conn.as_mut()) else {
+    /// With the turn held and no savepoint open: commits the batch unless another write is
+    /// waiting to join it (and the batch is young and small enough), then gives the turn up.
+    async fn settle(&self, mut turn: OwnedMutexGuard<WriterState>) {
+        let Some(batch) = &turn.batch else {
             return;
         };
-        state.members = 0;
-        let outcome = match run(conn, "COMMIT").await {
-            Ok(()) => {
-                self.shared.batches.fetch_add(1, Ordering::AcqRel);
-                Ok(())
+        let due = batch.turns >= BATCH_LIMIT || batch.opened.elapsed() >= BATCH_MAX_AGE;
+        if self.shared.waiting.load(Ordering::Acquire) > 0 && !due {
+            return;
+        }
+        self.end_batch(&mut turn, None).await;
+    }
+
+    /// Ends the open batch: commits it, or rolls it back when `failure` says why (or a
+    /// member's savepoint is still open, or COMMIT fails), and tells its members.
+    async fn end_batch(&self, state: &mut WriterState, mut failure: Option<String>) {
+        let Some(batch) = state.batch.take() else {
+            return;
+        };
+        let Some(conn) = state.conn.as_mut() else {
+            batch
+                .outcome
+                .send_replace(Some(Err(Arc::from("the database is closed"))));
+            return;
+        };
+        if failure.is_none() && batch.savepoint_open {
+            failure = Some("a write transaction of the batch never ended".to_owned());
+        }
+        if failure.is_none() {
+            match run(conn, "COMMIT").await {
+                Ok(()) => {
+                    self.shared.batches.fetch_add(1, Ordering::AcqRel);
+                }
+                Err(e) => failure = Some(e.to_string()),
             }
-            Err(e) => {
-                tracing::error!(error = %e, "a batch of SQLite writes failed to commit");
+        }
+        let outcome = match failure {
+            None => Ok(()),
+            Some(why) => {
+                tracing::error!(error = %why, "a batch of SQLite writes was rolled back");
                 let _ = run(conn, "ROLLBACK").await;
-                Err(e.to_string())
+                Err(Arc::from(why))
             }
         };
-        batch.finish(outcome);
+        batch.outcome.send_replace(Some(outcome));
     }
 
     /// Ends a member's savepoint (keeping or undoing its work), then settles the batch.
     async fn leave(
         self,
         mut turn: OwnedMutexGuard<WriterState>,
-        batch: Arc<Batch>,
         keep: bool,
     ) -> Result<(), StoreError> {
         let state = &mut *turn;
@@ -223,12 +275,12 @@ impl SqliteWriter {
         let step = if keep {
             "RELEASE write_tx"
         } else {
-            "ROLLBACK TO write_tx; RELEASE write_tx"
+            ROLLBACK_MEMBER
         };
         match run(conn, step).await {
             Ok(()) => {
-                if keep {
-                    state.members += 1;
+                if let Some(batch) = state.batch.as_mut() {
+                    batch.savepoint_open = false;
                 }
                 self.settle(turn).await;
                 Ok(())
@@ -236,26 +288,25 @@ impl SqliteWriter {
             Err(e) => {
                 // The savepoint is gone: SQLite ended the outer transaction itself, so every
                 // write of this batch is lost. Roll back whatever may be left and say so.
-                tracing::error!(error = %e, "a batch of SQLite writes was rolled back");
-                let _ = run(conn, "ROLLBACK").await;
-                state.batch = None;
-                state.members = 0;
-                batch.finish(Err(e.to_string()));
+                self.end_batch(state, Some(e.to_string())).await;
                 Err(e.into())
             }
         }
     }
 
-    /// The connection with no batch open (committing any), for work that manages its own
+    /// The connection with no batch open (ending any), for work that manages its own
     /// transactions: migrations, closing.
-    async fn exclusive(&self) -> OwnedMutexGuard<WriterState> {
-        loop {
-            let turn = Arc::clone(&self.shared.state).lock_owned().await;
-            if turn.batch.is_none() {
-                return turn;
-            }
-            self.commit_batch(turn).await;
-        }
+    async fn exclusive(&self) -> Result<OwnedMutexGuard<WriterState>, StoreError> {
+        let writer = self.clone();
+        // In a task of its own, so that cancelling the caller cannot cut a batch's end short.
+        tokio::spawn(async move {
+            let mut turn = Arc::clone(&writer.shared.state).lock_owned().await;
+            writer.recover(&mut turn).await;
+            writer.end_batch(&mut turn, None).await;
+            turn
+        })
+        .await
+        .map_err(task_failed)
     }
 
     /// Runs the migrations on the write connection.
@@ -263,7 +314,7 @@ impl SqliteWriter {
         &self,
         migrator: &sqlx::migrate::Migrator,
     ) -> Result<(), StoreError> {
-        let mut turn = self.exclusive().await;
+        let mut turn = self.exclusive().await?;
         let conn = turn.conn.as_mut().ok_or_else(closed)?;
         migrator.run(conn).await?;
         Ok(())
@@ -271,8 +322,9 @@ impl SqliteWriter {
 
     /// Commits any open batch and closes the connection; later writes fail.
     pub(crate) async fn close(&self) {
-        let mut turn = self.exclusive().await;
-        if let Some(conn) = turn.conn.take() {
+        if let Ok(mut turn) = self.exclusive().await
+            && let Some(conn) = turn.conn.take()
+        {
             let _ = sqlx::Connection::close(conn).await;
         }
     }
@@ -295,23 +347,20 @@ impl WriteTx {
             .turn
             .take()
             .expect("a WriteTx holds its turn until it ends");
-        let mut outcome = self.batch.outcome.subscribe();
-        let leave = self
-            .writer
-            .clone()
-            .leave(turn, Arc::clone(&self.batch), true);
-        tokio::spawn(leave).await.map_err(task_failed)??;
+        let mut outcome = self.outcome.clone();
+        tokio::spawn(self.writer.clone().leave(turn, true))
+            .await
+            .map_err(task_failed)??;
+        let not_saved = || StoreError::NotSaved("the batch ended without an outcome".to_owned());
         let outcome = outcome
             .wait_for(Option::is_some)
             .await
-            .map_err(|_| StoreError::NotSaved("the batch ended without an outcome".to_owned()))?
+            .map_err(|_| not_saved())?
             .clone();
         match outcome {
             Some(Ok(())) => Ok(()),
             Some(Err(e)) => Err(StoreError::NotSaved(e.to_string())),
-            None => Err(StoreError::NotSaved(
-                "the batch ended without an outcome".to_owned(),
-            )),
+            None => Err(not_saved()),
         }
     }
 }
@@ -321,12 +370,9 @@ impl Drop for WriteTx {
         let Some(turn) = self.turn.take() else {
             return;
         };
-        let leave = self
-            .writer
-            .clone()
-            .leave(turn, Arc::clone(&self.batch), false);
+        let leave = self.writer.clone().leave(turn, false);
         // Without a runtime the process is ending; SQLite rolls back what the closing
-        // connection left open.
+        // connection left open (and otherwise the next turn rolls the savepoint back).
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
                 let _ = leave.await;
@@ -452,6 +498,37 @@ mod tests {
         insert(&mut third, 3).await;
         third.commit().await.expect("third commit");
         assert_eq!(stored(&writer).await, vec![3]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_whose_end_never_ran_is_undone_by_the_next_turn() {
+        let dir = tempfile::tempdir().expect("dir");
+        let writer = writer(&dir).await;
+        let (first_commit, mut second) = two_in_a_batch(&writer).await;
+        insert(&mut second, 2).await;
+        // As after a panic: the turn is let go with the savepoint still open.
+        drop(second.turn.take());
+        drop(second);
+        let mut third = writer.begin().await.expect("begin");
+        insert(&mut third, 3).await;
+        third.commit().await.expect("third commit");
+        first_commit.await.expect("join").expect("first commit");
+        assert_eq!(stored(&writer).await, vec![1, 3]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn closing_ends_an_open_batch_and_later_writes_fail() {
+        let dir = tempfile::tempdir().expect("dir");
+        let writer = writer(&dir).await;
+        let (first_commit, second) = two_in_a_batch(&writer).await;
+        // The second write's turn ends without an end of its own having run.
+        let mut second = second;
+        drop(second.turn.take());
+        drop(second);
+        writer.close().await;
+        // The first write's batch was committed by the close.
+        first_commit.await.expect("join").expect("first commit");
+        assert!(matches!(writer.begin().await, Err(StoreError::Config(_))));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
