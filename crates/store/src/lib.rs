@@ -359,22 +359,21 @@ impl Db {
 
     /// Figures for the metrics endpoint.
     pub fn stats(&self) -> DbStats {
-        let (pool_size, pool_idle) = match &self.pools {
-            Pools::Sqlite { read, .. } => (read.size(), read.num_idle()),
-            Pools::Postgres { pool, .. } => (pool.size(), pool.num_idle()),
+        let (pool_size, pool_idle, write_batches, writes_waiting) = match &self.pools {
+            Pools::Sqlite { read, write } => (
+                read.size(),
+                read.num_idle(),
+                Some(write.batches()),
+                Some(write.waiting()),
+            ),
+            Pools::Postgres { pool, .. } => (pool.size(), pool.num_idle(), None, None),
         };
         DbStats {
             pool_size,
             pool_idle,
             write_transactions: self.commits(),
-            write_batches: match &self.pools {
-                Pools::Sqlite { write, .. } => Some(write.batches()),
-                Pools::Postgres { .. } => None,
-            },
-            writes_waiting: match &self.pools {
-                Pools::Sqlite { write, .. } => Some(write.waiting()),
-                Pools::Postgres { .. } => None,
-            },
+            write_batches,
+            writes_waiting,
         }
     }
 

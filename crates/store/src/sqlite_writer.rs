@@ -82,6 +82,18 @@ struct OpenBatch {
     savepoint_open: bool,
 }
 
+impl OpenBatch {
+    /// A batch whose outer transaction has just begun.
+    fn new() -> Self {
+        Self {
+            outcome: watch::Sender::new(None),
+            opened: Instant::now(),
+            turns: 0,
+            savepoint_open: false,
+        }
+    }
+}
+
 /// A write transaction: the writer's turn, with a savepoint open in the batch.
 #[derive(Debug)]
 pub(crate) struct WriteTx {
@@ -177,20 +189,12 @@ impl SqliteWriter {
         };
         if state.batch.is_none() {
             begin_outer(conn).await?;
-            state.batch = Some(OpenBatch {
-                outcome: watch::Sender::new(None),
-                opened: Instant::now(),
-                turns: 0,
-                savepoint_open: false,
-            });
         }
+        let batch = state.batch.get_or_insert_with(OpenBatch::new);
         if let Err(e) = run(conn, "SAVEPOINT write_tx").await {
             self.settle(turn).await;
             return Err(e.into());
         }
-        let Some(batch) = state.batch.as_mut() else {
-            unreachable!("the batch was opened above and the turn is held");
-        };
         batch.turns += 1;
         batch.savepoint_open = true;
         let outcome = batch.outcome.subscribe();
@@ -389,7 +393,9 @@ mod tests {
 
     use super::*;
 
-    async fn writer(dir: &tempfile::TempDir) -> SqliteWriter {
+    /// A writer on a new database with one table; the folder lives as long as the result.
+    async fn writer() -> (tempfile::TempDir, SqliteWriter) {
+        let dir = tempfile::tempdir().expect("dir");
         let opts = SqliteConnectOptions::from_str(&format!(
             "sqlite://{}",
             dir.path().join("w.db").display()
@@ -403,7 +409,12 @@ mod tests {
             .await
             .expect("create");
         tx.commit().await.expect("commit");
-        writer
+        (dir, writer)
+    }
+
+    /// Lets the turn go with the savepoint still open, as a panic would.
+    fn abandon(mut tx: WriteTx) {
+        drop(tx.turn.take());
     }
 
     async fn insert(tx: &mut WriteTx, x: i64) {
@@ -449,8 +460,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_commit_waits_for_the_write_queued_behind_it_and_they_share_one_commit() {
-        let dir = tempfile::tempdir().expect("dir");
-        let writer = writer(&dir).await;
+        let (_dir, writer) = writer().await;
         let batches = writer.batches();
         // The second write got the turn, so the first left its batch open for it.
         let (first_commit, mut second) = two_in_a_batch(&writer).await;
@@ -467,8 +477,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_write_dropped_in_a_batch_undoes_only_itself() {
-        let dir = tempfile::tempdir().expect("dir");
-        let writer = writer(&dir).await;
+        let (_dir, writer) = writer().await;
         let (first_commit, mut second) = two_in_a_batch(&writer).await;
         insert(&mut second, 2).await;
         drop(second);
@@ -478,8 +487,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn when_sqlite_ends_the_outer_transaction_every_write_of_the_batch_fails() {
-        let dir = tempfile::tempdir().expect("dir");
-        let writer = writer(&dir).await;
+        let (_dir, writer) = writer().await;
         let (first_commit, mut second) = two_in_a_batch(&writer).await;
         insert(&mut second, 2).await;
         // What SQLite does by itself after an I/O error or a full disk.
@@ -502,13 +510,10 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_write_whose_end_never_ran_is_undone_by_the_next_turn() {
-        let dir = tempfile::tempdir().expect("dir");
-        let writer = writer(&dir).await;
+        let (_dir, writer) = writer().await;
         let (first_commit, mut second) = two_in_a_batch(&writer).await;
         insert(&mut second, 2).await;
-        // As after a panic: the turn is let go with the savepoint still open.
-        drop(second.turn.take());
-        drop(second);
+        abandon(second);
         let mut third = writer.begin().await.expect("begin");
         insert(&mut third, 3).await;
         third.commit().await.expect("third commit");
@@ -518,13 +523,10 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn closing_ends_an_open_batch_and_later_writes_fail() {
-        let dir = tempfile::tempdir().expect("dir");
-        let writer = writer(&dir).await;
+        let (_dir, writer) = writer().await;
+        // The batch stays open: its second write's end never runs.
         let (first_commit, second) = two_in_a_batch(&writer).await;
-        // The second write's turn ends without an end of its own having run.
-        let mut second = second;
-        drop(second.turn.take());
-        drop(second);
+        abandon(second);
         writer.close().await;
         // The first write's batch was committed by the close.
         first_commit.await.expect("join").expect("first commit");
@@ -533,8 +535,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_cancelled_wait_leaves_no_batch_open() {
-        let dir = tempfile::tempdir().expect("dir");
-        let writer = writer(&dir).await;
+        let (_dir, writer) = writer().await;
         let mut first = writer.begin().await.expect("begin");
         insert(&mut first, 1).await;
         // A request that gives up while waiting for its turn: its write, once it gets the
@@ -553,9 +554,8 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn fifty_concurrent_writes_are_all_kept_in_fewer_commits() {
-        let dir = tempfile::tempdir().expect("dir");
-        let writer = writer(&dir).await;
+    async fn fifty_concurrent_writes_are_all_kept_in_no_more_commits_than_writes() {
+        let (_dir, writer) = writer().await;
         let batches = writer.batches();
         let tasks: Vec<_> = (0..50)
             .map(|x| {
