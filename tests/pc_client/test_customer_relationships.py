@@ -99,12 +99,14 @@ def test_customer_users_and_licences(provider, reseller, accepted):
     subscription = placed.output.line_items[0].subscription_id
     # The reseller holds delegated admin access: it creates users and assigns licences.
     users = []
+    # A customer's users are on its own domain.
+    domain = env("EXISTING_ADMIN_EMAIL").split("@", 1)[1]
     for name in ("ada", "bob"):
-        user = CustomerUser(user_principal_name=f"{name}@lakeside.example", first_name=name.title(),
+        user = CustomerUser(user_principal_name=f"{name}@{domain}", first_name=name.title(),
                             last_name="Lake", display_name=f"{name.title()} Lake", usage_location="DE")
         raw = reseller.postvversioncustomerscustomer.idusers(customer_id, user, "1", raw=True)
         assert raw.response.status_code == 201, raw.response.text
-        assert raw.output.user_principal_name == f"{name}@lakeside.example"
+        assert raw.output.user_principal_name == f"{name}@{domain}"
         assert raw.output.password_profile.force_change_password is True
         assert raw.response.json()["temporaryPassword"], "the temporary password is in the creation response"
         users.append(raw.output.id)

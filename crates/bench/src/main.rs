@@ -439,6 +439,7 @@ async fn direct_create(
             locked_until: None,
             created_at: now,
             updated_at: now,
+            created_by_tenant_id: None,
         },
     )
     .await?;

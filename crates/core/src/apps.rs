@@ -99,6 +99,10 @@ pub async fn create(
         return Err(CoreError::Invalid(e));
     };
     roles.sort();
+    // An app with the top role is a Global admin's to create, as a Global admin is its to make.
+    if roles.contains(&crate::users::keeper_role(actor.tenant_kind)) {
+        authz::require(actor, Permission::ManageGlobalAdmins)?;
+    }
     let mut ch = crate::begin_change!(svc, actor, meta, NewApp);
     let secret = secrets::new_token("tcs_");
     let row = ApiAppRow {

@@ -88,6 +88,33 @@ pub async fn authorize_user_admin(
     Ok(tenant)
 }
 
+/// Twotier's code for a reseller (or a provider's role without the right) acting on a
+/// customer's Global admins, which only the customer itself and its provider manage.
+pub const CUSTOMER_ADMINS: u32 = 600_007;
+
+/// Giving a tenant's top role, or changing, resetting or disabling one of its holders, after
+/// `authorize_user_admin`: in one's own tenant a Global admin's right (never a user
+/// management admin's); in a customer, its provider's Global admins and Admin agents acting
+/// on its behalf (never a reseller's); the operator for partner tenants.
+pub fn require_keeper_rights(actor: &Actor, tenant: &TenantRow) -> Result<(), CoreError> {
+    if tenant.id == actor.tenant_id.as_str() {
+        return require(actor, Permission::ManageGlobalAdmins);
+    }
+    if acts_for_customer(actor, tenant) {
+        if actor.tenant_kind != TenantKind::Provider
+            || !actor.can(Permission::AdministerCustomerAdmins)
+        {
+            return Err(CoreError::rule(
+                CUSTOMER_ADMINS,
+                403,
+                "only the customer's own Global admins and its indirect provider's Global admins and Admin agents manage the customer's Global admins; ask your provider",
+            ));
+        }
+        return Ok(());
+    }
+    Ok(())
+}
+
 /// A partner looking inside a customer tenant it has a relationship with.
 fn acts_for_customer(actor: &Actor, tenant: &TenantRow) -> bool {
     actor.tenant_kind.is_partner() && tenant.kind == TenantKind::Customer.as_str()
@@ -154,4 +181,88 @@ pub async fn authorize_customer_read(
         return Ok(tenant);
     }
     authorize(c, actor, Permission::ViewCustomers, customer).await
+}
+
+/// Which of a customer's sales (subscriptions, the orders that made them, their history) an
+/// actor sees and may act on. A subscription belongs to the provider that sold it: Partner
+/// Center gives a partner its own subscriptions only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sales {
+    /// The customer itself, and the operator (read-only support): all of them.
+    All,
+    /// A provider: what it sold.
+    Provider(TenantId),
+    /// A reseller: what the providers it is partnered with now sold, where the provider's
+    /// relationship with the customer names it as the customer's indirect reseller
+    /// (`associated`) or it is the subscription's reseller of record (any of `current`).
+    Reseller {
+        reseller: TenantId,
+        current: Vec<String>,
+        associated: Vec<String>,
+    },
+}
+
+impl Sales {
+    /// Whether a sale by `provider` with this reseller of record is in scope.
+    pub fn covers(&self, provider: &str, reseller_of_record: Option<&str>) -> bool {
+        match self {
+            Self::All => true,
+            Self::Provider(p) => p.as_str() == provider,
+            Self::Reseller {
+                reseller,
+                current,
+                associated,
+            } => {
+                associated.iter().any(|p| p == provider)
+                    || (reseller_of_record == Some(reseller.as_str())
+                        && current.iter().any(|p| p == provider))
+            }
+        }
+    }
+
+    /// Whether every sale of `provider` is in scope (a whole order, its line items).
+    pub fn covers_all_of(&self, provider: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Provider(p) => p.as_str() == provider,
+            Self::Reseller { associated, .. } => associated.iter().any(|p| p == provider),
+        }
+    }
+}
+
+/// The sales of `customer` the actor may see; the caller has checked that it may see the
+/// customer at all.
+pub async fn sales(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    customer: &TenantId,
+) -> Result<Sales, CoreError> {
+    Ok(match actor.tenant_kind {
+        _ if actor.tenant_id == *customer => Sales::All,
+        TenantKind::Operator => Sales::All,
+        TenantKind::Provider => Sales::Provider(actor.tenant_id.clone()),
+        TenantKind::Reseller => {
+            let rows = twotier_store::partnerships::reseller_sales(
+                c,
+                actor.tenant_id.as_str(),
+                customer.as_str(),
+            )
+            .await?;
+            Sales::Reseller {
+                reseller: actor.tenant_id.clone(),
+                associated: rows
+                    .iter()
+                    .filter(|(_, associated)| *associated)
+                    .map(|(p, _)| p.clone())
+                    .collect(),
+                current: rows.into_iter().map(|(p, _)| p).collect(),
+            }
+        }
+        // A customer looking at another customer never gets this far (404 first).
+        TenantKind::Customer => Sales::Reseller {
+            reseller: actor.tenant_id.clone(),
+            current: Vec::new(),
+            associated: Vec::new(),
+        },
+    })
 }

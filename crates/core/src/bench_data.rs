@@ -278,6 +278,7 @@ pub async fn seed(
                 locked_until: None,
                 created_at: now,
                 updated_at: now,
+                created_by_tenant_id: None,
             },
         )
         .await?;

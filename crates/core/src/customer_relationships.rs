@@ -42,7 +42,9 @@ pub struct CustomerPartner {
     pub delegated_admin_since: Option<Timestamp>,
 }
 
-/// The customer's partners with an active relationship, oldest first.
+/// The customer's partners with an active relationship, oldest first. The customer sees all
+/// of them; a partner sees itself and its own counterparts (a provider the resellers it is
+/// partnered with, a reseller its current providers), never another provider's resellers.
 pub async fn partners(
     svc: &Services,
     actor: &Actor,
@@ -52,6 +54,17 @@ pub async fn partners(
     authz::authorize_customer_read(&mut c.conn(), actor, customer).await?;
     let mut out = Vec::new();
     for r in rows::relationships_of(&mut c.conn(), customer.as_str()).await? {
+        let shown = !actor.tenant_kind.is_partner()
+            || r.partner_tenant_id == actor.tenant_id.as_str()
+            || twotier_store::partnerships::active_between(
+                &mut c.conn(),
+                actor.tenant_id.as_str(),
+                &r.partner_tenant_id,
+            )
+            .await?;
+        if !shown {
+            continue;
+        }
         let Some(p) = partner_rows::find(&mut c.conn(), &r.partner_tenant_id).await? else {
             continue;
         };

@@ -637,6 +637,7 @@ async fn create_in(
         &admin_email,
         "Global admin",
         &[Role::CustomerGlobalAdmin],
+        None,
     )
     .await?;
     let mut out = from_row(row, false);
@@ -721,11 +722,22 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
     if q.with_subscriptions {
         let ids: Vec<&str> = found.iter().map(|r| r.tenant_id.as_str()).collect();
         let mut c = svc.db.read().await?;
+        let mut scopes: HashMap<String, authz::Sales> = HashMap::new();
         for row in twotier_store::subscriptions::of_customers(&mut c.conn(), &ids).await? {
-            subscriptions
-                .entry(row.customer_tenant_id.clone())
-                .or_default()
-                .push(crate::subscriptions::from_row(row, 0));
+            if !scopes.contains_key(&row.customer_tenant_id) {
+                let customer = TenantId::from_stored(row.customer_tenant_id.clone());
+                let sales = authz::sales(&mut c.conn(), actor, &customer).await?;
+                scopes.insert(row.customer_tenant_id.clone(), sales);
+            }
+            let seen = scopes
+                .get(&row.customer_tenant_id)
+                .is_some_and(|sales| crate::subscriptions::in_scope(sales, &row));
+            if seen {
+                subscriptions
+                    .entry(row.customer_tenant_id.clone())
+                    .or_default()
+                    .push(crate::subscriptions::from_row(row, 0));
+            }
         }
     }
     Ok(CustomerPage {
@@ -841,7 +853,7 @@ pub async fn reset_admin_password(
         .ok_or(CoreError::NotFound)?;
     if actor.tenant_kind != TenantKind::Provider {
         return Err(CoreError::rule(
-            600_007,
+            authz::CUSTOMER_ADMINS,
             403,
             "only the customer's indirect provider resets its admin's password; ask your provider",
         ));
@@ -849,6 +861,10 @@ pub async fn reset_admin_password(
     authz::require_delegated_admin(&mut ch.conn(), actor, id).await?;
     let admin =
         users::load_by_email(&mut ch.conn(), id, &format!("admin@{}", customer.domain)).await?;
+    if admin.roles.contains(&Role::CustomerGlobalAdmin) {
+        let tenant = authz::visible_tenant(&mut ch.conn(), actor, id).await?;
+        authz::require_keeper_rights(actor, &tenant)?;
+    }
     let event = Event::new(
         Operation::ResetCustomerUserPassword,
         ResourceType::CustomerUser,

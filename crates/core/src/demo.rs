@@ -491,7 +491,7 @@ async fn seed_existing_customers(
             meta,
             &tailwind.tenant_id,
             &NewUserInput {
-                email: format!("{name}@tailwindtraders.example"),
+                email: format!("{name}@tailwindtraders.onmicrosoft.example"),
                 display_name: String::new(),
                 roles: vec![Role::CustomerUser.as_str().to_owned()],
             },

@@ -75,17 +75,34 @@ async fn authorize(c: &mut Conn<'_>, actor: &Actor, customer: &TenantId) -> Resu
     Ok(())
 }
 
-async fn licences_of(
+/// The customer's subscriptions whose licences the actor sees: all of them for the customer's
+/// own admins, a partner's own sales for a partner (`authz::Sales`).
+async fn subscriptions_seen(
     c: &mut Conn<'_>,
+    actor: &Actor,
     customer: &TenantId,
-    user: &UserId,
-) -> Result<Vec<Licence>, CoreError> {
-    let subs: BTreeMap<String, SubscriptionRow> =
+) -> Result<Vec<SubscriptionRow>, CoreError> {
+    let sales = authz::sales(c, actor, customer).await?;
+    Ok(
         subscription_rows::of_customer(c, customer.as_str(), None, None)
             .await?
             .into_iter()
-            .map(|s| (s.id.clone(), s))
-            .collect();
+            .filter(|s| crate::subscriptions::in_scope(&sales, s))
+            .collect(),
+    )
+}
+
+async fn licences_of(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    customer: &TenantId,
+    user: &UserId,
+) -> Result<Vec<Licence>, CoreError> {
+    let subs: BTreeMap<String, SubscriptionRow> = subscriptions_seen(c, actor, customer)
+        .await?
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
     Ok(rows::of_user(c, user.as_str())
         .await?
         .into_iter()
@@ -121,7 +138,7 @@ pub async fn of_user(
     let mut c = svc.db.read().await?;
     authorize(&mut c.conn(), actor, customer).await?;
     user_of(&mut c.conn(), customer, user).await?;
-    licences_of(&mut c.conn(), customer, user).await
+    licences_of(&mut c.conn(), actor, customer, user).await
 }
 
 /// Every subscription of the customer with its seats (assigned / purchased).
@@ -136,24 +153,22 @@ pub async fn seats(
     for (sub, user) in rows::of_customer(&mut c.conn(), customer.as_str()).await? {
         holders.entry(sub).or_default().push(user);
     }
-    Ok(
-        subscription_rows::of_customer(&mut c.conn(), customer.as_str(), None, None)
-            .await?
-            .into_iter()
-            .map(|s| {
-                let user_ids = holders.remove(&s.id).unwrap_or_default();
-                Seats {
-                    assigned: user_ids.len() as i64,
-                    user_ids,
-                    subscription_id: s.id,
-                    name: s.friendly_name,
-                    offer_name: s.offer_name,
-                    status: s.status,
-                    purchased: s.quantity,
-                }
-            })
-            .collect(),
-    )
+    Ok(subscriptions_seen(&mut c.conn(), actor, customer)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let user_ids = holders.remove(&s.id).unwrap_or_default();
+            Seats {
+                assigned: user_ids.len() as i64,
+                user_ids,
+                subscription_id: s.id,
+                name: s.friendly_name,
+                offer_name: s.offer_name,
+                status: s.status,
+                purchased: s.quantity,
+            }
+        })
+        .collect())
 }
 
 /// The subscription an assignment names: its id, or an offer id naming the customer's active
@@ -219,9 +234,8 @@ pub async fn update(
     let cust = customer_rows::find(&mut ch.conn(), customer.as_str())
         .await?
         .ok_or(CoreError::NotFound)?;
-    let subs =
-        subscription_rows::of_customer(&mut ch.conn(), customer.as_str(), None, None).await?;
-    let before = licences_of(&mut ch.conn(), customer, user).await?;
+    let subs = subscriptions_seen(&mut ch.conn(), actor, customer).await?;
+    let before = licences_of(&mut ch.conn(), actor, customer, user).await?;
     let now = svc.now().millis();
     for wanted in &input.remove {
         let sub = subs
@@ -268,7 +282,7 @@ pub async fn update(
             ));
         }
     }
-    let after = licences_of(&mut ch.conn(), customer, user).await?;
+    let after = licences_of(&mut ch.conn(), actor, customer, user).await?;
     let names =
         |l: &[Licence]| -> Vec<String> { l.iter().map(|x| x.subscription_id.clone()).collect() };
     if names(&before) != names(&after) {

@@ -201,11 +201,12 @@ pub(crate) async fn create_in(
             "line item numbers must be 0 to the number of line items minus one, each once",
         ));
     }
+    // An add-on is bought from the provider that sold its base subscription.
     let owned: BTreeSet<String> =
         subscription_rows::of_customer(&mut ch.conn(), customer.as_str(), None, None)
             .await?
             .into_iter()
-            .filter(|s| s.status == "active")
+            .filter(|s| s.status == "active" && s.provider_tenant_id == actor.tenant_id.as_str())
             .map(|s| s.offer_id)
             .collect();
     let in_order: BTreeSet<String> = input
@@ -366,6 +367,8 @@ pub(crate) async fn create_in(
     Ok(out)
 }
 
+/// The customer's orders the actor may see: a provider's own, and for a reseller those of
+/// its providers that it sees (`authz::Sales`), each with the line items it may see.
 pub async fn list(
     svc: &Services,
     actor: &Actor,
@@ -373,10 +376,12 @@ pub async fn list(
 ) -> Result<Vec<Order>, CoreError> {
     let mut c = svc.db.read().await?;
     authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, customer).await?;
-    let subs = subscription_rows::of_customer(&mut c.conn(), customer.as_str(), None, None).await?;
+    let sales = authz::sales(&mut c.conn(), actor, customer).await?;
+    let subs = visible_subscriptions(&mut c.conn(), &sales, customer, None).await?;
     Ok(rows::orders_of(&mut c.conn(), customer.as_str())
         .await?
         .into_iter()
+        .filter(|o| visible(&sales, o, &subs))
         .map(|o| order(o, &subs))
         .collect())
 }
@@ -389,10 +394,34 @@ pub async fn get(
 ) -> Result<Order, CoreError> {
     let mut c = svc.db.read().await?;
     authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, customer).await?;
+    let sales = authz::sales(&mut c.conn(), actor, customer).await?;
     let o = rows::find_order(&mut c.conn(), customer.as_str(), id.trim())
         .await?
         .ok_or(CoreError::NotFound)?;
-    let subs =
-        subscription_rows::of_customer(&mut c.conn(), customer.as_str(), Some(&o.id), None).await?;
+    let subs = visible_subscriptions(&mut c.conn(), &sales, customer, Some(&o.id)).await?;
+    if !visible(&sales, &o, &subs) {
+        return Err(CoreError::NotFound);
+    }
     Ok(order(o, &subs))
+}
+
+async fn visible_subscriptions(
+    c: &mut Conn<'_>,
+    sales: &authz::Sales,
+    customer: &TenantId,
+    order: Option<&str>,
+) -> Result<Vec<SubscriptionRow>, CoreError> {
+    Ok(
+        subscription_rows::of_customer(c, customer.as_str(), order, None)
+            .await?
+            .into_iter()
+            .filter(|s| crate::subscriptions::in_scope(sales, s))
+            .collect(),
+    )
+}
+
+/// An order is seen whole by whoever sees all of its provider's sales, and by a reseller of
+/// record through the line items it sees.
+fn visible(sales: &authz::Sales, o: &OrderRow, subs: &[SubscriptionRow]) -> bool {
+    sales.covers_all_of(&o.provider_tenant_id) || subs.iter().any(|s| s.order_id == o.id)
 }

@@ -272,6 +272,7 @@ pub async fn enroll(
         &v.admin_email,
         &v.admin_display_name,
         &[Role::GlobalAdmin],
+        None,
     )
     .await?;
     let accepted_by = admin.user_id.to_string();

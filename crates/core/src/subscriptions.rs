@@ -63,6 +63,9 @@ pub struct Subscription {
     /// The reseller of record's tenant (the reseller's view marks its own).
     #[serde(skip)]
     pub reseller_tenant_id: Option<String>,
+    /// The provider that sold it (the support contact when none was designated).
+    #[serde(skip)]
+    pub provider_tenant_id: String,
     /// The etag.
     #[serde(skip)]
     pub version: i64,
@@ -98,6 +101,7 @@ pub(crate) fn from_row(r: SubscriptionRow, window_days: i32) -> Subscription {
         upgraded_to: r.upgraded_to,
         support_tenant_id: r.support_tenant_id,
         reseller_tenant_id: r.reseller_tenant_id,
+        provider_tenant_id: r.provider_tenant_id,
         version: r.version,
     }
 }
@@ -135,10 +139,20 @@ pub async fn list(
 ) -> Result<Vec<Subscription>, CoreError> {
     let mut c = svc.db.read().await?;
     authz::authorize_customer_read(&mut c.conn(), actor, customer).await?;
+    let sales = authz::sales(&mut c.conn(), actor, customer).await?;
     let order_id = order_id.map(str::trim).filter(|s| !s.is_empty());
     let mpn_id = mpn_id.map(str::trim).filter(|s| !s.is_empty());
-    let found = rows::of_customer(&mut c.conn(), customer.as_str(), order_id, mpn_id).await?;
+    let found = rows::of_customer(&mut c.conn(), customer.as_str(), order_id, mpn_id)
+        .await?
+        .into_iter()
+        .filter(|r| in_scope(&sales, r))
+        .collect();
     with_windows(&mut c.conn(), found).await
+}
+
+/// Whether a subscription is one of the sales the actor may see.
+pub(crate) fn in_scope(sales: &authz::Sales, row: &SubscriptionRow) -> bool {
+    sales.covers(&row.provider_tenant_id, row.reseller_tenant_id.as_deref())
 }
 
 pub async fn get(
@@ -167,7 +181,8 @@ async fn readable_customer(
         .ok_or(CoreError::NotFound)
 }
 
-/// The customer and one of its subscriptions, if the actor may read them.
+/// The customer and one of its subscriptions, if the actor may read them: another
+/// provider's sale is not found.
 async fn readable(
     c: &mut Conn<'_>,
     actor: &Actor,
@@ -178,6 +193,9 @@ async fn readable(
     let row = rows::find(c, customer.as_str(), id.trim())
         .await?
         .ok_or(CoreError::NotFound)?;
+    if !in_scope(&authz::sales(c, actor, customer).await?, &row) {
+        return Err(CoreError::NotFound);
+    }
     Ok((cust, row))
 }
 
@@ -203,7 +221,9 @@ enum Right {
     ProviderWith(Permission),
 }
 
-/// The customer and the subscription, if the actor may make this kind of change.
+/// The customer and the subscription, if the actor may make this kind of change: a
+/// subscription is changed only by the provider that sold it, or on the customer's behalf by
+/// a reseller that sees it (`authz::Sales`); any other is not found.
 async fn authorize_change(
     c: &mut Conn<'_>,
     actor: &Actor,
@@ -218,6 +238,9 @@ async fn authorize_change(
     let row = rows::find(c, customer.as_str(), id.trim())
         .await?
         .ok_or(CoreError::NotFound)?;
+    if !in_scope(&authz::sales(c, actor, customer).await?, &row) {
+        return Err(CoreError::NotFound);
+    }
     check_right(actor, &row, right)?;
     if actor.tenant_kind == TenantKind::Reseller {
         authz::require_delegated_admin(c, actor, customer).await?;
@@ -249,6 +272,12 @@ fn check_right(actor: &Actor, row: &SubscriptionRow, right: Right) -> Result<(),
         }
         _ => Err(CoreError::NotFound),
     }
+}
+
+/// The provider that sold the subscription. Its changes are about the seller, so they are in
+/// the seller's activity log whoever makes them; the record's customer is the customer.
+fn seller(row: &SubscriptionRow) -> TenantId {
+    TenantId::from_stored(row.provider_tenant_id.clone())
 }
 
 /// Twotier's code for lowering the licence count below the licences assigned to users.
@@ -529,7 +558,7 @@ async fn change_in(
                 ResourceType::Subscription,
                 &row.id,
             )
-            .about(customer)
+            .about(&seller(&row))
             .customer(customer, &cust.company_name)
             .old(serde_json::json!({ "field": field, "value": old }))
             .new_value(serde_json::json!({ "field": field, "value": new })),
@@ -544,7 +573,7 @@ async fn change_in(
         };
         ch.audit(
             Event::new(op, ResourceType::MpnAssociation, &row.id)
-                .about(customer)
+                .about(&seller(&row))
                 .customer(customer, &cust.company_name)
                 .old(serde_json::json!({ "SubscriptionId": row.id, "PartnerId": row.partner_id_on_record }))
                 .new_value(serde_json::json!({ "SubscriptionId": row.id, "PartnerId": por })),
@@ -716,7 +745,7 @@ pub async fn add_quantity(
             ResourceType::Subscription,
             &row.id,
         )
-        .about(customer)
+        .about(&seller(&row))
         .customer(customer, &cust.company_name)
         .old(serde_json::json!({ "field": "quantity", "value": after.quantity - delta }))
         .new_value(
@@ -792,28 +821,36 @@ pub async fn support_contact(
     contact_of(&mut c.conn(), &row).await
 }
 
-/// The partners that may be designated: the provider, and each reseller that has a
-/// relationship with the customer and still an active partnership with the provider.
+/// The partners that may be designated as support contacts of the subscriptions the actor
+/// sees: their provider, and each reseller that has a relationship with the customer and still
+/// an active partnership with that provider. Providers come first, then resellers by name.
 pub async fn support_candidates(
     svc: &Services,
     actor: &Actor,
     customer: &TenantId,
 ) -> Result<Vec<SupportContact>, CoreError> {
     let mut c = svc.db.read().await?;
-    let cust = readable_customer(&mut c.conn(), actor, customer).await?;
-    // The candidates of the provider asking; a reseller sees its provider's (the customer's
-    // creator's) list, which it cannot change.
-    let provider = if actor.tenant_kind == TenantKind::Provider {
-        actor.tenant_id.to_string()
-    } else {
-        cust.provider_tenant_id.clone()
+    readable_customer(&mut c.conn(), actor, customer).await?;
+    let providers: Vec<String> = match authz::sales(&mut c.conn(), actor, customer).await? {
+        authz::Sales::Provider(p) => vec![p.to_string()],
+        authz::Sales::Reseller { current, .. } => current,
+        authz::Sales::All => rows::of_customer(&mut c.conn(), customer.as_str(), None, None)
+            .await?
+            .into_iter()
+            .map(|s| s.provider_tenant_id)
+            .collect(),
     };
     let mut out = Vec::new();
     for tenant in customer_rows::partners_of(&mut c.conn(), customer.as_str()).await? {
-        let eligible = tenant == provider
-            || partnerships::find_active(&mut c.conn(), &provider, &tenant)
+        let mut eligible = providers.contains(&tenant);
+        for provider in &providers {
+            if eligible {
+                break;
+            }
+            eligible = partnerships::find_active(&mut c.conn(), provider, &tenant)
                 .await?
                 .is_some();
+        }
         if !eligible {
             continue;
         }
@@ -821,8 +858,7 @@ pub async fn support_candidates(
             out.push(contact(p));
         }
     }
-    // The provider first, then resellers by name.
-    out.sort_by_key(|s| (s.support_tenant_id != provider, s.name.clone()));
+    out.sort_by_key(|s| (!providers.contains(&s.support_tenant_id), s.name.clone()));
     Ok(out)
 }
 
@@ -921,7 +957,7 @@ pub async fn set_support_contact(
                 ResourceType::Subscription,
                 &row.id,
             )
-            .about(customer)
+            .about(&seller(&row))
             .customer(customer, &cust.company_name)
             .old(&old)
             .new_value(serde_json::json!({
@@ -1016,7 +1052,8 @@ async fn upgrade_blockers(
 }
 
 /// The customer's subscriptions (not cancelled) of add-ons that need this subscription's
-/// offer, with their offers; each offer is read once.
+/// offer, bought from the same provider (an add-on is sold with its base), with their offers;
+/// each offer is read once.
 async fn dependent_add_ons(
     c: &mut Conn<'_>,
     customer: &str,
@@ -1025,7 +1062,8 @@ async fn dependent_add_ons(
     let mut offers: HashMap<String, Option<OfferRow>> = HashMap::new();
     let mut out = Vec::new();
     for s in rows::of_customer(c, customer, None, None).await? {
-        if s.id == row.id || s.status == "deleted" {
+        if s.id == row.id || s.status == "deleted" || s.provider_tenant_id != row.provider_tenant_id
+        {
             continue;
         }
         if !offers.contains_key(&s.offer_id) {
@@ -1203,7 +1241,7 @@ pub async fn upgrade(
             ResourceType::Subscription,
             &row.id,
         )
-        .about(customer)
+        .about(&seller(&row))
         .customer(customer, &cust.company_name)
         .old(serde_json::json!({ "SubscriptionId": row.id, "OfferId": row.offer_id, "Quantity": row.quantity }))
         .new_value(serde_json::json!({ "SubscriptionId": new_id, "OfferId": target.id, "Quantity": row.quantity })),

@@ -74,12 +74,14 @@ pub(crate) fn temp_password(svc: &Services) -> (String, String, Timestamp) {
 }
 
 /// Inserts a user with a temporary password inside an open change. The email must be free.
+/// `partner` is the partner tenant creating a user of a customer, when one does.
 pub(crate) async fn insert_with_temp_password(
     ch: &mut Change<'_>,
     tenant_id: &TenantId,
     email: &Email,
     display_name: &str,
     roles: &[Role],
+    partner: Option<&TenantId>,
 ) -> Result<Issued, CoreError> {
     let now = ch.svc.now().millis();
     let (plain, hash, expires_at) = temp_password(ch.svc);
@@ -103,6 +105,7 @@ pub(crate) async fn insert_with_temp_password(
             locked_until: None,
             created_at: now,
             updated_at: now,
+            created_by_tenant_id: partner.map(ToString::to_string),
         },
     )
     .await
@@ -172,6 +175,53 @@ fn validate_roles(
     Some(roles)
 }
 
+/// Where a new user's address may be. Addresses on the platform's customer domains
+/// (`*.<customer_domain_suffix>`) belong to the customer tenant that has that domain, and a
+/// customer's users are on its own domain (the operator, supporting a customer, is not held
+/// to the second rule), so nobody can pre-empt a customer's `admin@` or take a customer's
+/// addresses, and a partner cannot give a customer users of another organisation.
+async fn check_domain(
+    ch: &mut Change<'_>,
+    actor: &Actor,
+    tenant_id: &TenantId,
+    kind: TenantKind,
+    email: &Email,
+) -> Result<(), CoreError> {
+    let domain = email
+        .address
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    let suffix = ch.svc.settings.customer_domain_suffix.to_lowercase();
+    let platform_domain = domain == suffix || domain.ends_with(&format!(".{suffix}"));
+    let own = if kind == TenantKind::Customer {
+        twotier_store::customers::find(&mut ch.conn(), tenant_id.as_str())
+            .await?
+            .map(|c| c.domain.to_lowercase())
+    } else {
+        None
+    };
+    if platform_domain && own.as_deref() != Some(domain.as_str()) {
+        return Err(CoreError::invalid(
+            "email",
+            format!(
+                "addresses on {suffix} belong to the customer with that domain; use an address of your own organisation"
+            ),
+        ));
+    }
+    if let Some(own) = own
+        && actor.tenant_kind != TenantKind::Operator
+        && domain != own
+    {
+        return Err(CoreError::invalid(
+            "email",
+            format!("this customer's users are on its domain: use an address ending in @{own}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Partner Center's audit names for the users of partner and of customer tenants.
 struct AuditNames {
     create: Operation,
@@ -227,6 +277,7 @@ pub async fn create(
     let (Some(email), Some(display_name), Some(roles)) = (email, display_name, roles) else {
         return Err(CoreError::Invalid(e));
     };
+    check_domain(&mut ch, actor, tenant_id, kind, &email).await?;
     if users::find_by_email(&mut ch.conn(), &email.lower)
         .await?
         .is_some()
@@ -236,8 +287,20 @@ pub async fn create(
             "a user with this email already exists",
         ));
     }
-    let issued =
-        insert_with_temp_password(&mut ch, tenant_id, &email, &display_name, &roles).await?;
+    if roles.contains(&keeper_role(kind)) {
+        authz::require_keeper_rights(actor, &tenant)?;
+    }
+    let partner = (actor.tenant_kind.is_partner() && actor.tenant_id != *tenant_id)
+        .then(|| actor.tenant_id.clone());
+    let issued = insert_with_temp_password(
+        &mut ch,
+        tenant_id,
+        &email,
+        &display_name,
+        &roles,
+        partner.as_ref(),
+    )
+    .await?;
     let row = users::find(&mut ch.conn(), tenant_id.as_str(), issued.user_id.as_str())
         .await?
         .ok_or(CoreError::NotFound)?;
@@ -325,7 +388,7 @@ pub struct UserPatch {
 }
 
 /// The role that must always have one enabled holder in a tenant of this kind.
-fn keeper_role(kind: TenantKind) -> Role {
+pub(crate) fn keeper_role(kind: TenantKind) -> Role {
     match kind {
         TenantKind::Operator => Role::OperatorAdmin,
         TenantKind::Customer => Role::CustomerGlobalAdmin,
@@ -361,6 +424,12 @@ pub async fn update(
         return Err(CoreError::Invalid(e));
     };
     let disabled = patch.disabled.unwrap_or(old.disabled);
+    let keeper = keeper_role(kind);
+    let changes =
+        display_name != old.display_name || roles != old.roles || disabled != old.disabled;
+    if changes && (old.roles.contains(&keeper) || roles.contains(&keeper)) {
+        authz::require_keeper_rights(actor, &tenant)?;
+    }
     let is_self = actor.user_id.as_ref() == Some(user_id);
     if is_self && disabled && !old.disabled {
         return Err(CoreError::invalid(
@@ -368,7 +437,6 @@ pub async fn update(
             "you cannot disable your own account",
         ));
     }
-    let keeper = keeper_role(kind);
     let loses_keeper =
         old.roles.contains(&keeper) && !old.disabled && (!roles.contains(&keeper) || disabled);
     if loses_keeper
@@ -465,6 +533,11 @@ pub async fn reset_password(
         TenantKind::parse(&tenant.kind).map_err(|_| CoreError::internal("bad tenant kind"))?,
     );
     let user = load(&mut ch.conn(), tenant_id, user_id).await?;
+    let kind =
+        TenantKind::parse(&tenant.kind).map_err(|_| CoreError::internal("bad tenant kind"))?;
+    if user.roles.contains(&keeper_role(kind)) {
+        authz::require_keeper_rights(actor, &tenant)?;
+    }
     let out = reset_in(
         &mut ch,
         tenant_id,

@@ -26,6 +26,13 @@ pub enum Role {
 pub enum Permission {
     /// Manage the users of one's own tenant and their roles.
     ManageUsers,
+    /// Give the tenant's top role (Global admin, operator admin, a customer's Global admin),
+    /// and change, reset or disable its holders, or create an app that holds it. A user
+    /// management admin manages everyone else (as in Partner Center and Entra).
+    ManageGlobalAdmins,
+    /// On a customer's behalf, with delegated admin access: act as its Global admin over its
+    /// Global admins (the provider's Global admins and Admin agents, never a helpdesk agent).
+    AdministerCustomerAdmins,
     /// Register API apps and give them roles.
     ManageApps,
     /// Set the tenant's security policy (two-factor required).
@@ -147,6 +154,7 @@ impl Role {
         match self {
             Self::OperatorAdmin => &[
                 P::ManageUsers,
+                P::ManageGlobalAdmins,
                 P::ManageApps,
                 P::ManageSecurityPolicy,
                 P::ManagePartners,
@@ -158,6 +166,8 @@ impl Role {
             Self::GlobalAdmin => &[
                 P::ViewPartnerships,
                 P::ManageUsers,
+                P::ManageGlobalAdmins,
+                P::AdministerCustomerAdmins,
                 P::ManageApps,
                 P::ManageSecurityPolicy,
                 P::AcceptAgreement,
@@ -193,6 +203,7 @@ impl Role {
                 P::SetResellerOfRecord,
                 P::SetSupportContact,
                 P::AdministerOnBehalf,
+                P::AdministerCustomerAdmins,
                 P::ViewAudit,
                 P::ViewIncentives,
             ],
@@ -220,6 +231,7 @@ impl Role {
             Self::BillingAdmin => &[P::ViewPartnerships, P::ViewAudit, P::ViewIncentives],
             Self::CustomerGlobalAdmin => &[
                 P::ManageUsers,
+                P::ManageGlobalAdmins,
                 P::ManageSecurityPolicy,
                 P::ViewOwnSubscriptions,
                 P::ManagePartnerAccess,
@@ -278,6 +290,19 @@ mod tests {
         assert!(!roles_permit(&[Role::SalesAgent], P::SetSupportContact));
         assert!(!roles_permit(&[Role::BillingAdmin], P::ViewCustomers));
         assert!(!roles_permit(&[], P::ViewAudit));
+        assert!(roles_permit(&[Role::GlobalAdmin], P::ManageGlobalAdmins));
+        assert!(!roles_permit(
+            &[Role::UserManagementAdmin],
+            P::ManageGlobalAdmins
+        ));
+        assert!(roles_permit(
+            &[Role::AdminAgent],
+            P::AdministerCustomerAdmins
+        ));
+        assert!(!roles_permit(
+            &[Role::HelpdeskAgent],
+            P::AdministerCustomerAdmins
+        ));
     }
 
     #[test]

@@ -18,15 +18,17 @@ pub struct UserRow {
     pub locked_until: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The partner tenant that created this user of a customer, if one did.
+    pub created_by_tenant_id: Option<String>,
 }
 
 const COLUMNS: &str = "id, tenant_id, email, email_lower, display_name, password_hash, temp_password_hash, \
      temp_password_expires_at, totp_secret, totp_enabled, totp_last_step, disabled, failed_logins, \
-     locked_until, created_at, updated_at";
+     locked_until, created_at, updated_at, created_by_tenant_id";
 
 pub async fn insert(c: &mut Conn<'_>, u: &UserRow) -> Result<(), StoreError> {
     let sql = format!(
-        "INSERT INTO users ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+        "INSERT INTO users ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     );
     exec!(c, |x| sqlx::query(&sql)
         .bind(&u.id)
@@ -45,6 +47,7 @@ pub async fn insert(c: &mut Conn<'_>, u: &UserRow) -> Result<(), StoreError> {
         .bind(u.locked_until)
         .bind(u.created_at)
         .bind(u.updated_at)
+        .bind(&u.created_by_tenant_id)
         .execute(&mut **x)
         .await)?;
     Ok(())
@@ -142,14 +145,15 @@ pub async fn set_roles(
     Ok(())
 }
 
-/// Counts enabled users of the tenant holding the role (to keep the last Global admin).
+/// Counts enabled users of the tenant holding the role (to keep the last Global admin), not
+/// counting users a partner created.
 pub async fn count_enabled_with_role(
     c: &mut Conn<'_>,
     tenant_id: &str,
     role: &str,
 ) -> Result<i64, StoreError> {
     const SQL: &str = "SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id \
-         WHERE r.tenant_id = $1 AND r.role = $2 AND NOT u.disabled";
+         WHERE r.tenant_id = $1 AND r.role = $2 AND NOT u.disabled AND u.created_by_tenant_id IS NULL";
     Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
         .bind(tenant_id)
         .bind(role)

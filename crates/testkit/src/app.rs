@@ -249,6 +249,19 @@ impl TestApp {
         .await
         .expect("create user");
         self.set_password(email, PASSWORD).await;
+        self.signed_in(operator, tenant, email, created.user.id)
+            .await
+    }
+
+    /// An API token (from the operator's CLI) and a browser session for a user whose password
+    /// is [`PASSWORD`].
+    pub async fn signed_in(
+        &self,
+        operator: &TenantId,
+        tenant: &TenantId,
+        email: &str,
+        user_id: String,
+    ) -> TestUser {
         let token = twotier_core::tokens::create(
             &self.svc,
             &self.cli(operator),
@@ -266,7 +279,7 @@ impl TestApp {
         let (cookie, csrf) = self.sign_in(email, PASSWORD).await;
         TestUser {
             email: email.to_owned(),
-            user_id: created.user.id,
+            user_id,
             tenant_id: tenant.clone(),
             token,
             cookie,
@@ -431,22 +444,11 @@ impl TestApp {
     /// An active partnership between the world's provider and reseller, made the way
     /// people make it: the provider's Global admin invites, the reseller's accepts.
     pub async fn partner(&self, world: &World) {
-        let meta = RequestMeta::default();
-        let provider = self.svc_actor(world.user("provider_global_admin")).await;
-        let reseller = self.svc_actor(world.user("reseller_global_admin")).await;
-        let invitation = twotier_core::partnerships::invite(
-            &self.svc,
-            &provider,
-            &meta,
-            &twotier_core::partnerships::InviteInput::default(),
+        self.partner_pair(
+            world.user("provider_global_admin"),
+            world.user("reseller_global_admin"),
         )
-        .await
-        .expect("invite");
-        let url = invitation.url.expect("link");
-        let token = url.split("token=").nth(1).expect("token");
-        twotier_core::partnerships::accept(&self.svc, &reseller, &meta, token)
-            .await
-            .expect("accept");
+        .await;
     }
 
     /// A customer tenant no partner relates to yet, created by the operator as

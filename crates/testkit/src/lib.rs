@@ -4,7 +4,9 @@
 
 pub mod app;
 pub mod db;
+pub mod market;
 pub mod webdriver;
 
 pub use app::{Principal, TestApp, TestResponse, TestUser, World};
 pub use db::TestDb;
+pub use market::Market;

@@ -121,7 +121,6 @@ struct CustomerPage {
     /// The viewer's tenant, and names of the partners that may be support contacts.
     me: String,
     support_names: HashMap<String, String>,
-    provider_name: String,
     can_edit: bool,
     /// The provider may issue a new temporary password for the customer's admin.
     can_reset_admin: bool,
@@ -165,7 +164,11 @@ impl CustomerPage {
                 .get(t)
                 .cloned()
                 .unwrap_or_else(|| "a former reseller".to_owned()),
-            None => self.provider_name.clone(),
+            None => self
+                .support_names
+                .get(&sub.provider_tenant_id)
+                .cloned()
+                .unwrap_or_else(|| "the provider".to_owned()),
         }
     }
     fn mine(&self, sub: &Subscription) -> bool {
@@ -319,10 +322,6 @@ async fn customer_view(
                     Ok(list) => list,
                     Err(e) => return PageError(e).into_response(),
                 };
-            let provider_name = candidates
-                .first()
-                .map(|c| c.name.clone())
-                .unwrap_or_default();
             let support_names = candidates
                 .into_iter()
                 .map(|c| (c.support_tenant_id, c.name))
@@ -371,7 +370,6 @@ async fn customer_view(
                     orders,
                     me: s.actor.tenant_id.to_string(),
                     support_names,
-                    provider_name,
                     customer,
                     errors,
                     order_form,

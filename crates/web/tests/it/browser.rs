@@ -660,13 +660,15 @@ async fn an_existing_customer_from_request_to_ended_relationship() {
     browser.goto(&format!("{base}/customers/{customer}")).await;
     browser.click("#users-and-licences").await;
     browser.wait_for_text("Users and licences").await;
-    browser.fill("#email", "new.user@acme.test").await;
+    browser
+        .fill("#email", "new.user@acme.onmicrosoft.example")
+        .await;
     browser.fill("#display_name", "New User").await;
     browser.click("#create-user").await;
     browser.wait_for_text("can now sign in").await;
     browser.click("a.button").await;
     browser.wait_for_text("Add a user").await;
-    let row = "tr[data-user-email='new.user@acme.test']";
+    let row = "tr[data-user-email='new.user@acme.onmicrosoft.example']";
     browser.click(&format!("{row} input[value='{sub}']")).await;
     browser
         .click(&format!("{row} form[action$='/licences'] button"))

@@ -100,7 +100,7 @@ async fn create_user(app: &TestApp, who: &Principal, customer: &str, name: &str)
             Method::POST,
             &format!("/v1/customers/{customer}/users"),
             who,
-            Some(json!({ "userPrincipalName": format!("{name}@acme.test"), "firstName": name, "lastName": "Doe", "usageLocation": "FR" })),
+            Some(json!({ "userPrincipalName": format!("{name}@acme.onmicrosoft.example"), "firstName": name, "lastName": "Doe", "usageLocation": "FR" })),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -868,7 +868,7 @@ async fn the_customers_global_admin_manages_its_users_in_the_portal() {
             &page,
             &me,
             &[
-                ("email", "dee@acme.test"),
+                ("email", "dee@acme.onmicrosoft.example"),
                 ("display_name", "Dee"),
                 ("role", "customer_user"),
             ],
@@ -890,7 +890,7 @@ async fn the_customers_global_admin_manages_its_users_in_the_portal() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|u| u["userPrincipalName"] == "dee@acme.test")
+        .find(|u| u["userPrincipalName"] == "dee@acme.onmicrosoft.example")
         .unwrap()["id"]
         .as_str()
         .unwrap()
@@ -909,17 +909,23 @@ async fn the_customers_global_admin_manages_its_users_in_the_portal() {
     assert!(app.page(&page, &me).await.text().contains("1 / 2"));
     // Dee signs in with the temporary password and must replace it; a plain user cannot
     // manage users.
-    let login = app.login("dee@acme.test", &temporary).await;
+    let login = app.login("dee@acme.onmicrosoft.example", &temporary).await;
     let step = Principal::Session {
         cookie: login.session_cookie().unwrap(),
         csrf: String::new(),
     };
     let home = app.page("/", &step).await;
     assert_eq!(home.header("location").as_deref(), Some("/password"));
-    app.set_password("dee@acme.test", twotier_testkit::app::PASSWORD)
-        .await;
+    app.set_password(
+        "dee@acme.onmicrosoft.example",
+        twotier_testkit::app::PASSWORD,
+    )
+    .await;
     let (cookie, csrf) = app
-        .sign_in("dee@acme.test", twotier_testkit::app::PASSWORD)
+        .sign_in(
+            "dee@acme.onmicrosoft.example",
+            twotier_testkit::app::PASSWORD,
+        )
         .await;
     let dee_session = Principal::Session { cookie, csrf };
     assert_eq!(

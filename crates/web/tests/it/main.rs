@@ -4,6 +4,7 @@
 // Helpers shared by tests unwrap like the tests themselves do.
 #![allow(clippy::unwrap_used)]
 
+mod administration;
 mod audit;
 mod auth;
 mod authz;
@@ -15,6 +16,7 @@ mod demo;
 mod errors;
 mod idempotency;
 mod incentives;
+mod isolation;
 mod ops;
 mod orders;
 mod partners;
