@@ -399,12 +399,11 @@ async fn direct_create(
         },
     )
     .await?;
-    let lower = name.to_lowercase();
     let rel = customers::NewRelationship {
         partner: provider,
         customer: &tenant,
         reseller: Some(reseller),
-        company_name_lower: &lower,
+        company_name: &name,
         delegated_admin: true,
         at: now,
     };

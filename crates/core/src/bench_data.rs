@@ -359,7 +359,7 @@ pub async fn seed(
                 partner: provider.as_str(),
                 customer: r.tenant_id.as_str(),
                 reseller: r.reseller_tenant_id.as_deref(),
-                company_name_lower: r.company_name_lower.as_str(),
+                company_name: r.company_name.as_str(),
                 delegated_admin: true,
                 at: now,
             });

@@ -595,7 +595,7 @@ pub async fn accept(
                         partner: &partner.tenant_id,
                         customer: &customer.tenant_id,
                         reseller: reseller_of_provider.as_deref(),
-                        company_name_lower: &customer.company_name_lower,
+                        company_name: &customer.company_name,
                         delegated_admin: dap,
                         at: now.millis(),
                     },

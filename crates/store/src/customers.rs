@@ -130,13 +130,13 @@ pub struct CustomerListRow {
 /// The list's columns as (expression, name), in `CustomerListRow`'s order.
 const LIST_COLUMNS: [(&str, &str); 9] = [
     ("r.customer_tenant_id", "tenant_id"),
-    ("c.company_name", "company_name"),
+    ("r.company_name", "company_name"),
     ("r.company_name_lower", "company_name_lower"),
     ("c.domain", "domain"),
     ("c.country", "country"),
     ("r.reseller_tenant_id", "reseller_tenant_id"),
     ("t.name", "reseller_name"),
-    ("c.billing_version", "billing_version"),
+    ("r.billing_version", "billing_version"),
     ("c.created_at", "created_at"),
 ];
 
@@ -297,19 +297,49 @@ pub struct BillingPatch<'a> {
     pub postal_code: &'a str,
 }
 
-/// Updates the billing profile if it is still at `version`; false when it changed meanwhile.
+/// The customer as one partner sees it: the partner's own billing profile (the customer's
+/// record where the partner has not changed it) and the partner's version of it. `None`
+/// without an active relationship.
+pub async fn find_for_partner(
+    c: &mut Conn<'_>,
+    partner: &str,
+    customer: &str,
+) -> Result<Option<CustomerRow>, StoreError> {
+    const SQL: &str = "SELECT c.tenant_id, c.provider_tenant_id, c.reseller_tenant_id, r.company_name, \
+         r.company_name_lower, c.domain_prefix, c.domain, c.billing_id, \
+         COALESCE(r.billing_first_name, c.first_name) AS first_name, COALESCE(r.billing_last_name, c.last_name) AS last_name, \
+         COALESCE(r.billing_email, c.email) AS email, COALESCE(r.billing_phone, c.phone) AS phone, \
+         COALESCE(r.billing_culture, c.culture) AS culture, COALESCE(r.billing_language, c.language) AS language, \
+         COALESCE(r.billing_address_line1, c.address_line1) AS address_line1, \
+         COALESCE(r.billing_address_line2, c.address_line2) AS address_line2, COALESCE(r.billing_city, c.city) AS city, \
+         COALESCE(r.billing_state, c.state) AS state, COALESCE(r.billing_postal_code, c.postal_code) AS postal_code, \
+         c.country, r.billing_version, c.created_at \
+         FROM customer_relationships r JOIN customers c ON c.tenant_id = r.customer_tenant_id \
+         WHERE r.partner_tenant_id = $1 AND r.customer_tenant_id = $2 AND r.state = 'active'";
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, CustomerRow>(SQL)
+        .bind(partner)
+        .bind(customer)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+/// Replaces the partner's billing profile of the customer if it is still at `version`; false
+/// when it changed meanwhile (or the relationship is gone). Nobody else's profile changes.
 pub async fn update_billing(
     c: &mut Conn<'_>,
-    tenant_id: &str,
+    partner: &str,
+    customer: &str,
     version: i64,
     p: &BillingPatch<'_>,
 ) -> Result<bool, StoreError> {
-    const SQL: &str = "UPDATE customers SET first_name = $3, last_name = $4, email = $5, phone = $6, culture = $7, \
-         language = $8, company_name = $9, company_name_lower = lower($9), address_line1 = $10, address_line2 = $11, \
-         city = $12, state = $13, postal_code = $14, billing_version = billing_version + 1 \
-         WHERE tenant_id = $1 AND billing_version = $2";
+    const SQL: &str = "UPDATE customer_relationships SET billing_first_name = $4, billing_last_name = $5, \
+         billing_email = $6, billing_phone = $7, billing_culture = $8, billing_language = $9, company_name = $10, \
+         company_name_lower = lower($10), billing_address_line1 = $11, billing_address_line2 = $12, billing_city = $13, \
+         billing_state = $14, billing_postal_code = $15, billing_version = billing_version + 1 \
+         WHERE partner_tenant_id = $1 AND customer_tenant_id = $2 AND state = 'active' AND billing_version = $3";
     let done = exec!(c, |x| sqlx::query(SQL)
-        .bind(tenant_id)
+        .bind(partner)
+        .bind(customer)
         .bind(version)
         .bind(p.first_name)
         .bind(p.last_name)
@@ -325,14 +355,6 @@ pub async fn update_billing(
         .bind(p.postal_code)
         .execute(&mut **x)
         .await)?;
-    if done == 1 {
-        const SORT_KEY: &str = "UPDATE customer_relationships SET company_name_lower = lower($2) WHERE customer_tenant_id = $1";
-        exec!(c, |x| sqlx::query(SORT_KEY)
-            .bind(tenant_id)
-            .bind(p.company_name)
-            .execute(&mut **x)
-            .await)?;
-    }
     Ok(done == 1)
 }
 
@@ -358,27 +380,29 @@ pub struct NewRelationship<'a> {
     pub partner: &'a str,
     pub customer: &'a str,
     pub reseller: Option<&'a str>,
-    pub company_name_lower: &'a str,
+    /// The customer's name as the partner's list starts showing it.
+    pub company_name: &'a str,
     pub delegated_admin: bool,
     pub at: i64,
 }
 
-/// Makes the relationship active, whether it is new or was removed before.
+/// Makes the relationship active, whether it is new or was removed before (a partner that
+/// comes back keeps its own billing profile of the customer).
 pub async fn insert_relationship(
     c: &mut Conn<'_>,
     r: &NewRelationship<'_>,
 ) -> Result<(), StoreError> {
     const SQL: &str = "INSERT INTO customer_relationships (partner_tenant_id, customer_tenant_id, reseller_tenant_id, \
-         company_name_lower, delegated_admin, delegated_admin_since, state, created_at) \
-         VALUES ($1, $2, $3, $4, $5, CASE WHEN $5 THEN $6 END, 'active', $6) \
+         company_name, company_name_lower, delegated_admin, delegated_admin_since, state, created_at) \
+         VALUES ($1, $2, $3, $4, lower($4), $5, CASE WHEN $5 THEN $6 END, 'active', $6) \
          ON CONFLICT (partner_tenant_id, customer_tenant_id) DO UPDATE SET reseller_tenant_id = excluded.reseller_tenant_id, \
-         company_name_lower = excluded.company_name_lower, delegated_admin = excluded.delegated_admin, \
-         delegated_admin_since = excluded.delegated_admin_since, state = 'active', created_at = excluded.created_at, ended_at = NULL";
+         delegated_admin = excluded.delegated_admin, delegated_admin_since = excluded.delegated_admin_since, \
+         state = 'active', created_at = excluded.created_at, ended_at = NULL";
     exec!(c, |x| sqlx::query(SQL)
         .bind(r.partner)
         .bind(r.customer)
         .bind(r.reseller)
-        .bind(r.company_name_lower)
+        .bind(r.company_name)
         .bind(r.delegated_admin)
         .bind(r.at)
         .execute(&mut **x)
@@ -525,14 +549,20 @@ pub async fn insert_many(
         })
         .collect();
     crate::insert_rows(c, "customers", COLUMNS, &customers).await?;
+    let lower: Vec<String> = relationships
+        .iter()
+        .map(|r| r.company_name.to_lowercase())
+        .collect();
     let rels: Vec<Vec<crate::Val<'_>>> = relationships
         .iter()
-        .map(|r| {
+        .zip(&lower)
+        .map(|(r, lower)| {
             vec![
                 Text(r.partner),
                 Text(r.customer),
                 OptText(r.reseller),
-                Text(r.company_name_lower),
+                Text(r.company_name),
+                Text(lower),
                 Bool(r.delegated_admin),
                 crate::Val::OptInt(r.delegated_admin.then_some(r.at)),
                 Text("active"),
@@ -543,8 +573,8 @@ pub async fn insert_many(
     crate::insert_rows(
         c,
         "customer_relationships",
-        "partner_tenant_id, customer_tenant_id, reseller_tenant_id, company_name_lower, delegated_admin, \
-         delegated_admin_since, state, created_at",
+        "partner_tenant_id, customer_tenant_id, reseller_tenant_id, company_name, company_name_lower, \
+         delegated_admin, delegated_admin_since, state, created_at",
         &rels,
     )
     .await

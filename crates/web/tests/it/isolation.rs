@@ -419,3 +419,86 @@ async fn lists_and_seat_counts_show_only_the_partners_own_sales() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
 }
+
+/// The customer as a partner reads it: its billing profile and etag.
+async fn billing(app: &TestApp, m: &Market, who: &str) -> (Value, String) {
+    let r = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{}/profiles/billing", m.shared),
+            &m.user(who).bearer(),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.text());
+    let etag = r.json()["attributes"]["etag"].as_str().unwrap().to_owned();
+    (r.json(), etag)
+}
+
+/// M3: each partner keeps its own billing profile of the customer; a change by one (a
+/// provider, or a reseller without any say over the others) is seen by nobody else.
+#[tokio::test]
+async fn a_partner_changes_only_its_own_billing_profile() {
+    let app = TestApp::new().await;
+    let m = app.market().await;
+    let partners = [
+        "provider_global_admin",
+        "reseller_global_admin",
+        "provider2_global_admin",
+        "reseller2_global_admin",
+    ];
+    let mut before = Vec::new();
+    for who in partners {
+        before.push(billing(&app, &m, who).await.0);
+    }
+    for (i, who) in partners.iter().enumerate() {
+        let (mut profile, etag) = billing(&app, &m, who).await;
+        profile["companyName"] = json!(format!("Renamed by {who}"));
+        profile["email"] = json!(format!("billing{i}@example.test"));
+        let r = app
+            .api_with(
+                Method::PUT,
+                &format!("/v1/customers/{}/profiles/billing", m.shared),
+                &m.user(who).bearer(),
+                &[("if-match", etag.as_str())],
+                Some(profile),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.text());
+        assert_eq!(r.json()["companyName"], format!("Renamed by {who}"));
+        // Everyone who has not changed theirs yet still sees the profile as it was.
+        for (j, other) in partners.iter().enumerate().skip(i + 1) {
+            assert_eq!(
+                billing(&app, &m, other).await.0,
+                before[j],
+                "{who} changed {other}'s"
+            );
+        }
+        let list = app
+            .api(Method::GET, "/v1/customers", &m.user(who).bearer(), None)
+            .await
+            .text();
+        assert!(list.contains(&format!("Renamed by {who}")), "{who}: {list}");
+    }
+    // The company keeps its own name where the customer sees it.
+    let portal = app
+        .page(
+            "/my/subscriptions",
+            &m.user("shared_global_admin").session(),
+        )
+        .await
+        .text();
+    assert!(!portal.contains("Renamed by"), "{portal}");
+    // A stale etag is refused as before.
+    let (profile, _) = billing(&app, &m, "provider_global_admin").await;
+    let r = app
+        .api_with(
+            Method::PUT,
+            &format!("/v1/customers/{}/profiles/billing", m.shared),
+            &m.user("provider_global_admin").bearer(),
+            &[("if-match", "1")],
+            Some(profile),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PRECONDITION_FAILED, "{}", r.text());
+}
