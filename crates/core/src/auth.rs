@@ -12,16 +12,18 @@ use twotier_domain::ids::{AppId, TenantId, TokenId, UserId};
 use twotier_domain::tenant::TenantKind;
 use twotier_domain::user::{Email, check_new_password};
 use twotier_store::sessions::{self, SessionPrincipal, SessionRow};
+use twotier_store::sign_in_throttles as throttles;
 use twotier_store::{api_apps, api_tokens, tenants, users};
 
 use crate::audit::Event;
 use crate::write::Change;
-use crate::{CoreError, RequestMeta, Services, secrets, totp};
+use crate::{CoreError, RequestMeta, Services, lockout, secrets, totp};
 
 const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
 
-/// Failed sign-ins per client address (and per unknown account name), kept in memory: a
-/// flood from one place is slowed without touching the database.
+/// Failed sign-ins per client address, kept in memory: a flood from one place is slowed
+/// without touching the database. (Per sign-in name they are counted in the database:
+/// `lockout`.)
 #[derive(Debug, Clone)]
 pub struct AddressThrottle {
     limit: u32,
@@ -36,15 +38,14 @@ impl AddressThrottle {
         }
     }
 
-    /// Refuses when `key` failed `limit` times (the address limit when `None`) in the window.
-    fn check(&self, key: &str, limit: Option<u32>, now: i64) -> Result<(), CoreError> {
-        let limit = limit.unwrap_or(self.limit);
+    /// Refuses when the address failed `limit` times in the window.
+    fn check(&self, address: &str, now: i64) -> Result<(), CoreError> {
         let map = self
             .failures
             .lock()
             .map_err(|_| CoreError::internal("throttle poisoned"))?;
-        match map.get(key) {
-            Some(&(count, since)) if count >= limit && now - since < FAILURE_WINDOW_MS => {
+        match map.get(address) {
+            Some(&(count, since)) if count >= self.limit && now - since < FAILURE_WINDOW_MS => {
                 let secs = (FAILURE_WINDOW_MS - (now - since)) / 1000;
                 Err(CoreError::Throttled {
                     retry_after_secs: u64::try_from(secs.max(1)).unwrap_or(1),
@@ -54,12 +55,12 @@ impl AddressThrottle {
         }
     }
 
-    fn fail(&self, key: &str, now: i64) {
+    fn fail(&self, address: &str, now: i64) {
         if let Ok(mut map) = self.failures.lock() {
             if map.len() > 100_000 {
                 map.retain(|_, &mut (_, since)| now - since < FAILURE_WINDOW_MS);
             }
-            let entry = map.entry(key.to_owned()).or_insert((0, now));
+            let entry = map.entry(address.to_owned()).or_insert((0, now));
             if now - entry.1 >= FAILURE_WINDOW_MS {
                 *entry = (0, now);
             }
@@ -74,93 +75,175 @@ pub struct NewSession {
     pub token: String,
 }
 
+/// An organisation whose account matched, when one address has accounts in several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organisation {
+    pub tenant_id: String,
+    pub name: String,
+}
+
+/// What a sign-in came to.
+#[derive(Debug, Clone)]
+pub enum SignIn {
+    Session(NewSession),
+    /// The password opens accounts in several organisations: the person chooses one and
+    /// signs in again with it (`organisation`).
+    Choose(Vec<Organisation>),
+}
+
+/// The key of a sign-in name's failures (`lockout`): the address is never stored.
+pub(crate) fn name_key(email_lower: &str) -> String {
+    secrets::sha256_hex(&format!("sign-in name:{email_lower}"))
+}
+
+/// The salt of every password hash of the accounts with this address (in any tenant), from
+/// the server key, so that sign-in checks all of them with one argon2 run
+/// (`passwords::Hasher::verify_all`).
+pub fn password_salt(svc: &Services, email_lower: &str) -> [u8; 16] {
+    let mac = secrets::hmac_hex(svc.server_key(), &format!("password salt:{email_lower}"));
+    let mut salt = [0u8; 16];
+    for (i, b) in salt.iter_mut().enumerate() {
+        *b = u8::from_str_radix(mac.get(2 * i..2 * i + 2).unwrap_or("00"), 16).unwrap_or(0);
+    }
+    salt
+}
+
+/// The lowercased sign-in name, whether or not it is a valid address.
+fn sign_in_name(email: &str) -> String {
+    Email::parse(email)
+        .map(|e| e.lower)
+        .unwrap_or_else(|_| email.trim().to_lowercase())
+}
+
+/// The back-off of a sign-in name.
+fn lockout_policy(svc: &Services) -> lockout::Policy {
+    lockout::Policy {
+        threshold: svc.settings.lockout_threshold,
+        longest_minutes: svc.settings.lockout_minutes,
+    }
+}
+
+/// Counts a failure against the name (and the address, if known).
+async fn record_failure(
+    svc: &Services,
+    key: &str,
+    address: Option<&str>,
+    now: i64,
+) -> Result<(), CoreError> {
+    if let Some(address) = address {
+        svc.throttle.fail(address, now);
+    }
+    let mut tx = svc.db.begin().await?;
+    let row = throttles::lock(&mut tx.conn(), key, now).await?;
+    let next = lockout::after_failure(row, now, lockout_policy(svc));
+    throttles::save(&mut tx.conn(), key, &next).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn throttled(until: i64, now: i64) -> CoreError {
+    CoreError::Throttled {
+        retry_after_secs: u64::try_from(((until - now) / 1000).max(1)).unwrap_or(1),
+    }
+}
+
 /// Checks email and password and opens a session. Every failure looks the same and takes
-/// the same time, whether or not the account exists.
+/// the same time, whether or not the account exists, is locked or disabled: a sign-in name
+/// is throttled the same way known or not (`lockout`, in the database), and the password is
+/// checked with the same work in every case (`passwords::Hasher::verify_all`). `address` is
+/// the client's (`None` when it is not known: then only the name is throttled).
+/// `organisation` picks one of several organisations in which the address has an account.
 pub async fn login(
     svc: &Services,
     email: &str,
     password: &str,
-    address: &str,
-) -> Result<NewSession, CoreError> {
+    address: Option<&str>,
+    organisation: Option<&str>,
+) -> Result<SignIn, CoreError> {
     if email.trim().is_empty() || password.is_empty() {
         return Err(CoreError::invalid("email", "enter your email and password"));
     }
     let now = svc.now().millis();
-    let address_key = format!("addr:{address}");
-    svc.throttle.check(&address_key, None, now)?;
-    let email_lower = Email::parse(email)
-        .map(|e| e.lower)
-        .unwrap_or_else(|_| email.trim().to_lowercase());
-    let account_key = format!("acct:{}", secrets::sha256_hex(&email_lower));
-    let user = {
+    if let Some(address) = address {
+        svc.throttle.check(address, now)?;
+    }
+    let email_lower = sign_in_name(email);
+    let key = name_key(&email_lower);
+    let (throttle, accounts) = {
         let mut c = svc.db.read().await?;
-        users::find_by_email(&mut c.conn(), &email_lower).await?
+        (
+            throttles::find(&mut c.conn(), &key).await?,
+            users::with_email(&mut c.conn(), &email_lower).await?,
+        )
     };
-    let user = match user {
-        Some(u) => {
-            if u.locked_until.is_some_and(|t| t > now) {
-                let secs = (u.locked_until.unwrap_or(now) - now) / 1000;
-                return Err(CoreError::Throttled {
-                    retry_after_secs: u64::try_from(secs.max(1)).unwrap_or(1),
-                });
-            }
-            Some(u)
+    let salt = password_salt(svc, &email_lower);
+    let stored: Vec<Option<String>> = accounts.iter().map(|u| u.password_hash.clone()).collect();
+    let checked = svc.passwords.verify_all(password, salt, stored).await?;
+    if let Some(until) = lockout::locked_until(throttle.as_ref(), now) {
+        return Err(throttled(until, now));
+    }
+    let temp_mac = secrets::hmac_hex(svc.server_key(), password);
+    let mut matched = Vec::new();
+    for (u, ok) in accounts.into_iter().zip(checked) {
+        let ok = ok
+            || (u.password_hash.is_none()
+                && u.temp_password_expires_at.is_some_and(|t| t > now)
+                && u.temp_password_hash
+                    .as_deref()
+                    .is_some_and(|t| secrets::constant_time_eq(&temp_mac, t)));
+        if ok && !u.disabled {
+            matched.push(u);
         }
-        None => {
-            // Unknown accounts are throttled like known ones, so locking does not reveal them.
-            svc.throttle.check(
-                &account_key,
-                u32::try_from(svc.settings.lockout_threshold).ok(),
-                now,
-            )?;
-            None
+    }
+    let mut usable = Vec::new();
+    {
+        let mut c = svc.db.read().await?;
+        for u in matched {
+            if let Some(t) = tenants::find(&mut c.conn(), &u.tenant_id)
+                .await?
+                .filter(|t| !t.disabled)
+            {
+                usable.push((u, t));
+            }
+        }
+    }
+    if let Some(org) = organisation.map(str::trim).filter(|o| !o.is_empty()) {
+        usable.retain(|(_, t)| t.id == org);
+    }
+    let (user, _) = match usable.len() {
+        0 => {
+            record_failure(svc, &key, address, now).await?;
+            return Err(CoreError::Unauthenticated);
+        }
+        1 => usable.remove(0),
+        _ => {
+            return Ok(SignIn::Choose(
+                usable
+                    .into_iter()
+                    .map(|(_, t)| Organisation {
+                        tenant_id: t.id,
+                        name: t.name,
+                    })
+                    .collect(),
+            ));
         }
     };
-    let ok = match &user {
-        Some(u) => match (&u.password_hash, &u.temp_password_hash) {
-            (Some(hash), _) => svc.passwords.verify(password, Some(hash)).await?,
-            (None, Some(temp)) => {
-                // Same cost as a real check, then the keyed comparison.
-                svc.passwords.verify(password, None).await?;
-                let fresh = u.temp_password_expires_at.is_some_and(|t| t > now);
-                fresh
-                    && secrets::constant_time_eq(
-                        &secrets::hmac_hex(svc.server_key(), password),
-                        temp,
-                    )
-            }
-            (None, None) => svc.passwords.verify(password, None).await?,
-        },
-        None => svc.passwords.verify(password, None).await?,
-    };
-    let usable = user.as_ref().filter(|u| ok && !u.disabled);
-    let Some(user) = usable else {
-        svc.throttle.fail(&address_key, now);
-        match &user {
-            Some(u) => {
-                let mut tx = svc.db.begin().await?;
-                let lock_until = now + svc.settings.lockout_minutes * 60_000;
-                users::record_failed_login(
-                    &mut tx.conn(),
-                    &u.id,
-                    svc.settings.lockout_threshold,
-                    lock_until,
-                )
-                .await?;
-                tx.commit().await?;
-            }
-            None => svc.throttle.fail(&account_key, now),
+    // A password stored before the name's salt (or the current parameters) is stored again.
+    let rehash = match &user.password_hash {
+        Some(h) if svc.passwords.is_older(h, salt) => {
+            Some(svc.passwords.hash_with_salt(password, salt).await?)
         }
-        return Err(CoreError::Unauthenticated);
+        _ => None,
     };
     let mut tx = svc.db.begin().await?;
-    let tenant = tenants::find(&mut tx.conn(), &user.tenant_id)
-        .await?
-        .ok_or(CoreError::Unauthenticated)?;
-    if tenant.disabled {
-        return Err(CoreError::Unauthenticated);
+    if let Some(hash) = &rehash {
+        users::set_password(&mut tx.conn(), &user.id, hash, now).await?;
     }
-    users::reset_failed_logins(&mut tx.conn(), &user.id).await?;
+    // A sign-in with a second factor to come is not complete: the name's count stays until
+    // the code is right.
+    if !user.totp_enabled {
+        throttles::clear(&mut tx.conn(), &key).await?;
+    }
     let token = secrets::new_token("tts_");
     sessions::insert(
         &mut tx.conn(),
@@ -176,7 +259,7 @@ pub async fn login(
     )
     .await?;
     tx.commit().await?;
-    Ok(NewSession { token })
+    Ok(SignIn::Session(NewSession { token }))
 }
 
 /// Ends the session (sign-out).
@@ -274,8 +357,11 @@ pub async fn resolve_session(svc: &Services, token: &str) -> Result<Option<Sessi
     }))
 }
 
+/// Twotier's code for a request a session may make only once its sign-in is complete.
+pub const SIGN_IN_INCOMPLETE: u32 = 600_016;
+
 /// Replaces the user's password. The current one (temporary or not) must be given; other
-/// sessions of the user end.
+/// sessions of the user end. Not while the second factor is still to come.
 pub async fn change_password(
     svc: &Services,
     session: &Session,
@@ -288,6 +374,17 @@ pub async fn change_password(
         .user_id
         .as_ref()
         .ok_or(CoreError::Unauthenticated)?;
+    // A password alone, before the second factor, must not be able to replace itself.
+    if matches!(
+        session.pending,
+        Some(Step::EnterCode | Step::EnrolTwoFactor)
+    ) {
+        return Err(CoreError::rule(
+            SIGN_IN_INCOMPLETE,
+            403,
+            "finish signing in with your second factor before changing your password",
+        ));
+    }
     let now = svc.now().millis();
     let row = {
         let mut c = svc.db.read().await?;
@@ -320,7 +417,10 @@ pub async fn change_password(
             "choose a password different from the current one",
         ));
     }
-    let hash = svc.passwords.hash(new).await?;
+    let hash = svc
+        .passwords
+        .hash_with_salt(new, password_salt(svc, &row.email_lower))
+        .await?;
     let mut ch = Change::begin_plain(svc, &session.actor, meta).await?;
     users::set_password(&mut ch.conn(), user_id.as_str(), &hash, now).await?;
     // End every other session of this user; this one stays.
@@ -337,7 +437,13 @@ pub async fn change_password(
     ch.commit_plain().await
 }
 
-/// Checks the second factor for this session.
+/// What a wrong second-factor code came to.
+pub const CODE_ROUND_OVER: u32 = 600_017;
+
+/// Checks the second factor for this session. Wrong codes are counted per account in the
+/// database; every `totp_failure_limit` of them in a row end the session, so the password
+/// must be given again, and lock the sign-in name for a back-off that grows to a day
+/// (`lockout::after_code_round`). The right code clears both counts.
 pub async fn verify_code(svc: &Services, session: &Session, code: &str) -> Result<(), CoreError> {
     let user_id = session
         .actor
@@ -345,8 +451,6 @@ pub async fn verify_code(svc: &Services, session: &Session, code: &str) -> Resul
         .as_ref()
         .ok_or(CoreError::Unauthenticated)?;
     let now = svc.now().millis();
-    let address_key = format!("totp:{user_id}");
-    svc.throttle.check(&address_key, None, now)?;
     let mut tx = svc.db.begin().await?;
     let row = users::find(
         &mut tx.conn(),
@@ -364,14 +468,34 @@ pub async fn verify_code(svc: &Services, session: &Session, code: &str) -> Resul
         Some(step) => users::use_totp_step(&mut tx.conn(), user_id.as_str(), step).await?,
         None => false,
     };
+    let key = name_key(&row.email_lower);
     if !accepted {
-        drop(tx);
-        svc.throttle.fail(&address_key, now);
+        let failures = users::count_totp_failure(&mut tx.conn(), user_id.as_str()).await?;
+        let limit = svc.settings.totp_failure_limit.max(1);
+        if failures % limit == 0 {
+            sessions::delete(&mut tx.conn(), &session.id_hash).await?;
+            let throttle = throttles::lock(&mut tx.conn(), &key, now).await?;
+            throttles::save(
+                &mut tx.conn(),
+                &key,
+                &lockout::after_code_round(throttle, now),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(CoreError::rule(
+                CODE_ROUND_OVER,
+                401,
+                "too many wrong codes: sign in again with your password",
+            ));
+        }
+        tx.commit().await?;
         return Err(CoreError::invalid(
             "code",
             "this code is not valid; enter the current 6-digit code from your app",
         ));
     }
+    users::reset_totp_failures(&mut tx.conn(), user_id.as_str()).await?;
+    throttles::clear(&mut tx.conn(), &key).await?;
     sessions::mark_mfa_passed(&mut tx.conn(), &session.id_hash).await?;
     tx.commit().await?;
     Ok(())

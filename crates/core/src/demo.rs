@@ -84,13 +84,18 @@ const PARTNER_ROLES: [(Role, &str); 5] = [
 ];
 
 async fn set_demo_password(svc: &Services, email: &str) -> Result<(), CoreError> {
-    let hash = svc.passwords.hash(DEMO_PASSWORD).await?;
     let lower = Email::parse(email)
         .map_err(|e| CoreError::field("email", e))?
         .lower;
+    let hash = svc
+        .passwords
+        .hash_with_salt(DEMO_PASSWORD, crate::auth::password_salt(svc, &lower))
+        .await?;
     let mut tx = svc.db.begin().await?;
-    let user = user_rows::find_by_email(&mut tx.conn(), &lower)
+    let user = user_rows::with_email(&mut tx.conn(), &lower)
         .await?
+        .into_iter()
+        .next()
         .ok_or(CoreError::NotFound)?;
     user_rows::set_password(&mut tx.conn(), &user.id, &hash, svc.now().millis()).await?;
     tx.commit().await?;

@@ -14,6 +14,7 @@ pub mod error;
 pub mod incentives;
 pub mod lenient;
 pub mod licences;
+pub mod lockout;
 pub mod orders;
 pub mod partners;
 pub mod partnerships;
@@ -49,9 +50,12 @@ pub struct CoreSettings {
     pub token_max_days: i64,
     /// App access tokens from `/oauth2/token` live this long.
     pub app_token_minutes: i64,
-    /// Failed sign-ins in a row that lock an account, and for how long.
+    /// Failed sign-ins in a row that lock a sign-in name, and the longest lock: the first
+    /// lasts a minute, each further one twice as long (`lockout`).
     pub lockout_threshold: i32,
     pub lockout_minutes: i64,
+    /// Wrong second-factor codes in a row that end the session (the password is asked again).
+    pub totp_failure_limit: i32,
     /// Failed sign-ins per client address within a quarter hour before it is throttled.
     pub address_failure_limit: u32,
     pub argon2: passwords::Argon2Params,
@@ -82,6 +86,7 @@ impl Default for CoreSettings {
             app_token_minutes: 60,
             lockout_threshold: 5,
             lockout_minutes: 15,
+            totp_failure_limit: 5,
             address_failure_limit: 20,
             argon2: passwords::Argon2Params::OWASP,
             hashing_permits: cores.saturating_sub(1).max(1),
@@ -153,6 +158,7 @@ pub async fn housekeeping(svc: &Services) -> Result<(), CoreError> {
     let mut tx = svc.db.begin().await?;
     store::idempotency::purge_before(&mut tx.conn(), now.plus_hours(-24).millis()).await?;
     store::sessions::delete_expired(&mut tx.conn(), now.millis()).await?;
+    store::sign_in_throttles::purge_before(&mut tx.conn(), now.plus_hours(-48).millis()).await?;
     tx.commit().await?;
     Ok(())
 }

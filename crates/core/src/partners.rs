@@ -243,17 +243,20 @@ pub async fn enroll(
             "this MPN ID is already enrolled",
         ));
     }
-    if twotier_store::users::find_by_email(&mut ch.conn(), &v.admin_email.lower)
-        .await?
-        .is_some()
-    {
-        return Err(CoreError::invalid(
-            "adminEmail",
-            "a user with this email already exists",
-        ));
-    }
     let now = svc.now();
     let tenant_id = TenantId::generate();
+    users::check_domain(&mut ch, &tenant_id, v.kind, &v.admin_email)
+        .await
+        .map_err(|e| match e {
+            CoreError::Invalid(f) => CoreError::invalid(
+                "adminEmail",
+                f.iter()
+                    .next()
+                    .map(|(_, m)| m.to_owned())
+                    .unwrap_or_default(),
+            ),
+            e => e,
+        })?;
     tenants::insert(
         &mut ch.conn(),
         &tenants::TenantRow {

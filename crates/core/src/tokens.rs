@@ -7,7 +7,7 @@ use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::{TenantId, TokenId, UserId};
 use twotier_domain::user::Email;
 use twotier_store::api_tokens::{self, ApiTokenRow};
-use twotier_store::users;
+use twotier_store::{tenants, users};
 
 use crate::audit::Event;
 use crate::write::{Begun, Change, Replayable};
@@ -61,11 +61,15 @@ pub struct NewTokenInput {
     pub expires_days: Option<i64>,
 }
 
-/// Whose token to create: the signed-in person, or (CLI only) a user named by email.
+/// Whose token to create: the signed-in person, or (CLI only) a user named by email, and by
+/// tenant when several organisations have a user with that address.
 #[derive(Debug, Clone)]
 pub enum Owner {
     Me,
-    Email(String),
+    Email {
+        email: String,
+        tenant: Option<TenantId>,
+    },
 }
 
 pub async fn create(
@@ -93,9 +97,29 @@ pub async fn create(
         ));
     }
     let mut ch = crate::begin_change!(svc, actor, meta, NewToken);
+    let now = svc.now();
+    let mut expires_at = now.plus_days(days);
     let (tenant_id, user_id) = match owner {
         Owner::Me => match (&actor.user_id, actor.kind) {
             (Some(u), ActorKind::User | ActorKind::ApiToken) => {
+                let user = users::find(&mut ch.conn(), actor.tenant_id.as_str(), u.as_str())
+                    .await?
+                    .ok_or(CoreError::Unauthenticated)?;
+                let tenant = tenants::find(&mut ch.conn(), actor.tenant_id.as_str())
+                    .await?
+                    .ok_or(CoreError::Unauthenticated)?;
+                // A tenant that requires two-factor sign-in requires it of whoever holds a
+                // token: a person without it gets none.
+                if tenant.require_mfa && !user.totp_enabled {
+                    return Err(CoreError::rule(
+                        TWO_FACTOR_FIRST,
+                        403,
+                        "your organisation requires two-factor sign-in: set it up before creating API tokens",
+                    ));
+                }
+                if let Some(parent) = &actor.token_id {
+                    expires_at = within_parent(&mut ch, parent, expires_at, input).await?;
+                }
                 (actor.tenant_id.clone(), u.clone())
             }
             _ => {
@@ -106,14 +130,25 @@ pub async fn create(
                 ));
             }
         },
-        Owner::Email(email) => {
+        Owner::Email { email, tenant } => {
             if actor.kind != ActorKind::Cli {
                 return Err(CoreError::NotFound);
             }
             let email = Email::parse(email).map_err(|e| CoreError::field("email", e))?;
-            let user = users::find_by_email(&mut ch.conn(), &email.lower)
-                .await?
-                .ok_or(CoreError::invalid("email", "no user has this email"))?;
+            let mut found = users::with_email(&mut ch.conn(), &email.lower).await?;
+            if let Some(tenant) = tenant {
+                found.retain(|u| u.tenant_id == tenant.as_str());
+            }
+            let user = match found.len() {
+                0 => return Err(CoreError::invalid("email", "no user has this email")),
+                1 => found.remove(0),
+                _ => {
+                    return Err(CoreError::invalid(
+                        "email",
+                        "users of several tenants have this email; name the tenant too",
+                    ));
+                }
+            };
             if user.disabled {
                 return Err(CoreError::invalid("email", "this user is disabled"));
             }
@@ -123,7 +158,6 @@ pub async fn create(
             )
         }
     };
-    let now = svc.now();
     let secret = secrets::new_token("ttp_");
     let row = ApiTokenRow {
         id: TokenId::generate().to_string(),
@@ -133,7 +167,7 @@ pub async fn create(
         name: name.to_owned(),
         token_hash: secrets::sha256_hex(&secret),
         created_at: now.millis(),
-        expires_at: now.plus_days(days).millis(),
+        expires_at: expires_at.millis(),
         last_used_at: None,
         revoked_at: None,
     };
@@ -150,6 +184,36 @@ pub async fn create(
     };
     ch.commit(&out).await?;
     Ok(out)
+}
+
+/// Twotier's codes for token creation.
+pub const TWO_FACTOR_FIRST: u32 = 600_018;
+
+/// A token created with another token never outlives it: without a chosen lifetime it ends
+/// when the one it was made with does; a longer one asked for is refused.
+async fn within_parent(
+    ch: &mut Change<'_>,
+    parent: &TokenId,
+    wanted: Timestamp,
+    input: &NewTokenInput,
+) -> Result<Timestamp, CoreError> {
+    let parent = api_tokens::find(&mut ch.conn(), parent.as_str())
+        .await?
+        .ok_or(CoreError::Unauthenticated)?;
+    let limit = Timestamp(parent.expires_at);
+    if wanted <= limit {
+        return Ok(wanted);
+    }
+    if input.expires_days.is_none() {
+        return Ok(limit);
+    }
+    Err(CoreError::invalid(
+        "expires_days",
+        format!(
+            "the token you are using expires on {}; a token it creates cannot outlive it",
+            limit.display()
+        ),
+    ))
 }
 
 /// The signed-in person's tokens, newest first.

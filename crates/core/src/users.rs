@@ -13,7 +13,7 @@ use twotier_domain::ids::{TenantId, UserId};
 use twotier_domain::tenant::TenantKind;
 use twotier_domain::user::{Email, parse_display_name};
 use twotier_store::users::{self, UserRow};
-use twotier_store::{sessions, tenants};
+use twotier_store::{api_tokens, sessions, tenants};
 
 use crate::audit::Event;
 use crate::write::{Change, Replayable};
@@ -101,8 +101,7 @@ pub(crate) async fn insert_with_temp_password(
             totp_enabled: false,
             totp_last_step: None,
             disabled: false,
-            failed_logins: 0,
-            locked_until: None,
+            totp_failures: 0,
             created_at: now,
             updated_at: now,
             created_by_tenant_id: partner.map(ToString::to_string),
@@ -110,9 +109,10 @@ pub(crate) async fn insert_with_temp_password(
     )
     .await
     .map_err(|e| match e {
-        twotier_store::StoreError::Conflict => {
-            CoreError::invalid("email", "a user with this email already exists")
-        }
+        twotier_store::StoreError::Conflict => CoreError::invalid(
+            "email",
+            "a user of this organisation already has this email",
+        ),
         e => e.into(),
     })?;
     let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
@@ -180,13 +180,13 @@ fn validate_roles(
 /// customer's users are on its own domain (the operator, supporting a customer, is not held
 /// to the second rule), so nobody can pre-empt a customer's `admin@` or take a customer's
 /// addresses, and a partner cannot give a customer users of another organisation.
-async fn check_domain(
+pub(crate) async fn check_domain(
     ch: &mut Change<'_>,
-    actor: &Actor,
     tenant_id: &TenantId,
     kind: TenantKind,
     email: &Email,
 ) -> Result<(), CoreError> {
+    let actor = ch.actor;
     let domain = email
         .address
         .rsplit('@')
@@ -277,14 +277,16 @@ pub async fn create(
     let (Some(email), Some(display_name), Some(roles)) = (email, display_name, roles) else {
         return Err(CoreError::Invalid(e));
     };
-    check_domain(&mut ch, actor, tenant_id, kind, &email).await?;
-    if users::find_by_email(&mut ch.conn(), &email.lower)
+    check_domain(&mut ch, tenant_id, kind, &email).await?;
+    // Unique inside the tenant only: whether another organisation has the address is not
+    // this tenant's business (sign-in finds every account with it).
+    if users::find_by_email(&mut ch.conn(), tenant_id.as_str(), &email.lower)
         .await?
         .is_some()
     {
         return Err(CoreError::invalid(
             "email",
-            "a user with this email already exists",
+            "a user of your organisation already has this email",
         ));
     }
     if roles.contains(&keeper_role(kind)) {
@@ -480,6 +482,11 @@ pub async fn update(
     if roles != old.roles || (disabled && !old.disabled) {
         sessions::delete_for_user(&mut ch.conn(), user_id.as_str()).await?;
     }
+    if disabled && !old.disabled {
+        // Revoked, not merely refused while disabled: enabling the user again does not
+        // bring its tokens back.
+        api_tokens::revoke_for_user(&mut ch.conn(), user_id.as_str(), now).await?;
+    }
     let new = load(&mut ch.conn(), tenant_id, user_id).await?;
     if new != old {
         let names = AuditNames::of(kind);
@@ -560,7 +567,15 @@ pub(crate) async fn reset_in(
     let (plain, hash, expires_at) = temp_password(ch.svc);
     let now = ch.svc.now().millis();
     users::set_temp_password(&mut ch.conn(), &user.id, &hash, expires_at.millis(), now).await?;
+    // Whoever had the old password loses everything it opened: sessions and API tokens. The
+    // sign-in name's failures are forgotten, so a locked-out user can sign in again.
     sessions::delete_for_user(&mut ch.conn(), &user.id).await?;
+    api_tokens::revoke_for_user(&mut ch.conn(), &user.id, now).await?;
+    twotier_store::sign_in_throttles::clear(
+        &mut ch.conn(),
+        &crate::auth::name_key(&user.email.to_lowercase()),
+    )
+    .await?;
     ch.audit(event.about(tenant_id)).await?;
     Ok(PasswordReset {
         user_id: user.id,
@@ -576,9 +591,8 @@ pub(crate) async fn load_by_email(
     tenant_id: &TenantId,
     email: &str,
 ) -> Result<User, CoreError> {
-    let row = users::find_by_email(c, &email.to_lowercase())
+    let row = users::find_by_email(c, tenant_id.as_str(), &email.to_lowercase())
         .await?
-        .filter(|u| u.tenant_id == tenant_id.as_str())
         .ok_or(CoreError::NotFound)?;
     let roles = parse_roles(&users::roles(c, tenant_id.as_str(), &row.id).await?);
     Ok(User::from_row(row, roles))

@@ -36,7 +36,7 @@ pub const MIN_PASSWORD_LEN: usize = 12;
 pub const MAX_PASSWORD_LEN: usize = 128;
 
 /// A new password chosen by a person: 12–128 characters (NIST 800-63B length rules, no
-/// composition rules), and not the same as the email address.
+/// composition rules), not the email address, and not easy to guess (zxcvbn score 3 or more).
 pub fn check_new_password(password: &str, email: &str) -> Result<(), DomainError> {
     let len = password.chars().count();
     if len < MIN_PASSWORD_LEN {
@@ -51,6 +51,22 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), DomainError
     }
     if password.eq_ignore_ascii_case(email) {
         return Err(DomainError::new("must not be your email address"));
+    }
+    // Length alone lets "password1234" and the address itself through: zxcvbn estimates
+    // how many guesses the password would take against common passwords, words, names,
+    // keyboard patterns, dates and the person's own address; fewer than 10^10 is refused.
+    let local = email.split('@').next().unwrap_or_default();
+    let domain = email.rsplit('@').next().unwrap_or_default();
+    let estimate = zxcvbn::zxcvbn(password, &[email, local, domain, "twotier"]);
+    if estimate.score() < zxcvbn::Score::Three {
+        let why = estimate
+            .feedback()
+            .and_then(zxcvbn::feedback::Feedback::warning)
+            .map(|w| format!(" ({})", w.to_string().trim_end_matches('.').to_lowercase()))
+            .unwrap_or_default();
+        return Err(DomainError::new(format!(
+            "this password is too easy to guess{why}; use a longer phrase of unrelated words"
+        )));
     }
     Ok(())
 }
@@ -98,6 +114,27 @@ mod tests {
         assert!(check_new_password("short", "a@b.c").is_err());
         assert!(check_new_password("a@example.com", "A@example.com").is_err());
         assert!(check_new_password("correct horse battery", "a@b.c").is_ok());
+        for weak in [
+            "password1234",
+            "qwertyuiopasdf",
+            "aaaaaaaaaaaaaaaa",
+            "kim.lee@example.com1",
+            "123456789012",
+        ] {
+            let e = check_new_password(weak, "kim.lee@example.com").unwrap_err();
+            assert!(e.0.contains("too easy to guess"), "{weak}: {}", e.0);
+        }
+        for good in [
+            "a brand new passphrase",
+            "browser chosen passphrase",
+            "a new password for 3f9a1c2b",
+            "correct horse battery staple",
+        ] {
+            assert!(
+                check_new_password(good, "kim.lee@example.com").is_ok(),
+                "{good}"
+            );
+        }
         assert!(check_new_password(&"x".repeat(129), "a@b.c").is_err());
     }
 }

@@ -87,6 +87,28 @@ pub async fn revoke(
     Ok(done == 1)
 }
 
+/// One token by id (the token a request came with, for the limits of what it may do).
+pub async fn find(c: &mut Conn<'_>, id: &str) -> Result<Option<ApiTokenRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE id = $1");
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, ApiTokenRow>(&sql)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+/// Revokes every token of a user (password reset, user disabled): enabling the user again
+/// does not bring them back.
+pub async fn revoke_for_user(c: &mut Conn<'_>, user_id: &str, at: i64) -> Result<u64, StoreError> {
+    const SQL: &str =
+        "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL";
+    let done = exec!(c, |x| sqlx::query(SQL)
+        .bind(user_id)
+        .bind(at)
+        .execute(&mut **x)
+        .await)?;
+    Ok(done)
+}
+
 /// Revokes every token of an app (app disabled).
 pub async fn revoke_for_app(c: &mut Conn<'_>, app_id: &str, at: i64) -> Result<u64, StoreError> {
     const SQL: &str =

@@ -14,8 +14,8 @@ pub struct UserRow {
     pub totp_enabled: bool,
     pub totp_last_step: Option<i64>,
     pub disabled: bool,
-    pub failed_logins: i32,
-    pub locked_until: Option<i64>,
+    /// Wrong second-factor codes in a row since the last right one.
+    pub totp_failures: i32,
     pub created_at: i64,
     pub updated_at: i64,
     /// The partner tenant that created this user of a customer, if one did.
@@ -23,12 +23,12 @@ pub struct UserRow {
 }
 
 const COLUMNS: &str = "id, tenant_id, email, email_lower, display_name, password_hash, temp_password_hash, \
-     temp_password_expires_at, totp_secret, totp_enabled, totp_last_step, disabled, failed_logins, \
-     locked_until, created_at, updated_at, created_by_tenant_id";
+     temp_password_expires_at, totp_secret, totp_enabled, totp_last_step, disabled, totp_failures, \
+     created_at, updated_at, created_by_tenant_id";
 
 pub async fn insert(c: &mut Conn<'_>, u: &UserRow) -> Result<(), StoreError> {
     let sql = format!(
-        "INSERT INTO users ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+        "INSERT INTO users ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     );
     exec!(c, |x| sqlx::query(&sql)
         .bind(&u.id)
@@ -43,8 +43,7 @@ pub async fn insert(c: &mut Conn<'_>, u: &UserRow) -> Result<(), StoreError> {
         .bind(u.totp_enabled)
         .bind(u.totp_last_step)
         .bind(u.disabled)
-        .bind(u.failed_logins)
-        .bind(u.locked_until)
+        .bind(u.totp_failures)
         .bind(u.created_at)
         .bind(u.updated_at)
         .bind(&u.created_by_tenant_id)
@@ -67,13 +66,25 @@ pub async fn find(
         .await)?)
 }
 
-/// Sign-in looks a user up by email before any tenant is known.
+/// Every account with this address, in any tenant (sign-in, before any tenant is known),
+/// oldest first. An address is unique only inside its tenant.
+pub async fn with_email(c: &mut Conn<'_>, email_lower: &str) -> Result<Vec<UserRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email_lower = $1 ORDER BY created_at, id");
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, UserRow>(&sql)
+        .bind(email_lower)
+        .fetch_all(&mut **x)
+        .await)?)
+}
+
+/// The tenant's user with this address.
 pub async fn find_by_email(
     c: &mut Conn<'_>,
+    tenant_id: &str,
     email_lower: &str,
 ) -> Result<Option<UserRow>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE email_lower = $1");
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND email_lower = $2");
     Ok(on_conn!(c, |x| sqlx::query_as::<_, UserRow>(&sql)
+        .bind(tenant_id)
         .bind(email_lower)
         .fetch_optional(&mut **x)
         .await)?)
@@ -169,7 +180,7 @@ pub async fn set_password(
     at: i64,
 ) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE users SET password_hash = $2, temp_password_hash = NULL, \
-         temp_password_expires_at = NULL, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1";
+         temp_password_expires_at = NULL, updated_at = $3 WHERE id = $1";
     exec!(c, |x| sqlx::query(SQL)
         .bind(id)
         .bind(hash)
@@ -188,7 +199,7 @@ pub async fn set_temp_password(
     at: i64,
 ) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE users SET password_hash = NULL, temp_password_hash = $2, \
-         temp_password_expires_at = $3, failed_logins = 0, locked_until = NULL, updated_at = $4 WHERE id = $1";
+         temp_password_expires_at = $3, totp_failures = 0, updated_at = $4 WHERE id = $1";
     exec!(c, |x| sqlx::query(SQL)
         .bind(id)
         .bind(hash)
@@ -237,26 +248,19 @@ pub async fn set_display_name(
     Ok(())
 }
 
-/// Counts a failed sign-in; locks the account until `lock_until` once `threshold` is reached.
-pub async fn record_failed_login(
-    c: &mut Conn<'_>,
-    id: &str,
-    threshold: i32,
-    lock_until: i64,
-) -> Result<(), StoreError> {
-    const SQL: &str = "UPDATE users SET failed_logins = failed_logins + 1, \
-         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END WHERE id = $1";
-    exec!(c, |x| sqlx::query(SQL)
+/// Counts a wrong second-factor code; returns the failures in a row now.
+pub async fn count_totp_failure(c: &mut Conn<'_>, id: &str) -> Result<i32, StoreError> {
+    const SQL: &str =
+        "UPDATE users SET totp_failures = totp_failures + 1 WHERE id = $1 RETURNING totp_failures";
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i32>(SQL)
         .bind(id)
-        .bind(threshold)
-        .bind(lock_until)
-        .execute(&mut **x)
-        .await)?;
-    Ok(())
+        .fetch_optional(&mut **x)
+        .await)?
+    .unwrap_or_default())
 }
 
-pub async fn reset_failed_logins(c: &mut Conn<'_>, id: &str) -> Result<(), StoreError> {
-    const SQL: &str = "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins <> 0";
+pub async fn reset_totp_failures(c: &mut Conn<'_>, id: &str) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE users SET totp_failures = 0 WHERE id = $1 AND totp_failures <> 0";
     exec!(c, |x| sqlx::query(SQL).bind(id).execute(&mut **x).await)?;
     Ok(())
 }

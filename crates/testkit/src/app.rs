@@ -166,6 +166,11 @@ impl TestApp {
     }
 
     pub async fn with_settings(settings: CoreSettings) -> Self {
+        Self::with_web(settings, WebSettings::default()).await
+    }
+
+    /// With settings of the HTTP layer too (trusted proxies, base URL).
+    pub async fn with_web(settings: CoreSettings, web: WebSettings) -> Self {
         let db = TestDb::new().await;
         let pool = db.connect().await;
         let clock = MockClock::at(START);
@@ -177,7 +182,7 @@ impl TestApp {
         let svc = Services::new(pool, Arc::new(clock.clone()), settings)
             .await
             .expect("services");
-        let state = AppState::new(svc.clone(), WebSettings::default());
+        let state = AppState::new(svc.clone(), web);
         let router = twotier_web::router(state.clone());
         Self {
             db,
@@ -266,7 +271,10 @@ impl TestApp {
             &self.svc,
             &self.cli(operator),
             &RequestMeta::default(),
-            &Owner::Email(email.to_owned()),
+            &Owner::Email {
+                email: email.to_owned(),
+                tenant: Some(tenant.clone()),
+            },
             &NewTokenInput {
                 name: "test".to_owned(),
                 expires_days: Some(30),
@@ -295,11 +303,32 @@ impl TestApp {
             .expect("live token")
     }
 
-    /// Gives a user a permanent password directly (tests skip the forced change).
+    /// Gives a user a permanent password directly (tests skip the forced change). The
+    /// address must be one user's only.
     pub async fn set_password(&self, email: &str, password: &str) {
-        let hash = self.svc.passwords.hash(password).await.expect("hash");
+        let mut rows = {
+            let mut c = self.svc.db.read().await.expect("read");
+            twotier_store::users::with_email(&mut c.conn(), &email.to_lowercase())
+                .await
+                .expect("find")
+        };
+        assert_eq!(rows.len(), 1, "{email} is not one user's");
+        let tenant = TenantId::from_stored(rows.remove(0).tenant_id);
+        self.set_password_of(&tenant, email, password).await;
+    }
+
+    /// Gives one tenant's user with this address a permanent password directly.
+    pub async fn set_password_of(&self, tenant: &TenantId, email: &str, password: &str) {
+        let lower = email.to_lowercase();
+        let salt = twotier_core::auth::password_salt(&self.svc, &lower);
+        let hash = self
+            .svc
+            .passwords
+            .hash_with_salt(password, salt)
+            .await
+            .expect("hash");
         let mut tx = self.svc.db.begin().await.expect("tx");
-        let row = twotier_store::users::find_by_email(&mut tx.conn(), &email.to_lowercase())
+        let row = twotier_store::users::find_by_email(&mut tx.conn(), tenant.as_str(), &lower)
             .await
             .expect("find")
             .expect("user");
@@ -318,6 +347,50 @@ impl TestApp {
             &[("email", email), ("password", password)],
         )
         .await
+    }
+
+    /// Posts the sign-in form over a connection from `peer` (a client, or a proxy that sends
+    /// `headers` such as `X-Forwarded-For`).
+    pub async fn login_from(
+        &self,
+        peer: &str,
+        headers: &[(&str, &str)],
+        email: &str,
+        password: &str,
+    ) -> TestResponse {
+        let body =
+            serde_urlencoded::to_string([("email", email), ("password", password)]).expect("form");
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut req = req.body(Body::from(body)).expect("request");
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo::<std::net::SocketAddr>(
+                format!("{peer}:40000").parse().expect("peer"),
+            ));
+        self.send(req).await
+    }
+
+    /// Turns two-factor sign-in on for a user with a new secret; returns the raw secret.
+    pub async fn enrol_two_factor(&self, user: &TestUser) -> Vec<u8> {
+        let secret = twotier_core::totp::new_secret();
+        let mut tx = self.svc.db.begin().await.expect("tx");
+        twotier_store::users::set_totp(
+            &mut tx.conn(),
+            &user.user_id,
+            Some(&secret),
+            true,
+            self.svc.now().millis(),
+        )
+        .await
+        .expect("totp");
+        tx.commit().await.expect("commit");
+        twotier_core::totp::base32_decode(&secret).expect("base32")
     }
 
     /// Signs in through the login form; returns the session cookie and its form token.
@@ -528,12 +601,12 @@ impl TestApp {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let response = self
-            .router
-            .clone()
-            .oneshot(req.body(body).expect("request"))
-            .await
-            .expect("infallible");
+        self.send(req.body(body).expect("request")).await
+    }
+
+    /// Sends a built request through the router and reads the whole response.
+    pub async fn send(&self, req: Request<Body>) -> TestResponse {
+        let response = self.router.clone().oneshot(req).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
         let body = response

@@ -233,6 +233,9 @@ enum TokenCommand {
     Create {
         #[arg(long)]
         email: String,
+        /// The user's tenant, when users of several tenants have this email.
+        #[arg(long)]
+        tenant: Option<String>,
         #[arg(long)]
         name: Option<String>,
         #[arg(long)]
@@ -582,20 +585,30 @@ async fn execute(command: Command, mut settings: Settings) -> anyhow::Result<Exi
         }
         Command::Admin(Admin::Token(TokenCommand::Create {
             email,
+            tenant,
             name,
             expires_days,
             json: j,
             db,
         })) => {
+            let tenant = match tenant.as_deref().map(TenantId::parse) {
+                None => None,
+                Some(Some(t)) => Some(t),
+                Some(None) => {
+                    return Ok(core_failure(
+                        j,
+                        &CoreError::invalid("tenant", "not a tenant id"),
+                    ));
+                }
+            };
             let svc = open(&settings, db.database_url.as_deref(), true).await?;
             let actor = cli_actor(&svc).await?;
             let input = NewTokenInput {
                 name: name.unwrap_or_else(|| "CLI token".to_owned()),
                 expires_days,
             };
-            match twotier_core::tokens::create(&svc, &actor, &meta, &Owner::Email(email), &input)
-                .await
-            {
+            let owner = Owner::Email { email, tenant };
+            match twotier_core::tokens::create(&svc, &actor, &meta, &owner, &input).await {
                 Ok(done) => {
                     let token = done.secret.unwrap_or_default();
                     emit(
@@ -699,6 +712,7 @@ async fn serve(
         base_url: base_url.clone(),
         body_limit_bytes: settings.server.body_limit_bytes,
         tenant_requests_per_minute: settings.server.tenant_requests_per_minute,
+        trusted_proxies: settings.trusted_proxies()?,
     };
     spawn_housekeeping(svc.clone());
     let app = twotier_web::router(twotier_web::AppState::new(svc.clone(), web));

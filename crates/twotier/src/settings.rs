@@ -41,6 +41,9 @@ pub struct Server {
     pub body_limit_bytes: usize,
     /// API requests each tenant may make per minute, per server process; 0 means no limit.
     pub tenant_requests_per_minute: u32,
+    /// Reverse proxies (addresses or CIDR ranges) whose `Forwarded` / `X-Forwarded-For`
+    /// header names the client. Empty: the socket peer is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Server {
@@ -50,6 +53,7 @@ impl Default for Server {
             base_url: String::new(),
             body_limit_bytes: 1024 * 1024,
             tenant_requests_per_minute: 0,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -102,6 +106,7 @@ pub struct Auth {
     pub app_token_minutes: i64,
     pub lockout_threshold: i32,
     pub lockout_minutes: i64,
+    pub totp_failure_limit: i32,
     pub address_failure_limit: u32,
     pub argon2_m_cost_kib: u32,
     pub argon2_t_cost: u32,
@@ -120,6 +125,7 @@ impl Default for Auth {
             app_token_minutes: core.app_token_minutes,
             lockout_threshold: core.lockout_threshold,
             lockout_minutes: core.lockout_minutes,
+            totp_failure_limit: core.totp_failure_limit,
             address_failure_limit: core.address_failure_limit,
             argon2_m_cost_kib: core.argon2.m_cost_kib,
             argon2_t_cost: core.argon2.t_cost,
@@ -180,7 +186,9 @@ impl Settings {
             config::Environment::with_prefix("TWOTIER")
                 .prefix_separator("__")
                 .separator("__")
-                .try_parsing(true),
+                .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("server.trusted_proxies"),
         );
         let settings: Self = builder
             .build()
@@ -188,6 +196,24 @@ impl Settings {
             .try_deserialize()
             .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         Ok(settings)
+    }
+
+    /// The trusted proxies, parsed: an address is a one-address range.
+    pub fn trusted_proxies(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
+        self.server
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                let p = p.trim();
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        anyhow::anyhow!(
+                            "configuration: server.trusted_proxies: {p:?} is not an address or CIDR range"
+                        )
+                    })
+            })
+            .collect()
     }
 
     pub fn base_url(&self) -> String {
@@ -209,6 +235,7 @@ impl Settings {
             app_token_minutes: a.app_token_minutes,
             lockout_threshold: a.lockout_threshold,
             lockout_minutes: a.lockout_minutes,
+            totp_failure_limit: a.totp_failure_limit,
             address_failure_limit: a.address_failure_limit,
             argon2: Argon2Params {
                 m_cost_kib: a.argon2_m_cost_kib,

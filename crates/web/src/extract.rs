@@ -196,17 +196,32 @@ fn clean_serde(e: &serde_json::Error) -> String {
         .replace("`", "")
 }
 
-/// The client's address for sign-in throttling: the socket peer (proxies are not trusted).
+/// The client's address for sign-in throttling (`client_addr`): the socket peer, or what a
+/// configured trusted proxy says it is; `None` when a trusted proxy did not say. Requests
+/// made in-process (tests) have no peer and share one address.
 #[derive(Debug, Clone)]
-pub struct ClientAddr(pub String);
+pub struct ClientAddr(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<crate::AppState> for ClientAddr {
     type Rejection = PageError;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
-        Ok(Self(addr))
+            .map(|c| c.0.ip())
+        else {
+            return Ok(Self(Some("in-process".to_owned())));
+        };
+        Ok(Self(
+            crate::client_addr::client_address(
+                peer,
+                &parts.headers,
+                &state.settings.trusted_proxies,
+            )
+            .map(|ip| ip.to_string()),
+        ))
     }
 }

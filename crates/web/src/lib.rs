@@ -2,6 +2,7 @@
 //! and the operations endpoints. Handlers extract, call one core function and render.
 
 pub mod api;
+pub mod client_addr;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -26,6 +27,8 @@ pub struct WebSettings {
     pub body_limit_bytes: usize,
     /// API requests each tenant may make per minute (0: no limit). Counted per server process.
     pub tenant_requests_per_minute: u32,
+    /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` is believed (`client_addr`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for WebSettings {
@@ -34,6 +37,7 @@ impl Default for WebSettings {
             base_url: "http://127.0.0.1:8080".to_owned(),
             body_limit_bytes: 1024 * 1024,
             tenant_requests_per_minute: 0,
+            trusted_proxies: Vec::new(),
         }
     }
 }

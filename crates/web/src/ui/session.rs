@@ -23,6 +23,8 @@ struct LoginPage {
     email: String,
     next: String,
     error: Option<String>,
+    /// The organisations to choose from, when the address has accounts in several.
+    organisations: Vec<auth::Organisation>,
 }
 
 /// Only same-site paths, so `next` cannot send people elsewhere.
@@ -48,6 +50,7 @@ pub async fn login_form(
         email: String::new(),
         next,
         error: None,
+        organisations: Vec::new(),
     })
 }
 
@@ -71,7 +74,7 @@ pub async fn login(
 ) -> Response {
     let email = form.get("email");
     let next = safe_next(&form.get("next"));
-    let failed = |status: StatusCode, message: &str| {
+    let page = |status: StatusCode, message: &str, organisations: Vec<auth::Organisation>| {
         render_status(
             status,
             &LoginPage {
@@ -79,11 +82,21 @@ pub async fn login(
                 email: email.clone(),
                 next: next.clone(),
                 error: Some(message.to_owned()),
+                organisations,
             },
         )
     };
-    match auth::login(&state.svc, &email, &form.get("password"), &addr).await {
-        Ok(session) => {
+    let organisation = form.get("organisation");
+    match auth::login(
+        &state.svc,
+        &email,
+        &form.get("password"),
+        addr.as_deref(),
+        Some(organisation.as_str()),
+    )
+    .await
+    {
+        Ok(auth::SignIn::Session(session)) => {
             // The old session (if any) ends: a new id at every sign-in.
             if let Some(old) = session_cookie(&headers) {
                 let _ = auth::logout(&state.svc, &old).await;
@@ -96,19 +109,27 @@ pub async fn login(
             );
             r
         }
-        Err(CoreError::Unauthenticated) => failed(
+        Ok(auth::SignIn::Choose(organisations)) => page(
+            StatusCode::OK,
+            "This address has accounts in several organisations. Choose one and enter your password again.",
+            organisations,
+        ),
+        Err(CoreError::Unauthenticated) => page(
             StatusCode::UNAUTHORIZED,
             "The email or password is wrong, or the account is disabled.",
+            Vec::new(),
         ),
-        Err(CoreError::Invalid(_)) => failed(
+        Err(CoreError::Invalid(_)) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Enter your email and password.",
+            Vec::new(),
         ),
         Err(CoreError::Throttled { retry_after_secs }) => {
             let minutes = retry_after_secs.div_ceil(60);
-            failed(
+            page(
                 StatusCode::TOO_MANY_REQUESTS,
                 &format!("Too many failed sign-ins. Try again in {minutes} minute(s)."),
+                Vec::new(),
             )
         }
         Err(e) => PageError(e).into_response(),
@@ -135,7 +156,21 @@ struct PasswordPage {
     errors: FieldErrors,
 }
 
+/// The password page is for a complete sign-in, or the forced change of a temporary
+/// password; with the second factor still to come it sends the person there first.
+fn second_factor_first(s: &auth::Session) -> Option<Response> {
+    match s.pending {
+        Some(step @ (Step::EnterCode | Step::EnrolTwoFactor)) => {
+            Some(super::redirect_to_step(step))
+        }
+        _ => None,
+    }
+}
+
 pub async fn password_form(Viewer(s): Viewer) -> Response {
+    if let Some(r) = second_factor_first(&s) {
+        return r;
+    }
     let forced = s.pending == Some(Step::ChangePassword);
     render(&PasswordPage {
         ctx: Ctx::new(&s, "Change your password", "/account"),
@@ -150,6 +185,9 @@ pub async fn change_password(
     Meta(meta): Meta,
     form: FormData,
 ) -> Response {
+    if let Some(r) = second_factor_first(&s) {
+        return r;
+    }
     let forced = s.pending == Some(Step::ChangePassword);
     let mut errors = FieldErrors::new();
     if form.get("new_password") != form.get("confirm_password") {
@@ -212,6 +250,26 @@ pub async fn verify_code(
 ) -> Response {
     match auth::verify_code(&state.svc, &s, &form.get("code")).await {
         Ok(()) => Redirect::to("/").into_response(),
+        // The session has ended: the password is asked again.
+        Err(CoreError::Rule {
+            code: auth::CODE_ROUND_OVER,
+            message,
+            ..
+        }) => {
+            let mut r = render_status(
+                StatusCode::UNAUTHORIZED,
+                &LoginPage {
+                    ctx: Ctx::anonymous("Sign in"),
+                    email: s.email.clone(),
+                    next: "/".to_owned(),
+                    error: Some(format!("{}.", capitalised(&message))),
+                    organisations: Vec::new(),
+                },
+            );
+            r.headers_mut()
+                .insert(header::SET_COOKIE, session_cookie_header(&state, "", 0));
+            r
+        }
         Err(e) => match field_errors(e) {
             Ok(f) => render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -287,4 +345,11 @@ pub async fn disable_two_factor(
         Ok(()) => Redirect::to("/account?done=two-factor-off").into_response(),
         Err(e) => PageError(e).into_response(),
     }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

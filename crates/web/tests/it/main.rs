@@ -22,6 +22,7 @@ mod orders;
 mod partners;
 mod partnerships;
 mod schema;
+mod sign_in;
 mod subscriptions;
 mod tokens;
 mod users;

@@ -77,7 +77,7 @@ async fn enrolment_input_is_validated_field_by_field() {
             "mpnId",
         ),
         (
-            json!({ "kind": "provider", "name": "X Co", "mpnId": "5", "country": "DE", "adminEmail": "ops@operator.test" }),
+            json!({ "kind": "provider", "name": "X Co", "mpnId": "5", "country": "DE", "adminEmail": "admin@acme.onmicrosoft.example" }),
             "adminEmail",
         ),
         (

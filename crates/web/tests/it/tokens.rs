@@ -305,12 +305,12 @@ async fn a_remembered_token_still_follows_role_changes_disabling_revocation_and_
     };
     // A new token of the target's, used twice: the first use records it, the second is
     // answered from memory.
-    let remembered_token = |days: i64| async move {
+    let remembered_token = |days: i64, with: String| async move {
         let r = app
             .api(
                 Method::POST,
                 "/v1/tokens",
-                &target.bearer(),
+                &Principal::Bearer(with),
                 Some(json!({ "name": "cached", "expiresDays": days })),
             )
             .await;
@@ -337,20 +337,40 @@ async fn a_remembered_token_still_follows_role_changes_disabling_revocation_and_
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     };
 
-    let (token, _) = remembered_token(7).await;
+    let (token, _) = remembered_token(7, target.token.clone()).await;
     patch_target(json!({ "roles": ["billing_admin"] })).await;
     assert_eq!(me(&token).await.json()["roles"], json!(["billing_admin"]));
     assert!(app.svc.principals.remembers(&token));
     patch_target(json!({ "disabled": true })).await;
     assert_eq!(me(&token).await.status, StatusCode::UNAUTHORIZED);
     patch_target(json!({ "disabled": false, "roles": ["admin_agent"] })).await;
+    // Disabling revoked the user's tokens: enabling it again does not bring them back.
+    assert_eq!(me(&token).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(&target.token).await.status, StatusCode::UNAUTHORIZED);
+    let fresh = twotier_core::tokens::create(
+        &app.svc,
+        &app.cli(&world.operator),
+        &twotier_core::RequestMeta::default(),
+        &twotier_core::tokens::Owner::Email {
+            email: target.email.clone(),
+            tenant: None,
+        },
+        &twotier_core::tokens::NewTokenInput {
+            name: "again".to_owned(),
+            expires_days: Some(30),
+        },
+    )
+    .await
+    .unwrap()
+    .secret
+    .unwrap();
 
-    let (token, id) = remembered_token(7).await;
+    let (token, id) = remembered_token(7, fresh.clone()).await;
     let revoked = app
         .api(
             Method::DELETE,
             &format!("/v1/tokens/{id}"),
-            &target.bearer(),
+            &Principal::Bearer(fresh.clone()),
             None,
         )
         .await;
@@ -359,7 +379,7 @@ async fn a_remembered_token_still_follows_role_changes_disabling_revocation_and_
 
     // Another process (a second set of services on the same database) revokes a token:
     // this one sees it once its entry is older than the TTL.
-    let (token, id) = remembered_token(7).await;
+    let (token, id) = remembered_token(7, fresh.clone()).await;
     let other = twotier_core::Services::new(
         app.db.connect().await,
         std::sync::Arc::new(app.clock.clone()),
@@ -367,7 +387,10 @@ async fn a_remembered_token_still_follows_role_changes_disabling_revocation_and_
     )
     .await
     .unwrap();
-    let actor = app.svc_actor(target).await;
+    let actor = twotier_core::auth::resolve_bearer(&app.svc, &fresh)
+        .await
+        .unwrap()
+        .unwrap();
     twotier_core::tokens::revoke(
         &other,
         &actor,
@@ -383,7 +406,7 @@ async fn a_remembered_token_still_follows_role_changes_disabling_revocation_and_
     assert_eq!(me(&token).await.status, StatusCode::UNAUTHORIZED);
 
     // Expiry, on the clock tokens are checked against.
-    let (token, _) = remembered_token(1).await;
+    let (token, _) = remembered_token(1, fresh).await;
     app.clock.advance_hours(25);
     assert_eq!(me(&token).await.status, StatusCode::UNAUTHORIZED);
 }
