@@ -558,7 +558,8 @@ async fn direct_delta(
     };
     let offer = catalog::find(&mut tx.conn(), &row.offer_id).await?;
     let (min, max) = offer.map_or((1, 10_000), |o| (o.min_quantity, o.max_quantity));
-    let Some(after) = subscriptions::add_quantity(&mut tx.conn(), id, delta, min, max, now).await?
+    let Some(after) =
+        subscriptions::add_quantity(&mut tx.conn(), id, i64::from(delta), min, max, now).await?
     else {
         return Ok(false);
     };

@@ -160,9 +160,22 @@ pub async fn get(svc: &Services, actor: &Actor, id: &str) -> Result<AuditRow, Co
 
 /// Every matching record (in pages of `MAX_PAGE`) as CSV, newest first.
 pub async fn export_csv(svc: &Services, actor: &Actor, q: &Query) -> Result<String, CoreError> {
-    let mut out = String::from(
-        "id,date,actor_kind,user,operation,resource_type,resource_id,customer_id,customer_name,old_value,new_value,outcome,correlation_id,request_id\n",
-    );
+    let mut csv = crate::csv_export::Csv::new(&[
+        "id",
+        "date",
+        "actor_kind",
+        "user",
+        "operation",
+        "resource_type",
+        "resource_id",
+        "customer_id",
+        "customer_name",
+        "old_value",
+        "new_value",
+        "outcome",
+        "correlation_id",
+        "request_id",
+    ])?;
     let mut q = Query {
         limit: MAX_PAGE,
         ..q.clone()
@@ -170,7 +183,7 @@ pub async fn export_csv(svc: &Services, actor: &Actor, q: &Query) -> Result<Stri
     loop {
         let page = list(svc, actor, &q).await?;
         for r in &page.records {
-            let fields = [
+            csv.row([
                 r.id.as_str(),
                 &Timestamp(r.at).rfc3339(),
                 &r.actor_kind,
@@ -185,40 +198,12 @@ pub async fn export_csv(svc: &Services, actor: &Actor, q: &Query) -> Result<Stri
                 &r.outcome,
                 r.correlation_id.as_deref().unwrap_or(""),
                 r.request_id.as_deref().unwrap_or(""),
-            ];
-            let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-            out.push_str(&line.join(","));
-            out.push('\n');
+            ])?;
         }
         match page.next {
             Some(cursor) => q.before = Some(cursor),
             None => break,
         }
     }
-    Ok(out)
-}
-
-/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(super::csv_field("plain"), "plain");
-        assert_eq!(super::csv_field("a,b"), "\"a,b\"");
-        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(super::csv_field("=1+1"), "'=1+1");
-    }
+    csv.finish()
 }

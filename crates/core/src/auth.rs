@@ -357,6 +357,23 @@ pub async fn resolve_session(svc: &Services, token: &str) -> Result<Option<Sessi
     }))
 }
 
+/// The signed-in person's own user row, read now.
+async fn own_row(svc: &Services, session: &Session) -> Result<users::UserRow, CoreError> {
+    let user_id = session
+        .actor
+        .user_id
+        .as_ref()
+        .ok_or(CoreError::Unauthenticated)?;
+    let mut c = svc.db.read().await?;
+    users::find(
+        &mut c.conn(),
+        session.actor.tenant_id.as_str(),
+        user_id.as_str(),
+    )
+    .await?
+    .ok_or(CoreError::Unauthenticated)
+}
+
 /// Twotier's code for a request a session may make only once its sign-in is complete.
 pub const SIGN_IN_INCOMPLETE: u32 = 600_016;
 
@@ -386,16 +403,7 @@ pub async fn change_password(
         ));
     }
     let now = svc.now().millis();
-    let row = {
-        let mut c = svc.db.read().await?;
-        users::find(
-            &mut c.conn(),
-            session.actor.tenant_id.as_str(),
-            user_id.as_str(),
-        )
-        .await?
-        .ok_or(CoreError::Unauthenticated)?
-    };
+    let row = own_row(svc, session).await?;
     let current_ok = match (&row.password_hash, &row.temp_password_hash) {
         (Some(hash), _) => svc.passwords.verify(current, Some(hash)).await?,
         (None, Some(temp)) => {
@@ -595,17 +603,31 @@ pub async fn confirm_enrolment(
     ch.commit_plain().await
 }
 
-/// Turns two-factor off (not allowed while the tenant requires it).
+/// Turns two-factor off (not allowed while the tenant requires it). The person signs in
+/// again with the password first: a session left open somewhere cannot remove the factor.
 pub async fn disable_two_factor(
     svc: &Services,
     session: &Session,
     meta: &RequestMeta,
+    current_password: &str,
 ) -> Result<(), CoreError> {
     let user_id = session
         .actor
         .user_id
         .as_ref()
         .ok_or(CoreError::Unauthenticated)?;
+    let stored = own_row(svc, session).await?.password_hash;
+    if current_password.is_empty()
+        || !svc
+            .passwords
+            .verify(current_password, stored.as_deref())
+            .await?
+    {
+        return Err(CoreError::invalid(
+            "current_password",
+            "enter your current password to turn two-factor sign-in off",
+        ));
+    }
     let mut ch = Change::begin_plain(svc, &session.actor, meta).await?;
     let tenant = tenants::find(&mut ch.conn(), session.actor.tenant_id.as_str())
         .await?

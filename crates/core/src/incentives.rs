@@ -183,9 +183,7 @@ pub async fn report(
 
 /// The report as CSV: one line per reseller and offer.
 pub fn to_csv(report: &IncentiveReport) -> Result<String, CoreError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| CoreError::internal_msg(format!("csv: {e}"));
-    w.write_record([
+    let mut csv = crate::csv_export::Csv::new(&[
         "month",
         "reseller_id",
         "reseller_name",
@@ -193,24 +191,20 @@ pub fn to_csv(report: &IncentiveReport) -> Result<String, CoreError> {
         "offer_id",
         "offer_name",
         "seat_days",
-    ])
-    .map_err(fail)?;
+    ])?;
     for l in &report.lines {
-        w.write_record([
+        let seat_days = format!("{:.2}", l.seat_days);
+        csv.row([
             report.month.as_str(),
             &l.reseller_id,
             &l.reseller_name,
             &l.mpn_id,
             &l.offer_id,
             &l.offer_name,
-            &format!("{:.2}", l.seat_days),
-        ])
-        .map_err(fail)?;
+            &seat_days,
+        ])?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| CoreError::internal_msg(format!("csv: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| CoreError::internal_msg(format!("csv: {e}")))
+    csv.finish()
 }
 
 #[cfg(test)]

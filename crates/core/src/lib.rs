@@ -7,6 +7,7 @@ pub mod auth;
 pub mod authz;
 pub mod bench_data;
 pub mod catalog;
+pub mod csv_export;
 pub mod customer_relationships;
 pub mod customers;
 pub mod demo;

@@ -84,23 +84,35 @@ impl Replayable for RelationshipRequest {
     }
 }
 
-/// Tenant names for display, loaded once per list.
+/// Tenant names for display, loaded once per list. A customer the provider has no
+/// relationship with is named by its domain, which the provider typed, never by its company
+/// name, so a request cannot turn a domain into a company name.
 #[derive(Default)]
 struct Names(Vec<(String, String)>);
 
 impl Names {
     async fn load(c: &mut Conn<'_>, rows: &[RequestRow]) -> Result<Self, CoreError> {
         let mut out = Self::default();
-        let mut ids: Vec<String> = Vec::new();
         for r in rows {
-            ids.extend(r.reseller_tenant_id.iter().cloned());
-            ids.extend(r.customer_tenant_id.iter().cloned());
-        }
-        for id in &ids {
-            if out.of(id).is_none()
-                && let Some(t) = twotier_store::tenants::find(c, id).await?
-            {
-                out.0.push((t.id, t.name));
+            for id in r.reseller_tenant_id.iter() {
+                if out.of(id).is_none()
+                    && let Some(t) = twotier_store::tenants::find(c, id).await?
+                {
+                    out.0.push((t.id, t.name));
+                }
+            }
+            for id in r.customer_tenant_id.iter() {
+                if out.of(id).is_some() {
+                    continue;
+                }
+                let shown = if customer_rows::related(c, &r.provider_tenant_id, id).await? {
+                    twotier_store::tenants::find(c, id).await?.map(|t| t.name)
+                } else {
+                    customer_rows::find(c, id).await?.map(|cust| cust.domain)
+                };
+                if let Some(name) = shown {
+                    out.0.push((id.clone(), name));
+                }
             }
         }
         Ok(out)

@@ -668,10 +668,27 @@ pub async fn add_quantity(
         None => load_for_delta(&mut ch.conn(), actor, customer, id).await?,
     };
     let now = svc.now();
-    let delta = i32::try_from(delta)
-        .ok()
-        .filter(|d| *d != 0)
-        .ok_or_else(|| CoreError::invalid("quantityDelta", "give a non-zero licence delta"))?;
+    if delta == 0 {
+        return Err(CoreError::invalid(
+            "quantityDelta",
+            "give a non-zero licence delta",
+        ));
+    }
+    // Beyond the offer's largest quantity no delta can be right; refused before any
+    // arithmetic, so no backend overflows or wraps.
+    if delta.unsigned_abs() > u64::from(offer.max_quantity.unsigned_abs()) {
+        return Err(CoreError::rule(
+            2002,
+            400,
+            format!(
+                "{} takes quantities of {} to {}, so a licence delta is between -{max} and {max}",
+                offer.name,
+                offer.min_quantity,
+                offer.max_quantity,
+                max = offer.max_quantity
+            ),
+        ));
+    }
     match row.status.as_str() {
         "deleted" => {
             return Err(CoreError::rule(
@@ -716,7 +733,7 @@ pub async fn add_quantity(
             .map(|r| r.status.clone())
             .unwrap_or_default();
         let assigned = licences::count(&mut ch.conn(), &row.id).await?;
-        let below_assigned = now_row.is_some_and(|r| i64::from(r.quantity + delta) < assigned);
+        let below_assigned = now_row.is_some_and(|r| i64::from(r.quantity) + delta < assigned);
         return Err(match status.as_str() {
             "active" if below_assigned => below_assigned_error(assigned),
             "deleted" => CoreError::rule(
@@ -747,7 +764,7 @@ pub async fn add_quantity(
         )
         .about(&seller(&row))
         .customer(customer, &cust.company_name)
-        .old(serde_json::json!({ "field": "quantity", "value": after.quantity - delta }))
+        .old(serde_json::json!({ "field": "quantity", "value": i64::from(after.quantity) - delta }))
         .new_value(
             serde_json::json!({ "field": "quantity", "value": after.quantity, "delta": delta }),
         ),

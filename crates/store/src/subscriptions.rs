@@ -176,15 +176,18 @@ pub async fn update(
 pub async fn add_quantity(
     c: &mut Conn<'_>,
     id: &str,
-    delta: i32,
+    delta: i64,
     min: i32,
     max: i32,
     now: i64,
 ) -> Result<Option<SubscriptionRow>, StoreError> {
+    // The bounds are compared in 64-bit arithmetic, so a delta near the integer limit is
+    // refused by the condition rather than overflowing it.
     let sql = format!(
         "UPDATE subscriptions SET quantity = quantity + $2, version = version + 1, updated_at = $5 \
-         WHERE id = $1 AND status = 'active' AND quantity + $2 >= $3 AND quantity + $2 <= $4 \
-         AND ($2 >= 0 OR quantity + $2 >= (SELECT COUNT(*) FROM licence_assignments WHERE subscription_id = $1)) \
+         WHERE id = $1 AND status = 'active' AND CAST(quantity AS BIGINT) + $2 >= $3 \
+         AND CAST(quantity AS BIGINT) + $2 <= $4 \
+         AND ($2 >= 0 OR CAST(quantity AS BIGINT) + $2 >= (SELECT COUNT(*) FROM licence_assignments WHERE subscription_id = $1)) \
          RETURNING {COLUMNS}"
     );
     Ok(on_conn!(c, |x| sqlx::query_as::<_, SubscriptionRow>(&sql)

@@ -679,20 +679,20 @@ impl TestApp {
             .await
     }
 
-    /// Serves the app on a loopback port for real clients (browsers, reqwest).
+    /// Serves the app on a loopback port for real clients (browsers, reqwest), as the server
+    /// serves it (`twotier_web::server`).
     pub async fn serve(&self) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let app = self.router.clone();
-        tokio::spawn(async move {
-            let _ = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await;
-        });
+        tokio::spawn(twotier_web::server::serve(
+            listener,
+            app,
+            twotier_web::server::ConnectionLimits::default(),
+            std::future::pending(),
+        ));
         format!("http://{addr}")
     }
 

@@ -1,6 +1,5 @@
 //! Command-line interface. With `--json` a command prints exactly one JSON object on stdout.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -713,6 +712,9 @@ async fn serve(
         body_limit_bytes: settings.server.body_limit_bytes,
         tenant_requests_per_minute: settings.server.tenant_requests_per_minute,
         trusted_proxies: settings.trusted_proxies()?,
+        metrics_token_sha256: Some(settings.server.metrics_token.trim())
+            .filter(|t| !t.is_empty())
+            .map(twotier_core::secrets::sha256_hex),
     };
     spawn_housekeeping(svc.clone());
     let app = twotier_web::router(twotier_web::AppState::new(svc.clone(), web));
@@ -738,12 +740,12 @@ async fn serve(
             None => println!("the database already has data; the demo world was not seeded again"),
         }
     }
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let limits = twotier_web::server::ConnectionLimits {
+        header_read_timeout: Duration::from_secs(settings.server.header_read_timeout_secs.max(1)),
+        request_body_timeout: Duration::from_secs(settings.server.request_body_timeout_secs.max(1)),
+        max_connections: settings.server.max_connections.max(1),
+    };
+    twotier_web::server::serve(listener, app, limits, shutdown_signal()).await?;
     svc.db.close().await;
     Ok(())
 }

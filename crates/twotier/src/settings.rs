@@ -31,7 +31,7 @@ impl Default for Customers {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Server {
     /// Address to listen on.
@@ -44,6 +44,42 @@ pub struct Server {
     /// Reverse proxies (addresses or CIDR ranges) whose `Forwarded` / `X-Forwarded-For`
     /// header names the client. Empty: the socket peer is the client.
     pub trusted_proxies: Vec<String>,
+    /// A client has this long to send a request's headers (also the next request's, on a
+    /// kept-alive connection: an idle connection closes after it)...
+    pub header_read_timeout_secs: u64,
+    /// ...and this long to send its body.
+    pub request_body_timeout_secs: u64,
+    /// Connections open at once; one more is closed as soon as it is accepted.
+    pub max_connections: usize,
+    /// The bearer token `/metrics` asks for (Prometheus: `authorization: credentials:`);
+    /// empty leaves it open.
+    pub metrics_token: String,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url)
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .field(
+                "tenant_requests_per_minute",
+                &self.tenant_requests_per_minute,
+            )
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
+            .field("request_body_timeout_secs", &self.request_body_timeout_secs)
+            .field("max_connections", &self.max_connections)
+            .field(
+                "metrics_token",
+                &if self.metrics_token.is_empty() {
+                    ""
+                } else {
+                    "(set)"
+                },
+            )
+            .finish()
+    }
 }
 
 impl Default for Server {
@@ -54,6 +90,10 @@ impl Default for Server {
             body_limit_bytes: 1024 * 1024,
             tenant_requests_per_minute: 0,
             trusted_proxies: Vec::new(),
+            header_read_timeout_secs: 10,
+            request_body_timeout_secs: 30,
+            max_connections: 4096,
+            metrics_token: String::new(),
         }
     }
 }
@@ -274,10 +314,26 @@ mod tests {
     }
 
     #[test]
-    fn debug_hides_the_database_password() {
+    fn debug_hides_the_database_password_and_the_metrics_token() {
         let mut s = Settings::default();
         s.database.url = "postgres://app:hunter2@db/twotier".to_owned();
+        s.server.metrics_token = "scrape-secret-42".to_owned();
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("scrape-secret-42"), "{shown}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let mut s = Settings::default();
+        s.server.trusted_proxies = vec!["10.0.0.0/8".to_owned(), "192.0.2.1".to_owned()];
+        assert_eq!(s.trusted_proxies().unwrap().len(), 2);
+        s.server.trusted_proxies = vec!["proxy.internal".to_owned()];
+        assert!(
+            s.trusted_proxies()
+                .unwrap_err()
+                .to_string()
+                .contains("proxy.internal")
+        );
     }
 }

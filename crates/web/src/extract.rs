@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -111,7 +111,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
 }
 
 /// A mutating API request: its JSON body and request ids, with the client's request id as an
-/// idempotency key fingerprinted by method, route and canonical body.
+/// idempotency key fingerprinted by method, path and canonical body.
 #[derive(Debug)]
 pub struct ApiWrite<T> {
     pub body: T,
@@ -127,11 +127,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiWrite<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
         let ids = ids(&parts);
-        let route = parts
-            .extensions
-            .get::<MatchedPath>()
-            .map(|m| m.as_str().replacen("/v1.0/", "/v1/", 1))
-            .unwrap_or_default();
+        // The concrete path, not the route: a key reused on another object is another
+        // request (422), never a replay of the first object's result.
+        let route = parts.uri.path().replacen("/v1.0/", "/v1/", 1);
         let method = parts.method.clone();
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod metrics;
 pub mod middleware;
 pub mod routes;
+pub mod server;
 pub mod throttle;
 pub mod ui;
 
@@ -29,6 +30,8 @@ pub struct WebSettings {
     pub tenant_requests_per_minute: u32,
     /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` is believed (`client_addr`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// SHA-256 of the bearer token `/metrics` asks for; `None` leaves it open.
+    pub metrics_token_sha256: Option<String>,
 }
 
 impl Default for WebSettings {
@@ -38,11 +41,13 @@ impl Default for WebSettings {
             body_limit_bytes: 1024 * 1024,
             tenant_requests_per_minute: 0,
             trusted_proxies: Vec::new(),
+            metrics_token_sha256: None,
         }
     }
 }
 
 impl WebSettings {
+    /// Served over https: Secure cookies and HSTS.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
     }

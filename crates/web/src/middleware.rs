@@ -43,7 +43,7 @@ pub fn wrap(router: Router, state: AppState) -> Router {
             state.settings.body_limit_bytes,
         ))
         .layer(axum_mw::from_fn(finalize))
-        .layer(axum_mw::from_fn(request_ids))
+        .layer(axum_mw::from_fn_with_state(state.clone(), request_ids))
         .layer(CatchPanicLayer::custom(|_| {
             let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
             r.extensions_mut()
@@ -70,8 +70,9 @@ fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// Takes the client's `MS-RequestId`/`Idempotency-Key` and `MS-CorrelationId` (or makes
-/// new ones), echoes them on the response and logs one line per request.
-async fn request_ids(mut req: Request, next: Next) -> Response {
+/// new ones), echoes them on the response, adds the security headers (HSTS when served
+/// over https) and logs one line per request.
+async fn request_ids(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let client_key = header_str(req.headers(), "ms-requestid")
         .or_else(|| header_str(req.headers(), "idempotency-key"));
     let request_id = client_key
@@ -141,6 +142,13 @@ async fn request_ids(mut req: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    if state.settings.secure_cookies() {
+        // Served over https: browsers keep to https for a year.
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

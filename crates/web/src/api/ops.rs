@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
@@ -25,7 +25,28 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus text. With `server.metrics_token` configured, only a scraper sending it as a
+/// bearer token reads it (compared by hash, in constant time).
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &state.settings.metrics_token_sha256 {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| twotier_core::secrets::sha256_hex(t.trim()));
+        if !presented.is_some_and(|p| twotier_core::secrets::constant_time_eq(&p, expected)) {
+            let mut r = (
+                StatusCode::UNAUTHORIZED,
+                "the metrics need the bearer token of server.metrics_token\n",
+            )
+                .into_response();
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"metrics\""),
+            );
+            return r;
+        }
+    }
     let mut r = state.metrics.render(&state.svc.db.stats()).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,

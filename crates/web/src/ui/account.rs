@@ -106,7 +106,7 @@ struct AccountPage {
     token_name: String,
 }
 
-async fn account(
+pub(super) async fn account(
     state: &AppState,
     s: &twotier_core::auth::Session,
     done: Option<&str>,

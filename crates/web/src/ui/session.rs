@@ -27,13 +27,43 @@ struct LoginPage {
     organisations: Vec<auth::Organisation>,
 }
 
-/// Only same-site paths, so `next` cannot send people elsewhere.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 500
-    {
+/// Only a path of this site, so `next` cannot send people elsewhere: it starts with one `/`,
+/// and holds only printable ASCII without `\`, so no tab, line break or other character a
+/// browser drops or a header refuses can turn it into `//other.site` (anything else is `/`).
+pub(crate) fn safe_next(next: &str) -> String {
+    let printable = next.bytes().all(|b| b.is_ascii_graphic());
+    let one_slash = next.starts_with('/') && !next.starts_with("//");
+    if printable && one_slash && !next.contains('\\') && next.len() < 500 {
         next.to_owned()
     } else {
         "/".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_is_a_path_of_this_site_or_home() {
+        for ok in [
+            "/",
+            "/customers?size=50",
+            "/customers/0190-1/subscriptions/x#top",
+        ] {
+            assert_eq!(super::safe_next(ok), ok);
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/\u{0}x",
+            "/a\r\nSet-Cookie: x=y",
+            "/ space",
+            "/caf\u{e9}",
+            "",
+        ] {
+            assert_eq!(super::safe_next(bad), "/", "{bad:?}");
+        }
     }
 }
 
@@ -340,10 +370,14 @@ pub async fn disable_two_factor(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Meta(meta): Meta,
+    form: FormData,
 ) -> Response {
-    match auth::disable_two_factor(&state.svc, &s, &meta).await {
+    match auth::disable_two_factor(&state.svc, &s, &meta, &form.get("current_password")).await {
         Ok(()) => Redirect::to("/account?done=two-factor-off").into_response(),
-        Err(e) => PageError(e).into_response(),
+        Err(e) => match field_errors(e) {
+            Ok(f) => super::account::account(&state, &s, None, f, String::new()).await,
+            Err(page) => page.into_response(),
+        },
     }
 }
 

@@ -14,6 +14,7 @@ mod customer_relationships;
 mod customers;
 mod demo;
 mod errors;
+mod hardening;
 mod idempotency;
 mod incentives;
 mod isolation;
