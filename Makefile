@@ -17,7 +17,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 snapshots:
-	UPDATE_SNAPSHOTS=1 cargo nextest run -p twotier-web -E 'test(permission_matrix)'
+	UPDATE_SNAPSHOTS=1 cargo nextest run -p twotier-web -E "test(permission_matrix) | test(commerce_matrix)"
 
 ci:
 	.ci/run

@@ -140,6 +140,19 @@ pub(crate) async fn partner_of_record(
     Ok(reseller.tenant_id)
 }
 
+/// Only an indirect provider places orders (a reseller asks its provider).
+pub fn require_seller(actor: &Actor) -> Result<(), CoreError> {
+    if actor.tenant_kind == TenantKind::Provider {
+        Ok(())
+    } else {
+        Err(CoreError::rule(
+            600_006,
+            403,
+            "only the indirect provider places orders; ask your provider",
+        ))
+    }
+}
+
 /// Places an order for a customer: every line item is validated, then all subscriptions are
 /// created in one transaction with the order and its audit record.
 pub async fn create(
@@ -163,13 +176,7 @@ pub(crate) async fn create_in(
 ) -> Result<Order, CoreError> {
     let (svc, actor) = (ch.svc, ch.actor);
     authz::authorize(&mut ch.conn(), actor, Permission::PlaceOrders, customer).await?;
-    if actor.tenant_kind != TenantKind::Provider {
-        return Err(CoreError::rule(
-            600_006,
-            403,
-            "only the indirect provider places orders; ask your provider",
-        ));
-    }
+    require_seller(actor)?;
     let cust = customer_rows::find(&mut ch.conn(), customer.as_str())
         .await?
         .ok_or(CoreError::NotFound)?;

@@ -34,6 +34,10 @@ pub struct Market {
     pub sub3: String,
     pub order1: String,
     pub order2: String,
+    pub order3: String,
+    /// A user of each customer (no admin), made by the customer's own admin.
+    pub shared_user: String,
+    pub orphan_user: String,
     /// The world's users and these: `provider2_global_admin`, `reseller2_global_admin`,
     /// `reseller2_helpdesk_agent`, `former_global_admin`, `shared_global_admin` (the
     /// customer's own admin, `admin@wingtip…`), `orphan_global_admin`.
@@ -146,6 +150,20 @@ impl TestApp {
         )
     }
 
+    /// A plain user of a customer, created by the customer's admin; its id.
+    async fn customer_user(&self, admin: &TestUser, customer: &TenantId, email: &str) -> String {
+        let r = self
+            .api(
+                Method::POST,
+                &format!("/v1/customers/{customer}/users"),
+                &admin.bearer(),
+                Some(json!({ "userPrincipalName": email, "firstName": "Kim", "lastName": "Lee" })),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        r.json()["id"].as_str().expect("id").to_owned()
+    }
+
     /// See [`Market`].
     pub async fn market(&self) -> Market {
         let world = self.world().await;
@@ -231,11 +249,25 @@ impl TestApp {
 
         // Fourth Coffee: for the reseller whose partnership then ends.
         let (orphan, orphan_admin) = self.customer_for(&p1, "fourthcoffee", &former).await;
-        let (_, sub3) = self.order(&p1, &orphan, 15, "2000003").await;
+        let (order3, sub3) = self.order(&p1, &orphan, 15, "2000003").await;
         users.insert(
             "orphan_global_admin",
             self.adopt(&op, &orphan, &orphan_admin).await,
         );
+        let shared_user = self
+            .customer_user(
+                &users["shared_global_admin"],
+                &shared,
+                "kim@wingtip.onmicrosoft.example",
+            )
+            .await;
+        let orphan_user = self
+            .customer_user(
+                &users["orphan_global_admin"],
+                &orphan,
+                "kim@fourthcoffee.onmicrosoft.example",
+            )
+            .await;
         let r = self
             .api(
                 Method::DELETE,
@@ -257,6 +289,9 @@ impl TestApp {
             sub3,
             order1,
             order2,
+            order3,
+            shared_user,
+            orphan_user,
             users,
         }
     }

@@ -519,6 +519,10 @@ pub async fn place_order(
     let Some(id) = TenantId::parse(&id) else {
         return PageError(CoreError::NotFound).into_response();
     };
+    // A reseller's post is refused as such, before the form is read.
+    if let Err(e) = twotier_core::orders::require_seller(&s.actor) {
+        return PageError(e).into_response();
+    }
     let por = Some(form.get("partner_id_on_record")).filter(|p| !p.is_empty());
     let input = match form.order(por) {
         Ok(input) => input,

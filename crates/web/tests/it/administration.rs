@@ -147,7 +147,7 @@ async fn partners_create_customer_users_on_the_customers_domain_only() {
             Method::POST,
             &format!("/v1/customers/{c}/users"),
             &m.user("reseller_admin_agent").bearer(),
-            Some(new_user("kim@wingtip.onmicrosoft.example")),
+            Some(new_user("robin@wingtip.onmicrosoft.example")),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -162,6 +162,26 @@ async fn partners_create_customer_users_on_the_customers_domain_only() {
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    // So the customer is created as the domain check promised, with its own admin@.
+    let r = app
+        .api(
+            Method::POST,
+            "/v1/customers",
+            &m.user("provider_admin_agent").bearer(),
+            Some(json!({
+                "companyProfile": { "domain": "northwindtraders" },
+                "billingProfile": { "email": "it@northwind.test", "culture": "de-DE", "language": "de",
+                    "companyName": "Northwind Traders",
+                    "defaultAddress": { "addressLine1": "Hauptstrasse 2", "city": "Berlin", "postalCode": "10115",
+                        "country": "DE", "firstName": "Ann", "lastName": "Lee" } },
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(
+        r.json()["userCredentials"]["userName"],
+        "admin@northwindtraders.onmicrosoft.example"
+    );
 }
 
 /// H2: a Global admin a partner created does not count as the customer's last one, so the

@@ -304,3 +304,229 @@ async fn a_user_with_no_role_sees_only_their_own_profile() {
     let home = app.page("/", &nobody.session()).await.text();
     assert!(home.contains("My account") && !home.contains("href=\"/users\""));
 }
+
+const COMMERCE_SNAPSHOT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/it/snapshots/commerce_matrix.txt"
+);
+
+/// The principals of the commerce matrix: both providers' sides, a former reseller and the
+/// customer itself (`twotier_testkit::Market`).
+const COMMERCE_USERS: [&str; 9] = [
+    // First: a provider's reset of the customer admin's password ends its sessions.
+    "shared_global_admin",
+    "provider_global_admin",
+    "provider_helpdesk_agent",
+    "reseller_global_admin",
+    "reseller_admin_agent",
+    "provider2_global_admin",
+    "reseller2_global_admin",
+    "reseller2_helpdesk_agent",
+    "former_global_admin",
+];
+
+/// One object context of the commerce matrix.
+struct Context {
+    name: &'static str,
+    customer: String,
+    subscription: String,
+    order: String,
+    user: String,
+    /// Who may see the sale (subscription, order) of this context.
+    sellers_side: &'static [&'static str],
+}
+
+/// Every customer-scoped route, in three contexts (the first provider's sale to a customer
+/// both providers serve, the second provider's sale to it, and a former reseller's former
+/// provider's sale), as every principal: the status of each, as one reviewed snapshot. Its
+/// invariants hold whatever the snapshot says: a sale outside the principal's scope answers
+/// exactly as one that does not exist, no answer is a 5xx, and no answer carries an
+/// identifier of a sale it may not see.
+#[tokio::test]
+async fn commerce_matrix() {
+    let app = TestApp::new().await;
+    let mut m = app.market().await;
+    let contexts = [
+        Context {
+            name: "own",
+            customer: m.shared.to_string(),
+            subscription: m.sub1.clone(),
+            order: m.order1.clone(),
+            user: m.shared_user.clone(),
+            sellers_side: &[
+                "provider_global_admin",
+                "provider_helpdesk_agent",
+                "reseller_global_admin",
+                "reseller_admin_agent",
+                "shared_global_admin",
+            ],
+        },
+        Context {
+            name: "other-provider",
+            customer: m.shared.to_string(),
+            subscription: m.sub2.clone(),
+            order: m.order2.clone(),
+            user: m.shared_user.clone(),
+            sellers_side: &[
+                "provider2_global_admin",
+                "reseller2_global_admin",
+                "reseller2_helpdesk_agent",
+                "shared_global_admin",
+            ],
+        },
+        Context {
+            name: "former-partner",
+            customer: m.orphan.to_string(),
+            subscription: m.sub3.clone(),
+            order: m.order3.clone(),
+            user: m.orphan_user.clone(),
+            sellers_side: &["provider_global_admin", "provider_helpdesk_agent"],
+        },
+    ];
+    let sales = [
+        (m.sub1.clone(), contexts[0].sellers_side),
+        (m.order1.clone(), contexts[0].sellers_side),
+        (m.sub2.clone(), contexts[1].sellers_side),
+        (m.order2.clone(), contexts[1].sellers_side),
+        (m.sub3.clone(), contexts[2].sellers_side),
+        (m.order3.clone(), contexts[2].sellers_side),
+    ];
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "# status per customer-scoped route, object context and principal (API: bearer token, pages: session)"
+    );
+    let _ = writeln!(
+        table,
+        "# own = the first provider's sale to a customer both providers serve; other-provider = the second provider's sale to it;"
+    );
+    let _ = writeln!(
+        table,
+        "# former-partner = a sale to a customer of a reseller whose partnership was removed (it kept delegated admin access)"
+    );
+    for (i, key) in COMMERCE_USERS.iter().enumerate() {
+        let _ = writeln!(table, "# c{i} = {key}");
+    }
+    let _ = write!(table, "{:<72} {:<15}", "route", "context");
+    for i in 0..COMMERCE_USERS.len() {
+        let _ = write!(table, " {:>5}", format!("c{i}"));
+    }
+    table.push('\n');
+    let mut failures = Vec::new();
+    let routes: Vec<_> = route_table()
+        .into_iter()
+        .filter(|s| s.path.contains("/customers/{id}"))
+        .collect();
+    for spec in &routes {
+        for ctx in &contexts {
+            let path = spec
+                .path
+                .replace("{id}", &ctx.customer)
+                .replace("{subscription_id}", &ctx.subscription)
+                .replace("{order_id}", &ctx.order)
+                .replace("{user_id}", &ctx.user);
+            let _ = write!(
+                table,
+                "{:<72} {:<15}",
+                format!("{} {}", spec.method, spec.path),
+                ctx.name
+            );
+            for key in COMMERCE_USERS {
+                let user = m.user(key).clone();
+                let who = if spec.surface == Surface::Page {
+                    user.session()
+                } else {
+                    user.bearer()
+                };
+                let (status, body) =
+                    call_reading(&app, &spec.method, &path, spec.surface, &who).await;
+                let _ = write!(table, " {:>5}", status.as_u16());
+                if status.is_server_error() {
+                    failures.push(format!("{} {path} as {key}: {status}", spec.method));
+                }
+                let names_a_sale =
+                    spec.path.contains("{subscription_id}") || spec.path.contains("{order_id}");
+                if names_a_sale && !ctx.sellers_side.contains(&key) {
+                    // Outside the principal's scope a sale looks exactly like one that does
+                    // not exist (404; 403 only where its role lacks the route anyway).
+                    let missing = spec
+                        .path
+                        .replace("{id}", &ctx.customer)
+                        .replace("{subscription_id}", &uuid_like())
+                        .replace("{order_id}", &uuid_like())
+                        .replace("{user_id}", &ctx.user);
+                    let (status_missing, _) =
+                        call_reading(&app, &spec.method, &missing, spec.surface, &who).await;
+                    if status != status_missing || status.is_success() {
+                        failures.push(format!(
+                            "{} {} ({}) as {key}: {status}, but {status_missing} for a missing one",
+                            spec.method, spec.path, ctx.name
+                        ));
+                    }
+                }
+                for (id, side) in &sales {
+                    if !side.contains(&key) && body.contains(id.as_str()) {
+                        failures.push(format!(
+                            "{} {} ({}) as {key} shows {id}, a sale outside its scope",
+                            spec.method, spec.path, ctx.name
+                        ));
+                    }
+                }
+            }
+            table.push('\n');
+            if spec.path.ends_with("/admin-password") {
+                // A provider reset the customer admin's password, which ends its sessions
+                // and tokens: sign it in again for the rows that follow.
+                let admin = app
+                    .adopt(
+                        &m.world.operator,
+                        &m.shared,
+                        &m.user("shared_global_admin").email.clone(),
+                    )
+                    .await;
+                m.users.insert("shared_global_admin", admin);
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "commerce invariants broken:\n{}",
+        failures.join("\n")
+    );
+    let stored = std::fs::read_to_string(COMMERCE_SNAPSHOT).unwrap_or_default();
+    if stored != table {
+        if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
+            std::fs::write(COMMERCE_SNAPSHOT, &table).unwrap();
+        } else {
+            std::fs::write(format!("{COMMERCE_SNAPSHOT}.new"), &table).unwrap();
+            panic!(
+                "the commerce matrix changed; review {COMMERCE_SNAPSHOT}.new and rerun with UPDATE_SNAPSHOTS=1 to accept it\n{table}"
+            );
+        }
+    }
+}
+
+/// `call`, keeping the body for the canary check.
+async fn call_reading(
+    app: &TestApp,
+    method: &Method,
+    path: &str,
+    surface: Surface,
+    who: &Principal,
+) -> (StatusCode, String) {
+    let r = match surface {
+        Surface::Api | Surface::Ops => {
+            let body = matches!(*method, Method::POST | Method::PATCH | Method::PUT)
+                .then(|| serde_json::json!({}));
+            app.api(method.clone(), path, who, body).await
+        }
+        Surface::Page => {
+            if *method == Method::GET {
+                app.page(path, who).await
+            } else {
+                app.form(method.clone(), path, who, &[]).await
+            }
+        }
+    };
+    (r.status, r.text())
+}

@@ -404,7 +404,7 @@ async fn lists_and_seat_counts_show_only_the_partners_own_sales() {
             Method::POST,
             &format!("/v1/customers/{}/users", m.shared),
             &m.user("reseller2_global_admin").bearer(),
-            Some(json!({ "userPrincipalName": format!("kim@wingtip.{}", "onmicrosoft.example"), "firstName": "Kim", "lastName": "Lee" })),
+            Some(json!({ "userPrincipalName": "sam@wingtip.onmicrosoft.example", "firstName": "Kim", "lastName": "Lee" })),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
