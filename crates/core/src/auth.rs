@@ -617,15 +617,20 @@ pub async fn disable_two_factor(
         .as_ref()
         .ok_or(CoreError::Unauthenticated)?;
     let stored = own_row(svc, session).await?.password_hash;
-    if current_password.is_empty()
-        || !svc
-            .passwords
-            .verify(current_password, stored.as_deref())
-            .await?
-    {
+    if current_password.is_empty() {
         return Err(CoreError::invalid(
             "current_password",
             "enter your current password to turn two-factor sign-in off",
+        ));
+    }
+    if !svc
+        .passwords
+        .verify(current_password, stored.as_deref())
+        .await?
+    {
+        return Err(CoreError::invalid(
+            "current_password",
+            "this is not your current password",
         ));
     }
     let mut ch = Change::begin_plain(svc, &session.actor, meta).await?;

@@ -255,6 +255,16 @@ impl Browser {
         self.text().await
     }
 
+    /// Resizes the window: 390 × 844 is a phone, 1280 × 900 the desktop the browser starts at.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
+    }
+
     pub async fn screenshot(&self, path: &Path) {
         let v = self.call(reqwest::Method::GET, "/screenshot", None).await;
         let png = base64::engine::general_purpose::STANDARD

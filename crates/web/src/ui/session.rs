@@ -104,18 +104,19 @@ pub async fn login(
 ) -> Response {
     let email = form.get("email");
     let next = safe_next(&form.get("next"));
-    let page = |status: StatusCode, message: &str, organisations: Vec<auth::Organisation>| {
-        render_status(
-            status,
-            &LoginPage {
-                ctx: Ctx::anonymous("Sign in"),
-                email: email.clone(),
-                next: next.clone(),
-                error: Some(message.to_owned()),
-                organisations,
-            },
-        )
-    };
+    let page =
+        |status: StatusCode, message: Option<&str>, organisations: Vec<auth::Organisation>| {
+            render_status(
+                status,
+                &LoginPage {
+                    ctx: Ctx::anonymous("Sign in"),
+                    email: email.clone(),
+                    next: next.clone(),
+                    error: message.map(str::to_owned),
+                    organisations,
+                },
+            )
+        };
     let organisation = form.get("organisation");
     match auth::login(
         &state.svc,
@@ -139,26 +140,24 @@ pub async fn login(
             );
             r
         }
-        Ok(auth::SignIn::Choose(organisations)) => page(
-            StatusCode::OK,
-            "This address has accounts in several organisations. Choose one and enter your password again.",
-            organisations,
-        ),
+        Ok(auth::SignIn::Choose(organisations)) => page(StatusCode::OK, None, organisations),
         Err(CoreError::Unauthenticated) => page(
             StatusCode::UNAUTHORIZED,
-            "The email or password is wrong, or the account is disabled.",
+            Some("The email or password is wrong, or the account is disabled."),
             Vec::new(),
         ),
         Err(CoreError::Invalid(_)) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "Enter your email and password.",
+            Some("Enter your email and password."),
             Vec::new(),
         ),
         Err(CoreError::Throttled { retry_after_secs }) => {
             let minutes = retry_after_secs.div_ceil(60);
             page(
                 StatusCode::TOO_MANY_REQUESTS,
-                &format!("Too many failed sign-ins. Try again in {minutes} minute(s)."),
+                Some(&format!(
+                    "Too many failed sign-ins. Try again in {minutes} minute(s)."
+                )),
                 Vec::new(),
             )
         }

@@ -732,3 +732,99 @@ async fn an_existing_customer_from_request_to_ended_relationship() {
     browser.screenshot(&shot("54-relationship-ended")).await;
     browser.quit().await;
 }
+
+/// The pages issue 13 changed, at desktop and phone width: the choice of organisation at
+/// sign-in, turning two-factor off with the password, and a customer two providers serve
+/// as the second provider sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_choices_two_factor_and_a_shared_customer_in_a_browser() {
+    use http::{Method, StatusCode};
+    let app = TestApp::new().await;
+    let m = app.market().await;
+    let r = app
+        .api(
+            Method::POST,
+            "/v1/users",
+            &m.user("provider_user_management_admin").bearer(),
+            Some(serde_json::json!({ "email": "admin@tailspin.test", "roles": ["sales_agent"] })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    app.set_password_of(
+        &m.world.provider,
+        "admin@tailspin.test",
+        twotier_testkit::app::PASSWORD,
+    )
+    .await;
+    let agent = m.user("provider_admin_agent").clone();
+    let secret = app.enrol_two_factor(&agent).await;
+    let base = app.serve().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let both = |name: &'static str| {
+        let browser = &browser;
+        async move {
+            browser.resize(1280, 900).await;
+            browser.screenshot(&shot(&format!("{name}-desktop"))).await;
+            browser.resize(390, 844).await;
+            browser.screenshot(&shot(&format!("{name}-phone"))).await;
+            browser.resize(1280, 900).await;
+        }
+    };
+
+    // One address, two organisations, one password: the person chooses.
+    browser.goto(&format!("{base}/login")).await;
+    browser.fill("#email", "admin@tailspin.test").await;
+    browser
+        .fill("#password", twotier_testkit::app::PASSWORD)
+        .await;
+    browser.click("button[type=submit]").await;
+    let text = browser.wait_for_text("several organisations").await;
+    assert!(text.contains("Tailspin Toys") && text.contains("Contoso Distribution"));
+    both("60-sign-in-choose-organisation").await;
+    browser
+        .click(&format!("input[value='{}']", m.world.provider))
+        .await;
+    browser
+        .fill("#password", twotier_testkit::app::PASSWORD)
+        .await;
+    browser.click("button[type=submit]").await;
+    let home = browser.wait_for_text("Welcome").await;
+    assert!(home.contains("Sales agent"), "{home}");
+    sign_out(&browser).await;
+
+    // Two-factor off needs the password.
+    browser.goto(&format!("{base}/login")).await;
+    browser.fill("#email", &agent.email).await;
+    browser
+        .fill("#password", twotier_testkit::app::PASSWORD)
+        .await;
+    browser.click("button[type=submit]").await;
+    browser.wait_for_url(|u| u.ends_with("/two-factor")).await;
+    let code = twotier_core::totp::code_at(&secret, app.svc.now().millis() / 30_000);
+    browser.fill("#code", &code).await;
+    browser
+        .click("form[action='/two-factor'] button[type=submit]")
+        .await;
+    browser.wait_for_text("Welcome").await;
+    browser.goto(&format!("{base}/account")).await;
+    browser.fill("#current_password", "not my password").await;
+    browser
+        .click("form[action='/two-factor/disable'] button")
+        .await;
+    let text = browser.wait_for_text("enter your current password").await;
+    assert!(text.contains("Two-factor sign-in"), "{text}");
+    both("61-account-two-factor-off-needs-password").await;
+    sign_out(&browser).await;
+
+    // The second provider's view of the customer both serve: its own subscription only.
+    sign_in(&browser, &base, "admin@northwind.test").await;
+    browser
+        .goto(&format!("{base}/customers/{}", m.shared))
+        .await;
+    let page = browser.wait_for_text("wingtip").await;
+    assert!(!page.contains("2000001"), "{page}");
+    both("62-customer-shared-by-two-providers").await;
+    browser.quit().await;
+}
