@@ -514,3 +514,103 @@ async fn customer_create_makes_a_customer_with_no_partner_and_refuses_bad_fields
     drop(c);
     pool.close().await;
 }
+
+/// An address is unique inside a tenant only: with users of two tenants having it, `admin
+/// token create` asks for the tenant and takes it.
+#[tokio::test]
+async fn a_token_for_an_address_of_two_tenants_names_the_tenant() {
+    let db = TestDb::new().await;
+    let ok = |out: &std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        one_json(out)
+    };
+    ok(&twotier(
+        &db,
+        &[
+            "admin",
+            "operator",
+            "create",
+            "--email",
+            "root@ops.test",
+            "--json",
+        ],
+    ));
+    let mut tenants = Vec::new();
+    for (kind, name, mpn) in [
+        ("provider", "Alpha Co", "1100001"),
+        ("reseller", "Beta Co", "2100001"),
+    ] {
+        let p = ok(&twotier(
+            &db,
+            &[
+                "admin",
+                "partner",
+                "create",
+                "--kind",
+                kind,
+                "--name",
+                name,
+                "--mpn-id",
+                mpn,
+                "--country",
+                "DE",
+                "--admin-email",
+                &format!("admin@{mpn}.test"),
+                "--json",
+            ],
+        ));
+        let tenant = p["tenantId"].as_str().unwrap().to_owned();
+        ok(&twotier(
+            &db,
+            &[
+                "admin",
+                "user",
+                "create",
+                "--tenant",
+                &tenant,
+                "--email",
+                "shared@people.test",
+                "--role",
+                "sales_agent",
+                "--json",
+            ],
+        ));
+        tenants.push(tenant);
+    }
+    let both = twotier(
+        &db,
+        &[
+            "admin",
+            "token",
+            "create",
+            "--email",
+            "shared@people.test",
+            "--json",
+        ],
+    );
+    assert!(!both.status.success());
+    assert!(
+        one_json(&both)["error"]
+            .as_str()
+            .unwrap()
+            .contains("name the tenant")
+    );
+    let one = ok(&twotier(
+        &db,
+        &[
+            "admin",
+            "token",
+            "create",
+            "--email",
+            "shared@people.test",
+            "--tenant",
+            &tenants[1],
+            "--json",
+        ],
+    ));
+    assert!(one["token"].as_str().unwrap().starts_with("ttp_"));
+}

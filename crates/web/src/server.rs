@@ -69,7 +69,8 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
-            tracing::debug!(%peer, "connection refused: too many connections");
+            // No address in the log (docs/LOGGING.md).
+            tracing::debug!("connection refused: too many connections");
             drop(stream);
             continue;
         };
@@ -97,7 +98,7 @@ pub async fn serve(
                 tokio::select! {
                     result = conn.as_mut() => {
                         if let Err(e) = result {
-                            tracing::debug!(error = %e, %peer, "connection ended");
+                            tracing::debug!(error = %e, "connection ended");
                         }
                         break;
                     }
