@@ -102,9 +102,8 @@ pub(crate) fn name_key(email_lower: &str) -> String {
 pub fn password_salt(svc: &Services, email_lower: &str) -> [u8; 16] {
     let mac = secrets::hmac_hex(svc.server_key(), &format!("password salt:{email_lower}"));
     let mut salt = [0u8; 16];
-    for (i, b) in salt.iter_mut().enumerate() {
-        *b = u8::from_str_radix(mac.get(2 * i..2 * i + 2).unwrap_or("00"), 16).unwrap_or(0);
-    }
+    // The first 16 of the MAC's 32 bytes; hex of a MAC always decodes.
+    let _ = hex::decode_to_slice(&mac[..32], &mut salt);
     salt
 }
 

@@ -1,6 +1,8 @@
 //! The one place that answers "may this actor do this to that object". Objects of tenants the
 //! actor has no relationship with are `NotFound`, never `Forbidden`, so ids cannot be probed.
 
+use std::collections::HashMap;
+
 use twotier_domain::actor::Actor;
 use twotier_domain::authz::Permission;
 use twotier_domain::ids::TenantId;
@@ -237,32 +239,46 @@ pub async fn sales(
     actor: &Actor,
     customer: &TenantId,
 ) -> Result<Sales, CoreError> {
-    Ok(match actor.tenant_kind {
-        _ if actor.tenant_id == *customer => Sales::All,
-        TenantKind::Operator => Sales::All,
-        TenantKind::Provider => Sales::Provider(actor.tenant_id.clone()),
-        TenantKind::Reseller => {
-            let rows = twotier_store::partnerships::reseller_sales(
-                c,
-                actor.tenant_id.as_str(),
-                customer.as_str(),
-            )
-            .await?;
-            Sales::Reseller {
-                reseller: actor.tenant_id.clone(),
-                associated: rows
-                    .iter()
-                    .filter(|(_, associated)| *associated)
-                    .map(|(p, _)| p.clone())
-                    .collect(),
-                current: rows.into_iter().map(|(p, _)| p).collect(),
-            }
-        }
-        // A customer looking at another customer never gets this far (404 first).
-        TenantKind::Customer => Sales::Reseller {
-            reseller: actor.tenant_id.clone(),
-            current: Vec::new(),
-            associated: Vec::new(),
-        },
-    })
+    let mut each = sales_of_each(c, actor, &[customer.as_str()]).await?;
+    each.remove(customer.as_str())
+        .ok_or_else(|| CoreError::internal("no sales scope for the customer"))
+}
+
+/// `sales` for each of several customers (a page of a list), with at most two queries.
+pub async fn sales_of_each(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    customers: &[&str],
+) -> Result<HashMap<String, Sales>, CoreError> {
+    let (current, associations) = if actor.tenant_kind == TenantKind::Reseller {
+        let reseller = actor.tenant_id.as_str();
+        let current = twotier_store::partnerships::current_providers(c, reseller).await?;
+        let associations = twotier_store::customers::associations(c, reseller, customers).await?;
+        (current, associations)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(customers
+        .iter()
+        .map(|&customer| {
+            let sales = match actor.tenant_kind {
+                _ if actor.tenant_id.as_str() == customer => Sales::All,
+                TenantKind::Operator => Sales::All,
+                TenantKind::Provider => Sales::Provider(actor.tenant_id.clone()),
+                // A customer looking at another customer never gets this far (404 first);
+                // it would see nothing.
+                TenantKind::Reseller | TenantKind::Customer => Sales::Reseller {
+                    reseller: actor.tenant_id.clone(),
+                    // Only a provider partnered with the reseller now counts.
+                    associated: associations
+                        .iter()
+                        .filter(|(c, p)| c == customer && current.contains(p))
+                        .map(|(_, p)| p.clone())
+                        .collect(),
+                    current: current.clone(),
+                },
+            };
+            (customer.to_owned(), sales)
+        })
+        .collect())
 }

@@ -722,13 +722,8 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
     if q.with_subscriptions {
         let ids: Vec<&str> = found.iter().map(|r| r.tenant_id.as_str()).collect();
         let mut c = svc.db.read().await?;
-        let mut scopes: HashMap<String, authz::Sales> = HashMap::new();
+        let scopes = authz::sales_of_each(&mut c.conn(), actor, &ids).await?;
         for row in twotier_store::subscriptions::of_customers(&mut c.conn(), &ids).await? {
-            if !scopes.contains_key(&row.customer_tenant_id) {
-                let customer = TenantId::from_stored(row.customer_tenant_id.clone());
-                let sales = authz::sales(&mut c.conn(), actor, &customer).await?;
-                scopes.insert(row.customer_tenant_id.clone(), sales);
-            }
             let seen = scopes
                 .get(&row.customer_tenant_id)
                 .is_some_and(|sales| crate::subscriptions::in_scope(sales, &row));
@@ -864,7 +859,8 @@ pub async fn reset_admin_password(
     id: &TenantId,
 ) -> Result<users::PasswordReset, CoreError> {
     let mut ch = crate::begin_change!(svc, actor, meta, users::PasswordReset);
-    authz::authorize(&mut ch.conn(), actor, Permission::AdministerOnBehalf, id).await?;
+    let tenant =
+        authz::authorize(&mut ch.conn(), actor, Permission::AdministerOnBehalf, id).await?;
     let customer = rows::find(&mut ch.conn(), id.as_str())
         .await?
         .ok_or(CoreError::NotFound)?;
@@ -879,7 +875,6 @@ pub async fn reset_admin_password(
     let admin =
         users::load_by_email(&mut ch.conn(), id, &format!("admin@{}", customer.domain)).await?;
     if admin.roles.contains(&Role::CustomerGlobalAdmin) {
-        let tenant = authz::visible_tenant(&mut ch.conn(), actor, id).await?;
         authz::require_keeper_rights(actor, &tenant)?;
     }
     let event = Event::new(

@@ -92,22 +92,18 @@ async fn subscriptions_seen(
     )
 }
 
+/// The user's licences of these subscriptions (the ones the actor sees).
 async fn licences_of(
     c: &mut Conn<'_>,
-    actor: &Actor,
-    customer: &TenantId,
+    subs: &[SubscriptionRow],
     user: &UserId,
 ) -> Result<Vec<Licence>, CoreError> {
-    let subs: BTreeMap<String, SubscriptionRow> = subscriptions_seen(c, actor, customer)
-        .await?
-        .into_iter()
-        .map(|s| (s.id.clone(), s))
-        .collect();
+    let subs: BTreeMap<&str, &SubscriptionRow> = subs.iter().map(|s| (s.id.as_str(), s)).collect();
     Ok(rows::of_user(c, user.as_str())
         .await?
         .into_iter()
         .filter_map(|(id, at)| {
-            subs.get(&id).map(|s| Licence {
+            subs.get(id.as_str()).map(|s| Licence {
                 subscription_id: s.id.clone(),
                 offer_id: s.offer_id.clone(),
                 offer_name: s.offer_name.clone(),
@@ -138,7 +134,8 @@ pub async fn of_user(
     let mut c = svc.db.read().await?;
     authorize(&mut c.conn(), actor, customer).await?;
     user_of(&mut c.conn(), customer, user).await?;
-    licences_of(&mut c.conn(), actor, customer, user).await
+    let subs = subscriptions_seen(&mut c.conn(), actor, customer).await?;
+    licences_of(&mut c.conn(), &subs, user).await
 }
 
 /// Every subscription of the customer with its seats (assigned / purchased).
@@ -235,7 +232,7 @@ pub async fn update(
         .await?
         .ok_or(CoreError::NotFound)?;
     let subs = subscriptions_seen(&mut ch.conn(), actor, customer).await?;
-    let before = licences_of(&mut ch.conn(), actor, customer, user).await?;
+    let before = licences_of(&mut ch.conn(), &subs, user).await?;
     let now = svc.now().millis();
     for wanted in &input.remove {
         let sub = subs
@@ -282,7 +279,7 @@ pub async fn update(
             ));
         }
     }
-    let after = licences_of(&mut ch.conn(), actor, customer, user).await?;
+    let after = licences_of(&mut ch.conn(), &subs, user).await?;
     let names =
         |l: &[Licence]| -> Vec<String> { l.iter().map(|x| x.subscription_id.clone()).collect() };
     if names(&before) != names(&after) {

@@ -536,12 +536,10 @@ pub async fn reset_password(
 ) -> Result<PasswordReset, CoreError> {
     let mut ch = crate::begin_change!(svc, actor, meta, PasswordReset);
     let tenant = authz::authorize_user_admin(&mut ch.conn(), actor, tenant_id).await?;
-    let names = AuditNames::of(
-        TenantKind::parse(&tenant.kind).map_err(|_| CoreError::internal("bad tenant kind"))?,
-    );
-    let user = load(&mut ch.conn(), tenant_id, user_id).await?;
     let kind =
         TenantKind::parse(&tenant.kind).map_err(|_| CoreError::internal("bad tenant kind"))?;
+    let names = AuditNames::of(kind);
+    let user = load(&mut ch.conn(), tenant_id, user_id).await?;
     if user.roles.contains(&keeper_role(kind)) {
         authz::require_keeper_rights(actor, &tenant)?;
     }

@@ -580,6 +580,31 @@ pub async fn insert_many(
     .await
 }
 
+/// (customer, provider) for each of these customers whose active relationship with a
+/// provider names the reseller as the customer's indirect reseller; one query for a page.
+pub async fn associations(
+    c: &mut Conn<'_>,
+    reseller: &str,
+    customers: &[&str],
+) -> Result<Vec<(String, String)>, StoreError> {
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (2..=customers.len() + 1).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT customer_tenant_id, partner_tenant_id FROM customer_relationships \
+         WHERE reseller_tenant_id = $1 AND state = 'active' AND customer_tenant_id IN ({})",
+        marks.join(", ")
+    );
+    Ok(on_conn!(c, |x| {
+        let mut q = sqlx::query_as::<_, (String, String)>(&sql).bind(reseller);
+        for id in customers {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut **x).await
+    })?)
+}
+
 /// The partners with an active relationship with the customer.
 pub async fn partners_of(c: &mut Conn<'_>, customer: &str) -> Result<Vec<String>, StoreError> {
     const SQL: &str = "SELECT partner_tenant_id FROM customer_relationships WHERE customer_tenant_id = $1 \

@@ -278,21 +278,15 @@ pub async fn count_counterparts(
         .await)?)
 }
 
-/// What the reseller may see of a customer's sales: each provider it is partnered with now,
-/// and whether that provider's relationship with the customer names it as the customer's
-/// indirect reseller.
-pub async fn reseller_sales(
+/// The providers the reseller is partnered with now.
+pub async fn current_providers(
     c: &mut Conn<'_>,
     reseller: &str,
-    customer: &str,
-) -> Result<Vec<(String, bool)>, StoreError> {
-    const SQL: &str = "SELECT s.provider_tenant_id, EXISTS (SELECT 1 FROM customer_relationships r \
-         WHERE r.partner_tenant_id = s.provider_tenant_id AND r.customer_tenant_id = $2 \
-         AND r.reseller_tenant_id = $1 AND r.state = 'active') \
-         FROM partnerships s WHERE s.reseller_tenant_id = $1 AND s.state = 'active' ORDER BY s.provider_tenant_id";
-    Ok(on_conn!(c, |x| sqlx::query_as::<_, (String, bool)>(SQL)
+) -> Result<Vec<String>, StoreError> {
+    const SQL: &str = "SELECT provider_tenant_id FROM partnerships WHERE reseller_tenant_id = $1 \
+         AND state = 'active' ORDER BY provider_tenant_id";
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, String>(SQL)
         .bind(reseller)
-        .bind(customer)
         .fetch_all(&mut **x)
         .await)?)
 }

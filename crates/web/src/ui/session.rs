@@ -282,7 +282,6 @@ pub async fn verify_code(
         // The session has ended: the password is asked again.
         Err(CoreError::Rule {
             code: auth::CODE_ROUND_OVER,
-            message,
             ..
         }) => {
             let mut r = render_status(
@@ -291,7 +290,9 @@ pub async fn verify_code(
                     ctx: Ctx::anonymous("Sign in"),
                     email: s.email.clone(),
                     next: "/".to_owned(),
-                    error: Some(format!("{}.", capitalised(&message))),
+                    error: Some(
+                        "Too many wrong codes: sign in again with your password.".to_owned(),
+                    ),
                     organisations: Vec::new(),
                 },
             );
@@ -378,11 +379,4 @@ pub async fn disable_two_factor(
             Err(page) => page.into_response(),
         },
     }
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
