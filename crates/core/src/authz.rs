@@ -99,10 +99,24 @@ pub const CUSTOMER_ADMINS: u32 = 600_007;
 /// management admin's); in a customer, its provider's Global admins and Admin agents acting
 /// on its behalf (never a reseller's); the operator for partner tenants.
 pub fn require_keeper_rights(actor: &Actor, tenant: &TenantRow) -> Result<(), CoreError> {
-    if tenant.id == actor.tenant_id.as_str() {
+    keeper_rights(
+        actor,
+        &tenant.id,
+        tenant.kind == TenantKind::Customer.as_str(),
+    )
+}
+
+/// Whether the actor may manage the top role's holders of this tenant (pages offer the
+/// actions only then); the same rule as `require_keeper_rights`.
+pub fn may_manage_keepers(actor: &Actor, tenant: &TenantId, kind: TenantKind) -> bool {
+    keeper_rights(actor, tenant.as_str(), kind == TenantKind::Customer).is_ok()
+}
+
+fn keeper_rights(actor: &Actor, tenant_id: &str, customer: bool) -> Result<(), CoreError> {
+    if tenant_id == actor.tenant_id.as_str() {
         return require(actor, Permission::ManageGlobalAdmins);
     }
-    if acts_for_customer(actor, tenant) {
+    if actor.tenant_kind.is_partner() && customer {
         if actor.tenant_kind != TenantKind::Provider
             || !actor.can(Permission::AdministerCustomerAdmins)
         {

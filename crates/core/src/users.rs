@@ -390,7 +390,7 @@ pub struct UserPatch {
 }
 
 /// The role that must always have one enabled holder in a tenant of this kind.
-pub(crate) fn keeper_role(kind: TenantKind) -> Role {
+pub fn keeper_role(kind: TenantKind) -> Role {
     match kind {
         TenantKind::Operator => Role::OperatorAdmin,
         TenantKind::Customer => Role::CustomerGlobalAdmin,

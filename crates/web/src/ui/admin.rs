@@ -9,6 +9,7 @@ use http::StatusCode;
 use twotier_core::apps::{self, App, NewAppInput};
 use twotier_core::users::{self, NewUserInput, User, UserPatch};
 use twotier_domain::FieldErrors;
+use twotier_domain::actor::Actor;
 use twotier_domain::authz::Role;
 use twotier_domain::ids::{AppId, UserId};
 
@@ -25,9 +26,14 @@ pub struct RoleOption {
     pub checked: bool,
 }
 
-fn role_options(kind: twotier_domain::tenant::TenantKind, checked: &[String]) -> Vec<RoleOption> {
+/// The roles the viewer may hand out in its own tenant: the top role only for those who may
+/// manage its holders (`authz::may_manage_keepers`).
+fn role_options(actor: &Actor, checked: &[String]) -> Vec<RoleOption> {
+    let kind = actor.tenant_kind;
+    let keepers = twotier_core::authz::may_manage_keepers(actor, &actor.tenant_id, kind);
     Role::for_kind(kind)
         .into_iter()
+        .filter(|r| keepers || *r != users::keeper_role(kind))
         .map(|r| RoleOption {
             value: r.as_str(),
             label: r.label(),
@@ -69,7 +75,7 @@ async fn users_view(
         &UsersPage {
             ctx: Ctx::new(s, "Users", "/users").with_flash(done),
             users: list,
-            roles: role_options(s.actor.tenant_kind, &checked),
+            roles: role_options(&s.actor, &checked),
             email: form.map(|f| f.get("email")).unwrap_or_default(),
             display_name: form.map(|f| f.get("display_name")).unwrap_or_default(),
             errors,
@@ -143,6 +149,8 @@ struct UserPage {
     user: User,
     roles: Vec<RoleOption>,
     is_self: bool,
+    /// Whether the viewer may change this user (a Global admin is a Global admin's).
+    editable: bool,
     errors: FieldErrors,
 }
 
@@ -164,13 +172,17 @@ async fn user_view(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let is_self = s.actor.user_id.as_ref() == Some(id);
+    let kind = s.actor.tenant_kind;
+    let editable = !user.roles.contains(&users::keeper_role(kind))
+        || twotier_core::authz::may_manage_keepers(&s.actor, &s.actor.tenant_id, kind);
     render_status(
         status,
         &UserPage {
             ctx: Ctx::new(s, &user.email, "/users").with_flash(done),
-            roles: role_options(s.actor.tenant_kind, &checked),
+            roles: role_options(&s.actor, &checked),
             user,
             is_self,
+            editable,
             errors,
         },
     )
@@ -298,7 +310,7 @@ async fn apps_view(
         &AppsPage {
             ctx: Ctx::new(s, "API apps", "/apps").with_flash(done),
             apps: list,
-            roles: role_options(s.actor.tenant_kind, &checked),
+            roles: role_options(&s.actor, &checked),
             name: form.map(|f| f.get("name")).unwrap_or_default(),
             errors,
         },

@@ -13,6 +13,7 @@ use twotier_core::auth::Session;
 use twotier_core::licences::{self, LicenceUpdate, Seats};
 use twotier_core::users::{self, NewUserInput, User, UserPatch};
 use twotier_domain::FieldErrors;
+use twotier_domain::authz::Role;
 use twotier_domain::ids::{TenantId, UserId};
 
 use super::{Ctx, FormData, SecretPage, render, render_status};
@@ -34,6 +35,9 @@ struct UsersPage {
     errors: FieldErrors,
     /// The user whose licence change was refused, and why.
     licence_error: Option<(String, String)>,
+    /// Whether the viewer may manage the customer's Global admins (give the role, reset,
+    /// disable): the customer's own Global admins and its provider's, never a reseller.
+    manages_admins: bool,
 }
 
 impl UsersPage {
@@ -50,6 +54,10 @@ impl UsersPage {
     }
     fn active(s: &Seats) -> bool {
         s.status == "active"
+    }
+    /// Whether the page offers resetting and disabling this user.
+    fn manageable(&self, u: &User) -> bool {
+        self.manages_admins || !u.roles.contains(&Role::CustomerGlobalAdmin)
     }
 }
 
@@ -118,6 +126,11 @@ async fn users_view(
             users,
             seats,
             held,
+            manages_admins: twotier_core::authz::may_manage_keepers(
+                &s.actor,
+                id,
+                twotier_domain::tenant::TenantKind::Customer,
+            ),
             form,
             errors,
             licence_error,

@@ -97,6 +97,24 @@ async fn a_reseller_cannot_take_over_the_customers_global_admin() {
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.text());
         assert_eq!(code(&r), 600_007, "{who}");
     }
+    // The pages offer a reseller none of it; the provider's Global admin all of it.
+    let reset_form = format!("/customers/{c}/users/{admin_id}/password");
+    for (who, offered) in [
+        ("reseller2_global_admin", false),
+        ("reseller_admin_agent", false),
+        ("provider_global_admin", true),
+    ] {
+        let page = app
+            .page(&format!("/customers/{c}/users"), &m.user(who).session())
+            .await
+            .text();
+        assert_eq!(page.contains(&reset_form), offered, "{who}");
+        assert_eq!(
+            page.contains("value=\"customer_global_admin\""),
+            offered,
+            "{who}"
+        );
+    }
     // The customer's admin still signs in with its own password, and is the only admin.
     let r = app.login(&admin_email, PASSWORD).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
@@ -304,6 +322,20 @@ async fn a_user_management_admin_cannot_make_itself_global_admin() {
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.text());
         assert_eq!(r.shown_secret(), "");
     }
+    // The pages do not offer it: no Global admin role to tick, a Global admin read-only.
+    let users_page = app.page("/users", &uma.session()).await.text();
+    assert!(
+        !users_page.contains("value=\"global_admin\""),
+        "{users_page}"
+    );
+    let ga_page = app
+        .page(&format!("/users/{}", ga.user_id), &uma.session())
+        .await
+        .text();
+    assert!(ga_page.contains("id=\"keeper-note\""), "{ga_page}");
+    assert!(!ga_page.contains("/reset-password"));
+    let own_page = app.page("/users", &ga.session()).await.text();
+    assert!(own_page.contains("value=\"global_admin\""));
     // Nothing changed: the Global admin signs in, the UMA holds its one role.
     assert_eq!(
         app.login(&ga.email, PASSWORD).await.status,
