@@ -17,7 +17,7 @@ use twotier_store::{api_apps, api_tokens, tenants, users};
 
 use crate::audit::Event;
 use crate::write::Change;
-use crate::{CoreError, RequestMeta, Services, lockout, secrets, totp};
+use crate::{Code, CoreError, RequestMeta, Services, lockout, secrets, totp};
 
 const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
 
@@ -373,9 +373,6 @@ async fn own_row(svc: &Services, session: &Session) -> Result<users::UserRow, Co
     .ok_or(CoreError::Unauthenticated)
 }
 
-/// Twotier's code for a request a session may make only once its sign-in is complete.
-pub const SIGN_IN_INCOMPLETE: u32 = 600_016;
-
 /// Replaces the user's password. The current one (temporary or not) must be given; other
 /// sessions of the user end. Not while the second factor is still to come.
 pub async fn change_password(
@@ -396,8 +393,7 @@ pub async fn change_password(
         Some(Step::EnterCode | Step::EnrolTwoFactor)
     ) {
         return Err(CoreError::rule(
-            SIGN_IN_INCOMPLETE,
-            403,
+            Code::SignInIncomplete,
             "finish signing in with your second factor before changing your password",
         ));
     }
@@ -444,9 +440,6 @@ pub async fn change_password(
     ch.commit_plain().await
 }
 
-/// What a wrong second-factor code came to.
-pub const CODE_ROUND_OVER: u32 = 600_017;
-
 /// Checks the second factor for this session. Wrong codes are counted per account in the
 /// database; every `totp_failure_limit` of them in a row end the session, so the password
 /// must be given again, and lock the sign-in name for a back-off that grows to a day
@@ -490,8 +483,7 @@ pub async fn verify_code(svc: &Services, session: &Session, code: &str) -> Resul
             .await?;
             tx.commit().await?;
             return Err(CoreError::rule(
-                CODE_ROUND_OVER,
-                401,
+                Code::TwoFactorRoundOver,
                 "too many wrong codes: sign in again with your password",
             ));
         }
@@ -532,7 +524,10 @@ pub async fn start_enrolment(svc: &Services, session: &Session) -> Result<Enrolm
     .await?
     .ok_or(CoreError::Unauthenticated)?;
     if row.totp_enabled {
-        return Err(CoreError::conflict(409, "two-factor sign-in is already on"));
+        return Err(CoreError::rule(
+            Code::TwoFactorAlreadyOn,
+            "two-factor sign-in is already on",
+        ));
     }
     let secret = match row.totp_secret {
         Some(s) => s,

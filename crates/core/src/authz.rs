@@ -10,6 +10,7 @@ use twotier_domain::tenant::TenantKind;
 use twotier_store::Conn;
 use twotier_store::tenants::{self, TenantRow};
 
+use crate::Code;
 use crate::CoreError;
 
 /// The actor's roles must carry the permission.
@@ -90,10 +91,6 @@ pub async fn authorize_user_admin(
     Ok(tenant)
 }
 
-/// Twotier's code for a reseller (or a provider's role without the right) acting on a
-/// customer's Global admins, which only the customer itself and its provider manage.
-pub const CUSTOMER_ADMINS: u32 = 600_007;
-
 /// Giving a tenant's top role, or changing, resetting or disabling one of its holders, after
 /// `authorize_user_admin`: in one's own tenant a Global admin's right (never a user
 /// management admin's); in a customer, its provider's Global admins and Admin agents acting
@@ -121,8 +118,7 @@ fn keeper_rights(actor: &Actor, tenant_id: &str, customer: bool) -> Result<(), C
             || !actor.can(Permission::AdministerCustomerAdmins)
         {
             return Err(CoreError::rule(
-                CUSTOMER_ADMINS,
-                403,
+                Code::CustomerAdminsOnly,
                 "only the customer's own Global admins and its indirect provider's Global admins and Admin agents manage the customer's Global admins; ask your provider",
             ));
         }
@@ -154,10 +150,6 @@ pub async fn authorize_user_read(
     Ok(tenant)
 }
 
-/// Twotier's code for a partner whose delegated admin access to the customer is gone (or was
-/// never granted).
-pub const NO_DELEGATED_ADMIN: u32 = 600_010;
-
 /// Acting inside a customer tenant (its users, licences, changes on its behalf): the
 /// customer's own users, or a partner whose relationship holds delegated admin access at
 /// this moment, so a withdrawal takes effect on the partner's next request.
@@ -177,8 +169,7 @@ pub async fn require_delegated_admin(
         Ok(())
     } else {
         Err(CoreError::rule(
-            NO_DELEGATED_ADMIN,
-            403,
+            Code::NoDelegatedAdmin,
             "your organisation does not hold delegated admin access to this customer; the customer can grant it by accepting a relationship request with delegated admin",
         ))
     }

@@ -15,17 +15,7 @@ use twotier_store::subscriptions as subscription_rows;
 
 use crate::audit::Event;
 use crate::write::Change;
-use crate::{CoreError, RequestMeta, Services, authz};
-
-/// Twotier's codes for ending relationships.
-pub mod codes {
-    /// Partner Center: the relationship between the partner and customer does not exist.
-    pub const NO_RELATIONSHIP: u32 = 3000;
-    /// The provider still has active subscriptions for the customer.
-    pub const ACTIVE_SUBSCRIPTIONS: u32 = 600_012;
-    /// A reseller cannot end a customer relationship; its provider does.
-    pub const RESELLER_CANNOT_END: u32 = 600_013;
-}
+use crate::{Code, CoreError, RequestMeta, Services, authz};
 
 /// One partner of a customer, as the customer's Partners page and the relationships API show it.
 #[derive(Debug, Clone, Serialize)]
@@ -98,8 +88,8 @@ async fn withdraw_in(
 ) -> Result<(), CoreError> {
     let now = ch.svc.now().millis();
     if !rows::set_delegated_admin(&mut ch.conn(), partner, &cust.tenant_id, false, now).await? {
-        return Err(CoreError::conflict(
-            codes::NO_RELATIONSHIP,
+        return Err(CoreError::rule(
+            Code::NoRelationship,
             "this partner does not hold delegated admin access to this customer",
         ));
     }
@@ -175,8 +165,7 @@ async fn end_in(ch: &mut Change<'_>, cust: &CustomerRow) -> Result<(), CoreError
     let actor = ch.actor;
     if actor.tenant_kind != TenantKind::Provider {
         return Err(CoreError::rule(
-            codes::RESELLER_CANNOT_END,
-            403,
+            Code::ResellerCannotEnd,
             "an indirect reseller cannot end a customer relationship; ask your indirect provider to end it",
         ));
     }
@@ -189,8 +178,7 @@ async fn end_in(ch: &mut Change<'_>, cust: &CustomerRow) -> Result<(), CoreError
             .collect();
     if !active.is_empty() {
         return Err(CoreError::rule(
-            codes::ACTIVE_SUBSCRIPTIONS,
-            409,
+            Code::ActiveSubscriptions,
             format!(
                 "{} has {} active subscription{} with you ({}); cancel or suspend {} before ending the relationship",
                 cust.company_name,
@@ -205,8 +193,8 @@ async fn end_in(ch: &mut Change<'_>, cust: &CustomerRow) -> Result<(), CoreError
         .await?
         .filter(|r| r.state == "active")
         .ok_or_else(|| {
-            CoreError::conflict(
-                codes::NO_RELATIONSHIP,
+            CoreError::rule(
+                Code::NoRelationship,
                 "the relationship between the partner and customer does not exist",
             )
         })?;

@@ -19,7 +19,7 @@ use twotier_store::{partners as partner_rows, partnerships, tenants};
 
 use crate::audit::Event;
 use crate::write::Replayable;
-use crate::{CoreError, RequestMeta, Services, authz, users};
+use crate::{Code, CoreError, RequestMeta, Services, authz, users};
 
 /// A domain prefix: letters and digits, 2 to 27 of them, compared in lowercase.
 pub fn parse_domain_prefix(input: &str) -> Result<String, DomainError> {
@@ -460,8 +460,7 @@ async fn check_provider(
         .ok_or(CoreError::NotFound)?;
     if provider.agreement_accepted_at.is_none() {
         return Err(CoreError::rule(
-            900_124,
-            403,
+            Code::AgreementMissing,
             "your organisation has not accepted the partner agreement yet",
         ));
     }
@@ -494,8 +493,7 @@ async fn create_in(
     }
     if actor.tenant_kind != TenantKind::Provider && !operator {
         return Err(CoreError::rule(
-            600_006,
-            403,
+            Code::ProviderOnly,
             "only an indirect provider creates customers; ask your provider",
         ));
     }
@@ -786,8 +784,7 @@ pub async fn update_billing(
     let old = as_seen_by(&mut ch.conn(), actor, id).await?;
     let Some(version) = etag.and_then(|t| t.trim().trim_matches('"').parse::<i64>().ok()) else {
         return Err(CoreError::rule(
-            2055,
-            412,
+            Code::EtagRequired,
             "send the billing profile's current etag (If-Match or attributes.etag)",
         ));
     };
@@ -866,8 +863,7 @@ pub async fn reset_admin_password(
         .ok_or(CoreError::NotFound)?;
     if actor.tenant_kind != TenantKind::Provider {
         return Err(CoreError::rule(
-            authz::CUSTOMER_ADMINS,
-            403,
+            Code::CustomerAdminsOnly,
             "only the customer's indirect provider resets its admin's password; ask your provider",
         ));
     }

@@ -2,6 +2,8 @@ use twotier_domain::authz::Permission;
 use twotier_domain::{DomainError, FieldErrors};
 use twotier_store::StoreError;
 
+use crate::codes::Code;
+
 /// What went wrong in a use case. The web layer renders it as a Partner Center error body or
 /// as a message on the form; the CLI prints it.
 #[derive(Debug, thiserror::Error)]
@@ -15,13 +17,9 @@ pub enum CoreError {
     Forbidden(Permission),
     #[error("{0}")]
     Invalid(FieldErrors),
-    /// A business rule refused the change; `code` is Partner Center's where one exists.
+    /// A business rule refused the change, with the code that says which.
     #[error("{message}")]
-    Rule {
-        code: u32,
-        status: u16,
-        message: String,
-    },
+    Rule { code: Code, message: String },
     /// The change was based on a version that is no longer current.
     #[error("the resource changed since you read it; reload and try again")]
     Stale,
@@ -39,15 +37,11 @@ impl CoreError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid(FieldErrors::single(field, message))
     }
-    pub fn rule(code: u32, status: u16, message: impl Into<String>) -> Self {
+    pub fn rule(code: Code, message: impl Into<String>) -> Self {
         Self::Rule {
             code,
-            status,
             message: message.into(),
         }
-    }
-    pub fn conflict(code: u32, message: impl Into<String>) -> Self {
-        Self::rule(code, 409, message)
     }
     pub fn internal(message: &'static str) -> Self {
         Self::Internal(anyhow::anyhow!(message))
@@ -64,7 +58,9 @@ impl From<StoreError> for CoreError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Self::NotFound,
-            StoreError::Conflict => Self::conflict(409, "this conflicts with an existing record"),
+            StoreError::Conflict => {
+                Self::rule(Code::Conflict, "this conflicts with an existing record")
+            }
             StoreError::BadValue => Self::invalid(
                 "input",
                 "remove control characters such as NUL from the input",

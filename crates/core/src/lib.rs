@@ -7,6 +7,7 @@ pub mod auth;
 pub mod authz;
 pub mod bench_data;
 pub mod catalog;
+pub mod codes;
 pub mod csv_export;
 pub mod customer_relationships;
 pub mod customers;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 use twotier_domain::clock::{Clock, Timestamp};
 use twotier_store::Db;
 
+pub use codes::Code;
 pub use error::CoreError;
 pub use twotier_domain as domain;
 pub use twotier_store as store;

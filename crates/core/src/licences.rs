@@ -17,10 +17,7 @@ use twotier_store::users as user_rows;
 
 use crate::audit::Event;
 use crate::write::Replayable;
-use crate::{CoreError, RequestMeta, Services, authz};
-
-/// Twotier's code for a subscription whose licences are all assigned.
-pub const NO_LICENCE_LEFT: u32 = 600_014;
+use crate::{Code, CoreError, RequestMeta, Services, authz};
 
 /// One licence a user holds (Partner Center's License, with the subscription it comes from).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -251,8 +248,7 @@ pub async fn update(
         let sub = resolve(&mut ch.conn(), &subs, wanted).await?;
         if sub.status != "active" {
             return Err(CoreError::rule(
-                800_091,
-                409,
+                Code::SubscriptionSuspended,
                 format!(
                     "{} is {}; only an active subscription's licences can be assigned",
                     sub.friendly_name, sub.status
@@ -270,8 +266,7 @@ pub async fn update(
         .await?
         {
             return Err(CoreError::rule(
-                NO_LICENCE_LEFT,
-                409,
+                Code::NoLicenceLeft,
                 format!(
                     "all {} licences of {} are assigned; buy more or remove a licence from another user first",
                     sub.quantity, sub.friendly_name

@@ -20,7 +20,7 @@ use twotier_store::{
 
 use crate::audit::Event;
 use crate::write::Replayable;
-use crate::{CoreError, RequestMeta, Services, authz};
+use crate::{Code, CoreError, RequestMeta, Services, authz};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -107,33 +107,33 @@ pub(crate) async fn partner_of_record(
     raw: &str,
 ) -> Result<String, CoreError> {
     let mpn = parse_mpn_id(raw).map_err(|_| {
-        CoreError::rule(800_015, 404, format!("MPN ID {} is not found", raw.trim()))
+        CoreError::rule(
+            Code::MpnNotFound,
+            format!("MPN ID {} is not found", raw.trim()),
+        )
     })?;
     if mpn == provider.mpn_id {
         return Err(CoreError::rule(
-            2072,
-            404,
+            Code::ProviderNotPartnerOnRecord,
             "the MPN ID of the indirect provider is not valid as partner on record",
         ));
     }
     let reseller = partner_rows::find_by_mpn_id(c, mpn)
         .await?
-        .ok_or_else(|| CoreError::rule(800_015, 404, format!("MPN ID {mpn} is not found")))?;
+        .ok_or_else(|| CoreError::rule(Code::MpnNotFound, format!("MPN ID {mpn} is not found")))?;
     if reseller.kind != TenantKind::Reseller.as_str()
         || partnerships::find_active(c, &provider.tenant_id, &reseller.tenant_id)
             .await?
             .is_none()
     {
         return Err(CoreError::rule(
-            800_016,
-            400,
+            Code::NotYourReseller,
             format!("MPN ID {mpn} is not a valid indirect reseller of yours"),
         ));
     }
     if reseller.agreement_accepted_at.is_none() {
         return Err(CoreError::rule(
-            900_123,
-            403,
+            Code::ResellerAgreementMissing,
             "the indirect reseller has not accepted the partner agreement",
         ));
     }
@@ -146,8 +146,7 @@ pub fn require_seller(actor: &Actor) -> Result<(), CoreError> {
         Ok(())
     } else {
         Err(CoreError::rule(
-            600_006,
-            403,
+            Code::ProviderOnly,
             "only the indirect provider places orders; ask your provider",
         ))
     }
@@ -203,8 +202,7 @@ pub(crate) async fn create_in(
         .collect();
     if numbers.len() != n || numbers.iter().copied().ne(0..n as i64) {
         return Err(CoreError::rule(
-            800_071,
-            400,
+            Code::LineItemNumbers,
             "line item numbers must be 0 to the number of line items minus one, each once",
         ));
     }

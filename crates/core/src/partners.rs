@@ -16,7 +16,7 @@ use twotier_store::{sessions, tenants};
 
 use crate::audit::Event;
 use crate::write::{Change, Replayable};
-use crate::{CoreError, RequestMeta, Services, authz, users};
+use crate::{Code, CoreError, RequestMeta, Services, authz, users};
 
 /// A partner organisation as every surface shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -560,8 +560,7 @@ pub async fn accept_agreement(
     }
     authz::require(actor, Permission::AcceptAgreement)?;
     let user: &UserId = actor.user_id.as_ref().ok_or(CoreError::rule(
-        3000,
-        403,
+        Code::PersonRequired,
         "the partner agreement must be accepted by a person signed in as Global admin",
     ))?;
     let now = svc.now().millis();

@@ -19,26 +19,7 @@ use twotier_store::partnerships::{
 
 use crate::audit::Event;
 use crate::write::Replayable;
-use crate::{CoreError, RequestMeta, Services, authz, secrets};
-
-/// Twotier's own error codes for invitation links (Partner Center has no such endpoint);
-/// Partner Center's where one exists.
-pub mod codes {
-    pub const INVITATION_UNKNOWN: u32 = 2300;
-    pub const INVITATION_USED: u32 = 2301;
-    pub const INVITATION_EXPIRED: u32 = 2302;
-    pub const INVITATION_REVOKED: u32 = 2303;
-    pub const ALREADY_PARTNERED: u32 = 2305;
-    pub const NOT_PROVIDER: u32 = 2306;
-    /// Partner Center: the CSP region of the MPN ID doesn't match.
-    pub const REGION_MISMATCH: u32 = 2201;
-    /// Partner Center: MPN not associated with a CSP Indirect Reseller account.
-    pub const NOT_RESELLER: u32 = 2204;
-    /// Partner Center: the indirect reseller has not accepted the partner agreement.
-    pub const RESELLER_AGREEMENT: u32 = 900_123;
-    /// Partner Center: your company has not accepted the agreement.
-    pub const OWN_AGREEMENT: u32 = 900_124;
-}
+use crate::{Code, CoreError, RequestMeta, Services, authz, secrets};
 
 /// The state of an invitation as people see it; `expired` is computed from the clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,16 +118,14 @@ pub(crate) async fn acting_provider(
 ) -> Result<PartnerRow, CoreError> {
     if actor.tenant_kind != TenantKind::Provider {
         return Err(CoreError::rule(
-            codes::NOT_PROVIDER,
-            403,
+            Code::NotProvider,
             "only an indirect provider has indirect resellers",
         ));
     }
     let provider = partner_of(c, actor.tenant_id.as_str()).await?;
     if provider.agreement_accepted_at.is_none() {
         return Err(CoreError::rule(
-            codes::OWN_AGREEMENT,
-            403,
+            Code::AgreementMissing,
             "your organisation has not accepted the partner agreement yet",
         ));
     }
@@ -265,8 +244,8 @@ pub async fn revoke_invitation(
         .ok_or(CoreError::NotFound)?;
     let current = Invitation::from_row(row, now);
     if current.state != InvitationState::Pending {
-        return Err(CoreError::conflict(
-            codes::INVITATION_USED,
+        return Err(CoreError::rule(
+            Code::LinkNotPending,
             format!(
                 "this invitation is {} and can no longer be revoked",
                 current.state.label().to_lowercase()
@@ -314,8 +293,7 @@ pub struct InvitationPreview {
 /// A link whose token matches nothing (`what` names the link).
 pub(crate) fn unknown_link(what: &str) -> CoreError {
     CoreError::rule(
-        codes::INVITATION_UNKNOWN,
-        404,
+        Code::LinkUnknown,
         format!(
             "this {what} is not valid; check that you copied all of it, or ask the provider for a new one"
         ),
@@ -342,18 +320,15 @@ pub(crate) fn check_link(
 ) -> Result<(), CoreError> {
     match state {
         "accepted" => Err(CoreError::rule(
-            codes::INVITATION_USED,
-            410,
+            Code::LinkUsed,
             format!("this {what} was already used; each link works once"),
         )),
         "revoked" => Err(CoreError::rule(
-            codes::INVITATION_REVOKED,
-            410,
+            Code::LinkRevoked,
             format!("{whom} revoked this {what}; ask them for a new one"),
         )),
         _ if expires_at <= now.millis() => Err(CoreError::rule(
-            codes::INVITATION_EXPIRED,
-            410,
+            Code::LinkExpired,
             format!("this {what} has expired; ask {whom} for a new one"),
         )),
         _ => Ok(()),
@@ -380,8 +355,7 @@ async fn open_invitation(
     let provider = partner_of(c, &row.provider_tenant_id).await?;
     if provider.disabled {
         return Err(CoreError::rule(
-            codes::INVITATION_REVOKED,
-            410,
+            Code::LinkRevoked,
             "this provider can no longer be partnered with",
         ));
     }
@@ -397,31 +371,27 @@ async fn check_acceptor(
 ) -> Result<PartnerRow, CoreError> {
     if actor.tenant_kind != TenantKind::Reseller {
         return Err(CoreError::rule(
-            codes::NOT_RESELLER,
-            403,
+            Code::NotReseller,
             "only an enrolled indirect reseller can accept; you are signed in to an organisation that is not one",
         ));
     }
     if !actor.can(Permission::AcceptPartnership) || actor.user_id.is_none() {
         return Err(CoreError::rule(
-            3000,
-            403,
+            Code::PersonRequired,
             "only a Global admin of your organisation can authorize an indirect provider",
         ));
     }
     let reseller = partner_of(c, actor.tenant_id.as_str()).await?;
     if reseller.agreement_accepted_at.is_none() {
         return Err(CoreError::rule(
-            codes::RESELLER_AGREEMENT,
-            403,
+            Code::ResellerAgreementMissing,
             "your organisation has not accepted the partner agreement; accept it first (Partner agreement page)",
         ));
     }
     if reseller.region != provider.region {
         let region = |r: &str| CspRegion::from_stored(r).map_or("another region", CspRegion::label);
         return Err(CoreError::rule(
-            codes::REGION_MISMATCH,
-            403,
+            Code::RegionMismatch,
             format!(
                 "{} serves the {} CSP region and your organisation is in {}; partners must be in the same region",
                 provider.name,
@@ -434,8 +404,8 @@ async fn check_acceptor(
         .await?
         .is_some()
     {
-        return Err(CoreError::conflict(
-            codes::ALREADY_PARTNERED,
+        return Err(CoreError::rule(
+            Code::AlreadyPartnered,
             format!(
                 "your organisation already has an active partnership with {}",
                 provider.name
@@ -554,8 +524,7 @@ pub async fn accept(
     .await?
     {
         return Err(CoreError::rule(
-            codes::INVITATION_USED,
-            410,
+            Code::LinkUsed,
             "this invitation link was already used; each link works once",
         ));
     }
@@ -573,8 +542,8 @@ pub async fn accept(
     rows::insert(&mut ch.conn(), &partnership)
         .await
         .map_err(|e| match e {
-            twotier_store::StoreError::Conflict => CoreError::conflict(
-                codes::ALREADY_PARTNERED,
+            twotier_store::StoreError::Conflict => CoreError::rule(
+                Code::AlreadyPartnered,
                 "your organisation already has an active partnership with this provider",
             ),
             e => e.into(),
@@ -754,8 +723,7 @@ pub async fn mpn_profile(
             authz::require(actor, Permission::ViewPartnerships)?;
             let not_found = || {
                 CoreError::rule(
-                    3000,
-                    404,
+                    Code::PartnerNotFound,
                     format!("Partner Organization with partner_id {raw} could not be found"),
                 )
             };
@@ -782,55 +750,70 @@ pub async fn agreement_status(
     tenant_id: Option<&str>,
 ) -> Result<bool, CoreError> {
     authz::require(actor, Permission::ViewPartnerships)?;
-    let bad = |code: u32, m: &str| CoreError::rule(code, 400, m);
+    let bad = |code: Code, m: &str| CoreError::rule(code, m);
     let mpn_id = mpn_id.map(str::trim).filter(|s| !s.is_empty());
     let tenant_id = tenant_id.map(str::trim).filter(|s| !s.is_empty());
     let mut c = svc.db.read().await?;
     let caller = partner_of(&mut c.conn(), actor.tenant_id.as_str()).await?;
     let (row, by_tenant) = match (mpn_id, tenant_id) {
         (Some(_), Some(_)) => {
-            return Err(bad(2000, "Both MPN Id and Tenant Id should not be passed."));
+            return Err(bad(
+                Code::AgreementQueryInvalid,
+                "Both MPN Id and Tenant Id should not be passed.",
+            ));
         }
-        (None, None) => return Err(bad(2001, "Both MPN Id and Tenant Id cannot be empty.")),
+        (None, None) => {
+            return Err(bad(
+                Code::AgreementQueryEmpty,
+                "Both MPN Id and Tenant Id cannot be empty.",
+            ));
+        }
         (Some(m), None) => {
             if !m.chars().all(|ch| ch.is_ascii_digit()) {
-                return Err(bad(2000, "MPN Id must be numeric."));
+                return Err(bad(Code::AgreementQueryInvalid, "MPN Id must be numeric."));
             }
-            let mpn = parse_mpn_id(m).map_err(|_| bad(2200, "MPN Id is invalid or not known."))?;
+            let mpn = parse_mpn_id(m)
+                .map_err(|_| bad(Code::MpnUnknown, "MPN Id is invalid or not known."))?;
             let row = partner_rows::find_by_mpn_id(&mut c.conn(), mpn)
                 .await?
-                .ok_or(bad(2200, "MPN Id is invalid or not known."))?;
+                .ok_or(bad(Code::MpnUnknown, "MPN Id is invalid or not known."))?;
             (row, false)
         }
         (None, Some(t)) => {
-            let id = TenantId::parse(t).ok_or(bad(2000, "Tenant Id must be a GUID."))?;
+            let id = TenantId::parse(t).ok_or(bad(
+                Code::AgreementQueryInvalid,
+                "Tenant Id must be a GUID.",
+            ))?;
             let row = partner_rows::find(&mut c.conn(), id.as_str())
                 .await?
-                .ok_or(bad(2205, "No account exists for this Tenant Id."))?;
+                .ok_or(bad(
+                    Code::TenantUnknown,
+                    "No account exists for this Tenant Id.",
+                ))?;
             (row, true)
         }
     };
     if row.kind != TenantKind::Reseller.as_str() {
         return Err(bad(
-            codes::NOT_RESELLER,
+            Code::NotReseller,
             "MPN Id is not associated with a CSP Indirect Reseller account.",
         ));
     }
     if row.region != caller.region {
         return Err(bad(
-            codes::REGION_MISMATCH,
+            Code::RegionMismatch,
             "The CSP region of this partner does not match yours.",
         ));
     }
     if row.agreement_accepted_at.is_none() {
         return Err(if by_tenant {
             bad(
-                2206,
+                Code::TenantAgreementMissing,
                 "The account for this Tenant Id has not accepted the partner agreement.",
             )
         } else {
             bad(
-                2203,
+                Code::MpnAgreementMissing,
                 "This MPN Id has not accepted the partner agreement for its region.",
             )
         });

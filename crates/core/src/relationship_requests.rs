@@ -18,24 +18,9 @@ use twotier_store::partnerships as partnership_rows;
 use twotier_store::relationship_requests::{self as rows, RequestRow};
 
 use crate::audit::Event;
-use crate::partnerships::{
-    acting_provider, check_link, codes as link_codes, link_hash, partner_of, unknown_link,
-};
+use crate::partnerships::{acting_provider, check_link, link_hash, partner_of, unknown_link};
 use crate::write::Replayable;
-use crate::{CoreError, RequestMeta, Services, authz, secrets};
-
-/// Twotier's codes for relationship requests (Partner Center has no API for accepting them);
-/// the link codes 2300–2303 are shared with partnership invitations.
-pub mod codes {
-    /// Only a customer's Global admin accepts.
-    pub const NOT_CUSTOMER_ADMIN: u32 = 2310;
-    /// The reseller the request names is no longer partnered with the provider.
-    pub const RESELLER_NOT_PARTNERED: u32 = 2311;
-    /// The partners already have everything the request asks for.
-    pub const ALREADY_RELATED: u32 = 2312;
-    /// Partner Center: the customer is in another CSP region.
-    pub const REGION_MISMATCH: u32 = 2201;
-}
+use crate::{Code, CoreError, RequestMeta, Services, authz, secrets};
 
 /// A request's state: the same as an invitation's.
 pub use crate::partnerships::InvitationState as RequestState;
@@ -347,8 +332,8 @@ pub async fn revoke(
         "you",
     )?;
     if !rows::revoke(&mut ch.conn(), &row.id, &actor.label, now.millis()).await? {
-        return Err(CoreError::conflict(
-            link_codes::INVITATION_USED,
+        return Err(CoreError::rule(
+            Code::LinkNotPending,
             "this request is no longer pending",
         ));
     }
@@ -397,8 +382,7 @@ async fn open(
     let provider = partner_of(c, &row.provider_tenant_id).await?;
     if provider.disabled {
         return Err(CoreError::rule(
-            link_codes::INVITATION_REVOKED,
-            410,
+            Code::LinkRevoked,
             "this provider can no longer take on customers",
         ));
     }
@@ -424,8 +408,7 @@ async fn check_acceptor(
         || actor.user_id.is_none()
     {
         return Err(CoreError::rule(
-            codes::NOT_CUSTOMER_ADMIN,
-            403,
+            Code::NotCustomerAdmin,
             "only a Global admin of the customer's organisation can accept a relationship request; sign in with such an account",
         ));
     }
@@ -435,8 +418,7 @@ async fn check_acceptor(
         .is_some_and(|t| t != actor.tenant_id.as_str())
     {
         return Err(CoreError::rule(
-            link_codes::INVITATION_UNKNOWN,
-            404,
+            Code::LinkUnknown,
             "this relationship request was made for another organisation",
         ));
     }
@@ -447,8 +429,7 @@ async fn check_acceptor(
     if region.map(CspRegion::as_str) != Some(provider.region.as_str()) {
         let label = |r: &str| CspRegion::from_stored(r).map_or("another region", CspRegion::label);
         return Err(CoreError::rule(
-            codes::REGION_MISMATCH,
-            403,
+            Code::RegionMismatch,
             format!(
                 "{} serves the {} CSP region and your organisation is in {}; a provider can only serve customers of its region",
                 provider.name,
@@ -463,8 +444,7 @@ async fn check_acceptor(
             .is_some();
         if !partnered || reseller.disabled {
             return Err(CoreError::rule(
-                codes::RESELLER_NOT_PARTNERED,
-                409,
+                Code::ResellerNotPartnered,
                 format!(
                     "{} is no longer an indirect reseller of {}; ask the provider for a new request",
                     reseller.name, provider.name
@@ -493,8 +473,8 @@ async fn check_acceptor(
         new = true;
     }
     if !new {
-        return Err(CoreError::conflict(
-            codes::ALREADY_RELATED,
+        return Err(CoreError::rule(
+            Code::AlreadyRelated,
             format!(
                 "{} already has everything this request asks for",
                 provider.name
@@ -558,8 +538,7 @@ pub async fn accept(
     .await?
     {
         return Err(CoreError::rule(
-            link_codes::INVITATION_USED,
-            410,
+            Code::LinkUsed,
             "this relationship request link was already used; each link works once",
         ));
     }

@@ -28,7 +28,7 @@ use twotier_store::{
 
 use crate::audit::Event;
 use crate::write::{Change, Replayable};
-use crate::{CoreError, RequestMeta, Services, authz};
+use crate::{Code, CoreError, RequestMeta, Services, authz};
 
 /// Partner Center's Subscription.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -264,8 +264,7 @@ fn check_right(actor: &Actor, row: &SubscriptionRow, right: Right) -> Result<(),
                 Ok(())
             } else {
                 Err(CoreError::rule(
-                    600_008,
-                    403,
+                    Code::ProviderDecides,
                     "cancelling, upgrading, the reseller of record and the support contact are your provider's to change; ask your provider",
                 ))
             }
@@ -280,13 +279,9 @@ fn seller(row: &SubscriptionRow) -> TenantId {
     TenantId::from_stored(row.provider_tenant_id.clone())
 }
 
-/// Twotier's code for lowering the licence count below the licences assigned to users.
-pub const BELOW_ASSIGNED: u32 = 600_011;
-
 fn below_assigned_error(assigned: i64) -> CoreError {
     CoreError::rule(
-        BELOW_ASSIGNED,
-        409,
+        Code::LicencesAssigned,
         format!(
             "{assigned} licences are assigned to users; remove assignments before lowering the licence count below that"
         ),
@@ -319,8 +314,7 @@ fn parse_version(etag: Option<&str>) -> Result<i64, CoreError> {
     etag.and_then(|t| t.trim().trim_matches('"').parse::<i64>().ok())
         .ok_or_else(|| {
             CoreError::rule(
-                2055,
-                412,
+                Code::EtagRequired,
                 "send the subscription's current etag (If-Match or attributes.etag)",
             )
         })
@@ -417,8 +411,7 @@ async fn change_in(
     let now = svc.now();
     if row.status == "deleted" {
         return Err(CoreError::rule(
-            2011,
-            409,
+            Code::SubscriptionCancelled,
             "this subscription is cancelled and cannot be changed",
         ));
     }
@@ -426,7 +419,10 @@ async fn change_in(
     let quantity = match input.quantity {
         None => row.quantity,
         Some(q) => i32::try_from(q).map_err(|_| {
-            CoreError::rule(2002, 400, "the quantity is outside the offer's bounds")
+            CoreError::rule(
+                Code::QuantityOutOfRange,
+                "the quantity is outside the offer's bounds",
+            )
         })?,
     };
     let quantity_changes = quantity != row.quantity;
@@ -440,8 +436,7 @@ async fn change_in(
     }
     if quantity_changes && status_changes.is_some() {
         return Err(CoreError::rule(
-            2001,
-            400,
+            Code::QuantityAndStatusTogether,
             "change the quantity and the status in separate requests",
         ));
     }
@@ -452,15 +447,13 @@ async fn change_in(
         );
         if !allowed {
             return Err(CoreError::rule(
-                800_040,
-                409,
+                Code::StatusTransition,
                 format!("the status cannot change from {} to {to}", row.status),
             ));
         }
         if to == "deleted" && !inside_window(&row, &offer, now) {
             return Err(CoreError::rule(
-                900_117,
-                409,
+                Code::CancelAfterWindow,
                 format!(
                     "the subscription is past the {}-day cancellation window",
                     offer.cancellation_window_days
@@ -474,8 +467,7 @@ async fn change_in(
         && (quantity_changes || por_changes.is_some() || auto_renew != row.auto_renew)
     {
         return Err(CoreError::rule(
-            800_091,
-            409,
+            Code::SubscriptionSuspended,
             "a suspended subscription can only be reactivated, cancelled or renamed",
         ));
     }
@@ -598,8 +590,7 @@ fn check_quantity(
 ) -> Result<(), CoreError> {
     if quantity < offer.min_quantity || quantity > offer.max_quantity {
         return Err(CoreError::rule(
-            2002,
-            400,
+            Code::QuantityOutOfRange,
             format!(
                 "{} takes quantities of {} to {}",
                 offer.name, offer.min_quantity, offer.max_quantity
@@ -608,8 +599,7 @@ fn check_quantity(
     }
     if quantity < row.quantity && !inside_window(row, offer, now) {
         return Err(CoreError::rule(
-            800_090,
-            409,
+            Code::DecreaseAfterWindow,
             format!(
                 "the licence count cannot be lowered after the {}-day cancellation window",
                 offer.cancellation_window_days
@@ -678,8 +668,7 @@ pub async fn add_quantity(
     // arithmetic, so no backend overflows or wraps.
     if delta.unsigned_abs() > u64::from(offer.max_quantity.unsigned_abs()) {
         return Err(CoreError::rule(
-            2002,
-            400,
+            Code::QuantityOutOfRange,
             format!(
                 "{} takes quantities of {} to {}, so a licence delta is between -{max} and {max}",
                 offer.name,
@@ -692,15 +681,13 @@ pub async fn add_quantity(
     match row.status.as_str() {
         "deleted" => {
             return Err(CoreError::rule(
-                2011,
-                409,
+                Code::SubscriptionCancelled,
                 "this subscription is cancelled and cannot be changed",
             ));
         }
         "suspended" => {
             return Err(CoreError::rule(
-                800_091,
-                409,
+                Code::SubscriptionSuspended,
                 "a suspended subscription's licence count cannot change",
             ));
         }
@@ -708,8 +695,7 @@ pub async fn add_quantity(
     }
     if delta < 0 && !inside_window(&row, &offer, now) {
         return Err(CoreError::rule(
-            800_090,
-            409,
+            Code::DecreaseAfterWindow,
             format!(
                 "the licence count cannot be lowered after the {}-day cancellation window",
                 offer.cancellation_window_days
@@ -737,18 +723,15 @@ pub async fn add_quantity(
         return Err(match status.as_str() {
             "active" if below_assigned => below_assigned_error(assigned),
             "deleted" => CoreError::rule(
-                2011,
-                409,
+                Code::SubscriptionCancelled,
                 "this subscription is cancelled and cannot be changed",
             ),
             "suspended" => CoreError::rule(
-                800_091,
-                409,
+                Code::SubscriptionSuspended,
                 "a suspended subscription's licence count cannot change",
             ),
             _ => CoreError::rule(
-                2002,
-                400,
+                Code::QuantityOutOfRange,
                 format!(
                     "{} takes quantities of {} to {}",
                     offer.name, offer.min_quantity, offer.max_quantity
@@ -900,8 +883,7 @@ pub async fn set_support_contact(
     .await?;
     if row.status == "deleted" {
         return Err(CoreError::rule(
-            2011,
-            409,
+            Code::SubscriptionCancelled,
             "this subscription is cancelled and cannot be changed",
         ));
     }
@@ -1166,8 +1148,7 @@ pub async fn upgrade(
     let errors = upgrade_blockers(&mut ch.conn(), &cust, &row, &source, target.as_ref()).await?;
     if let Some(first) = errors.first() {
         return Err(CoreError::rule(
-            800_050,
-            409,
+            Code::UpgradeNotEligible,
             format!("{}: {}", first.code, first.description),
         ));
     }
@@ -1176,8 +1157,7 @@ pub async fn upgrade(
     };
     if row.quantity < target.min_quantity || row.quantity > target.max_quantity {
         return Err(CoreError::rule(
-            2002,
-            400,
+            Code::QuantityOutOfRange,
             format!(
                 "{} takes quantities of {} to {}; change the licence count first",
                 target.name, target.min_quantity, target.max_quantity

@@ -11,7 +11,7 @@ use twotier_store::{tenants, users};
 
 use crate::audit::Event;
 use crate::write::{Begun, Change, Replayable};
-use crate::{CoreError, RequestMeta, Services, secrets};
+use crate::{Code, CoreError, RequestMeta, Services, secrets};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -112,8 +112,7 @@ pub async fn create(
                 // token: a person without it gets none.
                 if tenant.require_mfa && !user.totp_enabled {
                     return Err(CoreError::rule(
-                        TWO_FACTOR_FIRST,
-                        403,
+                        Code::TwoFactorRequired,
                         "your organisation requires two-factor sign-in: set it up before creating API tokens",
                     ));
                 }
@@ -124,8 +123,7 @@ pub async fn create(
             }
             _ => {
                 return Err(CoreError::rule(
-                    3000,
-                    403,
+                    Code::PersonRequired,
                     "only a person can own a personal API token",
                 ));
             }
@@ -185,9 +183,6 @@ pub async fn create(
     ch.commit(&out).await?;
     Ok(out)
 }
-
-/// Twotier's codes for token creation.
-pub const TWO_FACTOR_FIRST: u32 = 600_018;
 
 /// A token created with another token never outlives it: without a chosen lifetime it ends
 /// when the one it was made with does; a longer one asked for is refused.

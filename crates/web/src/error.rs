@@ -4,7 +4,7 @@ use axum::Json;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
-use twotier_core::CoreError;
+use twotier_core::{Code, CoreError};
 
 /// Partner Center's error body.
 #[derive(Debug, Serialize)]
@@ -47,6 +47,61 @@ pub fn error_body(
         .into_response()
 }
 
+/// The one HTTP status of each rule code.
+#[must_use]
+pub const fn status_of(code: Code) -> StatusCode {
+    match code {
+        Code::InvalidRequest
+        | Code::QuantityAndStatusTogether
+        | Code::QuantityOutOfRange
+        | Code::NotYourReseller
+        | Code::LineItemNumbers
+        | Code::AgreementQueryInvalid
+        | Code::AgreementQueryEmpty
+        | Code::MpnUnknown
+        | Code::TenantUnknown
+        | Code::TenantAgreementMissing
+        | Code::MpnAgreementMissing
+        | Code::RegionMismatch
+        | Code::NotReseller => StatusCode::BAD_REQUEST,
+        Code::TwoFactorRoundOver => StatusCode::UNAUTHORIZED,
+        Code::ProviderDecides
+        | Code::ProviderOnly
+        | Code::ResellerAgreementMissing
+        | Code::AgreementMissing
+        | Code::NotProvider
+        | Code::NotCustomerAdmin
+        | Code::ResellerCannotEnd
+        | Code::PersonRequired
+        | Code::CustomerAdminsOnly
+        | Code::NoDelegatedAdmin
+        | Code::SignInIncomplete
+        | Code::TwoFactorRequired => StatusCode::FORBIDDEN,
+        Code::ProviderNotPartnerOnRecord
+        | Code::MpnNotFound
+        | Code::LinkUnknown
+        | Code::PartnerNotFound => StatusCode::NOT_FOUND,
+        Code::Conflict
+        | Code::SubscriptionCancelled
+        | Code::StatusTransition
+        | Code::UpgradeNotEligible
+        | Code::DecreaseAfterWindow
+        | Code::SubscriptionSuspended
+        | Code::CancelAfterWindow
+        | Code::LicencesAssigned
+        | Code::NoLicenceLeft
+        | Code::LinkNotPending
+        | Code::AlreadyPartnered
+        | Code::ResellerNotPartnered
+        | Code::AlreadyRelated
+        | Code::NoRelationship
+        | Code::ActiveSubscriptions
+        | Code::TwoFactorAlreadyOn => StatusCode::CONFLICT,
+        Code::LinkUsed | Code::LinkExpired | Code::LinkRevoked => StatusCode::GONE,
+        Code::EtagRequired => StatusCode::PRECONDITION_FAILED,
+    }
+}
+
 /// Status, Partner Center code and description of a core error.
 pub fn classify(e: &CoreError) -> (StatusCode, u32, String) {
     match e {
@@ -75,15 +130,7 @@ pub fn classify(e: &CoreError) -> (StatusCode, u32, String) {
                 .unwrap_or_else(|| "Invalid input".to_owned());
             (StatusCode::BAD_REQUEST, 3000, first)
         }
-        CoreError::Rule {
-            code,
-            status,
-            message,
-        } => (
-            StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
-            *code,
-            message.clone(),
-        ),
+        CoreError::Rule { code, message } => (status_of(*code), code.number(), message.clone()),
         CoreError::Stale => (
             StatusCode::PRECONDITION_FAILED,
             2055,
@@ -192,5 +239,29 @@ impl IntoResponse for PageError {
                 .insert(InternalCause(format!("{cause:#}")));
         }
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use strum::IntoEnumIterator;
+
+    use super::*;
+
+    /// A code number means one status, whichever rule raised it.
+    #[test]
+    fn each_code_number_has_one_status() {
+        let mut seen: HashMap<u32, (Code, StatusCode)> = HashMap::new();
+        for code in Code::iter() {
+            let status = status_of(code);
+            if let Some((first, s)) = seen.insert(code.number(), (code, status)) {
+                assert_eq!(s, status, "{first:?} and {code:?} share {}", code.number());
+            }
+        }
+        // A stale etag and a missing one are the same code, so the same status.
+        let (status, number, _) = classify(&CoreError::Stale);
+        assert_eq!(seen[&number].1, status);
     }
 }

@@ -135,16 +135,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiWrite<T> {
             .await
             .map_err(|_| {
                 ApiError(CoreError::rule(
-                    3000,
-                    400,
+                    twotier_core::Code::InvalidRequest,
                     "the request body could not be read (too large?)",
                 ))
             })?;
         let value = parse_json(&bytes)?;
         let body: T = serde_json::from_value(value.clone()).map_err(|e| {
             ApiError(CoreError::rule(
-                3000,
-                400,
+                twotier_core::Code::InvalidRequest,
                 format!("Invalid property in the request body: {}", clean_serde(&e)),
             ))
         })?;
@@ -178,8 +176,7 @@ pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     }
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError(CoreError::rule(
-            3000,
-            400,
+            twotier_core::Code::InvalidRequest,
             format!("The request body is not valid JSON: {}", clean_serde(&e)),
         ))
     })?;

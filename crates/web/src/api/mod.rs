@@ -609,8 +609,7 @@ pub fn continuation<T: DeserializeOwned>(headers: &HeaderMap) -> Result<Option<T
         .map(Some)
         .ok_or_else(|| {
             ApiError(CoreError::rule(
-                3000,
-                400,
+                twotier_core::Code::InvalidRequest,
                 "The MS-ContinuationToken header is not a valid continuation token",
             ))
         })

@@ -281,7 +281,7 @@ pub async fn verify_code(
         Ok(()) => Redirect::to("/").into_response(),
         // The session has ended: the password is asked again.
         Err(CoreError::Rule {
-            code: auth::CODE_ROUND_OVER,
+            code: twotier_core::Code::TwoFactorRoundOver,
             ..
         }) => {
             let mut r = render_status(

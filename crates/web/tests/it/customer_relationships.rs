@@ -340,7 +340,7 @@ async fn every_refusal_changes_nothing() {
     // A customer in another CSP region.
     let (_us, us_admin) = app.existing_customer(&world, "usco", "US").await;
     let r = accept(&app, &us_admin, &token).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(refusal(&r).contains("CSP region"), "{}", refusal(&r));
 
     // A reseller that is no longer partnered with the provider.

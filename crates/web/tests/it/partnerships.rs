@@ -258,12 +258,12 @@ async fn acceptance_refusals_are_clear_and_change_nothing() {
         (
             world.user("provider_global_admin").bearer(),
             2204,
-            StatusCode::FORBIDDEN,
+            StatusCode::BAD_REQUEST,
         ),
         (
             world.user("other_reseller_global_admin").bearer(),
             2201,
-            StatusCode::FORBIDDEN,
+            StatusCode::BAD_REQUEST,
         ),
     ];
     for (who, code, status) in cases {
@@ -578,7 +578,7 @@ async fn mpn_profiles_agreement_status_and_partner_of_record() {
         .await;
     assert_eq!(
         (unknown.status, unknown.json()["code"].clone()),
-        (StatusCode::NOT_FOUND, json!(3000))
+        (StatusCode::NOT_FOUND, json!(600_019))
     );
     assert!(
         unknown.json()["description"]
