@@ -18,7 +18,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
+use twotier_domain::customer::DomainPrefix;
 use twotier_domain::ids::{BillingProfileId, OrderId, SubscriptionId, TenantId, UserId};
+use twotier_domain::subscription::{OrderStatus, SubscriptionStatus};
+use twotier_domain::term::{BillingCycle, TermDuration};
 use twotier_store::customers::{self, CustomerRow, ListFilter, Owner};
 use twotier_store::{ConnectOptions, Db};
 
@@ -358,7 +361,9 @@ async fn direct_create(
     let mut tx = db.begin().await?;
     partners::find(&mut tx.conn(), provider).await?;
     partnerships::find_active(&mut tx.conn(), provider, reseller).await?;
-    customers::prefix_taken(&mut tx.conn(), prefix).await?;
+    let domain_prefix =
+        DomainPrefix::parse(prefix).map_err(|_| twotier_store::StoreError::BadValue)?;
+    customers::prefix_taken(&mut tx.conn(), &domain_prefix).await?;
     tenants::insert(
         &mut tx.conn(),
         &tenants::TenantRow {
@@ -472,8 +477,8 @@ async fn direct_create(
             id: order.clone(),
             customer_tenant_id: tenant.clone(),
             provider_tenant_id: provider.to_owned(),
-            billing_cycle: "monthly".to_owned(),
-            status: "completed".to_owned(),
+            billing_cycle: BillingCycle::Monthly,
+            status: OrderStatus::Completed,
             created_by: "bench".to_owned(),
             created_at: now,
         },
@@ -492,9 +497,9 @@ async fn direct_create(
             friendly_name: offer.to_owned(),
             quantity: 5,
             unit_type: "Licenses".to_owned(),
-            status: "active".to_owned(),
-            billing_cycle: "monthly".to_owned(),
-            term: "P1Y".to_owned(),
+            status: SubscriptionStatus::Active,
+            billing_cycle: BillingCycle::Monthly,
+            term: TermDuration::OneYear,
             auto_renew: true,
             reseller_tenant_id: Some(reseller.to_owned()),
             partner_id_on_record: Some(mpn_id.to_string()),
@@ -519,7 +524,7 @@ async fn direct_create(
             offer_id: offer.to_owned(),
             at: now,
             quantity: 5,
-            status: "active".to_owned(),
+            status: SubscriptionStatus::Active,
             reseller_tenant_id: Some(reseller.to_owned()),
         },
     )
@@ -587,7 +592,7 @@ async fn direct_delta(
             offer_id: after.offer_id.clone(),
             at: now,
             quantity: after.quantity,
-            status: after.status.clone(),
+            status: after.status,
             reseller_tenant_id: after.reseller_tenant_id.clone(),
         },
     )

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use twotier_domain::actor::Actor;
 use twotier_domain::authz::Permission;
 use twotier_domain::ids::TenantId;
+use twotier_domain::link::RelationshipState;
 use twotier_domain::tenant::TenantKind;
 use twotier_store::Conn;
 use twotier_store::tenants::{self, TenantRow};
@@ -164,7 +165,7 @@ pub async fn require_delegated_admin(
     let held =
         twotier_store::customers::relationship(c, actor.tenant_id.as_str(), customer.as_str())
             .await?
-            .is_some_and(|r| r.state == "active" && r.delegated_admin);
+            .is_some_and(|r| r.state == RelationshipState::Active && r.delegated_admin);
     if held {
         Ok(())
     } else {

@@ -12,8 +12,12 @@ use twotier_domain::authz::Role;
 use twotier_domain::ids::{
     BillingProfileId, OrderId, PartnershipId, SubscriptionId, TenantId, UserId,
 };
+use twotier_domain::link::RelationshipState;
 use twotier_domain::partner::Country;
+use twotier_domain::subscription::OrderStatus;
+use twotier_domain::subscription::SubscriptionStatus;
 use twotier_domain::tenant::TenantKind;
+use twotier_domain::term::BillingCycle;
 use twotier_store::catalog as offer_rows;
 use twotier_store::customers::{self as customer_rows, CustomerRow, NewRelationship};
 use twotier_store::orders::{self as order_rows, OrderRow};
@@ -289,7 +293,7 @@ pub async fn seed(
                     id: PartnershipId::generate().to_string(),
                     provider_tenant_id: provider.clone(),
                     reseller_tenant_id: id.clone(),
-                    state: "active".to_owned(),
+                    state: RelationshipState::Active,
                     invitation_id: None,
                     created_at: now,
                     created_by: provider_admin.clone(),
@@ -391,8 +395,8 @@ pub async fn seed(
                 id: order_id.clone(),
                 customer_tenant_id: r.tenant_id.clone(),
                 provider_tenant_id: provider.clone(),
-                billing_cycle: "monthly".to_owned(),
-                status: "completed".to_owned(),
+                billing_cycle: BillingCycle::Monthly,
+                status: OrderStatus::Completed,
                 created_by: provider_admin.clone(),
                 created_at: r.created_at,
             });
@@ -407,9 +411,9 @@ pub async fn seed(
                 friendly_name: offer.name.clone(),
                 quantity: (rng.next() % 50 + 1) as i32,
                 unit_type: offer.unit_type.clone(),
-                status: "active".to_owned(),
-                billing_cycle: "monthly".to_owned(),
-                term: offer.term.clone(),
+                status: SubscriptionStatus::Active,
+                billing_cycle: BillingCycle::Monthly,
+                term: offer.term,
                 auto_renew: true,
                 reseller_tenant_id: r.reseller_tenant_id.clone(),
                 partner_id_on_record: Some(partners[rank].3.to_string()),

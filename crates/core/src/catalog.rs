@@ -9,6 +9,7 @@ use twotier_domain::actor::Actor;
 use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::Permission;
 use twotier_domain::partner::Country;
+use twotier_domain::term::{BillingCycle, TermDuration};
 use twotier_store::catalog::{self as rows, CategoryRow, OfferRow};
 
 use crate::audit::Event;
@@ -38,8 +39,6 @@ pub struct OfferInput {
 }
 
 const BILLING: [&str; 3] = ["license", "usage", "none"];
-const CYCLES: [&str; 4] = ["monthly", "annual", "triennial", "none"];
-const TERMS: [&str; 3] = ["P1M", "P1Y", "P3Y"];
 
 fn category_id(name: &str) -> String {
     let mut id: String = name
@@ -139,16 +138,17 @@ fn validate(
             .iter()
             .map(|c| c.to_lowercase())
             .collect();
-        if cycles.is_empty() || cycles.iter().any(|c| !CYCLES.contains(&c.as_str())) {
+        if cycles.is_empty()
+            || cycles
+                .iter()
+                .any(|c| BillingCycle::from_stored(c).is_none())
+        {
             e.add(
                 &field("supportedBillingCycles"),
                 "list one or more of monthly, annual, triennial, none",
             );
         }
-        let term = o.term.trim().to_uppercase();
-        if !TERMS.contains(&term.as_str()) {
-            e.add(&field("term"), "must be P1M, P1Y or P3Y");
-        }
+        let term = e.check(&field("term"), TermDuration::parse(&o.term));
         let mut countries = Vec::new();
         for c in list_field(&o.countries) {
             match Country::parse(&c) {
@@ -203,7 +203,7 @@ fn validate(
         } else {
             o.unit_type.trim().to_owned()
         };
-        if e.is_empty() {
+        if let (true, Some(term)) = (e.is_empty(), term) {
             let rank = i32::try_from(categories.len() + 1).unwrap_or(i32::MAX);
             categories.entry(cat_id.clone()).or_insert(CategoryRow {
                 id: cat_id.clone(),
@@ -440,7 +440,7 @@ pub struct Offer {
     pub term: i32,
     pub term_unit_of_measure: &'static str,
     /// …and as an ISO 8601 duration, as the newer catalog does (`P1M`, `P1Y`, `P3Y`).
-    pub term_duration: String,
+    pub term_duration: TermDuration,
     pub countries: Vec<String>,
     pub cancellation_window_days: i32,
 }
@@ -453,11 +453,7 @@ fn split(list: &str) -> Vec<String> {
 }
 
 pub(crate) fn offer(r: OfferRow, country: &str, category_rank: i32, has_add_ons: bool) -> Offer {
-    let (term, term_unit_of_measure) = match r.term.as_str() {
-        "P1M" => (1, "Months"),
-        "P3Y" => (3, "Years"),
-        _ => (1, "Years"),
-    };
+    let (term, term_unit_of_measure) = r.term.count_and_unit();
     Offer {
         uri: format!("/offers/{}", r.id),
         category: Category {
@@ -625,8 +621,8 @@ mod tests {
             id: id.to_owned(),
             name: format!("Offer {id}"),
             category: "Productivity".to_owned(),
-            supported_billing_cycles: vec!["monthly".to_owned()],
-            term: "P1M".to_owned(),
+            supported_billing_cycles: vec![BillingCycle::Monthly.as_str().to_owned()],
+            term: TermDuration::OneMonth.as_str().to_owned(),
             countries: vec!["DE".to_owned(), "fr".to_owned()],
             ..OfferInput::default()
         }

@@ -8,6 +8,8 @@ use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::Permission;
 use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::TenantId;
+use twotier_domain::link::RelationshipState;
+use twotier_domain::subscription::SubscriptionStatus;
 use twotier_domain::tenant::TenantKind;
 use twotier_store::customers::{self as rows, CustomerRow};
 use twotier_store::partners as partner_rows;
@@ -120,7 +122,7 @@ pub async fn remove_admin_access(
     let cust = customer_row(&mut ch, &actor.tenant_id).await?;
     if rows::relationship(&mut ch.conn(), partner.trim(), &cust.tenant_id)
         .await?
-        .is_none_or(|r| r.state != "active")
+        .is_none_or(|r| r.state != RelationshipState::Active)
     {
         return Err(CoreError::NotFound);
     }
@@ -173,7 +175,10 @@ async fn end_in(ch: &mut Change<'_>, cust: &CustomerRow) -> Result<(), CoreError
         subscription_rows::of_customer(&mut ch.conn(), &cust.tenant_id, None, None)
             .await?
             .into_iter()
-            .filter(|s| s.provider_tenant_id == actor.tenant_id.as_str() && s.status == "active")
+            .filter(|s| {
+                s.provider_tenant_id == actor.tenant_id.as_str()
+                    && s.status == SubscriptionStatus::Active
+            })
             .map(|s| s.friendly_name)
             .collect();
     if !active.is_empty() {
@@ -191,7 +196,7 @@ async fn end_in(ch: &mut Change<'_>, cust: &CustomerRow) -> Result<(), CoreError
     }
     let held = rows::relationship(&mut ch.conn(), actor.tenant_id.as_str(), &cust.tenant_id)
         .await?
-        .filter(|r| r.state == "active")
+        .filter(|r| r.state == RelationshipState::Active)
         .ok_or_else(|| {
             CoreError::rule(
                 Code::NoRelationship,

@@ -9,6 +9,7 @@ use twotier_domain::actor::Actor;
 use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::{Permission, Role};
 use twotier_domain::clock::Timestamp;
+use twotier_domain::customer::{Culture, DomainPrefix, Language};
 use twotier_domain::ids::TenantId;
 use twotier_domain::partner::{Country, CspRegion};
 use twotier_domain::tenant::{TenantKind, parse_name};
@@ -20,27 +21,6 @@ use twotier_store::{partners as partner_rows, partnerships, tenants};
 use crate::audit::Event;
 use crate::write::Replayable;
 use crate::{Code, CoreError, RequestMeta, Services, authz, users};
-
-/// A domain prefix: letters and digits, 2 to 27 of them, compared in lowercase.
-pub fn parse_domain_prefix(input: &str) -> Result<String, DomainError> {
-    let p = input.trim().to_lowercase();
-    if !(2..=27).contains(&p.len()) || !p.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(DomainError::new("use 2 to 27 letters and digits"));
-    }
-    Ok(p)
-}
-
-/// The prefix of `prefix` or `prefix.<suffix>`; any other suffix is an error.
-fn prefix_of(domain: &str, suffix: &str) -> Result<String, DomainError> {
-    let d = domain.trim().to_lowercase();
-    match d.split_once('.') {
-        None => parse_domain_prefix(&d),
-        Some((prefix, rest)) if rest == suffix => parse_domain_prefix(prefix),
-        Some(_) => Err(DomainError::new(format!(
-            "the domain must be <prefix>.{suffix}"
-        ))),
-    }
-}
 
 fn text(input: &str, min: usize, max: usize) -> Result<String, DomainError> {
     let s = input.trim();
@@ -56,32 +36,6 @@ fn text(input: &str, min: usize, max: usize) -> Result<String, DomainError> {
         return Err(DomainError::new("must not contain control characters"));
     }
     Ok(s.to_owned())
-}
-
-fn culture(input: &str) -> Result<String, DomainError> {
-    let s = input.trim();
-    let ok = s.len() == 5
-        && s.as_bytes()[2] == b'-'
-        && s[..2].chars().all(|c| c.is_ascii_alphabetic())
-        && s[3..].chars().all(|c| c.is_ascii_alphabetic());
-    if ok {
-        Ok(format!(
-            "{}-{}",
-            s[..2].to_lowercase(),
-            s[3..].to_uppercase()
-        ))
-    } else {
-        Err(DomainError::new("use a culture such as en-US or de-DE"))
-    }
-}
-
-fn language(input: &str) -> Result<String, DomainError> {
-    let s = input.trim();
-    if s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()) {
-        Ok(s.to_lowercase())
-    } else {
-        Err(DomainError::new("use a two-letter language such as en"))
-    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -143,8 +97,8 @@ pub struct NewCustomerInput {
 
 struct ValidBilling {
     email: Email,
-    culture: String,
-    language: String,
+    culture: Culture,
+    language: Language,
     company_name: String,
     first_name: String,
     last_name: String,
@@ -154,8 +108,8 @@ struct ValidBilling {
 fn validate_billing(b: &BillingInput, e: &mut FieldErrors) -> Option<ValidBilling> {
     let a = &b.default_address;
     let email = e.check("billingProfile.email", Email::parse(&b.email));
-    let culture = e.check("billingProfile.culture", culture(&b.culture));
-    let language = e.check("billingProfile.language", language(&b.language));
+    let culture = e.check("billingProfile.culture", Culture::parse(&b.culture));
+    let language = e.check("billingProfile.language", Language::parse(&b.language));
     let company_name = e.check("billingProfile.companyName", parse_name(&b.company_name));
     let first = if a.first_name.trim().is_empty() {
         &b.first_name
@@ -500,7 +454,7 @@ async fn create_in(
     let mut e = FieldErrors::new();
     let prefix = e.check(
         "companyProfile.domain",
-        prefix_of(
+        DomainPrefix::of_domain(
             &input.company_profile.domain,
             &svc.settings.customer_domain_suffix,
         ),
@@ -578,15 +532,15 @@ async fn create_in(
         reseller_tenant_id: reseller.as_ref().map(ToString::to_string),
         company_name_lower: billing.company_name.to_lowercase(),
         company_name: billing.company_name.clone(),
-        domain_prefix: prefix.clone(),
+        domain_prefix: prefix.as_str().to_owned(),
         domain: domain.clone(),
         billing_id: twotier_domain::ids::BillingProfileId::generate().to_string(),
         first_name: billing.first_name,
         last_name: billing.last_name,
         email: billing.email.address,
         phone: billing.address.phone_number.clone(),
-        culture: billing.culture,
-        language: billing.language,
+        culture: billing.culture.into_string(),
+        language: billing.language.into_string(),
         address_line1: billing.address.address_line1,
         address_line2: billing.address.address_line2,
         city: billing.address.city,
@@ -808,8 +762,8 @@ pub async fn update_billing(
         last_name: &b.last_name,
         email: &b.email.address,
         phone: &b.address.phone_number,
-        culture: &b.culture,
-        language: &b.language,
+        culture: b.culture.as_str(),
+        language: b.language.as_str(),
         company_name: &b.company_name,
         address_line1: &b.address.address_line1,
         address_line2: &b.address.address_line2,
@@ -891,7 +845,7 @@ pub async fn domain_available(
     prefix: &str,
 ) -> Result<bool, CoreError> {
     authz::require(actor, Permission::CreateCustomers)?;
-    let prefix = prefix_of(prefix, &svc.settings.customer_domain_suffix)
+    let prefix = DomainPrefix::of_domain(prefix, &svc.settings.customer_domain_suffix)
         .map_err(|err| CoreError::field("domain", err))?;
     let mut c = svc.db.read().await?;
     Ok(!rows::prefix_taken(&mut c.conn(), &prefix).await?)
@@ -910,32 +864,4 @@ pub async fn counts_by_reseller(
             .into_iter()
             .collect(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn domain_prefixes() {
-        assert_eq!(
-            prefix_of("Wingtip42", "onmicrosoft.example").unwrap(),
-            "wingtip42"
-        );
-        assert_eq!(
-            prefix_of("wingtip.onmicrosoft.example", "onmicrosoft.example").unwrap(),
-            "wingtip"
-        );
-        assert!(
-            prefix_of("wingtip.example.com", "onmicrosoft.example")
-                .unwrap_err()
-                .0
-                .contains("onmicrosoft.example")
-        );
-        for bad in ["a", "has-dash", &"x".repeat(28), "ünï", ""] {
-            assert!(prefix_of(bad, "onmicrosoft.example").is_err(), "{bad}");
-        }
-        assert_eq!(culture("EN-us").unwrap(), "en-US");
-        assert!(culture("english").is_err() && language("eng").is_err());
-    }
 }

@@ -7,7 +7,9 @@ use twotier_domain::actor::{Actor, ActorKind};
 use twotier_domain::authz::Role;
 use twotier_domain::clock::MockClock;
 use twotier_domain::ids::{TenantId, UserId};
+use twotier_domain::subscription::SubscriptionStatus;
 use twotier_domain::tenant::TenantKind;
+use twotier_domain::term::BillingCycle;
 use twotier_domain::user::Email;
 use twotier_store::users as user_rows;
 
@@ -315,7 +317,7 @@ async fn seed_history(
         subs::list(svc, contoso, &customer, None, None)
             .await?
             .into_iter()
-            .find(|s| s.offer_id == offer && s.status != "deleted")
+            .find(|s| s.offer_id == offer && s.status != SubscriptionStatus::Deleted)
             .map(|s| (customer, s))
             .ok_or(CoreError::internal("a demo subscription is missing"))
     };
@@ -364,14 +366,14 @@ async fn seed_history(
     change(
         find(alpine.clone(), "CNT-BASIC").await?,
         ChangeInput {
-            status: Some("suspended".to_owned()),
+            status: Some(SubscriptionStatus::Suspended.as_str().to_owned()),
             ..ChangeInput::default()
         },
     )
     .await?;
     clock.advance_hours(10 * 24);
     let order = crate::orders::OrderInput {
-        billing_cycle: "monthly".to_owned(),
+        billing_cycle: BillingCycle::Monthly.as_str().to_owned(),
         line_items: vec![crate::orders::LineItemInput {
             line_item_number: Some(0),
             offer_id: "VLT-1TB".to_owned(),
@@ -384,7 +386,7 @@ async fn seed_history(
     change(
         find(alpine, "VLT-1TB").await?,
         ChangeInput {
-            status: Some("deleted".to_owned()),
+            status: Some(SubscriptionStatus::Deleted.as_str().to_owned()),
             ..ChangeInput::default()
         },
     )
@@ -474,7 +476,7 @@ async fn seed_existing_customers(
     )
     .await?;
     let order = crate::orders::OrderInput {
-        billing_cycle: "monthly".to_owned(),
+        billing_cycle: BillingCycle::Monthly.as_str().to_owned(),
         line_items: vec![crate::orders::LineItemInput {
             line_item_number: Some(0),
             offer_id: "CNT-STANDARD".to_owned(),
@@ -536,7 +538,7 @@ async fn demo_customer(
     let input = customer_input(name, prefix, country, reseller);
     let customer = crate::customers::create(svc, provider, meta, &input).await?;
     let order = crate::orders::OrderInput {
-        billing_cycle: "monthly".to_owned(),
+        billing_cycle: BillingCycle::Monthly.as_str().to_owned(),
         line_items: lines
             .iter()
             .enumerate()

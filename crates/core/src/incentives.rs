@@ -11,6 +11,7 @@ use twotier_domain::actor::Actor;
 use twotier_domain::authz::Permission;
 use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::TenantId;
+use twotier_domain::subscription::SubscriptionStatus;
 use twotier_domain::tenant::TenantKind;
 use twotier_store::subscriptions::{self as rows, HistoryRow};
 use twotier_store::{catalog as offer_rows, partners as partner_rows};
@@ -90,7 +91,7 @@ pub fn seat_days(history: &[HistoryRow], from: i64, to: i64) -> HashMap<(String,
         let Some(reseller) = &h.reseller_tenant_id else {
             continue;
         };
-        if h.status != "active" || end <= start {
+        if h.status != SubscriptionStatus::Active || end <= start {
             continue;
         }
         *out.entry((reseller.clone(), h.offer_id.clone()))
@@ -215,7 +216,7 @@ mod tests {
         sub: &str,
         at_day: i64,
         quantity: i32,
-        status: &str,
+        status: SubscriptionStatus,
         reseller: Option<&str>,
     ) -> HistoryRow {
         HistoryRow {
@@ -226,7 +227,7 @@ mod tests {
             offer_id: "OFFER".to_owned(),
             at: at_day * 86_400_000,
             quantity,
-            status: status.to_owned(),
+            status,
             reseller_tenant_id: reseller.map(str::to_owned),
         }
     }
@@ -238,12 +239,12 @@ mod tests {
     #[test]
     fn a_hand_computed_month() {
         let history = vec![
-            h("A", -5, 10, "active", Some("R1")),
-            h("A", 10, 20, "active", Some("R1")),
-            h("A", 20, 20, "active", Some("R2")),
-            h("A", 25, 20, "suspended", Some("R2")),
-            h("B", 15, 4, "active", Some("R1")),
-            h("B", 27, 4, "active", None),
+            h("A", -5, 10, SubscriptionStatus::Active, Some("R1")),
+            h("A", 10, 20, SubscriptionStatus::Active, Some("R1")),
+            h("A", 20, 20, SubscriptionStatus::Active, Some("R2")),
+            h("A", 25, 20, SubscriptionStatus::Suspended, Some("R2")),
+            h("B", 15, 4, SubscriptionStatus::Active, Some("R1")),
+            h("B", 27, 4, SubscriptionStatus::Active, None),
         ];
         let got = seat_days(&history, 0, 30 * 86_400_000);
         assert_eq!(got[&("R1".to_owned(), "OFFER".to_owned())], 348.0);

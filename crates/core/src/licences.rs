@@ -9,6 +9,7 @@ use twotier_domain::actor::Actor;
 use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::{TenantId, UserId};
+use twotier_domain::subscription::SubscriptionStatus;
 use twotier_store::Conn;
 use twotier_store::customers as customer_rows;
 use twotier_store::licences as rows;
@@ -37,7 +38,7 @@ pub struct Seats {
     pub subscription_id: String,
     pub name: String,
     pub offer_name: String,
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub purchased: i32,
     pub assigned: i64,
     pub user_ids: Vec<String>,
@@ -178,7 +179,9 @@ async fn resolve(
     }
     let of_offer: Vec<&SubscriptionRow> = subs
         .iter()
-        .filter(|s| s.offer_id.eq_ignore_ascii_case(wanted) && s.status == "active")
+        .filter(|s| {
+            s.offer_id.eq_ignore_ascii_case(wanted) && s.status == SubscriptionStatus::Active
+        })
         .collect();
     if of_offer.is_empty() {
         return Err(CoreError::invalid(
@@ -246,7 +249,7 @@ pub async fn update(
     }
     for wanted in &input.assign {
         let sub = resolve(&mut ch.conn(), &subs, wanted).await?;
-        if sub.status != "active" {
+        if sub.status != SubscriptionStatus::Active {
             return Err(CoreError::rule(
                 Code::SubscriptionSuspended,
                 format!(

@@ -11,7 +11,10 @@ use twotier_domain::authz::Permission;
 use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::{OrderId, SubscriptionId, TenantId};
 use twotier_domain::partner::parse_mpn_id;
+use twotier_domain::subscription::OrderStatus;
+use twotier_domain::subscription::SubscriptionStatus;
 use twotier_domain::tenant::TenantKind;
+use twotier_domain::term::BillingCycle;
 use twotier_store::orders::{self as rows, OrderRow};
 use twotier_store::subscriptions::{self as subscription_rows, SubscriptionRow};
 use twotier_store::{
@@ -56,10 +59,10 @@ pub struct LineItem {
 pub struct Order {
     pub id: String,
     pub reference_customer_id: String,
-    pub billing_cycle: String,
+    pub billing_cycle: BillingCycle,
     pub line_items: Vec<LineItem>,
     pub creation_date: Timestamp,
-    pub status: String,
+    pub status: OrderStatus,
 }
 
 impl Replayable for Order {
@@ -87,14 +90,6 @@ fn order(o: OrderRow, subs: &[SubscriptionRow]) -> Order {
         billing_cycle: o.billing_cycle,
         creation_date: Timestamp(o.created_at),
         status: o.status,
-    }
-}
-
-pub(crate) fn term_end(start: Timestamp, term: &str) -> Timestamp {
-    match term {
-        "P1M" => start.plus_days(30),
-        "P3Y" => start.plus_days(3 * 365),
-        _ => start.plus_days(365),
     }
 }
 
@@ -182,12 +177,12 @@ pub(crate) async fn create_in(
     let provider = partner_rows::find(&mut ch.conn(), actor.tenant_id.as_str())
         .await?
         .ok_or(CoreError::NotFound)?;
-    let cycle = input.billing_cycle.trim().to_lowercase();
-    let cycle = if cycle.is_empty() {
-        "monthly".to_owned()
-    } else {
-        cycle
-    };
+    let mut cycle_text = input.billing_cycle.trim().to_lowercase();
+    if cycle_text.is_empty() {
+        BillingCycle::Monthly.as_str().clone_into(&mut cycle_text);
+    }
+    // An unknown cycle is reported on each offer below, as one no offer is billed by.
+    let cycle = BillingCycle::from_stored(&cycle_text);
     let n = input.line_items.len();
     if n == 0 || n > 50 {
         return Err(CoreError::invalid(
@@ -211,7 +206,10 @@ pub(crate) async fn create_in(
         subscription_rows::of_customer(&mut ch.conn(), customer.as_str(), None, None)
             .await?
             .into_iter()
-            .filter(|s| s.status == "active" && s.provider_tenant_id == actor.tenant_id.as_str())
+            .filter(|s| {
+                s.status == SubscriptionStatus::Active
+                    && s.provider_tenant_id == actor.tenant_id.as_str()
+            })
             .map(|s| s.offer_id)
             .collect();
     let in_order: BTreeSet<String> = input
@@ -237,10 +235,10 @@ pub(crate) async fn create_in(
                 format!("{} cannot be bought in {}", offer.name, cust.country),
             );
         }
-        if !offer.billing_cycles.split(',').any(|c| c == cycle) {
+        if !cycle.is_some_and(|c| offer.cycles().contains(&c)) {
             e.add(
                 "billingCycle",
-                format!("{} is not billed {cycle}", offer.name),
+                format!("{} is not billed {cycle_text}", offer.name),
             );
         }
         let quantity = item.quantity.unwrap_or(1);
@@ -296,6 +294,8 @@ pub(crate) async fn create_in(
     if !e.is_empty() {
         return Err(CoreError::Invalid(e));
     }
+    // Every line item reported an unknown cycle above, and there is at least one.
+    let cycle = cycle.ok_or_else(|| CoreError::invalid("billingCycle", "unknown billing cycle"))?;
     let now = svc.now();
     let order_id = OrderId::generate().to_string();
     rows::insert_order(
@@ -304,8 +304,8 @@ pub(crate) async fn create_in(
             id: order_id.clone(),
             customer_tenant_id: customer.to_string(),
             provider_tenant_id: actor.tenant_id.to_string(),
-            billing_cycle: cycle.clone(),
-            status: "completed".to_owned(),
+            billing_cycle: cycle,
+            status: OrderStatus::Completed,
             created_by: actor.label.clone(),
             created_at: now.millis(),
         },
@@ -331,15 +331,15 @@ pub(crate) async fn create_in(
             friendly_name: friendly,
             quantity,
             unit_type: offer.unit_type.clone(),
-            status: "active".to_owned(),
-            billing_cycle: cycle.clone(),
-            term: offer.term.clone(),
+            status: SubscriptionStatus::Active,
+            billing_cycle: cycle,
+            term: offer.term,
             auto_renew: true,
             reseller_tenant_id: reseller,
             partner_id_on_record: por,
             created_at: now.millis(),
             effective_start: now.millis(),
-            commitment_end: term_end(now, &offer.term).millis(),
+            commitment_end: offer.term.end_from(now).millis(),
             version: 1,
             updated_at: now.millis(),
             support_tenant_id: None,

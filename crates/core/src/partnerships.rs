@@ -9,6 +9,7 @@ use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::Permission;
 use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::TenantId;
+use twotier_domain::link::RelationshipState;
 use twotier_domain::partner::{CspRegion, parse_mpn_id};
 use twotier_domain::tenant::TenantKind;
 use twotier_store::Conn;
@@ -21,35 +22,7 @@ use crate::audit::Event;
 use crate::write::Replayable;
 use crate::{Code, CoreError, RequestMeta, Services, authz, secrets};
 
-/// The state of an invitation as people see it; `expired` is computed from the clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InvitationState {
-    Pending,
-    Accepted,
-    Revoked,
-    Expired,
-}
-
-impl InvitationState {
-    /// The state of a stored single-use link (invitation or relationship request).
-    pub fn of(stored: &str, expires_at: i64, now: Timestamp) -> Self {
-        match stored {
-            "accepted" => Self::Accepted,
-            "revoked" => Self::Revoked,
-            _ if expires_at <= now.millis() => Self::Expired,
-            _ => Self::Pending,
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Pending => "Pending",
-            Self::Accepted => "Accepted",
-            Self::Revoked => "Revoked",
-            Self::Expired => "Expired",
-        }
-    }
-}
+pub use twotier_domain::link::InvitationState;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -65,7 +38,7 @@ pub struct Invitation {
 
 impl Invitation {
     fn from_row(r: InvitationRow, now: Timestamp) -> Self {
-        let state = InvitationState::of(&r.state, r.expires_at, now);
+        let state = r.state.at(Timestamp(r.expires_at), now);
         Self {
             id: r.id,
             state,
@@ -178,7 +151,7 @@ pub async fn invite(
         id: twotier_domain::ids::InvitationId::generate().to_string(),
         provider_tenant_id: actor.tenant_id.to_string(),
         token_hash: secrets::sha256_hex(&token),
-        state: "pending".to_owned(),
+        state: InvitationState::Pending,
         created_by: actor.label.clone(),
         created_at: now.millis(),
         expires_at: now.plus_days(days).millis(),
@@ -312,26 +285,26 @@ pub(crate) fn link_hash(token: &str, what: &str) -> Result<String, CoreError> {
 /// Whether a single-use link (invitation or relationship request) can still be used: not
 /// used, revoked or expired; `what` and `whom` name the link and who can make a new one.
 pub(crate) fn check_link(
-    state: &str,
+    state: InvitationState,
     expires_at: i64,
     now: Timestamp,
     what: &str,
     whom: &str,
 ) -> Result<(), CoreError> {
-    match state {
-        "accepted" => Err(CoreError::rule(
+    match state.at(Timestamp(expires_at), now) {
+        InvitationState::Accepted => Err(CoreError::rule(
             Code::LinkUsed,
             format!("this {what} was already used; each link works once"),
         )),
-        "revoked" => Err(CoreError::rule(
+        InvitationState::Revoked => Err(CoreError::rule(
             Code::LinkRevoked,
             format!("{whom} revoked this {what}; ask them for a new one"),
         )),
-        _ if expires_at <= now.millis() => Err(CoreError::rule(
+        InvitationState::Expired => Err(CoreError::rule(
             Code::LinkExpired,
             format!("this {what} has expired; ask {whom} for a new one"),
         )),
-        _ => Ok(()),
+        InvitationState::Pending => Ok(()),
     }
 }
 
@@ -346,7 +319,7 @@ async fn open_invitation(
         .await?
         .ok_or_else(|| unknown_link("invitation link"))?;
     check_link(
-        &row.state,
+        row.state,
         row.expires_at,
         now,
         "invitation link",
@@ -447,7 +420,7 @@ pub struct Relationship {
     pub id: String,
     pub name: String,
     pub relationship_type: RelationshipType,
-    pub state: String,
+    pub state: RelationshipState,
     pub mpn_id: String,
     pub location: String,
     pub since: Timestamp,
@@ -532,7 +505,7 @@ pub async fn accept(
         id: twotier_domain::ids::PartnershipId::generate().to_string(),
         provider_tenant_id: provider.tenant_id.clone(),
         reseller_tenant_id: reseller.tenant_id.clone(),
-        state: "active".to_owned(),
+        state: RelationshipState::Active,
         invitation_id: Some(invitation.id.clone()),
         created_at: now.millis(),
         created_by: by,
@@ -558,7 +531,7 @@ pub async fn accept(
         .new_value(serde_json::json!({
             "providerTenantId": provider.tenant_id, "providerName": provider.name,
             "resellerTenantId": reseller.tenant_id, "resellerName": reseller.name,
-            "invitationId": invitation.id, "state": "active",
+            "invitationId": invitation.id, "state": RelationshipState::Active,
         })),
     )
     .await?;
@@ -566,7 +539,7 @@ pub async fn accept(
         id: provider.tenant_id,
         name: provider.name,
         relationship_type: RelationshipType::IsIndirectResellerOf,
-        state: "active".to_owned(),
+        state: RelationshipState::Active,
         mpn_id: provider.mpn_id.to_string(),
         location: provider.country,
         since: now,
@@ -691,8 +664,8 @@ pub async fn remove(
     ch.audit(
         Event::new(Operation::RemovePartnerRelationship, ResourceType::PartnerRelationship, &active.id)
             .about(reseller)
-            .old(serde_json::json!({ "providerTenantId": active.provider_tenant_id, "resellerTenantId": active.reseller_tenant_id, "state": "active" }))
-            .new_value(serde_json::json!({ "state": "removed" })),
+            .old(serde_json::json!({ "providerTenantId": active.provider_tenant_id, "resellerTenantId": active.reseller_tenant_id, "state": RelationshipState::Active }))
+            .new_value(serde_json::json!({ "state": RelationshipState::Removed })),
     )
     .await?;
     ch.commit(&()).await

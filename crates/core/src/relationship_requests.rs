@@ -9,6 +9,7 @@ use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::Permission;
 use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::TenantId;
+use twotier_domain::link::RelationshipState;
 use twotier_domain::partner::{Country, CspRegion};
 use twotier_domain::tenant::TenantKind;
 use twotier_store::Conn;
@@ -46,7 +47,7 @@ pub struct RelationshipRequest {
 
 impl RelationshipRequest {
     fn from_row(r: RequestRow, now: Timestamp, names: &Names) -> Self {
-        let state = RequestState::of(&r.state, r.expires_at, now);
+        let state = r.state.at(Timestamp(r.expires_at), now);
         Self {
             id: r.id,
             state,
@@ -205,7 +206,7 @@ pub async fn create(
         customer_tenant_id: customer.as_ref().map(|c| c.tenant_id.clone()),
         delegated_admin: input.delegated_admin.unwrap_or(true),
         token_hash: secrets::sha256_hex(&token),
-        state: "pending".to_owned(),
+        state: RequestState::Pending,
         created_by: actor.label.clone(),
         created_at: now.millis(),
         expires_at: now.plus_days(days).millis(),
@@ -325,7 +326,7 @@ pub async fn revoke(
         .await?
         .ok_or(CoreError::NotFound)?;
     check_link(
-        &row.state,
+        row.state,
         row.expires_at,
         now,
         "relationship request",
@@ -348,8 +349,8 @@ pub async fn revoke(
             ResourceType::CustomerRelationshipRequest,
             &out.id,
         )
-        .old(serde_json::json!({ "state": "pending" }))
-        .new_value(serde_json::json!({ "state": "revoked" })),
+        .old(serde_json::json!({ "state": RequestState::Pending }))
+        .new_value(serde_json::json!({ "state": RequestState::Revoked })),
     )
     .await?;
     ch.commit(&out).await?;
@@ -378,7 +379,7 @@ async fn open(
     let row = rows::find_by_hash(c, &link_hash(token, WHAT)?)
         .await?
         .ok_or_else(|| unknown_link(WHAT))?;
-    check_link(&row.state, row.expires_at, now, WHAT, "the provider")?;
+    check_link(row.state, row.expires_at, now, WHAT, "the provider")?;
     let provider = partner_of(c, &row.provider_tenant_id).await?;
     if provider.disabled {
         return Err(CoreError::rule(
@@ -460,7 +461,7 @@ async fn check_acceptor(
     for (partner, dap) in wanted {
         let held = customer_rows::relationship(c, partner, &customer.tenant_id)
             .await?
-            .filter(|r| r.state == "active");
+            .filter(|r| r.state == RelationshipState::Active);
         new |= held.is_none_or(|h| dap && !h.delegated_admin);
     }
     let provider_reseller =
@@ -554,7 +555,7 @@ pub async fn accept(
         let held =
             customer_rows::relationship(&mut ch.conn(), &partner.tenant_id, &customer.tenant_id)
                 .await?
-                .filter(|r| r.state == "active");
+                .filter(|r| r.state == RelationshipState::Active);
         let keep_dap = held.as_ref().is_some_and(|h| h.delegated_admin);
         let dap = row.delegated_admin || keep_dap;
         let reseller_of_provider =

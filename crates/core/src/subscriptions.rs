@@ -18,7 +18,10 @@ use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::Permission;
 use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::{OrderId, SubscriptionId, TenantId};
+use twotier_domain::subscription::OrderStatus;
+use twotier_domain::subscription::SubscriptionStatus;
 use twotier_domain::tenant::TenantKind;
+use twotier_domain::term::{BillingCycle, TermDuration};
 use twotier_store::catalog::{self as offer_rows, OfferRow};
 use twotier_store::customers::{self as customer_rows, CustomerRow};
 use twotier_store::subscriptions::{self as rows, HistoryRow, Patch, SubscriptionRow};
@@ -45,10 +48,10 @@ pub struct Subscription {
     pub commitment_end_date: Timestamp,
     /// The end of the cancellation window (cancelling, and lowering the licence count).
     pub cancellation_allowed_until_date: Timestamp,
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub auto_renew_enabled: bool,
-    pub billing_cycle: String,
-    pub term_duration: String,
+    pub billing_cycle: BillingCycle,
+    pub term_duration: TermDuration,
     /// The MPN ID of the reseller of record.
     pub partner_id: Option<String>,
     pub order_id: String,
@@ -343,16 +346,8 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     }))
 }
 
-fn status_of(raw: &str) -> Result<&'static str, CoreError> {
-    match raw.trim().to_ascii_lowercase().replace('_', "").as_str() {
-        "active" => Ok("active"),
-        "suspended" => Ok("suspended"),
-        "deleted" | "cancelled" | "canceled" => Ok("deleted"),
-        _ => Err(CoreError::invalid(
-            "status",
-            "status must be active, suspended or deleted",
-        )),
-    }
+fn status_of(raw: &str) -> Result<SubscriptionStatus, CoreError> {
+    SubscriptionStatus::parse(raw).map_err(|e| CoreError::field("status", e))
 }
 
 /// Applies a change, if `etag` is the subscription's current version.
@@ -400,7 +395,7 @@ async fn change_in(
             Right::ProviderWith(Permission::SetResellerOfRecord),
         )?;
     }
-    if new_status == Some("deleted") && row.status != "deleted" {
+    if new_status == Some(SubscriptionStatus::Deleted) && row.status.is_open() {
         check_right(actor, &row, Right::Provider)?;
     }
     let version = parse_version(etag)?;
@@ -409,7 +404,7 @@ async fn change_in(
     }
     let offer = offer_of(&mut ch.conn(), &row).await?;
     let now = svc.now();
-    if row.status == "deleted" {
+    if row.status == SubscriptionStatus::Deleted {
         return Err(CoreError::rule(
             Code::SubscriptionCancelled,
             "this subscription is cancelled and cannot be changed",
@@ -441,17 +436,13 @@ async fn change_in(
         ));
     }
     if let Some(to) = status_changes {
-        let allowed = matches!(
-            (row.status.as_str(), to),
-            ("active", "suspended") | ("suspended", "active") | (_, "deleted")
-        );
-        if !allowed {
+        if !row.status.can_become(to) {
             return Err(CoreError::rule(
                 Code::StatusTransition,
                 format!("the status cannot change from {} to {to}", row.status),
             ));
         }
-        if to == "deleted" && !inside_window(&row, &offer, now) {
+        if to == SubscriptionStatus::Deleted && !inside_window(&row, &offer, now) {
             return Err(CoreError::rule(
                 Code::CancelAfterWindow,
                 format!(
@@ -463,7 +454,7 @@ async fn change_in(
     }
     let por_changes = por_wanted.filter(|p| *p != row.partner_id_on_record);
     let auto_renew = input.auto_renew_enabled.unwrap_or(row.auto_renew);
-    if row.status == "suspended"
+    if row.status == SubscriptionStatus::Suspended
         && (quantity_changes || por_changes.is_some() || auto_renew != row.auto_renew)
     {
         return Err(CoreError::rule(
@@ -500,13 +491,13 @@ async fn change_in(
             Some(crate::orders::partner_of_record(&mut ch.conn(), &provider, mpn).await?)
         }
     };
-    let status = status_changes.unwrap_or(row.status.as_str()).to_owned();
+    let status = status_changes.unwrap_or(row.status);
     let partner_id = por_changes
         .clone()
         .unwrap_or_else(|| row.partner_id_on_record.clone());
     let patch = Patch {
         quantity,
-        status: &status,
+        status,
         friendly_name: &friendly_name,
         auto_renew,
         reseller_tenant_id: reseller.as_deref(),
@@ -624,7 +615,7 @@ pub(crate) async fn record_history(
             offer_id: row.offer_id.clone(),
             at: row.updated_at,
             quantity: row.quantity,
-            status: row.status.clone(),
+            status: row.status,
             reseller_tenant_id: row.reseller_tenant_id.clone(),
         },
     )
@@ -678,20 +669,20 @@ pub async fn add_quantity(
             ),
         ));
     }
-    match row.status.as_str() {
-        "deleted" => {
+    match row.status {
+        SubscriptionStatus::Deleted => {
             return Err(CoreError::rule(
                 Code::SubscriptionCancelled,
                 "this subscription is cancelled and cannot be changed",
             ));
         }
-        "suspended" => {
+        SubscriptionStatus::Suspended => {
             return Err(CoreError::rule(
                 Code::SubscriptionSuspended,
                 "a suspended subscription's licence count cannot change",
             ));
         }
-        _ => {}
+        SubscriptionStatus::Active => {}
     }
     if delta < 0 && !inside_window(&row, &offer, now) {
         return Err(CoreError::rule(
@@ -714,23 +705,20 @@ pub async fn add_quantity(
     else {
         // Refused: say why, as it is now (it may have changed since the checks).
         let now_row = rows::find(&mut ch.conn(), customer.as_str(), &row.id).await?;
-        let status = now_row
-            .as_ref()
-            .map(|r| r.status.clone())
-            .unwrap_or_default();
+        let status = now_row.as_ref().map(|r| r.status);
         let assigned = licences::count(&mut ch.conn(), &row.id).await?;
         let below_assigned = now_row.is_some_and(|r| i64::from(r.quantity) + delta < assigned);
-        return Err(match status.as_str() {
-            "active" if below_assigned => below_assigned_error(assigned),
-            "deleted" => CoreError::rule(
+        return Err(match status {
+            Some(SubscriptionStatus::Active) if below_assigned => below_assigned_error(assigned),
+            Some(SubscriptionStatus::Deleted) => CoreError::rule(
                 Code::SubscriptionCancelled,
                 "this subscription is cancelled and cannot be changed",
             ),
-            "suspended" => CoreError::rule(
+            Some(SubscriptionStatus::Suspended) => CoreError::rule(
                 Code::SubscriptionSuspended,
                 "a suspended subscription's licence count cannot change",
             ),
-            _ => CoreError::rule(
+            Some(SubscriptionStatus::Active) | None => CoreError::rule(
                 Code::QuantityOutOfRange,
                 format!(
                     "{} takes quantities of {} to {}",
@@ -881,7 +869,7 @@ pub async fn set_support_contact(
         Right::ProviderWith(Permission::SetSupportContact),
     )
     .await?;
-    if row.status == "deleted" {
+    if row.status == SubscriptionStatus::Deleted {
         return Err(CoreError::rule(
             Code::SubscriptionCancelled,
             "this subscription is cancelled and cannot be changed",
@@ -937,7 +925,7 @@ pub async fn set_support_contact(
         let old = contact_of(&mut ch.conn(), &row).await?;
         let patch = Patch {
             quantity: row.quantity,
-            status: &row.status,
+            status: row.status,
             friendly_name: &row.friendly_name,
             auto_renew: row.auto_renew,
             reseller_tenant_id: row.reseller_tenant_id.as_deref(),
@@ -1021,7 +1009,7 @@ async fn upgrade_blockers(
     target: Option<&OfferRow>,
 ) -> Result<Vec<UpgradeError>, CoreError> {
     let mut errors = Vec::new();
-    if row.status != "active" {
+    if row.status != SubscriptionStatus::Active {
         errors.push(upgrade_error(
             "subscription_status_not_active",
             format!("the subscription is {}", row.status),
@@ -1040,7 +1028,7 @@ async fn upgrade_blockers(
     if let Some((_, o)) = dependent_add_ons(c, &cust.tenant_id, row)
         .await?
         .into_iter()
-        .find(|(s, _)| s.status == "active")
+        .find(|(s, _)| s.status == SubscriptionStatus::Active)
     {
         errors.push(upgrade_error(
             "subscription_add_ons_present",
@@ -1061,7 +1049,9 @@ async fn dependent_add_ons(
     let mut offers: HashMap<String, Option<OfferRow>> = HashMap::new();
     let mut out = Vec::new();
     for s in rows::of_customer(c, customer, None, None).await? {
-        if s.id == row.id || s.status == "deleted" || s.provider_tenant_id != row.provider_tenant_id
+        if s.id == row.id
+            || s.status == SubscriptionStatus::Deleted
+            || s.provider_tenant_id != row.provider_tenant_id
         {
             continue;
         }
@@ -1172,8 +1162,8 @@ pub async fn upgrade(
             id: order_id.clone(),
             customer_tenant_id: customer.to_string(),
             provider_tenant_id: row.provider_tenant_id.clone(),
-            billing_cycle: row.billing_cycle.clone(),
-            status: "completed".to_owned(),
+            billing_cycle: row.billing_cycle,
+            status: OrderStatus::Completed,
             created_by: actor.label.clone(),
             created_at: now.millis(),
         },
@@ -1191,15 +1181,15 @@ pub async fn upgrade(
         friendly_name: target.name.clone(),
         quantity: row.quantity,
         unit_type: target.unit_type.clone(),
-        status: "active".to_owned(),
-        billing_cycle: row.billing_cycle.clone(),
-        term: target.term.clone(),
+        status: SubscriptionStatus::Active,
+        billing_cycle: row.billing_cycle,
+        term: target.term,
         auto_renew: row.auto_renew,
         reseller_tenant_id: row.reseller_tenant_id.clone(),
         partner_id_on_record: row.partner_id_on_record.clone(),
         created_at: now.millis(),
         effective_start: now.millis(),
-        commitment_end: crate::orders::term_end(now, &target.term).millis(),
+        commitment_end: target.term.end_from(now).millis(),
         version: 1,
         updated_at: now.millis(),
         support_tenant_id: row.support_tenant_id.clone(),
@@ -1210,7 +1200,7 @@ pub async fn upgrade(
     record_history(&mut ch, &new_row).await?;
     let patch = Patch {
         quantity: row.quantity,
-        status: "suspended",
+        status: SubscriptionStatus::Suspended,
         friendly_name: &row.friendly_name,
         auto_renew: row.auto_renew,
         reseller_tenant_id: row.reseller_tenant_id.as_deref(),

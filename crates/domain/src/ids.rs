@@ -39,6 +39,7 @@ id_type!(
     AppId,
     AuditId,
     InvitationId,
+    RelationshipRequestId,
     PartnershipId,
     BillingProfileId,
     OrderId,

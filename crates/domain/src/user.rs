@@ -1,4 +1,23 @@
-use crate::DomainError;
+use crate::{DomainError, stored_enum};
+
+stored_enum!(
+    /// Partner Center's state of a customer's user: an account disabled by an admin is inactive.
+    UserState {
+        Active = "active",
+        Inactive = "inactive",
+    }
+);
+
+impl UserState {
+    #[must_use]
+    pub const fn of(disabled: bool) -> Self {
+        if disabled {
+            Self::Inactive
+        } else {
+            Self::Active
+        }
+    }
+}
 
 /// An email address, kept as typed and compared in lowercase.
 #[derive(Debug, Clone, PartialEq, Eq)]

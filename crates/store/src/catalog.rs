@@ -1,6 +1,8 @@
 //! The offer catalog. Lists (billing cycles, countries, offer ids) are stored as
 //! comma-separated text, which both backends search the same way; the catalog is small.
 
+use twotier_domain::term::{BillingCycle, TermDuration};
+
 use crate::{Conn, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -22,7 +24,8 @@ pub struct OfferRow {
     pub unit_type: String,
     pub billing: String,
     pub billing_cycles: String,
-    pub term: String,
+    #[sqlx(try_from = "String")]
+    pub term: TermDuration,
     pub is_add_on: bool,
     pub prerequisites: String,
     pub upgrade_targets: String,
@@ -31,6 +34,16 @@ pub struct OfferRow {
     pub cancellation_window_days: i32,
     pub rank: i32,
     pub updated_at: i64,
+}
+
+impl OfferRow {
+    /// The billing cycles the offer supports, in catalog order.
+    pub fn cycles(&self) -> Vec<BillingCycle> {
+        self.billing_cycles
+            .split(',')
+            .filter_map(BillingCycle::from_stored)
+            .collect()
+    }
 }
 
 const SELECT: &str = "SELECT o.id, o.name, o.description, o.category_id, c.name AS category_name, o.min_quantity, \
@@ -71,7 +84,7 @@ pub async fn upsert_offer(c: &mut Conn<'_>, o: &OfferRow) -> Result<(), StoreErr
         .bind(&o.unit_type)
         .bind(&o.billing)
         .bind(&o.billing_cycles)
-        .bind(&o.term)
+        .bind(o.term.as_str())
         .bind(o.is_add_on)
         .bind(&o.prerequisites)
         .bind(&o.upgrade_targets)

@@ -1,6 +1,9 @@
 //! Customers: a customer tenant's company and billing profiles, and the partners' reseller
 //! relationships with it.
 
+use twotier_domain::customer::DomainPrefix;
+use twotier_domain::link::RelationshipState;
+
 use crate::{Conn, Db, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
@@ -84,10 +87,10 @@ pub async fn find_by_prefix(
         .await)?)
 }
 
-pub async fn prefix_taken(c: &mut Conn<'_>, prefix: &str) -> Result<bool, StoreError> {
+pub async fn prefix_taken(c: &mut Conn<'_>, prefix: &DomainPrefix) -> Result<bool, StoreError> {
     const SQL: &str = "SELECT COUNT(*) FROM customers WHERE domain_prefix = $1";
     Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
-        .bind(prefix)
+        .bind(prefix.as_str())
         .fetch_one(&mut **x)
         .await)?
         > 0)
@@ -367,7 +370,8 @@ pub struct RelationshipRow {
     pub reseller_tenant_id: Option<String>,
     pub delegated_admin: bool,
     pub delegated_admin_since: Option<i64>,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: RelationshipState,
     pub created_at: i64,
     pub ended_at: Option<i64>,
 }
@@ -565,7 +569,7 @@ pub async fn insert_many(
                 Text(lower),
                 Bool(r.delegated_admin),
                 crate::Val::OptInt(r.delegated_admin.then_some(r.at)),
-                Text("active"),
+                Text(RelationshipState::Active.as_str()),
                 Int(r.at),
             ]
         })

@@ -1,5 +1,8 @@
 //! Orders and the subscriptions they create.
 
+use twotier_domain::subscription::OrderStatus;
+use twotier_domain::term::BillingCycle;
+
 use crate::{Conn, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -7,8 +10,10 @@ pub struct OrderRow {
     pub id: String,
     pub customer_tenant_id: String,
     pub provider_tenant_id: String,
-    pub billing_cycle: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub billing_cycle: BillingCycle,
+    #[sqlx(try_from = "String")]
+    pub status: OrderStatus,
     pub created_by: String,
     pub created_at: i64,
 }
@@ -21,8 +26,8 @@ pub async fn insert_order(c: &mut Conn<'_>, o: &OrderRow) -> Result<(), StoreErr
         .bind(&o.id)
         .bind(&o.customer_tenant_id)
         .bind(&o.provider_tenant_id)
-        .bind(&o.billing_cycle)
-        .bind(&o.status)
+        .bind(o.billing_cycle.as_str())
+        .bind(o.status.as_str())
         .bind(&o.created_by)
         .bind(o.created_at)
         .execute(&mut **x)
@@ -64,8 +69,8 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[OrderRow]) -> Result<(), Stor
                 Text(&o.id),
                 Text(&o.customer_tenant_id),
                 Text(&o.provider_tenant_id),
-                Text(&o.billing_cycle),
-                Text(&o.status),
+                Text(o.billing_cycle.as_str()),
+                Text(o.status.as_str()),
                 Text(&o.created_by),
                 Int(o.created_at),
             ]

@@ -1,6 +1,8 @@
 //! Partnerships between indirect providers and indirect resellers, and the invitations that
 //! create them.
 
+use twotier_domain::link::{InvitationState, RelationshipState};
+
 use crate::{Conn, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -8,7 +10,8 @@ pub struct InvitationRow {
     pub id: String,
     pub provider_tenant_id: String,
     pub token_hash: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: InvitationState,
     pub created_by: String,
     pub created_at: i64,
     pub expires_at: i64,
@@ -28,7 +31,7 @@ pub async fn insert_invitation(c: &mut Conn<'_>, i: &InvitationRow) -> Result<()
         .bind(&i.id)
         .bind(&i.provider_tenant_id)
         .bind(&i.token_hash)
-        .bind(&i.state)
+        .bind(i.state.as_str())
         .bind(&i.created_by)
         .bind(i.created_at)
         .bind(i.expires_at)
@@ -129,7 +132,8 @@ pub struct PartnershipRow {
     pub id: String,
     pub provider_tenant_id: String,
     pub reseller_tenant_id: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: RelationshipState,
     pub invitation_id: Option<String>,
     pub created_at: i64,
     pub created_by: String,
@@ -144,7 +148,7 @@ pub async fn insert(c: &mut Conn<'_>, p: &PartnershipRow) -> Result<(), StoreErr
         .bind(&p.id)
         .bind(&p.provider_tenant_id)
         .bind(&p.reseller_tenant_id)
-        .bind(&p.state)
+        .bind(p.state.as_str())
         .bind(&p.invitation_id)
         .bind(p.created_at)
         .bind(&p.created_by)
@@ -209,7 +213,8 @@ pub struct CounterpartRow {
     pub name: String,
     pub mpn_id: i64,
     pub country: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: RelationshipState,
     pub created_at: i64,
 }
 

@@ -2,6 +2,8 @@
 //! relationship (optionally for one of its indirect resellers, optionally with delegated
 //! admin access). Only the SHA-256 of the link's token is stored.
 
+use twotier_domain::link::InvitationState;
+
 use crate::{Conn, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -12,7 +14,8 @@ pub struct RequestRow {
     pub customer_tenant_id: Option<String>,
     pub delegated_admin: bool,
     pub token_hash: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: InvitationState,
     pub created_by: String,
     pub created_at: i64,
     pub expires_at: i64,
@@ -35,7 +38,7 @@ pub async fn insert(c: &mut Conn<'_>, r: &RequestRow) -> Result<(), StoreError> 
         .bind(&r.customer_tenant_id)
         .bind(r.delegated_admin)
         .bind(&r.token_hash)
-        .bind(&r.state)
+        .bind(r.state.as_str())
         .bind(&r.created_by)
         .bind(r.created_at)
         .bind(r.expires_at)

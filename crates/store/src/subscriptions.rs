@@ -1,6 +1,9 @@
 //! Subscriptions: created by orders, changed one field at a time on a version, with a
 //! history row after every change of quantity, status or reseller of record.
 
+use twotier_domain::subscription::SubscriptionStatus;
+use twotier_domain::term::{BillingCycle, TermDuration};
+
 use crate::{Conn, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -15,9 +18,12 @@ pub struct SubscriptionRow {
     pub friendly_name: String,
     pub quantity: i32,
     pub unit_type: String,
-    pub status: String,
-    pub billing_cycle: String,
-    pub term: String,
+    #[sqlx(try_from = "String")]
+    pub status: SubscriptionStatus,
+    #[sqlx(try_from = "String")]
+    pub billing_cycle: BillingCycle,
+    #[sqlx(try_from = "String")]
+    pub term: TermDuration,
     pub auto_renew: bool,
     pub reseller_tenant_id: Option<String>,
     pub partner_id_on_record: Option<String>,
@@ -51,9 +57,9 @@ pub async fn insert(c: &mut Conn<'_>, s: &SubscriptionRow) -> Result<(), StoreEr
         .bind(&s.friendly_name)
         .bind(s.quantity)
         .bind(&s.unit_type)
-        .bind(&s.status)
-        .bind(&s.billing_cycle)
-        .bind(&s.term)
+        .bind(s.status.as_str())
+        .bind(s.billing_cycle.as_str())
+        .bind(s.term.as_str())
         .bind(s.auto_renew)
         .bind(&s.reseller_tenant_id)
         .bind(&s.partner_id_on_record)
@@ -130,7 +136,7 @@ pub async fn of_customers(
 #[derive(Debug, Clone)]
 pub struct Patch<'a> {
     pub quantity: i32,
-    pub status: &'a str,
+    pub status: SubscriptionStatus,
     pub friendly_name: &'a str,
     pub auto_renew: bool,
     pub reseller_tenant_id: Option<&'a str>,
@@ -156,7 +162,7 @@ pub async fn update(
         .bind(id)
         .bind(version)
         .bind(p.quantity)
-        .bind(p.status)
+        .bind(p.status.as_str())
         .bind(p.friendly_name)
         .bind(p.auto_renew)
         .bind(p.reseller_tenant_id)
@@ -210,7 +216,8 @@ pub struct HistoryRow {
     pub offer_id: String,
     pub at: i64,
     pub quantity: i32,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: SubscriptionStatus,
     pub reseller_tenant_id: Option<String>,
 }
 
@@ -228,7 +235,7 @@ pub async fn insert_history(c: &mut Conn<'_>, h: &HistoryRow) -> Result<(), Stor
         .bind(&h.offer_id)
         .bind(h.at)
         .bind(h.quantity)
-        .bind(&h.status)
+        .bind(h.status.as_str())
         .bind(&h.reseller_tenant_id)
         .execute(&mut **x)
         .await)?;
@@ -289,9 +296,9 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[SubscriptionRow]) -> Result<(
                 Text(&s.friendly_name),
                 Int(i64::from(s.quantity)),
                 Text(&s.unit_type),
-                Text(&s.status),
-                Text(&s.billing_cycle),
-                Text(&s.term),
+                Text(s.status.as_str()),
+                Text(s.billing_cycle.as_str()),
+                Text(s.term.as_str()),
                 Bool(s.auto_renew),
                 OptText(s.reseller_tenant_id.as_deref()),
                 OptText(s.partner_id_on_record.as_deref()),
@@ -318,7 +325,7 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[SubscriptionRow]) -> Result<(
                 Text(&s.offer_id),
                 Int(s.created_at),
                 Int(i64::from(s.quantity)),
-                Text(&s.status),
+                Text(s.status.as_str()),
                 OptText(s.reseller_tenant_id.as_deref()),
             ]
         })

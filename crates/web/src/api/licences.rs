@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use twotier_core::licences::{self, Licence, LicenceUpdate};
 use twotier_core::users::{self, NewUserInput, User};
 use twotier_domain::ids::{TenantId, UserId};
+use twotier_domain::user::UserState;
 
 use super::{ApiResult, collection, created, ok, path_id};
 use crate::AppState;
@@ -25,7 +26,7 @@ fn customer_user_json(customer: &TenantId, u: &User) -> Value {
         "displayName": u.display_name,
         "firstName": first,
         "lastName": last,
-        "state": if u.disabled { "inactive" } else { "active" },
+        "state": UserState::of(u.disabled),
         "userDomainType": "none",
         "roles": u.roles,
         "lastDirectorySyncTime": null,

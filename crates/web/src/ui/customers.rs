@@ -19,6 +19,7 @@ use twotier_domain::FieldErrors;
 use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
 use twotier_domain::tenant::TenantKind;
+use twotier_domain::term::BillingCycle;
 
 use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
@@ -494,7 +495,10 @@ async fn order_form(
         (
             FormData(vec![
                 ("partner_id_on_record".to_owned(), por),
-                ("billing_cycle".to_owned(), "monthly".to_owned()),
+                (
+                    "billing_cycle".to_owned(),
+                    BillingCycle::Monthly.as_str().to_owned(),
+                ),
             ]),
             FieldErrors::new(),
         )

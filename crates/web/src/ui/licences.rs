@@ -15,6 +15,7 @@ use twotier_core::users::{self, NewUserInput, User, UserPatch};
 use twotier_domain::FieldErrors;
 use twotier_domain::authz::Role;
 use twotier_domain::ids::{TenantId, UserId};
+use twotier_domain::subscription::SubscriptionStatus;
 
 use super::{Ctx, FormData, SecretPage, render, render_status};
 use crate::AppState;
@@ -53,7 +54,7 @@ impl UsersPage {
             .map(|(_, m)| m.as_str())
     }
     fn active(s: &Seats) -> bool {
-        s.status == "active"
+        s.status == SubscriptionStatus::Active
     }
     /// Whether the page offers resetting and disabling this user.
     fn manageable(&self, u: &User) -> bool {

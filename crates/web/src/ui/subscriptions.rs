@@ -17,6 +17,7 @@ use twotier_core::subscriptions::{
 use twotier_domain::FieldErrors;
 use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
+use twotier_domain::subscription::SubscriptionStatus;
 use twotier_domain::tenant::TenantKind;
 
 use super::{Ctx, FormData, field_errors, render_status};
@@ -128,7 +129,7 @@ async fn view(
     };
     ctx.title = sub.friendly_name.clone();
     let provider = s.actor.tenant_kind == TenantKind::Provider;
-    let open = sub.status != "deleted";
+    let open = sub.status.is_open();
     render_status(
         status,
         &SubscriptionPage {
@@ -335,13 +336,13 @@ pub async fn change(
         }
         "suspend" | "reactivate" | "cancel" => {
             let (status, done) = match action.as_str() {
-                "suspend" => ("suspended", "subscription-suspended"),
-                "reactivate" => ("active", "subscription-reactivated"),
-                _ => ("deleted", "subscription-cancelled"),
+                "suspend" => (SubscriptionStatus::Suspended, "subscription-suspended"),
+                "reactivate" => (SubscriptionStatus::Active, "subscription-reactivated"),
+                _ => (SubscriptionStatus::Deleted, "subscription-cancelled"),
             };
             (
                 change(ChangeInput {
-                    status: Some(status.to_owned()),
+                    status: Some(status.as_str().to_owned()),
                     ..ChangeInput::default()
                 })
                 .await,

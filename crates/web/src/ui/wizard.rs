@@ -16,6 +16,7 @@ use twotier_core::customers::{self, AddressInput, BillingInput, CompanyInput, Ne
 use twotier_core::partnerships::{self, RelationshipQuery, RelationshipType};
 use twotier_domain::FieldErrors;
 use twotier_domain::partner::Country;
+use twotier_domain::term::BillingCycle;
 
 use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
@@ -220,7 +221,10 @@ pub async fn new_customer(
         ),
         ("culture".to_owned(), "en-GB".to_owned()),
         ("language".to_owned(), "en".to_owned()),
-        ("billing_cycle".to_owned(), "monthly".to_owned()),
+        (
+            "billing_cycle".to_owned(),
+            BillingCycle::Monthly.as_str().to_owned(),
+        ),
         ("wizard_key".to_owned(), uuid::Uuid::new_v4().to_string()),
     ]);
     page(&state, &s, "details", form, FieldErrors::new()).await

@@ -38,7 +38,7 @@ async fn the_demo_has_history_in_every_state() {
     let all: Vec<_> = page.subscriptions.values().flatten().collect();
     for status in ["active", "suspended", "deleted"] {
         assert!(
-            all.iter().any(|s| s.status == status),
+            all.iter().any(|s| s.status.as_str() == status),
             "a {status} subscription"
         );
     }

@@ -417,7 +417,10 @@ async fn two_concurrent_acceptances_of_one_link_create_one_partnership() {
             .await
             .unwrap();
     assert_eq!(
-        invitations.iter().filter(|i| i.state == "accepted").count(),
+        invitations
+            .iter()
+            .filter(|i| i.state.as_str() == "accepted")
+            .count(),
         2
     );
 }
