@@ -5,10 +5,11 @@
 //! quantity, status or the reseller of record change (the incentives are computed from it).
 //!
 //! Who may do what: the provider's roles with `ManageSubscriptions` change a subscription; the
-//! reseller of record and the support contact also need `SetResellerOfRecord` /
-//! `SetSupportContact`, and stay the provider's to set. A reseller related to the customer
-//! administers on its behalf (`AdministerOnBehalf`): quantity, suspend and reactivate, rename,
-//! auto-renew; cancelling and upgrading are the provider's.
+//! reseller of record also needs `SetResellerOfRecord`; the support contact needs only
+//! `SetSupportContact` (a helpdesk agent sets it). Both stay the provider's to set. A reseller
+//! related to the customer administers on its behalf (`AdministerOnBehalf` and
+//! `ManageSubscriptions`): quantity, suspend and reactivate, rename, auto-renew; cancelling
+//! and upgrading are the provider's.
 
 use std::collections::HashMap;
 
@@ -244,18 +245,48 @@ async fn authorize_change(
     if !in_scope(&authz::sales(c, actor, customer).await?, &row) {
         return Err(CoreError::NotFound);
     }
-    check_right(actor, &row, right)?;
+    check_right(actor, &row.provider_tenant_id, right)?;
     if actor.tenant_kind == TenantKind::Reseller {
         authz::require_delegated_admin(c, actor, customer).await?;
     }
     Ok((cust, row))
 }
 
+/// What the actor may do to a subscription it sees, by the same rule the changes apply, so a
+/// page offers exactly the actions that would be allowed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Abilities {
+    /// Licence count, suspend, reactivate, rename, auto-renew.
+    pub change: bool,
+    /// Cancel and upgrade.
+    pub cancel_or_upgrade: bool,
+    pub set_reseller_of_record: bool,
+    pub set_support_contact: bool,
+}
+
+#[must_use]
+pub fn abilities(actor: &Actor, sub: &Subscription) -> Abilities {
+    if !sub.status.is_open() {
+        return Abilities::default();
+    }
+    let may = |right| check_right(actor, &sub.provider_tenant_id, right).is_ok();
+    Abilities {
+        change: may(Right::OnBehalf),
+        cancel_or_upgrade: may(Right::Provider),
+        set_reseller_of_record: may(Right::ProviderWith(Permission::SetResellerOfRecord)),
+        set_support_contact: may(Right::ProviderWith(Permission::SetSupportContact)),
+    }
+}
+
 /// A provider changes the subscriptions it sold; a reseller only on the customer's behalf.
-fn check_right(actor: &Actor, row: &SubscriptionRow, right: Right) -> Result<(), CoreError> {
+fn check_right(actor: &Actor, seller: &str, right: Right) -> Result<(), CoreError> {
     match actor.tenant_kind {
-        TenantKind::Provider if row.provider_tenant_id == actor.tenant_id.as_str() => {
-            authz::require(actor, Permission::ManageSubscriptions)?;
+        // What is billed takes `ManageSubscriptions`; the support contact only its own right.
+        TenantKind::Provider if seller == actor.tenant_id.as_str() => {
+            match right {
+                Right::ProviderWith(Permission::SetSupportContact) => {}
+                _ => authz::require(actor, Permission::ManageSubscriptions)?,
+            }
             if let Right::ProviderWith(p) = right {
                 authz::require(actor, p)?;
             }
@@ -264,6 +295,7 @@ fn check_right(actor: &Actor, row: &SubscriptionRow, right: Right) -> Result<(),
         TenantKind::Reseller => {
             authz::require(actor, Permission::AdministerOnBehalf)?;
             if right == Right::OnBehalf {
+                authz::require(actor, Permission::ManageSubscriptions)?;
                 Ok(())
             } else {
                 Err(CoreError::rule(
@@ -391,12 +423,12 @@ async fn change_in(
     {
         check_right(
             actor,
-            &row,
+            &row.provider_tenant_id,
             Right::ProviderWith(Permission::SetResellerOfRecord),
         )?;
     }
     if new_status == Some(SubscriptionStatus::Deleted) && row.status.is_open() {
-        check_right(actor, &row, Right::Provider)?;
+        check_right(actor, &row.provider_tenant_id, Right::Provider)?;
     }
     let version = parse_version(etag)?;
     if version != row.version {
@@ -795,6 +827,36 @@ async fn contact_of(c: &mut Conn<'_>, row: &SubscriptionRow) -> Result<SupportCo
             .await?
             .ok_or(CoreError::NotFound)?,
     ))
+}
+
+/// Everything a subscription's page shows, read for the actor: the customer, the
+/// subscription, its support contact and the candidates for it, its upgrade targets and what
+/// the actor may do to it.
+#[derive(Debug, Clone)]
+pub struct SubscriptionView {
+    pub customer: crate::customers::Customer,
+    pub subscription: Subscription,
+    pub support: SupportContact,
+    pub support_candidates: Vec<SupportContact>,
+    pub upgrades: Vec<Upgrade>,
+    pub abilities: Abilities,
+}
+
+pub async fn view(
+    svc: &Services,
+    actor: &Actor,
+    customer: &TenantId,
+    id: &str,
+) -> Result<SubscriptionView, CoreError> {
+    let subscription = get(svc, actor, customer, id).await?;
+    Ok(SubscriptionView {
+        customer: crate::customers::get(svc, actor, customer).await?,
+        support: support_contact(svc, actor, customer, id).await?,
+        support_candidates: support_candidates(svc, actor, customer).await?,
+        upgrades: upgrades(svc, actor, customer, id).await?,
+        abilities: abilities(actor, &subscription),
+        subscription,
+    })
 }
 
 /// The designated support contact: the provider unless a reseller was designated.

@@ -220,11 +220,12 @@ impl Role {
                 P::ViewAudit,
                 P::ViewIncentives,
             ],
+            // Partner Center's helpdesk agent reads customers, edits their details and
+            // handles service requests; it never buys, changes what is billed or cancels.
             Self::HelpdeskAgent => &[
                 P::ViewPartnerships,
                 P::ViewCustomers,
                 P::EditCustomers,
-                P::ManageSubscriptions,
                 P::SetSupportContact,
                 P::AdministerOnBehalf,
             ],
@@ -286,6 +287,25 @@ mod tests {
             P::ManagePartnerships
         ));
         assert!(!roles_permit(&[Role::HelpdeskAgent], P::PlaceOrders));
+        assert!(!roles_permit(
+            &[Role::HelpdeskAgent],
+            P::ManageSubscriptions
+        ));
+        // Nothing billable outside the roles Partner Center lets buy.
+        for role in Role::ALL {
+            let buys = [
+                P::PlaceOrders,
+                P::ManageSubscriptions,
+                P::SetResellerOfRecord,
+            ]
+            .iter()
+            .any(|p| role.permissions().contains(p));
+            let may_buy = matches!(
+                role,
+                Role::GlobalAdmin | Role::AdminAgent | Role::SalesAgent
+            );
+            assert_eq!(buys, may_buy, "{role:?}");
+        }
         assert!(roles_permit(&[Role::HelpdeskAgent], P::SetSupportContact));
         assert!(!roles_permit(&[Role::SalesAgent], P::SetSupportContact));
         assert!(!roles_permit(&[Role::BillingAdmin], P::ViewCustomers));

@@ -9,16 +9,14 @@ use http::StatusCode;
 use std::collections::HashMap;
 use twotier_core::CoreError;
 use twotier_core::auth::Session;
-use twotier_core::customers::{self, Customer};
+use twotier_core::customers::Customer;
 use twotier_core::subscriptions::{
     self, ChangeInput, Subscription, SupportContact, SupportContactInput, Upgrade, UpgradeInput,
     UpgradeTarget,
 };
 use twotier_domain::FieldErrors;
-use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
 use twotier_domain::subscription::SubscriptionStatus;
-use twotier_domain::tenant::TenantKind;
 
 use super::{Ctx, FormData, field_errors, render_status};
 use crate::AppState;
@@ -114,46 +112,24 @@ async fn view(
     partner_check: Option<(bool, String)>,
     typed: FormData,
 ) -> Response {
-    let svc = &state.svc;
-    let load = async {
-        let customer = customers::get(svc, &s.actor, id).await?;
-        let sub = subscriptions::get(svc, &s.actor, id, sid).await?;
-        let support = subscriptions::support_contact(svc, &s.actor, id, sid).await?;
-        let candidates = subscriptions::support_candidates(svc, &s.actor, id).await?;
-        let upgrades = subscriptions::upgrades(svc, &s.actor, id, sid).await?;
-        Ok::<_, CoreError>((customer, sub, support, candidates, upgrades))
-    };
-    let (customer, sub, support, candidates, upgrades) = match load.await {
+    let v = match subscriptions::view(&state.svc, &s.actor, id, sid).await {
         Ok(v) => v,
         Err(e) => return PageError(e).into_response(),
     };
-    ctx.title = sub.friendly_name.clone();
-    let provider = s.actor.tenant_kind == TenantKind::Provider;
-    let open = sub.status.is_open();
+    ctx.title = v.subscription.friendly_name.clone();
     render_status(
         status,
         &SubscriptionPage {
             ctx,
-            can_manage: open
-                && if provider {
-                    s.actor.can(P::ManageSubscriptions)
-                } else {
-                    s.actor.can(P::AdministerOnBehalf)
-                },
-            can_provider: open && provider && s.actor.can(P::ManageSubscriptions),
-            can_set_partner: open
-                && provider
-                && s.actor.can(P::ManageSubscriptions)
-                && s.actor.can(P::SetResellerOfRecord),
-            can_set_support: open
-                && provider
-                && s.actor.can(P::ManageSubscriptions)
-                && s.actor.can(P::SetSupportContact),
-            customer,
-            sub,
-            support,
-            candidates,
-            upgrades,
+            can_manage: v.abilities.change,
+            can_provider: v.abilities.cancel_or_upgrade,
+            can_set_partner: v.abilities.set_reseller_of_record,
+            can_set_support: v.abilities.set_support_contact,
+            customer: v.customer,
+            sub: v.subscription,
+            support: v.support,
+            candidates: v.support_candidates,
+            upgrades: v.upgrades,
             errors,
             partner_check,
             typed,

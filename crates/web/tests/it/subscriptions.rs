@@ -280,8 +280,8 @@ async fn the_reseller_of_record_is_checked_and_audited() {
         let r = patch(&app, &admin, &p, Some(&e), json!({ "partnerId": mpn })).await;
         assert_eq!(code(&r), expected, "{mpn}: {}", r.text());
     }
-    // Roles: a Helpdesk agent may change the quantity but not the reseller of record; a
-    // Billing admin neither.
+    // Roles: neither a Helpdesk agent nor a Billing admin changes the reseller of record or
+    // the quantity; an Admin agent changes the quantity.
     let helpdesk = world.user("provider_helpdesk_agent").bearer();
     let r = patch(
         &app,
@@ -296,6 +296,9 @@ async fn the_reseller_of_record_is_checked_and_audited() {
     let r = patch(&app, &billing, &p, Some(&e), json!({ "quantity": 11 })).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = patch(&app, &helpdesk, &p, Some(&e), json!({ "quantity": 11 })).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let agent = world.user("provider_admin_agent").bearer();
+    let r = patch(&app, &agent, &p, Some(&e), json!({ "quantity": 11 })).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let e = etag(&r.json());
     let set = patch(
@@ -737,4 +740,62 @@ async fn a_repeat_answers_only_once_the_first_request_is_saved() {
     let now = app.api(Method::GET, &p, &agent, None).await.json();
     assert_eq!(now["quantity"], 14);
     assert_eq!(first.await.unwrap().json()["quantity"], 14);
+}
+
+/// A helpdesk agent reads subscriptions and sets the support contact, but changes nothing
+/// billable: no licence count, no cancelling, no suspending, no upgrade, no reseller of
+/// record; the admin agent does all of it.
+#[tokio::test]
+async fn a_helpdesk_agent_reads_but_never_buys_or_cancels() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (customer, basic, _) = setup(&app, &world).await;
+    let p = path(&customer, &basic);
+    let e = etag(&basic);
+    {
+        let who = "provider_helpdesk_agent";
+        let helpdesk = world.user(who).bearer();
+        let read = app.api(Method::GET, &p, &helpdesk, None).await;
+        assert_eq!(read.status, StatusCode::OK, "{who}: {}", read.text());
+        for body in [
+            json!({ "quantity": 11 }),
+            json!({ "status": "deleted" }),
+            json!({ "status": "suspended" }),
+            json!({ "autoRenewEnabled": false }),
+            json!({ "quantityDelta": 1 }),
+        ] {
+            let r = patch(&app, &helpdesk, &p, Some(&e), body.clone()).await;
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "{who} {body}: {}",
+                r.text()
+            );
+        }
+        let up = app
+            .api(
+                Method::POST,
+                &format!("{p}/upgrades"),
+                &helpdesk,
+                Some(json!({ "targetOffer": { "id": "CNT-STANDARD" } })),
+            )
+            .await;
+        assert_eq!(up.status, StatusCode::FORBIDDEN, "{who}");
+    }
+    let after = app
+        .api(
+            Method::GET,
+            &p,
+            &world.user("provider_admin_agent").bearer(),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        (after["quantity"].clone(), after["status"].clone()),
+        (json!(10), json!("active"))
+    );
+    let agent = world.user("provider_admin_agent").bearer();
+    let q = patch(&app, &agent, &p, Some(&e), json!({ "quantity": 11 })).await;
+    assert_eq!(q.status, StatusCode::OK, "{}", q.text());
 }
