@@ -376,7 +376,8 @@ pub async fn create_with_order(
         None
     } else {
         let id = TenantId::from_stored(customer.id.clone());
-        Some(crate::orders::create_in(&mut ch, &id, order).await?)
+        let order = with_associated_reseller(&mut ch, &customer, order).await?;
+        Some(crate::orders::create_in(&mut ch, &id, &order).await?)
     };
     let out = CustomerWithOrder { customer, order };
     ch.commit(&out).await?;
@@ -396,10 +397,35 @@ pub async fn check(
     let mut ch = crate::write::Change::begin_plain(svc, actor, &meta).await?;
     let customer = create_in(&mut ch, input).await?;
     if let Some(order) = order.filter(|o| !o.line_items.is_empty()) {
-        crate::orders::create_in(&mut ch, &TenantId::from_stored(customer.id), order).await?;
+        let order = with_associated_reseller(&mut ch, &customer, order).await?;
+        crate::orders::create_in(&mut ch, &TenantId::from_stored(customer.id), &order).await?;
     }
     // Dropped without commit: rolled back.
     Ok(())
+}
+
+/// The wizard's first order: a line that names no reseller of record gets the customer's
+/// associated reseller, read from the reseller itself (its MPN ID).
+async fn with_associated_reseller(
+    ch: &mut crate::write::Change<'_>,
+    customer: &Customer,
+    order: &crate::orders::OrderInput,
+) -> Result<crate::orders::OrderInput, CoreError> {
+    let mut order = order.clone();
+    let Some(reseller) = &customer.associated_partner_id else {
+        return Ok(order);
+    };
+    let mpn_id = partner_rows::find(&mut ch.conn(), reseller)
+        .await?
+        .ok_or(CoreError::NotFound)?
+        .mpn_id
+        .to_string();
+    for item in &mut order.line_items {
+        if item.partner_id_on_record.as_deref().is_none_or(|p| p.trim().is_empty()) {
+            item.partner_id_on_record = Some(mpn_id.clone());
+        }
+    }
+    Ok(order)
 }
 
 /// The provider may take customers in this country: it accepted the partner agreement and

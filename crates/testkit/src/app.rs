@@ -524,6 +524,71 @@ impl TestApp {
         .await;
     }
 
+    /// `n` more indirect resellers partnered with `provider`, written straight to the store
+    /// and named "Aaa reseller 0000"… so that they list before every other reseller.
+    pub async fn partnered_resellers(&self, provider: &TenantId, n: usize) {
+        use twotier_domain::ids::PartnershipId;
+        use twotier_domain::link::RelationshipState;
+        use twotier_domain::tenant::TenantKind;
+        use twotier_store::{partners, partnerships, tenants};
+        let now = self.svc.now().millis();
+        let mut tx = self.svc.db.begin().await.expect("begin");
+        let p = partners::find(&mut tx.conn(), provider.as_str())
+            .await
+            .expect("provider")
+            .expect("a provider");
+        let rows: Vec<tenants::TenantRow> = (0..n)
+            .map(|i| tenants::TenantRow {
+                id: TenantId::generate().to_string(),
+                kind: TenantKind::Reseller.as_str().to_owned(),
+                name: format!("Aaa reseller {i:04}"),
+                require_mfa: false,
+                disabled: false,
+                created_at: now,
+            })
+            .collect();
+        tenants::insert_many(&mut tx.conn(), &rows)
+            .await
+            .expect("tenants");
+        for (i, r) in rows.iter().enumerate() {
+            partners::insert_profile(
+                &mut tx.conn(),
+                &partners::NewProfile {
+                    tenant_id: &r.id,
+                    legal_name: &r.name,
+                    country: &p.country,
+                    region: &p.region,
+                    mpn_id: 7_100_000 + i64::try_from(i).expect("few"),
+                    contact_email: "it@aaa.test",
+                    description: "",
+                    website: "",
+                    agreement_accepted_at: Some(now),
+                    agreement_accepted_by: Some("it@aaa.test"),
+                    updated_at: now,
+                },
+            )
+            .await
+            .expect("profile");
+            partnerships::insert(
+                &mut tx.conn(),
+                &partnerships::PartnershipRow {
+                    id: PartnershipId::generate().to_string(),
+                    provider_tenant_id: provider.to_string(),
+                    reseller_tenant_id: r.id.clone(),
+                    state: RelationshipState::Active,
+                    invitation_id: None,
+                    created_at: now,
+                    created_by: "it@aaa.test".to_owned(),
+                    removed_at: None,
+                    removed_by: None,
+                },
+            )
+            .await
+            .expect("partnership");
+        }
+        tx.commit().await.expect("commit");
+    }
+
     /// A customer tenant no partner relates to yet, created by the operator as
     /// `twotier admin customer create` does, and a Global admin of it, signed in.
     pub async fn existing_customer(

@@ -244,19 +244,6 @@ pub async fn wizard_step(
     if s.actor.tenant_kind != twotier_domain::tenant::TenantKind::Provider {
         return PageError(CoreError::NotFound).into_response();
     }
-    let reseller_mpn = {
-        let id = form.get("reseller");
-        let q = RelationshipQuery {
-            kind: RelationshipType::IsIndirectCloudSolutionProviderOf,
-            name_prefix: None,
-            after: None,
-            limit: 500,
-        };
-        match partnerships::list(&state.svc, &s.actor, &q).await {
-            Ok(p) => p.items.into_iter().find(|r| r.id == id).map(|r| r.mpn_id),
-            Err(e) => return PageError(e).into_response(),
-        }
-    };
     match (form.get("step").as_str(), form.get("action").as_str()) {
         (_, "back_to_details") => page(&state, &s, "details", form, FieldErrors::new()).await,
         (_, "back_to_subscriptions") => {
@@ -270,7 +257,7 @@ pub async fn wizard_step(
             },
         },
         ("subscriptions", _) => {
-            let order = match form.order(reseller_mpn) {
+            let order = match form.order(None) {
                 Ok(o) => o,
                 Err(errors) => return page(&state, &s, "subscriptions", form, errors).await,
             };
@@ -283,7 +270,7 @@ pub async fn wizard_step(
             }
         }
         ("review", "submit") => {
-            let order = match form.order(reseller_mpn) {
+            let order = match form.order(None) {
                 Ok(o) => o,
                 Err(errors) => return page(&state, &s, "subscriptions", form, errors).await,
             };

@@ -250,3 +250,47 @@ async fn a_failing_order_at_submit_leaves_no_customer() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(count(&app, &agent.bearer()).await, 0);
 }
+
+/// The reseller of record comes from the associated reseller itself, however many resellers
+/// the provider has: the wizard used to look its MPN ID up in the first 500 partnerships, so a
+/// reseller listed after them got subscriptions with no reseller of record (no incentives).
+#[tokio::test]
+async fn the_reseller_of_record_is_the_associated_reseller_past_the_500th() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    app.import_demo_catalog(&world).await;
+    app.partner(&world).await;
+    app.partnered_resellers(&world.provider, 500).await;
+    let agent = world.user("provider_admin_agent");
+    let reseller = world.reseller.to_string();
+    let start = app
+        .page(
+            &format!("/customers/new?reseller={reseller}"),
+            &agent.session(),
+        )
+        .await;
+    let key = hidden(&start, "wizard_key");
+    let mut submit = details(&key, &reseller, "pastfivehundred");
+    submit[0] = ("step", "review");
+    submit[1] = ("action", "submit");
+    submit.push(("qty.CNT-BASIC", "3"));
+    let done = app
+        .form(Method::POST, "/customers/new", &agent.session(), &submit)
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+    let customers = app
+        .api(Method::GET, "/v1/customers", &agent.bearer(), None)
+        .await
+        .json();
+    let id = customers["items"][0]["id"].as_str().unwrap();
+    let subs = app
+        .api(
+            Method::GET,
+            &format!("/v1/customers/{id}/subscriptions"),
+            &agent.bearer(),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(subs["items"][0]["partnerId"], "2000001", "{subs}");
+}
