@@ -421,7 +421,11 @@ async fn with_associated_reseller(
         .mpn_id
         .to_string();
     for item in &mut order.line_items {
-        if item.partner_id_on_record.as_deref().is_none_or(|p| p.trim().is_empty()) {
+        if item
+            .partner_id_on_record
+            .as_deref()
+            .is_none_or(|p| p.trim().is_empty())
+        {
             item.partner_id_on_record = Some(mpn_id.clone());
         }
     }

@@ -60,7 +60,7 @@ pub async fn insert(c: &mut Conn<'_>, r: &AuditRow) -> Result<(), StoreError> {
 }
 
 /// Which records a query may see and which it wants. `scope_tenant` None means every tenant
-/// (the operator); otherwise records made by or about that tenant, or made for it as a customer.
+/// (the operator); otherwise what `SCOPE` lets that tenant see.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter<'a> {
     pub scope_tenant: Option<&'a str>,
@@ -75,10 +75,20 @@ pub struct AuditFilter<'a> {
     pub limit: i64,
 }
 
+/// The records tenant `$1` sees: made by it, about it, or for it as a customer; and, for a
+/// partner, the changes to a customer it serves (active relationship) made by the customer
+/// itself or by the reseller the partner associated with it, unless about another partner
+/// (another provider's sale stays that provider's).
+const SCOPE: &str = "($1 IS NULL OR tenant_id = $1 OR subject_tenant_id = $1 OR customer_id = $1 \
+     OR EXISTS (SELECT 1 FROM customer_relationships cr WHERE cr.partner_tenant_id = $1 \
+     AND cr.state = 'active' \
+     AND (cr.customer_tenant_id = audit_records.customer_id OR cr.customer_tenant_id = audit_records.subject_tenant_id) \
+     AND (audit_records.tenant_id = cr.customer_tenant_id OR audit_records.tenant_id = cr.reseller_tenant_id) \
+     AND (audit_records.subject_tenant_id IS NULL OR audit_records.subject_tenant_id = cr.customer_tenant_id)))";
+
 pub async fn list(c: &mut Conn<'_>, f: &AuditFilter<'_>) -> Result<Vec<AuditRow>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM audit_records WHERE \
-         ($1 IS NULL OR tenant_id = $1 OR subject_tenant_id = $1 OR customer_id = $1) \
+        "SELECT {COLUMNS} FROM audit_records WHERE {SCOPE} \
          AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR at < $3) \
          AND ($4 IS NULL OR lower(actor_label) LIKE $4) \
          AND ($5 IS NULL OR operation = $5) AND ($6 IS NULL OR resource_type = $6) \
@@ -114,11 +124,11 @@ pub async fn find(
     id: &str,
 ) -> Result<Option<AuditRow>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM audit_records WHERE id = $1 AND ($2 IS NULL OR tenant_id = $2 OR subject_tenant_id = $2 OR customer_id = $2)"
+        "SELECT {COLUMNS} FROM audit_records WHERE {SCOPE} AND id = $2"
     );
     Ok(on_conn!(c, |x| sqlx::query_as::<_, AuditRow>(&sql)
-        .bind(id)
         .bind(scope_tenant)
+        .bind(id)
         .fetch_optional(&mut **x)
         .await)?)
 }

@@ -246,3 +246,101 @@ async fn the_viewer_filters_and_exports_csv() {
     assert_eq!(rows.len(), 3, "three partners enrolled:\n{text}");
     assert!(rows.iter().all(|l| l.contains(",partner,")));
 }
+
+/// The provider's activity log shows what its reseller did to the provider's customers (a
+/// licence count, a user created on the customer's behalf, licences assigned), filtered by
+/// the reseller's user too; a provider that does not serve the customer sees none of it.
+#[tokio::test]
+async fn the_provider_sees_what_its_reseller_did_to_its_customers() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (customer, basic, _) = crate::subscriptions::setup(&app, &world).await;
+    let reseller = world.user("reseller_admin_agent");
+    let sub = format!(
+        "/v1/customers/{customer}/subscriptions/{}",
+        basic["id"].as_str().unwrap()
+    );
+    let etag = format!("\"{}\"", basic["attributes"]["etag"].as_str().unwrap());
+    let r = app
+        .api_with(
+            Method::PATCH,
+            &sub,
+            &reseller.bearer(),
+            &[("If-Match", &etag)],
+            Some(json!({ "quantity": 12 })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let user = app
+        .api(
+            Method::POST,
+            &format!("/v1/customers/{customer}/users"),
+            &reseller.bearer(),
+            Some(json!({ "userPrincipalName": "ana@subsco.onmicrosoft.example", "displayName": "Ana Roux" })),
+        )
+        .await;
+    assert_eq!(user.status, StatusCode::CREATED, "{}", user.text());
+    let uid = user.json()["id"].as_str().unwrap().to_owned();
+    let assign = app
+        .api(
+            Method::POST,
+            &format!("/v1/customers/{customer}/users/{uid}/licenseupdates"),
+            &reseller.bearer(),
+            Some(json!({ "licensesToAssign": [{ "skuId": "CNT-BASIC" }] })),
+        )
+        .await;
+    assert!(assign.status.is_success(), "{}", assign.text());
+    let wanted = [
+        "update_subscription",
+        "create_customer_user",
+        "update_customer_user_licenses",
+    ];
+    let ops_of = |v: serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["operationType"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let filter =
+        json!({ "Field": "UserPrincipalName", "Value": reseller.email, "Operator": "substring" });
+    let by_reseller = format!(
+        "/v1/auditrecords?filter={}",
+        percent_encoding::utf8_percent_encode(
+            &filter.to_string(),
+            percent_encoding::NON_ALPHANUMERIC
+        )
+    );
+    let provider = world.user("provider_global_admin").bearer();
+    let seen = ops_of(
+        app.api(Method::GET, &by_reseller, &provider, None)
+            .await
+            .json(),
+    );
+    for op in wanted {
+        assert!(
+            seen.iter().any(|o| o == op),
+            "the provider misses {op}: {seen:?}"
+        );
+    }
+    let page = app
+        .page(
+            &format!("/audit?user={}", reseller.email),
+            &world.user("provider_global_admin").session(),
+        )
+        .await
+        .text();
+    assert!(
+        page.contains("ana@subsco.onmicrosoft.example"),
+        "the page shows it too"
+    );
+    // The operator's other tenants see none of it.
+    let other = world.user("other_reseller_global_admin").bearer();
+    let unseen = ops_of(
+        app.api(Method::GET, &by_reseller, &other, None)
+            .await
+            .json(),
+    );
+    assert!(unseen.is_empty(), "{unseen:?}");
+}
