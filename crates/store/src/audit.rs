@@ -123,9 +123,7 @@ pub async fn find(
     scope_tenant: Option<&str>,
     id: &str,
 ) -> Result<Option<AuditRow>, StoreError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM audit_records WHERE {SCOPE} AND id = $2"
-    );
+    let sql = format!("SELECT {COLUMNS} FROM audit_records WHERE {SCOPE} AND id = $2");
     Ok(on_conn!(c, |x| sqlx::query_as::<_, AuditRow>(&sql)
         .bind(scope_tenant)
         .bind(id)

@@ -3,8 +3,11 @@
 
 use crate::{Conn, StoreError};
 
-/// One sorted line per column (`table.column type null|not null`) and per index
-/// (`index table(name) unique|plain cols`), with type names lowercased.
+/// One sorted line per column (`table.column type null|not null`), per index
+/// (`index table(name) unique|plain cols`), with type names lowercased, and per trigger event
+/// (`trigger table before|after update|delete|insert`: SQLite names one trigger per event,
+/// PostgreSQL one for several). PostgreSQL's trigger functions are listed as `function name`;
+/// SQLite has none, so the parity test names the ones it expects (`PG_ONLY`).
 pub async fn describe(c: &mut Conn<'_>) -> Result<Vec<String>, StoreError> {
     let mut lines = Vec::new();
     match c {
@@ -35,6 +38,27 @@ pub async fn describe(c: &mut Conn<'_>) -> Result<Vec<String>, StoreError> {
             {
                 let kind = if unique { "unique" } else { "plain" };
                 lines.push(format!("index {table}({index}) {kind} {cols}"));
+            }
+            const TRIGGERS: &str =
+                "SELECT tbl_name, lower(sql) FROM sqlite_master WHERE type = 'trigger'";
+            for (table, sql) in sqlx::query_as::<_, (String, String)>(TRIGGERS)
+                .fetch_all(&mut **x)
+                .await?
+            {
+                let words: Vec<&str> = sql.split_whitespace().collect();
+                let timing = ["before", "after", "instead"]
+                    .into_iter()
+                    .find(|t| words.contains(t))
+                    .unwrap_or("?");
+                for event in ["insert", "update", "delete"] {
+                    if words
+                        .iter()
+                        .take_while(|w| **w != "on")
+                        .any(|w| *w == event)
+                    {
+                        lines.push(format!("trigger {table} {timing} {event}"));
+                    }
+                }
             }
         }
         Conn::Postgres(x) => {
@@ -72,13 +96,33 @@ pub async fn describe(c: &mut Conn<'_>) -> Result<Vec<String>, StoreError> {
                 let kind = if unique { "unique" } else { "plain" };
                 lines.push(format!("index {table}({index}) {kind} {cols}"));
             }
+            const TRIGGERS: &str = "SELECT DISTINCT event_object_table::text, lower(action_timing::text), \
+                 lower(event_manipulation::text) FROM information_schema.triggers \
+                 WHERE trigger_schema = current_schema()";
+            for (table, timing, event) in sqlx::query_as::<_, (String, String, String)>(TRIGGERS)
+                .fetch_all(&mut **x)
+                .await?
+            {
+                lines.push(format!("trigger {table} {timing} {event}"));
+            }
+            const FUNCTIONS: &str = "SELECT p.proname::text FROM pg_proc p \
+                 JOIN pg_namespace ns ON ns.oid = p.pronamespace WHERE ns.nspname = current_schema()";
+            for (name,) in sqlx::query_as::<_, (String,)>(FUNCTIONS)
+                .fetch_all(&mut **x)
+                .await?
+            {
+                lines.push(format!("function {name}"));
+            }
         }
     }
     lines.sort();
     Ok(lines)
 }
 
-/// Version numbers of the migrations each backend embeds.
+/// Schema objects only PostgreSQL has: the functions its triggers run (SQLite triggers carry
+/// their body inline).
+pub const PG_ONLY: [&str; 1] = ["function audit_records_append_only"];
+
 /// A short fingerprint of the PostgreSQL migrations' contents: a migrated template database
 /// named after it is never reused once a migration has changed.
 pub fn postgres_migrations_fingerprint() -> String {
@@ -94,10 +138,67 @@ pub fn postgres_migrations_fingerprint() -> String {
     format!("{hash:016x}")
 }
 
+/// Version numbers of the migrations each backend embeds.
 pub fn migration_versions() -> (Vec<i64>, Vec<i64>) {
     let versions = |m: &sqlx::migrate::Migrator| m.iter().map(|m| m.version).collect::<Vec<_>>();
     (
         versions(&crate::SQLITE_MIGRATOR),
         versions(&crate::POSTGRES_MIGRATOR),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The statements that differ between the backends, by migration file: (why, SQLite's
+    /// text, PostgreSQL's text). Everything else in a pair of migrations is the same text.
+    const BACKEND_SPECIFIC: [(&str, &str, &str, &str); 1] = [(
+        "20261124000001_foundation.sql",
+        "the audit log's append-only trigger: SQLite raises inline, PostgreSQL runs a function",
+        "CREATE TRIGGER audit_records_no_update BEFORE UPDATE ON audit_records\n\
+         BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;\n\
+         CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records\n\
+         BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;\n",
+        "CREATE FUNCTION audit_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+         BEGIN\n    RAISE EXCEPTION 'audit records are append-only';\nEND;\n$$;\n\
+         CREATE TRIGGER audit_records_no_change BEFORE UPDATE OR DELETE ON audit_records\n\
+         FOR EACH ROW EXECUTE FUNCTION audit_records_append_only();\n",
+    )];
+
+    /// One source of truth in two folders: every migration exists in both with the same name,
+    /// and the two texts are identical except for the statements named above.
+    #[test]
+    fn each_migration_pair_is_the_same_text_but_for_the_named_statements() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let names = |backend: &str| -> Vec<String> {
+            let mut n: Vec<String> = std::fs::read_dir(root.join(backend))
+                .expect("migrations folder")
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .collect();
+            n.sort();
+            n
+        };
+        let (sqlite, postgres) = (names("sqlite"), names("postgres"));
+        assert_eq!(sqlite, postgres, "the two folders hold different files");
+        assert!(sqlite.len() >= 10);
+        for name in &sqlite {
+            let read = |backend: &str| {
+                std::fs::read_to_string(root.join(backend).join(name)).expect("migration")
+            };
+            let (mut lite, mut pg) = (read("sqlite"), read("postgres"));
+            for (file, why, lite_text, pg_text) in BACKEND_SPECIFIC {
+                if file == name {
+                    assert!(lite.contains(lite_text), "{name}: SQLite lacks {why}");
+                    assert!(pg.contains(pg_text), "{name}: PostgreSQL lacks {why}");
+                    lite = lite.replacen(lite_text, "", 1);
+                    pg = pg.replacen(pg_text, "", 1);
+                }
+            }
+            assert_eq!(
+                lite, pg,
+                "{name} differs between the backends beyond the named statements"
+            );
+        }
+    }
 }
