@@ -91,7 +91,7 @@ impl TestApp {
         self.signed_in(operator, tenant, email, user_id).await
     }
 
-    async fn customer_for(
+    pub async fn customer_for(
         &self,
         provider: &TestUser,
         prefix: &str,
@@ -122,7 +122,7 @@ impl TestApp {
         (TenantId::from_stored(id), admin)
     }
 
-    async fn order(
+    pub async fn order(
         &self,
         provider: &TestUser,
         customer: &TenantId,
@@ -151,7 +151,12 @@ impl TestApp {
     }
 
     /// A plain user of a customer, created by the customer's admin; its id.
-    async fn customer_user(&self, admin: &TestUser, customer: &TenantId, email: &str) -> String {
+    pub async fn customer_user(
+        &self,
+        admin: &TestUser,
+        customer: &TenantId,
+        email: &str,
+    ) -> String {
         let r = self
             .api(
                 Method::POST,
