@@ -547,8 +547,13 @@ pub async fn for_customer(
     actor: &Actor,
     customer: &twotier_domain::ids::TenantId,
 ) -> Result<Vec<Offer>, CoreError> {
-    let c = crate::customers::get(svc, actor, customer).await?;
-    list(svc, actor, &c.billing_profile.default_address.country, None).await
+    let mut c = svc.db.read().await?;
+    authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, customer).await?;
+    let country = crate::customer_relationships::as_seen_by(&mut c.conn(), actor, customer)
+        .await?
+        .country;
+    drop(c);
+    list(svc, actor, &country, None).await
 }
 
 /// Every offer, for the operator's catalog page.

@@ -237,3 +237,18 @@ async fn end_in(ch: &mut Change<'_>, cust: &CustomerRow) -> Result<(), CoreError
     )
     .await
 }
+
+/// The customer's record as the actor sees it: a partner its own billing profile of it (each
+/// partner keeps its own, so none changes what another sees), anyone else the customer's.
+pub(crate) async fn as_seen_by(
+    c: &mut twotier_store::Conn<'_>,
+    actor: &Actor,
+    id: &TenantId,
+) -> Result<CustomerRow, CoreError> {
+    let row = if actor.tenant_kind.is_partner() {
+        rows::find_for_partner(c, actor.tenant_id.as_str(), id.as_str()).await?
+    } else {
+        rows::find(c, id.as_str()).await?
+    };
+    row.ok_or(CoreError::NotFound)
+}

@@ -724,26 +724,11 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
     })
 }
 
-/// The customer's record as the actor sees it: a partner its own billing profile of it (each
-/// partner keeps its own, so none changes what another sees), anyone else the customer's.
-async fn as_seen_by(
-    c: &mut twotier_store::Conn<'_>,
-    actor: &Actor,
-    id: &TenantId,
-) -> Result<CustomerRow, CoreError> {
-    let row = if actor.tenant_kind.is_partner() {
-        rows::find_for_partner(c, actor.tenant_id.as_str(), id.as_str()).await?
-    } else {
-        rows::find(c, id.as_str()).await?
-    };
-    row.ok_or(CoreError::NotFound)
-}
-
 /// One customer the actor has a relationship with.
 pub async fn get(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Customer, CoreError> {
     let mut c = svc.db.read().await?;
     authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, id).await?;
-    let mut row = as_seen_by(&mut c.conn(), actor, id).await?;
+    let mut row = crate::customer_relationships::as_seen_by(&mut c.conn(), actor, id).await?;
     let mine = rows::relationship(&mut c.conn(), actor.tenant_id.as_str(), id.as_str()).await?;
     // The reseller associated through the asking provider, not through whoever created it.
     if actor.tenant_kind == TenantKind::Provider {
@@ -765,7 +750,7 @@ pub async fn update_billing(
 ) -> Result<Customer, CoreError> {
     let mut ch = crate::begin_change!(svc, actor, meta, Customer);
     authz::authorize(&mut ch.conn(), actor, Permission::EditCustomers, id).await?;
-    let old = as_seen_by(&mut ch.conn(), actor, id).await?;
+    let old = crate::customer_relationships::as_seen_by(&mut ch.conn(), actor, id).await?;
     let Some(version) = etag.and_then(|t| t.trim().trim_matches('"').parse::<i64>().ok()) else {
         return Err(CoreError::rule(
             Code::EtagRequired,
@@ -813,7 +798,7 @@ pub async fn update_billing(
         return Err(CoreError::Stale);
     }
     let before = from_row(old, false);
-    let new_row = as_seen_by(&mut ch.conn(), actor, id).await?;
+    let new_row = crate::customer_relationships::as_seen_by(&mut ch.conn(), actor, id).await?;
     let after = from_row(new_row, actor.tenant_kind == TenantKind::Reseller);
     ch.audit(
         Event::new(

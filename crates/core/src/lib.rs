@@ -5,7 +5,6 @@ pub mod apps;
 pub mod audit;
 pub mod auth;
 pub mod authz;
-pub mod bench_data;
 pub mod catalog;
 pub mod codes;
 pub mod csv_export;
@@ -164,4 +163,98 @@ pub async fn housekeeping(svc: &Services) -> Result<(), CoreError> {
     store::sign_in_throttles::purge_before(&mut tx.conn(), now.plus_hours(-48).millis()).await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod layering {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::Path;
+
+    /// The modules each core module uses (`crate::x`, `use crate::{x, …}`), from the source.
+    fn uses() -> BTreeMap<String, BTreeSet<String>> {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut graph = BTreeMap::new();
+        let files: Vec<_> = std::fs::read_dir(&src)
+            .expect("src")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+            .collect();
+        let modules: BTreeSet<String> = files
+            .iter()
+            .filter_map(|p| Some(p.file_stem()?.to_str()?.to_owned()))
+            .collect();
+        for path in &files {
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            let mut deps = BTreeSet::new();
+            for (i, _) in code.match_indices("crate::") {
+                let rest = &code[i + "crate::".len()..];
+                let names: Vec<&str> = if let Some(list) = rest.strip_prefix('{') {
+                    list.split('}')
+                        .next()
+                        .unwrap_or_default()
+                        .split(',')
+                        .collect()
+                } else {
+                    vec![rest]
+                };
+                for n in names {
+                    let m: String = n
+                        .trim()
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if modules.contains(&m) && m != name && m != "lib" {
+                        deps.insert(m);
+                    }
+                }
+            }
+            graph.insert(name, deps);
+        }
+        graph
+    }
+
+    /// Core's modules form a DAG: a use case may build on lower ones, never on one that
+    /// builds on it, so each can be read, tested and changed from the bottom up.
+    #[test]
+    fn core_modules_have_no_import_cycle() {
+        let graph = uses();
+        assert!(graph.len() > 20, "{graph:?}");
+        // Depth-first search; a module met again while still on the path closes a cycle.
+        fn visit(
+            m: &str,
+            graph: &BTreeMap<String, BTreeSet<String>>,
+            path: &mut Vec<String>,
+            done: &mut BTreeSet<String>,
+        ) -> Option<Vec<String>> {
+            if let Some(at) = path.iter().position(|p| p == m) {
+                let mut cycle = path[at..].to_vec();
+                cycle.push(m.to_owned());
+                return Some(cycle);
+            }
+            if done.contains(m) {
+                return None;
+            }
+            path.push(m.to_owned());
+            for d in graph.get(m).into_iter().flatten() {
+                if let Some(c) = visit(d, graph, path, done) {
+                    return Some(c);
+                }
+            }
+            path.pop();
+            done.insert(m.to_owned());
+            None
+        }
+        let mut done = BTreeSet::new();
+        for m in graph.keys() {
+            if let Some(cycle) = visit(m, &graph, &mut Vec::new(), &mut done) {
+                panic!("core modules import each other: {}", cycle.join(" -> "));
+            }
+        }
+    }
 }

@@ -10,7 +10,6 @@ use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::Permission;
 use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::{OrderId, SubscriptionId, TenantId};
-use twotier_domain::partner::parse_mpn_id;
 use twotier_domain::subscription::OrderStatus;
 use twotier_domain::subscription::SubscriptionStatus;
 use twotier_domain::tenant::TenantKind;
@@ -18,7 +17,7 @@ use twotier_domain::term::BillingCycle;
 use twotier_store::orders::{self as rows, OrderRow};
 use twotier_store::subscriptions::{self as subscription_rows, SubscriptionRow};
 use twotier_store::{
-    Conn, catalog as offer_rows, customers as customer_rows, partners as partner_rows, partnerships,
+    Conn, catalog as offer_rows, customers as customer_rows, partners as partner_rows,
 };
 
 use crate::audit::Event;
@@ -91,48 +90,6 @@ fn order(o: OrderRow, subs: &[SubscriptionRow]) -> Order {
         creation_date: Timestamp(o.created_at),
         status: o.status,
     }
-}
-
-/// Checks a partner of record: the MPN ID of an indirect reseller partnered with this
-/// provider that accepted the agreement (Partner Center's codes otherwise). Returns the
-/// reseller's tenant id.
-pub(crate) async fn partner_of_record(
-    c: &mut Conn<'_>,
-    provider: &partner_rows::PartnerRow,
-    raw: &str,
-) -> Result<String, CoreError> {
-    let mpn = parse_mpn_id(raw).map_err(|_| {
-        CoreError::rule(
-            Code::MpnNotFound,
-            format!("MPN ID {} is not found", raw.trim()),
-        )
-    })?;
-    if mpn == provider.mpn_id {
-        return Err(CoreError::rule(
-            Code::ProviderNotPartnerOnRecord,
-            "the MPN ID of the indirect provider is not valid as partner on record",
-        ));
-    }
-    let reseller = partner_rows::find_by_mpn_id(c, mpn)
-        .await?
-        .ok_or_else(|| CoreError::rule(Code::MpnNotFound, format!("MPN ID {mpn} is not found")))?;
-    if reseller.kind != TenantKind::Reseller.as_str()
-        || partnerships::find_active(c, &provider.tenant_id, &reseller.tenant_id)
-            .await?
-            .is_none()
-    {
-        return Err(CoreError::rule(
-            Code::NotYourReseller,
-            format!("MPN ID {mpn} is not a valid indirect reseller of yours"),
-        ));
-    }
-    if reseller.agreement_accepted_at.is_none() {
-        return Err(CoreError::rule(
-            Code::ResellerAgreementMissing,
-            "the indirect reseller has not accepted the partner agreement",
-        ));
-    }
-    Ok(reseller.tenant_id)
 }
 
 /// Only an indirect provider places orders (a reseller asks its provider).
@@ -315,7 +272,7 @@ pub(crate) async fn create_in(
     for (k, offer, quantity, friendly, por) in checked {
         let (reseller, por) = match por.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(raw) => (
-                Some(partner_of_record(&mut ch.conn(), &provider, raw).await?),
+                Some(crate::partnerships::partner_of_record(&mut ch.conn(), &provider, raw).await?),
                 Some(raw.to_owned()),
             ),
             None => (None, None),

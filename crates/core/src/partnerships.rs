@@ -847,3 +847,45 @@ pub async fn validate_resellers(
     }
     Ok(out)
 }
+
+/// Checks a partner of record: the MPN ID of an indirect reseller partnered with this
+/// provider that accepted the agreement (Partner Center's codes otherwise). Returns the
+/// reseller's tenant id.
+pub(crate) async fn partner_of_record(
+    c: &mut Conn<'_>,
+    provider: &PartnerRow,
+    raw: &str,
+) -> Result<String, CoreError> {
+    let mpn = parse_mpn_id(raw).map_err(|_| {
+        CoreError::rule(
+            Code::MpnNotFound,
+            format!("MPN ID {} is not found", raw.trim()),
+        )
+    })?;
+    if mpn == provider.mpn_id {
+        return Err(CoreError::rule(
+            Code::ProviderNotPartnerOnRecord,
+            "the MPN ID of the indirect provider is not valid as partner on record",
+        ));
+    }
+    let reseller = partner_rows::find_by_mpn_id(c, mpn)
+        .await?
+        .ok_or_else(|| CoreError::rule(Code::MpnNotFound, format!("MPN ID {mpn} is not found")))?;
+    if reseller.kind != TenantKind::Reseller.as_str()
+        || rows::find_active(c, &provider.tenant_id, &reseller.tenant_id)
+            .await?
+            .is_none()
+    {
+        return Err(CoreError::rule(
+            Code::NotYourReseller,
+            format!("MPN ID {mpn} is not a valid indirect reseller of yours"),
+        ));
+    }
+    if reseller.agreement_accepted_at.is_none() {
+        return Err(CoreError::rule(
+            Code::ResellerAgreementMissing,
+            "the indirect reseller has not accepted the partner agreement",
+        ));
+    }
+    Ok(reseller.tenant_id)
+}

@@ -520,7 +520,7 @@ async fn change_in(
             let provider = partner_rows::find(&mut ch.conn(), &row.provider_tenant_id)
                 .await?
                 .ok_or(CoreError::NotFound)?;
-            Some(crate::orders::partner_of_record(&mut ch.conn(), &provider, mpn).await?)
+            Some(crate::partnerships::partner_of_record(&mut ch.conn(), &provider, mpn).await?)
         }
     };
     let status = status_changes.unwrap_or(row.status);
@@ -834,7 +834,9 @@ async fn contact_of(c: &mut Conn<'_>, row: &SubscriptionRow) -> Result<SupportCo
 /// the actor may do to it.
 #[derive(Debug, Clone)]
 pub struct SubscriptionView {
-    pub customer: crate::customers::Customer,
+    pub customer_id: String,
+    /// The customer's company name as the actor knows it.
+    pub customer_name: String,
     pub subscription: Subscription,
     pub support: SupportContact,
     pub support_candidates: Vec<SupportContact>,
@@ -849,8 +851,14 @@ pub async fn view(
     id: &str,
 ) -> Result<SubscriptionView, CoreError> {
     let subscription = get(svc, actor, customer, id).await?;
+    let mut c = svc.db.read().await?;
+    let customer_name = crate::customer_relationships::as_seen_by(&mut c.conn(), actor, customer)
+        .await?
+        .company_name;
+    drop(c);
     Ok(SubscriptionView {
-        customer: crate::customers::get(svc, actor, customer).await?,
+        customer_id: customer.to_string(),
+        customer_name,
         support: support_contact(svc, actor, customer, id).await?,
         support_candidates: support_candidates(svc, actor, customer).await?,
         upgrades: upgrades(svc, actor, customer, id).await?,
@@ -1330,7 +1338,7 @@ pub async fn check_partner_id(
     let provider = partner_rows::find(&mut c.conn(), actor.tenant_id.as_str())
         .await?
         .ok_or(CoreError::NotFound)?;
-    let reseller = crate::orders::partner_of_record(&mut c.conn(), &provider, mpn_id).await?;
+    let reseller = crate::partnerships::partner_of_record(&mut c.conn(), &provider, mpn_id).await?;
     Ok(tenants::find(&mut c.conn(), &reseller)
         .await?
         .map(|t| t.name)

@@ -448,14 +448,14 @@ async fn execute(command: Command, mut settings: Settings) -> anyhow::Result<Exi
             db,
         }) => {
             let svc = open(&settings, db.database_url.as_deref(), true).await?;
-            let plan = twotier_core::bench_data::Plan {
+            let plan = twotier_seed::Plan {
                 customers,
                 resellers,
                 skew,
                 seed,
             };
             let mut bar = ProgressBar::new("customers");
-            match twotier_core::bench_data::seed(&svc, &plan, &mut |done, total| {
+            match twotier_seed::seed(&svc, &plan, &mut |done, total| {
                 bar.show(done, total);
             })
             .await

@@ -9,7 +9,6 @@ use http::StatusCode;
 use std::collections::HashMap;
 use twotier_core::CoreError;
 use twotier_core::auth::Session;
-use twotier_core::customers::Customer;
 use twotier_core::subscriptions::{
     self, ChangeInput, Subscription, SupportContact, SupportContactInput, Upgrade, UpgradeInput,
     UpgradeTarget,
@@ -27,7 +26,8 @@ use crate::extract::{Meta, Viewer};
 #[template(path = "subscription.html")]
 struct SubscriptionPage {
     ctx: Ctx,
-    customer: Customer,
+    customer_id: String,
+    customer_name: String,
     sub: Subscription,
     support: SupportContact,
     candidates: Vec<SupportContact>,
@@ -125,7 +125,8 @@ async fn view(
             can_provider: v.abilities.cancel_or_upgrade,
             can_set_partner: v.abilities.set_reseller_of_record,
             can_set_support: v.abilities.set_support_contact,
-            customer: v.customer,
+            customer_id: v.customer_id,
+            customer_name: v.customer_name,
             sub: v.subscription,
             support: v.support,
             candidates: v.support_candidates,

@@ -27,7 +27,7 @@ use twotier_store::subscriptions::{self as subscription_rows, SubscriptionRow};
 use twotier_store::tenants::{self, TenantRow};
 use twotier_store::users::{self, UserRow};
 
-use crate::{CoreError, RequestMeta, Services};
+use twotier_core::{CoreError, RequestMeta, Services};
 
 /// The offers bench customers buy, one each.
 const OFFERS: [&str; 6] = [
@@ -177,9 +177,9 @@ pub async fn seed(
             Some(o) => offers.push(o),
             None => {
                 drop(c);
-                let operator = crate::users::ensure_operator_tenant(svc).await?;
-                let inputs = crate::catalog::parse_file(crate::demo::DEMO_CATALOG)?;
-                crate::catalog::import(
+                let operator = twotier_core::users::ensure_operator_tenant(svc).await?;
+                let inputs = twotier_core::catalog::parse_file(twotier_core::demo::DEMO_CATALOG)?;
+                twotier_core::catalog::import(
                     svc,
                     &Actor::cli(operator),
                     &RequestMeta::default(),
