@@ -109,9 +109,7 @@ pub fn password_salt(svc: &Services, email_lower: &str) -> [u8; 16] {
 
 /// The lowercased sign-in name, whether or not it is a valid address.
 fn sign_in_name(email: &str) -> String {
-    Email::parse(email)
-        .map(|e| e.lower)
-        .unwrap_or_else(|_| email.trim().to_lowercase())
+    Email::parse(email).map_or_else(|_| email.trim().to_lowercase(), |e| e.lower)
 }
 
 /// The back-off of a sign-in name.

@@ -180,7 +180,7 @@ fn validate(
             ("prerequisiteOffers", &prerequisites),
             ("upgradeTargetOffers", &upgrades),
         ] {
-            for target in list.iter() {
+            for target in list {
                 if target == id {
                     e.add(&field(name), "an offer cannot refer to itself");
                 } else if !known.contains(target.as_str()) {

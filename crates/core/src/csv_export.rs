@@ -21,6 +21,7 @@ pub fn neutralise(field: &str) -> Cow<'_, str> {
 }
 
 /// A CSV document being written, header first.
+#[derive(Debug)]
 pub struct Csv {
     writer: csv::Writer<Vec<u8>>,
 }

@@ -1,4 +1,4 @@
-//! A customer's partners (SPEC.md §3.7, reference §3.5, §6): who holds a reseller relationship
+//! A customer's partners: who holds a reseller relationship
 //! and delegated admin access, the customer removing a partner's admin access, and the provider
 //! ending its relationship or withdrawing its own admin access.
 

@@ -1,5 +1,5 @@
-//! Customers of a provider, optionally associated with one of its indirect resellers
-//! (SPEC.md §3.4–3.5): the customer tenant, its company and billing profiles, the reseller
+//! Customers of a provider, optionally associated with one of its indirect resellers:
+//! the customer tenant, its company and billing profiles, the reseller
 //! relationships (with delegated admin access) and its admin user, created in one transaction.
 
 use std::collections::HashMap;

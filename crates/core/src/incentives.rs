@@ -1,4 +1,4 @@
-//! Incentives (SPEC.md §3.9): per reseller and month, the seat-days by offer of the
+//! Incentives: per reseller and month, the seat-days by offer of the
 //! subscriptions where it is the reseller of record, from the subscription history. A
 //! history row holds a subscription's state from its time until the next row, so a change of
 //! quantity or of the reseller of record counts from the moment it happened; only active

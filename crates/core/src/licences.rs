@@ -1,4 +1,4 @@
-//! Licence assignment (issue 6 §4): a customer's users get licences from the customer's
+//! Licence assignment: a customer's users get licences from the customer's
 //! subscriptions, assigned by the customer's admins or by partners holding delegated admin
 //! access. A subscription never has more licences assigned than it has purchased.
 

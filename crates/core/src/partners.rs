@@ -412,7 +412,7 @@ pub async fn get(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Partner
         .ok_or(CoreError::NotFound)
 }
 
-/// A directory profile edit. Only the operator may change a listing (SPEC.md §3.1).
+/// A directory profile edit. Only the operator may change a listing.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ProfileInput {

@@ -1,4 +1,4 @@
-//! Partnerships between indirect providers and indirect resellers (SPEC.md §3.2–3.3): the
+//! Partnerships between indirect providers and indirect resellers: the
 //! provider invites with a single-use link, the reseller's Global admin accepts, the provider
 //! may remove the partnership. Also the Partner Center look-ups that go with them: the
 //! relationship lists, MPN profiles, agreement status and partner-of-record validation.
@@ -634,7 +634,7 @@ pub async fn get_reseller(
 
 /// The provider ends its partnership with a reseller. Customers associated with the reseller
 /// and delegated admin access stay as they are; no message is sent. Calling this is the
-/// caller's acceptance of the legal statement (SPEC.md §3.3).
+/// caller's acceptance of the legal statement.
 pub async fn remove(
     svc: &Services,
     actor: &Actor,

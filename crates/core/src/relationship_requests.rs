@@ -1,4 +1,4 @@
-//! Relationship requests (SPEC.md §3.7, reference §3.4): a provider asks a customer tenant that
+//! Relationship requests: a provider asks a customer tenant that
 //! already exists for a reseller relationship, optionally for one of its indirect resellers and
 //! with delegated admin access. The link is single-use, hashed, expiring and revocable, as
 //! partnership invitations are; the customer's Global admin accepts it.
@@ -80,14 +80,13 @@ impl Names {
     async fn load(c: &mut Conn<'_>, rows: &[RequestRow]) -> Result<Self, CoreError> {
         let mut out = Self::default();
         for r in rows {
-            for id in r.reseller_tenant_id.iter() {
-                if out.of(id).is_none()
-                    && let Some(t) = twotier_store::tenants::find(c, id).await?
-                {
-                    out.0.push((t.id, t.name));
-                }
+            if let Some(id) = &r.reseller_tenant_id
+                && out.of(id).is_none()
+                && let Some(t) = twotier_store::tenants::find(c, id).await?
+            {
+                out.0.push((t.id, t.name));
             }
-            for id in r.customer_tenant_id.iter() {
+            if let Some(id) = &r.customer_tenant_id {
                 if out.of(id).is_some() {
                     continue;
                 }

@@ -30,7 +30,7 @@ pub fn sha256_hex(secret: &str) -> String {
 const TEMP_ALPHABET: &[u8; 64] =
     b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789-_!@#$%";
 
-/// 20 characters from a 64-symbol alphabet: 120 bits (QUALITY.md T9).
+/// 20 characters from a 64-symbol alphabet: 120 bits.
 pub fn new_temp_password() -> String {
     random_bytes::<20>()
         .iter()

@@ -1,5 +1,5 @@
-//! Names of audited operations and resources. Partner Center's names where it has one
-//! (reference §3.9); twotier's own in the same snake_case style otherwise.
+//! Names of audited operations and resources. Partner Center's names where it has one;
+//! twotier's own in the same snake_case style otherwise.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {

@@ -1,4 +1,4 @@
-//! Roles and the permissions they carry (SPEC.md §2). An explicit table, never an ordering:
+//! Roles and the permissions they carry. An explicit table, never an ordering:
 //! no code compares roles by rank.
 
 use crate::DomainError;

@@ -2,7 +2,7 @@
 
 use crate::DomainError;
 
-/// A CSP region. Partners transact only inside one (reference §1.2 rule 3).
+/// A CSP region. Partners transact only inside one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum CspRegion {
     Europe,

@@ -1,6 +1,6 @@
 use crate::DomainError;
 
-/// What a tenant is (SPEC.md §1). Stored as lowercase text.
+/// What a tenant is. Stored as lowercase text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TenantKind {

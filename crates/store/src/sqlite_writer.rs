@@ -335,6 +335,10 @@ impl SqliteWriter {
 }
 
 impl WriteTx {
+    #[expect(
+        clippy::expect_used,
+        reason = "both hold for as long as the WriteTx lives"
+    )]
     pub(crate) fn conn(&mut self) -> &mut SqliteConnection {
         let turn = self
             .turn
@@ -346,6 +350,7 @@ impl WriteTx {
     }
 
     /// Keeps this transaction's work and returns once its batch is committed.
+    #[expect(clippy::expect_used, reason = "a WriteTx holds its turn until it ends")]
     pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
         let turn = self
             .turn

@@ -654,10 +654,10 @@ impl TestApp {
         match principal {
             Principal::Anonymous => {}
             Principal::Bearer(token) => {
-                req = req.header(header::AUTHORIZATION, format!("Bearer {token}"))
+                req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
             }
             Principal::Session { cookie, .. } => {
-                req = req.header(header::COOKIE, format!("tt_session={cookie}"))
+                req = req.header(header::COOKIE, format!("tt_session={cookie}"));
             }
         }
         if let Some(ct) = content_type {

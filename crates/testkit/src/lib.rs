@@ -2,6 +2,11 @@
 //! a migrated template when `TEST_DATABASE_URL` is set), the app built exactly as the server
 //! builds it, a movable clock, and a world of tenants and users in every role.
 
+#![allow(
+    clippy::expect_used,
+    reason = "a test harness: a setup step that fails stops the test"
+)]
+
 pub mod app;
 pub mod db;
 pub mod market;

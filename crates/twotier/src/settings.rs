@@ -219,7 +219,7 @@ impl Settings {
             None => {
                 builder = builder.add_source(
                     config::File::new("twotier.toml", config::FileFormat::Toml).required(false),
-                )
+                );
             }
         }
         builder = builder.add_source(

@@ -1,5 +1,9 @@
 //! The command-line contract: `--json` prints exactly one JSON object; every admin command
 //! goes through the same authorisation and audit path (actor kind "cli").
+#![allow(
+    clippy::expect_used,
+    reason = "test helpers: a failed step stops the test"
+)]
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};

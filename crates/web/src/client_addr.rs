@@ -54,7 +54,7 @@ fn forwarded_chain(headers: &HeaderMap) -> Vec<String> {
 fn trusted(ip: IpAddr, proxies: &[IpNet]) -> bool {
     let ip = match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
+        v4 @ IpAddr::V4(_) => v4,
     };
     proxies.iter().any(|net| net.contains(&ip))
 }

@@ -123,11 +123,10 @@ pub fn classify(e: &CoreError) -> (StatusCode, u32, String) {
             ),
         ),
         CoreError::Invalid(fields) => {
-            let first = fields
-                .iter()
-                .next()
-                .map(|(f, m)| format!("Invalid property {f}: {m}"))
-                .unwrap_or_else(|| "Invalid input".to_owned());
+            let first = fields.iter().next().map_or_else(
+                || "Invalid input".to_owned(),
+                |(f, m)| format!("Invalid property {f}: {m}"),
+            );
             (StatusCode::BAD_REQUEST, 3000, first)
         }
         CoreError::Rule { code, message } => (status_of(*code), code.number(), message.clone()),

@@ -620,7 +620,7 @@ impl Ctx {
                 href,
                 label,
                 current: href == current,
-            })
+            });
         };
         if session.pending.is_none() {
             add("/", "Home");
@@ -922,7 +922,7 @@ pub fn kind_label(kind: TenantKind) -> &'static str {
 }
 
 /// A secret shown exactly once (temporary password, token, client secret).
-#[derive(Template)]
+#[derive(Debug, Template)]
 #[template(path = "secret.html")]
 pub struct SecretPage {
     pub ctx: Ctx,

@@ -219,9 +219,7 @@ pub async fn change_password(
     }
     let forced = s.pending == Some(Step::ChangePassword);
     let mut errors = FieldErrors::new();
-    if form.get("new_password") != form.get("confirm_password") {
-        errors.add("confirm_password", "the two new passwords differ");
-    } else {
+    if form.get("new_password") == form.get("confirm_password") {
         match auth::change_password(
             &state.svc,
             &s,
@@ -244,6 +242,8 @@ pub async fn change_password(
                 Err(page) => return page.into_response(),
             },
         }
+    } else {
+        errors.add("confirm_password", "the two new passwords differ");
     }
     render_status(
         StatusCode::UNPROCESSABLE_ENTITY,

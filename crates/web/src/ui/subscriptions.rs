@@ -1,4 +1,4 @@
-//! The subscription page (SPEC.md §3.6): its facts and every change, each confirmed before
+//! The subscription page: its facts and every change, each confirmed before
 //! it is made. Forms carry the version the page showed; a change made meanwhile by someone
 //! else is refused, and the page shows the subscription as it now is.
 

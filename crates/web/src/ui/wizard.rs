@@ -1,4 +1,4 @@
-//! The new-customer wizard (SPEC.md §3.4): details → subscriptions → review → submit, then
+//! The new-customer wizard: details → subscriptions → review → submit, then
 //! the admin's temporary password once. Every step carries what was typed in hidden fields
 //! (no JavaScript needed); each step is checked by running the real use case in a
 //! transaction that is rolled back; Submit is one transaction; a replayed submit creates

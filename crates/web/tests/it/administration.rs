@@ -43,7 +43,7 @@ fn admin_of(users: &[Value]) -> (String, String) {
     )
 }
 
-/// H2: a reseller's helpdesk agent (holding delegated admin access) gets no temporary password
+/// A reseller's helpdesk agent (holding delegated admin access) gets no temporary password
 /// of the customer's Global admin and cannot disable it; no reseller gives the role.
 #[tokio::test]
 async fn a_reseller_cannot_take_over_the_customers_global_admin() {
@@ -126,7 +126,7 @@ async fn a_reseller_cannot_take_over_the_customers_global_admin() {
     assert_eq!(admins, 1);
 }
 
-/// H2: partners create a customer's users on its own domain only, never on another
+/// Partners create a customer's users on its own domain only, never on another
 /// organisation's, and nobody outside the customer takes an address on its domain.
 #[tokio::test]
 async fn partners_create_customer_users_on_the_customers_domain_only() {
@@ -202,7 +202,7 @@ async fn partners_create_customer_users_on_the_customers_domain_only() {
     );
 }
 
-/// H2: a Global admin a partner created does not count as the customer's last one, so the
+/// A Global admin a partner created does not count as the customer's last one, so the
 /// customer's own admin cannot be disabled behind it; the customer itself decides.
 #[tokio::test]
 async fn an_account_a_partner_created_never_keeps_the_customers_last_admin() {
@@ -257,7 +257,7 @@ async fn an_account_a_partner_created_never_keeps_the_customers_last_admin() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
 }
 
-/// M4: a User management admin manages users, but not Global admins: it cannot give itself
+/// A User management admin manages users, but not Global admins: it cannot give itself
 /// or anyone the role, create an app holding it, or reset, disable or rename a Global admin.
 #[tokio::test]
 async fn a_user_management_admin_cannot_make_itself_global_admin() {

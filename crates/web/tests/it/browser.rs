@@ -733,7 +733,7 @@ async fn an_existing_customer_from_request_to_ended_relationship() {
     browser.quit().await;
 }
 
-/// The pages issue 13 changed, at desktop and phone width: the choice of organisation at
+/// The sign-in and administration pages, at desktop and phone width: the choice of organisation at
 /// sign-in, turning two-factor off with the password, and a customer two providers serve
 /// as the second provider sees it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -49,7 +49,7 @@ async fn accept(app: &TestApp, who: &TestUser, token: &str) -> TestResponse {
 /// The refusal's message on the acceptance page.
 fn refusal(r: &TestResponse) -> String {
     let html = r.text();
-    let start = html.find("id=\"refusal\">").map(|i| i + 13).unwrap_or(0);
+    let start = html.find("id=\"refusal\">").map_or(0, |i| i + 13);
     html[start..]
         .split('<')
         .next()

@@ -161,7 +161,7 @@ async fn every_change_is_not_found(
     );
 }
 
-/// H1: a reseller of the second provider, holding delegated admin access to the customer,
+/// A reseller of the second provider, holding delegated admin access to the customer,
 /// cannot change the first provider's subscription; neither can the second provider.
 #[tokio::test]
 async fn another_providers_reseller_cannot_change_its_subscriptions() {
@@ -182,7 +182,7 @@ async fn another_providers_reseller_cannot_change_its_subscriptions() {
     }
 }
 
-/// H1: a former reseller (partnership removed, delegated admin access kept) cannot change
+/// A former reseller (partnership removed, delegated admin access kept) cannot change
 /// what its former provider sold, though it still administers the customer's users.
 #[tokio::test]
 async fn a_former_reseller_cannot_change_its_former_providers_subscriptions() {
@@ -219,7 +219,7 @@ async fn a_former_reseller_cannot_change_its_former_providers_subscriptions() {
     assert_eq!(users.status, StatusCode::OK, "{}", users.text());
 }
 
-/// H1: the customer's own reseller changes its provider's subscription on the customer's
+/// The customer's own reseller changes its provider's subscription on the customer's
 /// behalf, and the change is in the selling provider's activity log.
 #[tokio::test]
 async fn the_sellers_reseller_changes_it_and_the_seller_sees_the_change() {
@@ -267,7 +267,7 @@ async fn the_sellers_reseller_changes_it_and_the_seller_sees_the_change() {
     assert!(!other.contains(m.sub1.as_str()), "{other}");
 }
 
-/// M1: each partner reads only its own sales (subscriptions, orders and their line items,
+/// Each partner reads only its own sales (subscriptions, orders and their line items,
 /// the MPN IDs of resellers of record); the customer reads all of its own.
 #[tokio::test]
 async fn partners_read_only_their_own_sales_and_the_customer_reads_all() {
@@ -373,7 +373,7 @@ async fn partners_read_only_their_own_sales_and_the_customer_reads_all() {
     );
 }
 
-/// M1: the provider's customer-list rows expand to its own subscriptions only, and a
+/// The provider's customer-list rows expand to its own subscriptions only, and a
 /// licence page shows only the seats of the partner's own sales.
 #[tokio::test]
 async fn lists_and_seat_counts_show_only_the_partners_own_sales() {
@@ -432,7 +432,7 @@ async fn billing(app: &TestApp, m: &Market, who: &str) -> (Value, String) {
     (r.json(), etag)
 }
 
-/// M3: each partner keeps its own billing profile of the customer; a change by one (a
+/// Each partner keeps its own billing profile of the customer; a change by one (a
 /// provider, or a reseller without any say over the others) is seen by nobody else.
 #[tokio::test]
 async fn a_partner_changes_only_its_own_billing_profile() {

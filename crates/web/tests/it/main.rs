@@ -1,6 +1,9 @@
 //! The one integration-test binary of the web crate. Runs on SQLite by default and on
 //! PostgreSQL when TEST_DATABASE_URL is set (each test on a database of its own).
-
+#![allow(
+    clippy::expect_used,
+    reason = "test helpers: a failed step stops the test"
+)]
 // Helpers shared by tests unwrap like the tests themselves do.
 #![allow(clippy::unwrap_used)]
 

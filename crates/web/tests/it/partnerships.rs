@@ -445,7 +445,7 @@ async fn roles_and_cross_tenant_probes() {
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{key}");
     }
-    // The user management admin can (SPEC.md §2).
+    // The user management admin can.
     let r = app
         .api(
             Method::POST,

@@ -19,7 +19,7 @@ async fn session(app: &TestApp, email: &str) -> Principal {
     Principal::Session { cookie, csrf }
 }
 
-/// M2: with the second factor still to come, the password page sends the person to it, and a
+/// With the second factor still to come, the password page sends the person to it, and a
 /// posted password change is refused: a stolen password alone changes nothing.
 #[tokio::test]
 async fn the_password_cannot_change_before_the_second_factor() {
@@ -58,7 +58,7 @@ async fn the_password_cannot_change_before_the_second_factor() {
     );
 }
 
-/// M5: when a lock ends, the count starts again: one failure does not lock the account
+/// When a lock ends, the count starts again: one failure does not lock the account
 /// again; repeated locks grow (one minute, then two); unknown names behave the same.
 #[tokio::test]
 async fn a_lock_that_ended_starts_a_fresh_count_and_locks_grow() {
@@ -111,7 +111,7 @@ async fn a_lock_that_ended_starts_a_fresh_count_and_locks_grow() {
     );
 }
 
-/// M5 and "same timing": every sign-in costs one argon2 run whatever the account is:
+/// Every sign-in costs one argon2 run whatever the account is:
 /// unknown, known, locked, disabled, with a temporary password only, or an address used in
 /// two organisations.
 #[tokio::test]
@@ -174,7 +174,7 @@ async fn every_failed_sign_in_does_the_same_work() {
     assert!(r.text().contains(MESSAGE));
 }
 
-/// M5: behind a configured reverse proxy each client's own address is throttled, never the
+/// Behind a configured reverse proxy each client's own address is throttled, never the
 /// proxy's, and a client cannot claim another address by sending the header itself.
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_is_throttled_on_its_own() {
@@ -348,7 +348,7 @@ async fn guessable_passwords_are_refused() {
     );
 }
 
-/// M6: an address is unique inside its tenant only. Creating a user never says whether
+/// An address is unique inside its tenant only. Creating a user never says whether
 /// another organisation has the address; two organisations' accounts with one address sign
 /// in to their own tenant, and one person with both chooses.
 #[tokio::test]
