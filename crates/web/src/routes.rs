@@ -1,8 +1,10 @@
-//! The route table. Every route is registered with a policy; there is no other way to add
-//! one, so a route without a policy cannot exist. The permission matrix test walks this table.
+//! The route table. Every route is registered with a policy by its resource's module; there is
+//! no other way to add one, so a route without a policy cannot exist. The permission matrix
+//! test walks this table.
 
 use axum::Router;
 use axum::extract::Request;
+use axum::handler::Handler;
 use axum::middleware::{self as axum_mw, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
@@ -46,7 +48,9 @@ pub struct RouteSpec {
     pub policy: Policy,
 }
 
-/// Builds the router and its table together.
+/// Builds the router and its table together. Each resource module adds its own routes in
+/// one line each (`r.api().get(path, policy, handler)`), so a route, its policy and its
+/// handler are found in one file; there is no way to add one without a policy.
 pub struct Routes {
     router: Router<AppState>,
     specs: Vec<RouteSpec>,
@@ -68,30 +72,78 @@ impl Routes {
         }
     }
 
-    pub fn add(
-        mut self,
+    /// JSON routes under `/v1`, bearer tokens only.
+    pub fn api(&mut self) -> On<'_> {
+        On {
+            routes: self,
+            surface: Surface::Api,
+        }
+    }
+
+    /// HTML pages, session cookies only.
+    pub fn pages(&mut self) -> On<'_> {
+        On {
+            routes: self,
+            surface: Surface::Page,
+        }
+    }
+
+    /// Operations endpoints and static files.
+    pub fn ops(&mut self) -> On<'_> {
+        On {
+            routes: self,
+            surface: Surface::Ops,
+        }
+    }
+
+    fn add(
+        &mut self,
         method: Method,
         path: &'static str,
         surface: Surface,
         policy: Policy,
         handler: MethodRouter<AppState>,
-    ) -> Self {
+    ) {
         let guarded = handler.layer(axum_mw::from_fn(move |req: Request, next: Next| {
             enforce(surface, policy, req, next)
         }));
+        let mut router = std::mem::take(&mut self.router);
         if let Some(rest) = path.strip_prefix("/v1/") {
             // Partner Center also accepts the version spelled `v1.0`.
-            self.router = self.router.route(&format!("/v1.0/{rest}"), guarded.clone());
+            router = router.route(&format!("/v1.0/{rest}"), guarded.clone());
         }
-        self.router = self.router.route(path, guarded);
+        self.router = router.route(path, guarded);
         self.specs.push(RouteSpec {
             method,
             path,
             surface,
             policy,
         });
-        self
     }
+}
+
+/// The routes of one surface: each method named once, with its path, policy and handler.
+#[derive(Debug)]
+pub struct On<'a> {
+    routes: &'a mut Routes,
+    surface: Surface,
+}
+
+macro_rules! on_method {
+    ($($name:ident => $method:ident),* $(,)?) => {$(
+        pub fn $name<H, T>(self, path: &'static str, policy: Policy, handler: H) -> Self
+        where
+            H: Handler<T, AppState>,
+            T: 'static,
+        {
+            self.routes.add(Method::$method, path, self.surface, policy, axum::routing::$name(handler));
+            self
+        }
+    )*};
+}
+
+impl On<'_> {
+    on_method!(get => GET, post => POST, put => PUT, patch => PATCH, delete => DELETE, head => HEAD);
 }
 
 async fn enforce(surface: Surface, policy: Policy, req: Request, next: Next) -> Response {
@@ -131,9 +183,9 @@ async fn enforce(surface: Surface, policy: Policy, req: Request, next: Next) -> 
 
 /// The router (without state) and its table.
 pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
-    let routes = Routes::new();
-    let routes = api::routes(routes);
-    let routes = ui::routes(routes);
+    let mut routes = Routes::new();
+    api::routes(&mut routes);
+    ui::routes(&mut routes);
     (routes.router, routes.specs)
 }
 

@@ -8,6 +8,8 @@ use twotier_domain::ids::AppId;
 use super::{ApiResult, collection, created, ok, path_id, resource};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller, NoBody};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 fn app_json(a: &App) -> serde_json::Value {
     resource(a, "Application", &format!("/apps/{}", a.id))
@@ -52,4 +54,13 @@ pub async fn disable_app(
     ok(app_json(
         &apps::disable(&state.svc, &actor, &req.meta, &id).await?,
     ))
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .get   ("/v1/apps",      Policy::Permission(P::ManageApps), list_apps)
+        .post  ("/v1/apps",      Policy::Permission(P::ManageApps), create_app)
+        .delete("/v1/apps/{id}", Policy::Permission(P::ManageApps), disable_app);
 }

@@ -14,6 +14,8 @@ use super::{ApiResult, collection, continuation, encode_cursor, ok, page_size, p
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Caller;
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 /// Partner Center's AuditRecord.
 pub fn record_json(r: &AuditRow) -> Value {
@@ -112,4 +114,12 @@ pub async fn get_audit_record(
     ok(record_json(
         &audit::get(&state.svc, &actor, id.trim()).await?,
     ))
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .get   ("/v1/auditrecords",      Policy::Permission(P::ViewAudit), list_audit_records)
+        .get   ("/v1/auditrecords/{id}", Policy::Permission(P::ViewAudit), get_audit_record);
 }

@@ -16,6 +16,8 @@ use super::{ApiResult, collection, ok, path_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiWrite, Caller, Meta};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 /// Partner Center's PartnerRelationship for one indirect reseller of the customer.
 fn reseller_json(p: &CustomerPartner) -> Value {
@@ -153,4 +155,13 @@ pub async fn create_request(
         "expiresAt": done.request.expires_at,
         "attributes": { "objectType": "RelationshipRequest" },
     }))
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .patch ("/v1/customers/{id}",                 Policy::Permission(P::EditCustomers),               patch_customer)
+        .get   ("/v1/customers/relationshiprequests", Policy::Permission(P::RequestCustomerRelationship), create_request)
+        .get   ("/v1/customers/{id}/relationships",   Policy::SignedIn,                                   list_relationships);
 }

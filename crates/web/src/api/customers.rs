@@ -23,6 +23,8 @@ use super::{
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiWrite, Caller};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 fn company_json(c: &Customer) -> Value {
     json!(company_wire(c))
@@ -290,4 +292,18 @@ pub async fn head_domain(
         StatusCode::OK
     }
     .into_response())
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .post  ("/v1/customers",                                Policy::Permission(P::CreateCustomers), create_customer)
+        .get   ("/v1/customers",                                Policy::Permission(P::ViewCustomers),   list_customers)
+        .get   ("/v1/customers/{id}",                           Policy::Permission(P::ViewCustomers),   get_customer)
+        .get   ("/v1/customers/{id}/profiles/company",          Policy::Permission(P::ViewCustomers),   get_company_profile)
+        .get   ("/v1/customers/{id}/profiles/billing",          Policy::Permission(P::ViewCustomers),   get_billing_profile)
+        .put   ("/v1/customers/{id}/profiles/billing",          Policy::Permission(P::EditCustomers),   update_billing_profile)
+        .get   ("/v1/validations/checkdomainavailability/{id}", Policy::Permission(P::CreateCustomers), check_domain_availability)
+        .head  ("/v1/domains/{id}",                             Policy::Permission(P::CreateCustomers), head_domain);
 }

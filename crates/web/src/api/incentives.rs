@@ -9,6 +9,8 @@ use twotier_core::incentives;
 use super::{ApiResult, ok};
 use crate::AppState;
 use crate::extract::Caller;
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 pub async fn incentives_report(
     State(state): State<AppState>,
@@ -27,4 +29,11 @@ pub async fn incentives_report(
         "totalCount": report.lines.len(), "items": report.lines,
         "attributes": { "objectType": "IncentiveReport" },
     }))
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .get   ("/v1/reports/incentives", Policy::Permission(P::ViewIncentives), incentives_report);
 }

@@ -13,6 +13,7 @@ use twotier_domain::user::UserState;
 use super::{ApiResult, collection, created, ok, path_id};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller};
+use crate::routes::{Policy, Routes};
 
 /// Partner Center's CustomerUser.
 fn customer_user_json(customer: &TenantId, u: &User) -> Value {
@@ -184,4 +185,14 @@ pub async fn update_licences(
         "licenses": done.licences.iter().map(licence_json).collect::<Vec<_>>(),
         "attributes": { "objectType": "LicenseUpdate" },
     }))
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .get   ("/v1/customers/{id}/users",                          Policy::SignedIn, list_users)
+        .post  ("/v1/customers/{id}/users",                          Policy::SignedIn, create_user)
+        .get   ("/v1/customers/{id}/users/{user_id}/licenses",       Policy::SignedIn, list_licences)
+        .post  ("/v1/customers/{id}/users/{user_id}/licenseupdates", Policy::SignedIn, update_licences);
 }

@@ -10,6 +10,7 @@ use serde_json::json;
 use twotier_core::CoreError;
 
 use crate::AppState;
+use crate::routes::{Policy, Routes};
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     (
@@ -65,4 +66,11 @@ pub async fn issue_token(
         ),
         Err(e) => crate::error::ApiError(e).into_response(),
     }
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .post  ("/oauth2/token", Policy::Public, issue_token);
 }

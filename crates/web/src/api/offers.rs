@@ -10,6 +10,8 @@ use super::{ApiResult, collection, ok, resource};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Caller;
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 fn offer_json(o: &Offer) -> serde_json::Value {
     let mut v = resource(o, "Offer", &o.uri);
@@ -103,4 +105,14 @@ pub async fn list_offer_categories(
         })
         .collect();
     ok(collection(items, total, "/offercategories", None))
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .get   ("/v1/customers/{id}/offers", Policy::Permission(P::ViewCustomers), list_customer_offers)
+        .get   ("/v1/offers",                Policy::SignedIn,                     list_offers)
+        .get   ("/v1/offers/{id}",           Policy::SignedIn,                     get_offer)
+        .get   ("/v1/offercategories",       Policy::SignedIn,                     list_offer_categories);
 }

@@ -7,6 +7,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
+use crate::routes::Routes;
 use crate::routes::{Policy, Surface, route_table};
 
 pub async fn healthz() -> Response {
@@ -99,4 +100,14 @@ pub async fn openapi() -> Response {
         "security": [{ "bearer": [] }],
     }))
     .into_response()
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.ops()
+        .get   ("/healthz",      Policy::Public, healthz)
+        .get   ("/readyz",       Policy::Public, readyz)
+        .get   ("/metrics",      Policy::Public, metrics)
+        .get   ("/openapi.json", Policy::Public, openapi);
 }

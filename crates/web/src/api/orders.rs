@@ -8,6 +8,8 @@ use twotier_domain::ids::TenantId;
 use super::{ApiResult, collection, created, ok, path_id, resource};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 fn order_json(customer: &str, o: &Order) -> Value {
     let mut v = resource(
@@ -63,4 +65,13 @@ pub async fn get_order(
         id.as_str(),
         &orders::get(&state.svc, &actor, &id, &order_id).await?,
     ))
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .post  ("/v1/customers/{id}/orders",            Policy::Permission(P::PlaceOrders),   create_order)
+        .get   ("/v1/customers/{id}/orders",            Policy::Permission(P::ViewCustomers), list_orders)
+        .get   ("/v1/customers/{id}/orders/{order_id}", Policy::Permission(P::ViewCustomers), get_order);
 }

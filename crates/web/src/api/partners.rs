@@ -17,6 +17,8 @@ use super::{
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiWrite, Caller, NoBody};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 pub fn partner_json(p: &Partner) -> serde_json::Value {
     resource(p, "Partner", &format!("/partners/{}", p.id))
@@ -114,4 +116,15 @@ pub async fn accept_agreement(
     ok(partner_json(
         &partners::accept_agreement(&state.svc, &actor, &req.meta, &id).await?,
     ))
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .get   ("/v1/partners",                Policy::Permission(P::ViewPartners),    list_partners)
+        .post  ("/v1/partners",                Policy::Permission(P::ManagePartners),  create_partner)
+        .get   ("/v1/partners/{id}",           Policy::SignedIn,                       get_partner)
+        .patch ("/v1/partners/{id}",           Policy::Permission(P::ManagePartners),  update_partner)
+        .post  ("/v1/partners/{id}/agreement", Policy::Permission(P::AcceptAgreement), accept_agreement);
 }

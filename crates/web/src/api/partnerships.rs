@@ -12,6 +12,8 @@ use crate::AppState;
 use crate::api::relationships::relationship_json;
 use crate::error::ApiError;
 use crate::extract::{ApiWrite, Caller};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 fn invitation_json(i: &Invitation) -> serde_json::Value {
     resource(
@@ -74,4 +76,14 @@ pub async fn accept_invitation(
 ) -> ApiResult {
     let rel = partnerships::accept(&state.svc, &actor, &req.meta, &req.body.token).await?;
     Ok((StatusCode::CREATED, axum::Json(relationship_json(&rel))).into_response())
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .get   ("/v1/partnerships/invitations",        Policy::Permission(P::ViewPartnerships),   list_invitations)
+        .post  ("/v1/partnerships/invitations",        Policy::Permission(P::ManagePartnerships), create_invitation)
+        .delete("/v1/partnerships/invitations/{id}",   Policy::Permission(P::ManagePartnerships), revoke_invitation)
+        .post  ("/v1/partnerships/invitations/accept", Policy::Permission(P::AcceptPartnership),  accept_invitation);
 }

@@ -9,6 +9,8 @@ use twotier_core::partnerships;
 use super::{ApiResult, ok};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 /// `GET /v1/profiles/mpn[?mpnId=]`: the caller's MPN profile, or the one of an MPN ID.
 pub async fn get_mpn_profile(
@@ -58,4 +60,13 @@ pub async fn validate_resellers(
     let results =
         partnerships::validate_resellers(&state.svc, &actor, &req.body.partner_ids).await?;
     ok(json!({ "validationResults": results }))
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .get   ("/v1/profiles/mpn",                   Policy::SignedIn,                           get_mpn_profile)
+        .get   ("/v1/compliance/csp/agreementstatus", Policy::Permission(P::ViewPartnerships),    get_agreement_status)
+        .post  ("/v1/partners/validateresellers",     Policy::Permission(P::SetResellerOfRecord), validate_resellers);
 }

@@ -17,6 +17,8 @@ use super::{
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiWrite, Caller, NoBody};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 pub fn relationship_json(r: &Relationship) -> serde_json::Value {
     let mut v = resource(
@@ -101,4 +103,12 @@ pub async fn remove_relationship(
     let id = path_id(&id, TenantId::parse)?;
     partnerships::remove(&state.svc, &actor, &req.meta, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .get   ("/v1/relationships",      Policy::Permission(P::ViewPartnerships),   list_relationships)
+        .delete("/v1/relationships/{id}", Policy::Permission(P::ManagePartnerships), remove_relationship);
 }

@@ -14,6 +14,8 @@ use twotier_domain::ids::TenantId;
 use super::{ApiResult, collection, ok, path_id, resource};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 pub fn subscription_json(customer: &str, s: &Subscription) -> Value {
     let mut v = resource(
@@ -200,4 +202,18 @@ pub async fn put_support_contact(
     let c = subscriptions::set_support_contact(&state.svc, &actor, &req.meta, &id, &sid, &req.body)
         .await?;
     ok(contact_json(id.as_str(), &sid, &c))
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .get   ("/v1/customers/{id}/subscriptions",                                  Policy::Permission(P::ViewCustomers),       list_subscriptions)
+        .get   ("/v1/customers/{id}/subscriptions/{subscription_id}",                Policy::Permission(P::ViewCustomers),       get_subscription)
+        .patch ("/v1/customers/{id}/subscriptions/{subscription_id}",                Policy::Permission(P::ManageSubscriptions), patch_subscription)
+        .get   ("/v1/customers/{id}/subscriptions/{subscription_id}/upgrades",       Policy::Permission(P::ViewCustomers),       list_upgrades)
+        .post  ("/v1/customers/{id}/subscriptions/{subscription_id}/upgrades",       Policy::Permission(P::ManageSubscriptions), create_upgrade)
+        .get   ("/v1/customers/{id}/subscriptions/{subscription_id}/addons",         Policy::Permission(P::ViewCustomers),       list_addons)
+        .get   ("/v1/customers/{id}/subscriptions/{subscription_id}/supportcontact", Policy::Permission(P::ViewCustomers),       get_support_contact)
+        .put   ("/v1/customers/{id}/subscriptions/{subscription_id}/supportcontact", Policy::Permission(P::SetSupportContact),   put_support_contact);
 }

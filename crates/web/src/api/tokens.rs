@@ -10,6 +10,7 @@ use twotier_domain::ids::TokenId;
 use super::{ApiResult, collection, created, ok, path_id, resource};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller, NoBody};
+use crate::routes::{Policy, Routes};
 
 fn token_json(t: &ApiToken) -> serde_json::Value {
     resource(t, "ApiToken", &format!("/tokens/{}", t.id))
@@ -46,4 +47,13 @@ pub async fn revoke_token(
     let id = path_id(&id, TokenId::parse)?;
     tokens::revoke(&state.svc, &actor, &req.meta, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .get   ("/v1/tokens",      Policy::SignedIn, list_tokens)
+        .post  ("/v1/tokens",      Policy::SignedIn, create_token)
+        .delete("/v1/tokens/{id}", Policy::SignedIn, revoke_token);
 }

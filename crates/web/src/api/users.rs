@@ -8,6 +8,8 @@ use twotier_domain::ids::UserId;
 use super::{ApiResult, collection, created, ok, path_id, resource};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller, NoBody};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 fn user_json(u: &User) -> serde_json::Value {
     resource(u, "PartnerUser", &format!("/users/{}", u.id))
@@ -92,4 +94,16 @@ pub async fn reset_user_password(
         "credential": if done.temporary_password.is_some() { "issued" } else { "already_issued" },
         "attributes": { "objectType": "PasswordReset" },
     }))
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.api()
+        .get   ("/v1/me",                       Policy::SignedIn,                   get_me)
+        .get   ("/v1/users",                    Policy::Permission(P::ManageUsers), list_users)
+        .post  ("/v1/users",                    Policy::Permission(P::ManageUsers), create_user)
+        .get   ("/v1/users/{id}",               Policy::Permission(P::ManageUsers), get_user)
+        .patch ("/v1/users/{id}",               Policy::Permission(P::ManageUsers), update_user)
+        .post  ("/v1/users/{id}/resetpassword", Policy::Permission(P::ManageUsers), reset_user_password);
 }

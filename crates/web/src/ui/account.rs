@@ -17,6 +17,7 @@ use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Meta, Viewer};
+use crate::routes::{Policy, Routes};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -217,4 +218,14 @@ pub async fn revoke_token(
         Ok(()) => Redirect::to("/account?done=token-revoked").into_response(),
         Err(e) => PageError(e).into_response(),
     }
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get   ("/",                           Policy::SignedIn, home)
+        .get   ("/account",                    Policy::SignedIn, account_page)
+        .post  ("/account/tokens",             Policy::SignedIn, create_token)
+        .post  ("/account/tokens/{id}/revoke", Policy::SignedIn, revoke_token);
 }

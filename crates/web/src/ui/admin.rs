@@ -17,6 +17,8 @@ use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Meta, Viewer};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 /// A role checkbox on a form.
 #[derive(Debug, Clone)]
@@ -417,4 +419,20 @@ pub async fn update_security(
         Ok(()) => Redirect::to("/security?done=security").into_response(),
         Err(e) => PageError(e).into_response(),
     }
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get   ("/users",                     Policy::Permission(P::ManageUsers),          users_page)
+        .post  ("/users",                     Policy::Permission(P::ManageUsers),          create_user)
+        .get   ("/users/{id}",                Policy::Permission(P::ManageUsers),          user_page)
+        .post  ("/users/{id}",                Policy::Permission(P::ManageUsers),          update_user)
+        .post  ("/users/{id}/reset-password", Policy::Permission(P::ManageUsers),          reset_password)
+        .get   ("/apps",                      Policy::Permission(P::ManageApps),           apps_page)
+        .post  ("/apps",                      Policy::Permission(P::ManageApps),           create_app)
+        .post  ("/apps/{id}/disable",         Policy::Permission(P::ManageApps),           disable_app)
+        .get   ("/security",                  Policy::Permission(P::ManageSecurityPolicy), security_page)
+        .post  ("/security",                  Policy::Permission(P::ManageSecurityPolicy), update_security);
 }

@@ -15,6 +15,8 @@ use super::{Ctx, render};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::Viewer;
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 /// One row as the page shows it.
 #[derive(Debug)]
@@ -180,4 +182,12 @@ pub async fn audit_csv(
         Ok(csv) => super::csv_response(csv, "twotier-audit.csv"),
         Err(e) => PageError(e).into_response(),
     }
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get   ("/audit",     Policy::Permission(P::ViewAudit), audit_page)
+        .get   ("/audit.csv", Policy::Permission(P::ViewAudit), audit_csv);
 }

@@ -13,6 +13,8 @@ use super::{Ctx, FormData, field_errors, render_status};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Meta, Viewer};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 #[derive(Template)]
 #[template(path = "catalog.html")]
@@ -102,4 +104,13 @@ pub async fn update_offer(
         Ok(()) => Redirect::to("/catalog?done=offer-saved").into_response(),
         Err(e) => PageError(e).into_response(),
     }
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get   ("/catalog",             Policy::Permission(P::ManageCatalog), catalog_page)
+        .post  ("/catalog",             Policy::Permission(P::ManageCatalog), import_catalog)
+        .post  ("/catalog/offers/{id}", Policy::Permission(P::ManageCatalog), update_offer);
 }

@@ -25,6 +25,8 @@ use super::{Ctx, FormData, render, render_status};
 use crate::AppState;
 use crate::error::{PageError, classify};
 use crate::extract::{MaybeViewer, Meta, Viewer};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 #[derive(Template)]
 #[template(path = "relationship_requests.html")]
@@ -455,4 +457,20 @@ pub async fn change_relationship(
         }
         Err(e) => PageError(e).into_response(),
     }
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get   ("/customers/relationship-requests",             Policy::Permission(P::RequestCustomerRelationship), requests_page)
+        .post  ("/customers/relationship-requests",             Policy::Permission(P::RequestCustomerRelationship), create_request)
+        .post  ("/customers/relationship-requests/{id}/revoke", Policy::Permission(P::RequestCustomerRelationship), revoke_request)
+        .get   ("/customer-relationships/accept",               Policy::Public,                                     accept_page)
+        .post  ("/customer-relationships/accept",               Policy::SignedIn,                                   accept)
+        .get   ("/my/subscriptions",                            Policy::Permission(P::ViewOwnSubscriptions),        subscriptions_page)
+        .get   ("/my/partners",                                 Policy::Permission(P::ViewOwnSubscriptions),        partners_page)
+        .get   ("/my/partners/{id}/remove-admin",               Policy::Permission(P::ManagePartnerAccess),         remove_access_form)
+        .post  ("/my/partners/{id}/remove-admin",               Policy::Permission(P::ManagePartnerAccess),         remove_access)
+        .post  ("/customers/{id}/relationship",                 Policy::Permission(P::EditCustomers),               change_relationship);
 }

@@ -25,6 +25,7 @@ use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Meta, Viewer};
+use crate::routes::{Policy, Routes};
 
 #[derive(Template)]
 #[template(path = "customers.html")]
@@ -587,4 +588,15 @@ pub async fn reset_admin_password(
         )),
         Err(e) => PageError(e).into_response(),
     }
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get   ("/customers",                     Policy::Permission(P::ViewCustomers),      customers_page)
+        .get   ("/customers/{id}",                Policy::Permission(P::ViewCustomers),      customer_page)
+        .post  ("/customers/{id}/billing",        Policy::Permission(P::EditCustomers),      update_billing)
+        .post  ("/customers/{id}/admin-password", Policy::Permission(P::AdministerOnBehalf), reset_admin_password)
+        .post  ("/customers/{id}/orders",         Policy::Permission(P::PlaceOrders),        place_order);
 }

@@ -14,6 +14,8 @@ use super::{Ctx, csv_response, render};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::Viewer;
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 /// One bar of the chart.
 #[derive(Debug)]
@@ -130,4 +132,12 @@ pub async fn incentives_csv(
         Ok(csv) => csv_response(csv, "twotier-incentives.csv"),
         Err(e) => PageError(e).into_response(),
     }
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get   ("/incentives",     Policy::Permission(P::ViewIncentives), incentives_page)
+        .get   ("/incentives.csv", Policy::Permission(P::ViewIncentives), incentives_csv);
 }

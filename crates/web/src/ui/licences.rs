@@ -21,6 +21,8 @@ use super::{Ctx, FormData, SecretPage, render, render_status};
 use crate::AppState;
 use crate::error::{PageError, classify};
 use crate::extract::{Meta, Viewer};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 #[derive(Template)]
 #[template(path = "customer_users.html")]
@@ -328,4 +330,16 @@ pub async fn set_disabled(
         }
         Err(e) => refused_for(&state, &s, &id, &user, e).await,
     }
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get   ("/my/users",                                Policy::Permission(P::ManageUsers), my_users)
+        .get   ("/customers/{id}/users",                    Policy::SignedIn,                   users_page)
+        .post  ("/customers/{id}/users",                    Policy::SignedIn,                   create_user)
+        .post  ("/customers/{id}/users/{user_id}/licences", Policy::SignedIn,                   update_licences)
+        .post  ("/customers/{id}/users/{user_id}/password", Policy::SignedIn,                   reset_password)
+        .post  ("/customers/{id}/users/{user_id}/disabled", Policy::SignedIn,                   set_disabled);
 }

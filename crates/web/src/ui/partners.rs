@@ -18,6 +18,7 @@ use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{MaybeViewer, Meta, Viewer};
+use crate::routes::{Policy, Routes};
 
 #[derive(Template)]
 #[template(path = "partners.html")]
@@ -300,4 +301,18 @@ pub async fn providers_page(
         }),
         Err(e) => PageError(e).into_response(),
     }
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get   ("/agreement",     Policy::Permission(P::AcceptAgreement), agreement_page)
+        .post  ("/agreement",     Policy::Permission(P::AcceptAgreement), accept_agreement)
+        .get   ("/partners",      Policy::Permission(P::ViewPartners),    partners_page)
+        .get   ("/partners/new",  Policy::Permission(P::ManagePartners),  new_partner_form)
+        .post  ("/partners",      Policy::Permission(P::ManagePartners),  create_partner)
+        .get   ("/partners/{id}", Policy::Permission(P::ViewPartners),    partner_page)
+        .post  ("/partners/{id}", Policy::Permission(P::ManagePartners),  update_partner)
+        .get   ("/providers",     Policy::Public,                         providers_page);
 }

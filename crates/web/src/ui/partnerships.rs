@@ -20,6 +20,7 @@ use super::{Ctx, FormData, render, render_status};
 use crate::AppState;
 use crate::error::{PageError, classify};
 use crate::extract::{MaybeViewer, Meta, Viewer};
+use crate::routes::{Policy, Routes};
 
 fn page_of(q: &HashMap<String, String>, kind: RelationshipType) -> RelationshipQuery {
     RelationshipQuery {
@@ -395,4 +396,18 @@ pub async fn accept(
         }
         Err(e) => PageError(e).into_response(),
     }
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get   ("/resellers",                         Policy::Permission(P::ViewPartnerships),   resellers_page)
+        .post  ("/resellers/invitations",             Policy::Permission(P::ManagePartnerships), create_invitation)
+        .post  ("/resellers/invitations/{id}/revoke", Policy::Permission(P::ManagePartnerships), revoke_invitation)
+        .get   ("/resellers/{id}/remove",             Policy::Permission(P::ManagePartnerships), remove_form)
+        .post  ("/resellers/{id}/remove",             Policy::Permission(P::ManagePartnerships), remove)
+        .get   ("/indirect-providers",                Policy::Permission(P::ViewPartnerships),   my_providers_page)
+        .get   ("/partnerships/accept",               Policy::Public,                            accept_page)
+        .post  ("/partnerships/accept",               Policy::SignedIn,                          accept);
 }

@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{ClientAddr, MaybeViewer, Meta, Viewer};
 use crate::middleware::{SESSION_COOKIE, session_cookie};
+use crate::routes::{Policy, Routes};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -38,6 +39,22 @@ pub(crate) fn safe_next(next: &str) -> String {
     } else {
         "/".to_owned()
     }
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get   ("/login",              Policy::Public,   login_form)
+        .post  ("/login",              Policy::Public,   login)
+        .post  ("/logout",             Policy::Step,     logout)
+        .get   ("/password",           Policy::Step,     password_form)
+        .post  ("/password",           Policy::Step,     change_password)
+        .get   ("/two-factor",         Policy::Step,     code_form)
+        .post  ("/two-factor",         Policy::Step,     verify_code)
+        .get   ("/two-factor/setup",   Policy::Step,     setup_form)
+        .post  ("/two-factor/setup",   Policy::Step,     confirm_setup)
+        .post  ("/two-factor/disable", Policy::SignedIn, disable_two_factor);
 }
 
 #[cfg(test)]

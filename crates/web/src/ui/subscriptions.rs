@@ -21,6 +21,8 @@ use super::{Ctx, FormData, field_errors, render_status};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Meta, Viewer};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 #[derive(Template)]
 #[template(path = "subscription.html")]
@@ -423,4 +425,12 @@ where
             Err(p) => p.into_response(),
         },
     }
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get   ("/customers/{id}/subscriptions/{subscription_id}", Policy::Permission(P::ViewCustomers),       subscription_page)
+        .post  ("/customers/{id}/subscriptions/{subscription_id}", Policy::Permission(P::ManageSubscriptions), change);
 }

@@ -22,6 +22,8 @@ use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Meta, Viewer};
+use crate::routes::{Policy, Routes};
+use twotier_domain::authz::Permission as P;
 
 /// The fields of the details step: (name, label).
 const DETAILS: [(&str, &str); 13] = [
@@ -348,4 +350,13 @@ pub async fn domain_check(
         Err(e) => return PageError(e).into_response(),
     };
     axum::Json(serde_json::json!({ "available": available, "message": message })).into_response()
+}
+
+/// This module's routes, one a line: method, path, policy, handler.
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get   ("/customers/new",          Policy::Permission(P::CreateCustomers), new_customer)
+        .post  ("/customers/new",          Policy::Permission(P::CreateCustomers), wizard_step)
+        .get   ("/customers/domain-check", Policy::Permission(P::CreateCustomers), domain_check);
 }
