@@ -867,6 +867,57 @@ pub async fn view(
     })
 }
 
+/// One row of a customer's own subscriptions page.
+#[derive(Debug, Clone)]
+pub struct OwnSubscription {
+    pub subscription: Subscription,
+    pub support: SupportContact,
+    /// Licences assigned to the customer's users.
+    pub assigned: i64,
+}
+
+/// A customer's own subscriptions, each with its support contact and the licences assigned,
+/// in one read.
+pub async fn own(svc: &Services, actor: &Actor) -> Result<Vec<OwnSubscription>, CoreError> {
+    let customer = &actor.tenant_id;
+    let mut c = svc.db.read().await?;
+    authz::authorize_customer_read(&mut c.conn(), actor, customer).await?;
+    let sales = authz::sales(&mut c.conn(), actor, customer).await?;
+    let rows: Vec<SubscriptionRow> = rows::of_customer(&mut c.conn(), customer.as_str(), None, None)
+        .await?
+        .into_iter()
+        .filter(|r| in_scope(&sales, r))
+        .collect();
+    let mut assigned: HashMap<String, i64> = HashMap::new();
+    for (sub, _) in licences::of_customer(&mut c.conn(), customer.as_str()).await? {
+        *assigned.entry(sub).or_default() += 1;
+    }
+    let mut contacts: HashMap<String, SupportContact> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let tenant = row.support_tenant_id.as_ref().unwrap_or(&row.provider_tenant_id);
+        let support = match contacts.get(tenant) {
+            Some(known) => known.clone(),
+            None => {
+                let found = contact_of(&mut c.conn(), row).await?;
+                contacts.insert(tenant.clone(), found.clone());
+                found
+            }
+        };
+        out.push((support, assigned.get(&row.id).copied().unwrap_or(0)));
+    }
+    let subscriptions = with_windows(&mut c.conn(), rows).await?;
+    Ok(subscriptions
+        .into_iter()
+        .zip(out)
+        .map(|(subscription, (support, assigned))| OwnSubscription {
+            subscription,
+            support,
+            assigned,
+        })
+        .collect())
+}
+
 /// The designated support contact: the provider unless a reseller was designated.
 pub async fn support_contact(
     svc: &Services,

@@ -10,12 +10,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
 use twotier_core::CoreError;
 use twotier_core::customer_relationships::{self, CustomerPartner, PartnerChange};
-use twotier_core::licences::{self, Seats};
 use twotier_core::partnerships::{self, Relationship, RelationshipQuery, RelationshipType};
 use twotier_core::relationship_requests::{
     self, PendingRequest, RelationshipRequest, RequestInput, RequestPreview, RequestState,
 };
-use twotier_core::subscriptions::{self, Subscription, SupportContact};
+use twotier_core::subscriptions;
 use twotier_domain::FieldErrors;
 use twotier_domain::ids::TenantId;
 use twotier_domain::tenant::TenantKind;
@@ -385,42 +384,18 @@ pub async fn remove_access(
 #[template(path = "my_subscriptions.html")]
 struct SubscriptionsPage {
     ctx: Ctx,
-    subscriptions: Vec<(Subscription, SupportContact)>,
-    seats: HashMap<String, Seats>,
-}
-
-impl SubscriptionsPage {
-    fn assigned(&self, id: &str) -> i64 {
-        self.seats.get(id).map_or(0, |s| s.assigned)
-    }
+    subscriptions: Vec<subscriptions::OwnSubscription>,
 }
 
 /// The customer's subscriptions, read-only, each with its designated support contact.
 pub async fn subscriptions_page(State(state): State<AppState>, Viewer(s): Viewer) -> Response {
-    let me = s.actor.tenant_id.clone();
-    let list = match subscriptions::list(&state.svc, &s.actor, &me, None, None).await {
-        Ok(l) => l,
-        Err(e) => return PageError(e).into_response(),
-    };
-    let mut rows = Vec::with_capacity(list.len());
-    for sub in list {
-        match subscriptions::support_contact(&state.svc, &s.actor, &me, &sub.id).await {
-            Ok(contact) => rows.push((sub, contact)),
-            Err(e) => return PageError(e).into_response(),
-        }
+    match subscriptions::own(&state.svc, &s.actor).await {
+        Ok(list) => render(&SubscriptionsPage {
+            ctx: Ctx::new(&s, "Subscriptions", "/my/subscriptions"),
+            subscriptions: list,
+        }),
+        Err(e) => PageError(e).into_response(),
     }
-    let seats = match licences::seats(&state.svc, &s.actor, &me).await {
-        Ok(list) => list
-            .into_iter()
-            .map(|s| (s.subscription_id.clone(), s))
-            .collect(),
-        Err(e) => return PageError(e).into_response(),
-    };
-    render(&SubscriptionsPage {
-        ctx: Ctx::new(&s, "Subscriptions", "/my/subscriptions"),
-        subscriptions: rows,
-        seats,
-    })
 }
 
 /// `POST /customers/{id}/relationship`: the partner ends its relationship (`action=end`) or
