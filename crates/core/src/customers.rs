@@ -724,6 +724,104 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
     })
 }
 
+/// Everything a customer's page shows, read for the actor.
+#[derive(Debug, Clone)]
+pub struct CustomerView {
+    pub customer: Customer,
+    pub subscriptions: Vec<crate::subscriptions::Subscription>,
+    /// Names of the partners that are or may be support contacts, by tenant id.
+    pub support_names: HashMap<String, String>,
+    pub orders: Vec<crate::orders::Order>,
+    pub partners: Vec<crate::customer_relationships::CustomerPartner>,
+    /// What the actor needs to order, when it may place orders for this customer.
+    pub ordering: Option<Ordering>,
+    pub is_provider: bool,
+    /// The actor's organisation holds delegated admin access to the customer.
+    pub my_admin_access: bool,
+    pub can_edit: bool,
+    /// The provider may issue a new temporary password for the customer's admin.
+    pub can_reset_admin: bool,
+}
+
+/// The offers a provider can order for the customer and the resellers it can name.
+#[derive(Debug, Clone)]
+pub struct Ordering {
+    /// Offers on sale in the customer's country.
+    pub offers: Vec<crate::catalog::Offer>,
+    /// (MPN ID, name) of the provider's active resellers.
+    pub resellers: Vec<(String, String)>,
+    /// The associated reseller's MPN ID while its partnership is active, read from the
+    /// reseller itself (however many resellers the provider has).
+    pub default_reseller_of_record: Option<String>,
+}
+
+pub async fn view(svc: &Services, actor: &Actor, id: &TenantId) -> Result<CustomerView, CoreError> {
+    let customer = get(svc, actor, id).await?;
+    let subscriptions = crate::subscriptions::list(svc, actor, id, None, None).await?;
+    let support_names = crate::subscriptions::support_candidates(svc, actor, id)
+        .await?
+        .into_iter()
+        .map(|c| (c.support_tenant_id, c.name))
+        .collect();
+    let orders = crate::orders::list(svc, actor, id).await?;
+    let partners = crate::customer_relationships::partners(svc, actor, id).await?;
+    let is_provider = actor.tenant_kind == TenantKind::Provider;
+    let ordering = if is_provider && actor.can(Permission::PlaceOrders) {
+        let offers = crate::catalog::for_customer(svc, actor, id)
+            .await?
+            .into_iter()
+            .filter(|o| o.is_available_for_purchase)
+            .collect();
+        let mut resellers: Vec<(String, String)> =
+            crate::partnerships::resellers_to_pick(svc, actor)
+                .await?
+                .into_iter()
+                .map(|r| (r.mpn_id, r.name))
+                .collect();
+        let mut c = svc.db.read().await?;
+        let associated = match &customer.associated_partner_id {
+            Some(reseller)
+                if partnerships::find_active(&mut c.conn(), actor.tenant_id.as_str(), reseller)
+                    .await?
+                    .is_some() =>
+            {
+                partner_rows::find(&mut c.conn(), reseller).await?
+            }
+            _ => None,
+        };
+        let default_reseller_of_record = associated.map(|r| {
+            let mpn_id = r.mpn_id.to_string();
+            // Listed even when it is not among the first resellers by name.
+            if !resellers.iter().any(|(m, _)| *m == mpn_id) {
+                resellers.insert(0, (mpn_id.clone(), r.name));
+            }
+            mpn_id
+        });
+        Some(Ordering {
+            offers,
+            resellers,
+            default_reseller_of_record,
+        })
+    } else {
+        None
+    };
+    let my_admin_access = customer.allow_delegated_access == Some(true);
+    Ok(CustomerView {
+        can_edit: actor.can(Permission::EditCustomers),
+        can_reset_admin: is_provider
+            && actor.can(Permission::AdministerOnBehalf)
+            && my_admin_access,
+        customer,
+        subscriptions,
+        support_names,
+        orders,
+        partners,
+        ordering,
+        is_provider,
+        my_admin_access,
+    })
+}
+
 /// One customer the actor has a relationship with.
 pub async fn get(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Customer, CoreError> {
     let mut c = svc.db.read().await?;

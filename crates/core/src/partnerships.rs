@@ -564,6 +564,20 @@ pub struct RelationshipQuery {
     pub limit: i64,
 }
 
+/// The provider's active resellers to pick from (a form's list): the first 500 by name.
+pub async fn resellers_to_pick(
+    svc: &Services,
+    actor: &Actor,
+) -> Result<Vec<Relationship>, CoreError> {
+    let q = RelationshipQuery {
+        kind: RelationshipType::IsIndirectCloudSolutionProviderOf,
+        name_prefix: None,
+        after: None,
+        limit: 500,
+    };
+    Ok(list(svc, actor, &q).await?.items)
+}
+
 /// A provider's resellers (`IsIndirectCloudSolutionProviderOf`) or a reseller's providers
 /// (`IsIndirectResellerOf`); a tenant on the other side of the question gets an empty list.
 pub async fn list(

@@ -883,11 +883,12 @@ pub async fn own(svc: &Services, actor: &Actor) -> Result<Vec<OwnSubscription>, 
     let mut c = svc.db.read().await?;
     authz::authorize_customer_read(&mut c.conn(), actor, customer).await?;
     let sales = authz::sales(&mut c.conn(), actor, customer).await?;
-    let rows: Vec<SubscriptionRow> = rows::of_customer(&mut c.conn(), customer.as_str(), None, None)
-        .await?
-        .into_iter()
-        .filter(|r| in_scope(&sales, r))
-        .collect();
+    let rows: Vec<SubscriptionRow> =
+        rows::of_customer(&mut c.conn(), customer.as_str(), None, None)
+            .await?
+            .into_iter()
+            .filter(|r| in_scope(&sales, r))
+            .collect();
     let mut assigned: HashMap<String, i64> = HashMap::new();
     for (sub, _) in licences::of_customer(&mut c.conn(), customer.as_str()).await? {
         *assigned.entry(sub).or_default() += 1;
@@ -895,7 +896,10 @@ pub async fn own(svc: &Services, actor: &Actor) -> Result<Vec<OwnSubscription>, 
     let mut contacts: HashMap<String, SupportContact> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
-        let tenant = row.support_tenant_id.as_ref().unwrap_or(&row.provider_tenant_id);
+        let tenant = row
+            .support_tenant_id
+            .as_ref()
+            .unwrap_or(&row.provider_tenant_id);
         let support = match contacts.get(tenant) {
             Some(known) => known.clone(),
             None => {

@@ -302,84 +302,43 @@ async fn customer_view(
     errors: FieldErrors,
     typed_order: Option<(FormData, FieldErrors)>,
 ) -> Response {
-    match customers::get(&state.svc, &s.actor, id).await {
-        Ok(mut customer) => {
-            if let Some(typed) = typed {
-                // Show what was typed, with the errors next to it (the version stays the one read).
-                customer.billing_profile = BillingProfile {
-                    version: customer.billing_profile.version,
-                    ..typed
-                };
-            }
-            let subscriptions =
-                match twotier_core::subscriptions::list(&state.svc, &s.actor, id, None, None).await
-                {
-                    Ok(list) => list,
-                    Err(e) => return PageError(e).into_response(),
-                };
-            let candidates =
-                match twotier_core::subscriptions::support_candidates(&state.svc, &s.actor, id)
-                    .await
-                {
-                    Ok(list) => list,
-                    Err(e) => return PageError(e).into_response(),
-                };
-            let support_names = candidates
-                .into_iter()
-                .map(|c| (c.support_tenant_id, c.name))
-                .collect();
-            let orders = match twotier_core::orders::list(&state.svc, &s.actor, id).await {
-                Ok(list) => list,
-                Err(e) => return PageError(e).into_response(),
-            };
-            let order_form =
-                if s.actor.can(P::PlaceOrders) && s.actor.tenant_kind == TenantKind::Provider {
-                    match order_form(state, s, &customer, typed_order).await {
-                        Ok(f) => Some(f),
-                        Err(e) => return PageError(e).into_response(),
-                    }
-                } else {
-                    None
-                };
-            let partners = match twotier_core::customer_relationships::partners(
-                &state.svc, &s.actor, id,
-            )
-            .await
-            {
-                Ok(list) => list,
-                Err(e) => return PageError(e).into_response(),
-            };
-            let my_admin_access = customer.allow_delegated_access == Some(true);
-            let order_failed = order_form.as_ref().is_some_and(|f| !f.errors.is_empty());
-            let status = if errors.is_empty() && !order_failed {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            render_status(
-                status,
-                &CustomerPage {
-                    ctx: Ctx::new(s, &customer.company_profile.company_name, "/customers")
-                        .with_flash(done),
-                    can_edit: s.actor.can(P::EditCustomers),
-                    can_reset_admin: s.actor.tenant_kind == TenantKind::Provider
-                        && s.actor.can(P::AdministerOnBehalf)
-                        && my_admin_access,
-                    partners,
-                    is_provider: s.actor.tenant_kind == TenantKind::Provider,
-                    my_admin_access,
-                    subscriptions,
-                    orders,
-                    me: s.actor.tenant_id.to_string(),
-                    support_names,
-                    customer,
-                    errors,
-                    order_form,
-                },
-            )
-        }
-        Err(e) => PageError(e).into_response(),
+    let v = match customers::view(&state.svc, &s.actor, id).await {
+        Ok(v) => v,
+        Err(e) => return PageError(e).into_response(),
+    };
+    let mut customer = v.customer;
+    if let Some(typed) = typed {
+        // Show what was typed, with the errors next to it (the version stays the one read).
+        customer.billing_profile = BillingProfile {
+            version: customer.billing_profile.version,
+            ..typed
+        };
     }
+    let order_form = v.ordering.map(|o| order_form(o, typed_order));
+    let order_failed = order_form.as_ref().is_some_and(|f| !f.errors.is_empty());
+    let status = if errors.is_empty() && !order_failed {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &CustomerPage {
+            ctx: Ctx::new(s, &customer.company_profile.company_name, "/customers").with_flash(done),
+            can_edit: v.can_edit,
+            can_reset_admin: v.can_reset_admin,
+            partners: v.partners,
+            is_provider: v.is_provider,
+            my_admin_access: v.my_admin_access,
+            subscriptions: v.subscriptions,
+            orders: v.orders,
+            me: s.actor.tenant_id.to_string(),
+            support_names: v.support_names,
+            customer,
+            errors,
+            order_form,
+        },
+    )
 }
 
 /// Saves the billing profile; the form carries the version it was based on.
@@ -467,35 +426,15 @@ pub async fn update_billing(
     }
 }
 
-async fn order_form(
-    state: &AppState,
-    s: &Session,
-    customer: &Customer,
-    typed: Option<(FormData, FieldErrors)>,
-) -> Result<OrderForm, CoreError> {
-    let id = TenantId::from_stored(customer.id.clone());
-    let offers: Vec<_> = twotier_core::catalog::for_customer(&state.svc, &s.actor, &id)
-        .await?
-        .into_iter()
-        .filter(|o| o.is_available_for_purchase)
-        .collect();
-    let q = RelationshipQuery {
-        kind: RelationshipType::IsIndirectCloudSolutionProviderOf,
-        name_prefix: None,
-        after: None,
-        limit: 500,
-    };
-    let active = partnerships::list(&state.svc, &s.actor, &q).await?.items;
+/// The Add subscription form: what was typed, or the associated reseller preselected.
+fn order_form(o: customers::Ordering, typed: Option<(FormData, FieldErrors)>) -> OrderForm {
     let (form, errors) = typed.unwrap_or_else(|| {
-        // The associated reseller is preselected while its partnership is active.
-        let por = active
-            .iter()
-            .find(|r| Some(&r.id) == customer.associated_partner_id.as_ref())
-            .map(|r| r.mpn_id.clone())
-            .unwrap_or_default();
         (
             FormData(vec![
-                ("partner_id_on_record".to_owned(), por),
+                (
+                    "partner_id_on_record".to_owned(),
+                    o.default_reseller_of_record.unwrap_or_default(),
+                ),
                 (
                     "billing_cycle".to_owned(),
                     BillingCycle::Monthly.as_str().to_owned(),
@@ -504,13 +443,13 @@ async fn order_form(
             FieldErrors::new(),
         )
     });
-    Ok(OrderForm {
-        offers,
-        resellers: active.into_iter().map(|r| (r.mpn_id, r.name)).collect(),
+    OrderForm {
+        offers: o.offers,
+        resellers: o.resellers,
         form,
         errors,
         key: uuid::Uuid::new_v4().to_string(),
-    })
+    }
 }
 
 /// Add subscription: the offers with a licence count become one order.
