@@ -822,6 +822,67 @@ pub async fn view(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Custom
     })
 }
 
+/// What the new-customer wizard offers a provider.
+#[derive(Debug, Clone)]
+pub struct WizardOptions {
+    /// (tenant id, name, MPN ID) of its active resellers: the first 500 by name, and the
+    /// chosen one wherever it stands.
+    pub resellers: Vec<(String, String, String)>,
+    /// The countries of its CSP region.
+    pub countries: Vec<Country>,
+    /// The offers on sale in the customer's country, once it is known.
+    pub offers: Vec<crate::catalog::Offer>,
+}
+
+pub async fn wizard_options(
+    svc: &Services,
+    actor: &Actor,
+    chosen_reseller: Option<&str>,
+    offers_in: Option<&str>,
+) -> Result<WizardOptions, CoreError> {
+    authz::require(actor, Permission::CreateCustomers)?;
+    if actor.tenant_kind != TenantKind::Provider {
+        return Err(CoreError::NotFound);
+    }
+    let mut resellers: Vec<(String, String, String)> =
+        crate::partnerships::resellers_to_pick(svc, actor)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name, r.mpn_id))
+            .collect();
+    let mut c = svc.db.read().await?;
+    if let Some(chosen) = chosen_reseller.map(str::trim).filter(|r| !r.is_empty())
+        && !resellers.iter().any(|r| r.0 == chosen)
+        && partnerships::find_active(&mut c.conn(), actor.tenant_id.as_str(), chosen)
+            .await?
+            .is_some()
+        && let Some(r) = partner_rows::find(&mut c.conn(), chosen).await?
+    {
+        resellers.insert(0, (r.tenant_id, r.name, r.mpn_id.to_string()));
+    }
+    let region = partner_rows::find(&mut c.conn(), actor.tenant_id.as_str())
+        .await?
+        .ok_or(CoreError::NotFound)?
+        .region;
+    drop(c);
+    let countries = Country::all()
+        .filter(|c| c.region.as_str() == region)
+        .collect();
+    let offers = match offers_in {
+        Some(country) => crate::catalog::list(svc, actor, country, None)
+            .await?
+            .into_iter()
+            .filter(|o| o.is_available_for_purchase)
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(WizardOptions {
+        resellers,
+        countries,
+        offers,
+    })
+}
+
 /// One customer the actor has a relationship with.
 pub async fn get(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Customer, CoreError> {
     let mut c = svc.db.read().await?;

@@ -13,7 +13,6 @@ use twotier_core::CoreError;
 use twotier_core::auth::Session;
 use twotier_core::catalog::Offer;
 use twotier_core::customers::{self, AddressInput, BillingInput, CompanyInput, NewCustomerInput};
-use twotier_core::partnerships::{self, RelationshipQuery, RelationshipType};
 use twotier_domain::FieldErrors;
 use twotier_domain::partner::Country;
 use twotier_domain::term::BillingCycle;
@@ -155,38 +154,14 @@ async fn page(
     form: FormData,
     errors: FieldErrors,
 ) -> Response {
-    let q = RelationshipQuery {
-        kind: RelationshipType::IsIndirectCloudSolutionProviderOf,
-        name_prefix: None,
-        after: None,
-        limit: 500,
-    };
-    let resellers = match partnerships::list(&state.svc, &s.actor, &q).await {
-        Ok(p) => p
-            .items
-            .into_iter()
-            .map(|r| (r.id, r.name, r.mpn_id))
-            .collect(),
-        Err(e) => return PageError(e).into_response(),
-    };
-    let offers = if step == "details" {
-        Vec::new()
-    } else {
-        match twotier_core::catalog::list(&state.svc, &s.actor, &form.get("country"), None).await {
-            Ok(list) => list
-                .into_iter()
-                .filter(|o| o.is_available_for_purchase)
-                .collect(),
+    let reseller = form.get("reseller");
+    let country = form.get("country");
+    let offers_in = (step != "details").then_some(country.as_str());
+    let options =
+        match customers::wizard_options(&state.svc, &s.actor, Some(&reseller), offers_in).await {
+            Ok(o) => o,
             Err(e) => return PageError(e).into_response(),
-        }
-    };
-    let region = twotier_core::partners::get(&state.svc, &s.actor, &s.actor.tenant_id)
-        .await
-        .map(|p| p.region)
-        .unwrap_or_default();
-    let countries = Country::all()
-        .filter(|c| c.region.as_str() == region)
-        .collect();
+        };
     let status = if errors.is_empty() {
         http::StatusCode::OK
     } else {
@@ -199,9 +174,9 @@ async fn page(
             step,
             form,
             errors,
-            countries,
-            resellers,
-            offers,
+            countries: options.countries,
+            resellers: options.resellers,
+            offers: options.offers,
             suffix: state.svc.settings.customer_domain_suffix.clone(),
         },
     )

@@ -269,6 +269,12 @@ async fn the_reseller_of_record_is_the_associated_reseller_past_the_500th() {
             &agent.session(),
         )
         .await;
+    assert!(
+        start
+            .text()
+            .contains(&format!("<option value=\"{reseller}\" selected>")),
+        "the reseller is listed and preselected though 500 others sort before it"
+    );
     let key = hidden(&start, "wizard_key");
     let mut submit = details(&key, &reseller, "pastfivehundred");
     submit[0] = ("step", "review");
