@@ -1024,18 +1024,3 @@ pub async fn domain_available(
     let mut c = svc.db.read().await?;
     Ok(!rows::prefix_taken(&mut c.conn(), &prefix).await?)
 }
-
-/// How many customers are associated with each of the provider's resellers.
-pub async fn counts_by_reseller(
-    svc: &Services,
-    actor: &Actor,
-) -> Result<HashMap<String, i64>, CoreError> {
-    authz::require(actor, Permission::ViewPartnerships)?;
-    let mut c = svc.db.read().await?;
-    Ok(
-        rows::counts_by_reseller(&mut c.conn(), actor.tenant_id.as_str())
-            .await?
-            .into_iter()
-            .collect(),
-    )
-}

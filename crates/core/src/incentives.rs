@@ -100,6 +100,33 @@ pub fn seat_days(history: &[HistoryRow], from: i64, to: i64) -> HashMap<(String,
     out
 }
 
+/// The incentives page: the month's report and, for a provider, its resellers to filter by.
+#[derive(Debug, Clone)]
+pub struct IncentivesView {
+    pub report: IncentiveReport,
+    /// (tenant id, name) of the provider's resellers; empty for a reseller.
+    pub resellers: Vec<(String, String)>,
+}
+
+pub async fn view(
+    svc: &Services,
+    actor: &Actor,
+    month: &str,
+    reseller: Option<&str>,
+) -> Result<IncentivesView, CoreError> {
+    let report = report(svc, actor, month, reseller).await?;
+    let resellers = if actor.tenant_kind == TenantKind::Provider {
+        crate::partnerships::resellers_to_pick(svc, actor)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(IncentivesView { report, resellers })
+}
+
 /// The report for a month: a provider sees all its resellers (or one, with `reseller`); a
 /// reseller sees only itself, across its providers.
 pub async fn report(

@@ -564,6 +564,46 @@ pub struct RelationshipQuery {
     pub limit: i64,
 }
 
+/// The provider's resellers page: one page of its resellers, its pending invitations, how
+/// many customers are associated with each reseller, and what the actor may do there.
+#[derive(Debug, Clone)]
+pub struct ResellersView {
+    pub page: RelationshipPage,
+    pub pending_invitations: Vec<Invitation>,
+    pub customer_counts: std::collections::HashMap<String, i64>,
+    pub can_manage: bool,
+    pub can_create_customers: bool,
+}
+
+pub async fn resellers_view(
+    svc: &Services,
+    actor: &Actor,
+    q: &RelationshipQuery,
+) -> Result<ResellersView, CoreError> {
+    if actor.tenant_kind != TenantKind::Provider {
+        return Err(CoreError::NotFound);
+    }
+    let page = list(svc, actor, q).await?;
+    let pending_invitations = list_invitations(svc, actor)
+        .await?
+        .into_iter()
+        .filter(|i| i.state == InvitationState::Pending)
+        .collect();
+    let mut c = svc.db.read().await?;
+    let customer_counts =
+        twotier_store::customers::counts_by_reseller(&mut c.conn(), actor.tenant_id.as_str())
+            .await?
+            .into_iter()
+            .collect();
+    Ok(ResellersView {
+        page,
+        pending_invitations,
+        customer_counts,
+        can_manage: actor.can(Permission::ManagePartnerships),
+        can_create_customers: actor.can(Permission::CreateCustomers),
+    })
+}
+
 /// The provider's active resellers to pick from (a form's list): the first 500 by name.
 pub async fn resellers_to_pick(
     svc: &Services,

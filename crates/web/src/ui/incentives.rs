@@ -7,8 +7,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use twotier_core::incentives::{self, IncentiveReport};
-use twotier_core::partnerships::{self, RelationshipQuery, RelationshipType};
-use twotier_domain::tenant::TenantKind;
 
 use super::{Ctx, csv_response, render};
 use crate::AppState;
@@ -83,24 +81,11 @@ pub async fn incentives_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let (month, reseller) = params(&q, &state);
-    let report = match incentives::report(&state.svc, &s.actor, &month, Some(&reseller)).await {
-        Ok(r) => r,
+    let v = match incentives::view(&state.svc, &s.actor, &month, Some(&reseller)).await {
+        Ok(v) => v,
         Err(e) => return PageError(e).into_response(),
     };
-    let resellers = if s.actor.tenant_kind == TenantKind::Provider {
-        let rq = RelationshipQuery {
-            kind: RelationshipType::IsIndirectCloudSolutionProviderOf,
-            name_prefix: None,
-            after: None,
-            limit: 500,
-        };
-        partnerships::list(&state.svc, &s.actor, &rq)
-            .await
-            .map(|p| p.items.into_iter().map(|r| (r.id, r.name)).collect())
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let (report, resellers) = (v.report, v.resellers);
     let bars = bars(&report);
     let csv_href = format!(
         "/incentives.csv?{}",

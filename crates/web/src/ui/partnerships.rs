@@ -66,42 +66,23 @@ pub async fn resellers_page(
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if s.actor.tenant_kind != TenantKind::Provider {
-        return PageError(CoreError::NotFound).into_response();
-    }
     let name = q.get("name").cloned().unwrap_or_default();
-    let page = match partnerships::list(
-        &state.svc,
-        &s.actor,
-        &page_of(&q, RelationshipType::IsIndirectCloudSolutionProviderOf),
-    )
-    .await
-    {
-        Ok(p) => p,
-        Err(e) => return PageError(e).into_response(),
-    };
-    let invitations = match partnerships::list_invitations(&state.svc, &s.actor).await {
-        Ok(list) => list
-            .into_iter()
-            .filter(|i| i.state == partnerships::InvitationState::Pending)
-            .collect(),
-        Err(e) => return PageError(e).into_response(),
-    };
-    let counts = match twotier_core::customers::counts_by_reseller(&state.svc, &s.actor).await {
-        Ok(c) => c,
+    let query = page_of(&q, RelationshipType::IsIndirectCloudSolutionProviderOf);
+    let v = match partnerships::resellers_view(&state.svc, &s.actor, &query).await {
+        Ok(v) => v,
         Err(e) => return PageError(e).into_response(),
     };
     render(&ResellersPage {
-        counts,
+        counts: v.customer_counts,
         ctx: Ctx::new(&s, "Indirect resellers", "/resellers")
             .with_flash(q.get("done").map(String::as_str)),
-        next_href: next_href("/resellers", &name, page.next.as_ref()),
-        resellers: page.items,
-        total: page.total,
+        next_href: next_href("/resellers", &name, v.page.next.as_ref()),
+        resellers: v.page.items,
+        total: v.page.total,
         name,
-        invitations,
-        can_manage: s.actor.can(P::ManagePartnerships),
-        can_create: s.actor.can(P::CreateCustomers),
+        invitations: v.pending_invitations,
+        can_manage: v.can_manage,
+        can_create: v.can_create_customers,
     })
 }
 
