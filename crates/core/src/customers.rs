@@ -664,6 +664,43 @@ pub struct CustomerPage {
 
 /// A provider's customers, or the customers associated with a reseller (never the
 /// provider's others).
+/// The customers page: one page of the list and, for a provider, its resellers to filter by
+/// and what it may do.
+#[derive(Debug, Clone)]
+pub struct ListView {
+    pub page: CustomerPage,
+    /// (tenant id, name) of the provider's resellers; empty for a reseller.
+    pub resellers: Vec<(String, String)>,
+    pub is_provider: bool,
+    pub can_create: bool,
+    pub can_order: bool,
+}
+
+pub async fn list_view(
+    svc: &Services,
+    actor: &Actor,
+    q: &ListQuery,
+) -> Result<ListView, CoreError> {
+    let page = list(svc, actor, q).await?;
+    let is_provider = actor.tenant_kind == TenantKind::Provider;
+    let resellers = if is_provider {
+        crate::partnerships::resellers_to_pick(svc, actor)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(ListView {
+        page,
+        resellers,
+        is_provider,
+        can_create: is_provider && actor.can(Permission::CreateCustomers),
+        can_order: is_provider && actor.can(Permission::PlaceOrders),
+    })
+}
+
 pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<CustomerPage, CoreError> {
     authz::require(actor, Permission::ViewCustomers)?;
     let owner = match actor.tenant_kind {

@@ -296,6 +296,47 @@ fn draft_email(
 }
 
 /// The provider's requests, newest first (the last 200).
+/// The provider's requests page: its requests and the resellers a new one may name.
+#[derive(Debug, Clone)]
+pub struct RequestsView {
+    pub requests: Vec<RelationshipRequest>,
+    pub resellers: Vec<crate::partnerships::Relationship>,
+}
+
+pub async fn requests_view(svc: &Services, actor: &Actor) -> Result<RequestsView, CoreError> {
+    if actor.tenant_kind != TenantKind::Provider {
+        return Err(CoreError::NotFound);
+    }
+    Ok(RequestsView {
+        requests: list(svc, actor).await?,
+        resellers: crate::partnerships::resellers_to_pick(svc, actor).await?,
+    })
+}
+
+/// A customer's partners page: its partners and, for whoever manages partner access, the
+/// requests waiting for its answer.
+#[derive(Debug, Clone)]
+pub struct PartnersView {
+    pub partners: Vec<crate::customer_relationships::CustomerPartner>,
+    pub pending: Vec<PendingRequest>,
+    pub can_manage: bool,
+}
+
+pub async fn partners_view(svc: &Services, actor: &Actor) -> Result<PartnersView, CoreError> {
+    let partners = crate::customer_relationships::partners(svc, actor, &actor.tenant_id).await?;
+    let can_manage = actor.can(Permission::ManagePartnerAccess);
+    let pending = if can_manage {
+        pending_for_me(svc, actor).await?
+    } else {
+        Vec::new()
+    };
+    Ok(PartnersView {
+        partners,
+        pending,
+        can_manage,
+    })
+}
+
 pub async fn list(svc: &Services, actor: &Actor) -> Result<Vec<RelationshipRequest>, CoreError> {
     authz::require(actor, Permission::RequestCustomerRelationship)?;
     if actor.tenant_kind != TenantKind::Provider {

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
 use twotier_core::CoreError;
 use twotier_core::customer_relationships::{self, CustomerPartner, PartnerChange};
-use twotier_core::partnerships::{self, Relationship, RelationshipQuery, RelationshipType};
+use twotier_core::partnerships::Relationship;
 use twotier_core::relationship_requests::{
     self, PendingRequest, RelationshipRequest, RequestInput, RequestPreview, RequestState,
 };
@@ -56,25 +56,11 @@ async fn requests_view(
     errors: FieldErrors,
     done: Option<&str>,
 ) -> Response {
-    let requests = match relationship_requests::list(&state.svc, &s.actor).await {
-        Ok(r) => r,
+    let v = match relationship_requests::requests_view(&state.svc, &s.actor).await {
+        Ok(v) => v,
         Err(e) => return PageError(e).into_response(),
     };
-    let resellers = match partnerships::list(
-        &state.svc,
-        &s.actor,
-        &RelationshipQuery {
-            kind: RelationshipType::IsIndirectCloudSolutionProviderOf,
-            name_prefix: None,
-            after: None,
-            limit: 500,
-        },
-    )
-    .await
-    {
-        Ok(p) => p.items,
-        Err(e) => return PageError(e).into_response(),
-    };
+    let (requests, resellers) = (v.requests, v.resellers);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -307,22 +293,11 @@ pub async fn partners_page(
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let partners =
-        match customer_relationships::partners(&state.svc, &s.actor, &s.actor.tenant_id).await {
-            Ok(p) => p,
-            Err(e) => return PageError(e).into_response(),
-        };
-    let can_manage = s
-        .actor
-        .can(twotier_domain::authz::Permission::ManagePartnerAccess);
-    let pending = if can_manage {
-        match relationship_requests::pending_for_me(&state.svc, &s.actor).await {
-            Ok(p) => p,
-            Err(e) => return PageError(e).into_response(),
-        }
-    } else {
-        Vec::new()
+    let v = match relationship_requests::partners_view(&state.svc, &s.actor).await {
+        Ok(v) => v,
+        Err(e) => return PageError(e).into_response(),
     };
+    let (partners, pending, can_manage) = (v.partners, v.pending, v.can_manage);
     render(&PartnersPage {
         ctx: Ctx::new(&s, "Partners", "/my/partners").with_flash(q.get("done").map(String::as_str)),
         partners,

@@ -13,12 +13,10 @@ use twotier_core::customers::{
     ListQuery,
 };
 use twotier_core::orders::Order;
-use twotier_core::partnerships::{self, RelationshipQuery, RelationshipType};
 use twotier_core::subscriptions::Subscription;
 use twotier_domain::FieldErrors;
 use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
-use twotier_domain::tenant::TenantKind;
 use twotier_domain::term::BillingCycle;
 
 use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
@@ -68,25 +66,11 @@ pub async fn customers_page(
         limit: 50,
         with_subscriptions: true,
     };
-    let page = match customers::list(&state.svc, &s.actor, &query).await {
-        Ok(p) => p,
+    let v = match customers::list_view(&state.svc, &s.actor, &query).await {
+        Ok(v) => v,
         Err(e) => return PageError(e).into_response(),
     };
-    let is_provider = s.actor.tenant_kind == TenantKind::Provider;
-    let resellers = if is_provider {
-        let q = RelationshipQuery {
-            kind: RelationshipType::IsIndirectCloudSolutionProviderOf,
-            name_prefix: None,
-            after: None,
-            limit: 500,
-        };
-        match partnerships::list(&state.svc, &s.actor, &q).await {
-            Ok(p) => p.items.into_iter().map(|r| (r.id, r.name)).collect(),
-            Err(e) => return PageError(e).into_response(),
-        }
-    } else {
-        Vec::new()
-    };
+    let page = v.page;
     let next_href = page.next.as_ref().map(|(n, i)| {
         let pairs = [
             ("q", search.as_str()),
@@ -105,10 +89,10 @@ pub async fn customers_page(
         subscriptions: page.subscriptions,
         search,
         reseller,
-        resellers,
-        can_create: is_provider && s.actor.can(P::CreateCustomers),
-        can_order: is_provider && s.actor.can(P::PlaceOrders),
-        is_provider,
+        resellers: v.resellers,
+        can_create: v.can_create,
+        can_order: v.can_order,
+        is_provider: v.is_provider,
         next_href,
     })
 }
