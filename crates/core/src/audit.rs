@@ -88,6 +88,58 @@ pub(crate) fn row(svc: &Services, actor: &Actor, meta: &RequestMeta, e: Event) -
     }
 }
 
+/// One audit record as readers get it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    pub id: String,
+    /// The tenant of whoever made the change.
+    pub tenant_id: String,
+    pub subject_tenant_id: Option<String>,
+    /// Milliseconds since the epoch, from the clock.
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_user_id: Option<String>,
+    pub actor_label: String,
+    pub actor_token_id: Option<String>,
+    pub actor_app_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub customer_name: Option<String>,
+    pub operation: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub outcome: String,
+    pub correlation_id: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl From<AuditRow> for Record {
+    fn from(r: AuditRow) -> Self {
+        Self {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            subject_tenant_id: r.subject_tenant_id,
+            at: r.at,
+            actor_kind: r.actor_kind,
+            actor_user_id: r.actor_user_id,
+            actor_label: r.actor_label,
+            actor_token_id: r.actor_token_id,
+            actor_app_id: r.actor_app_id,
+            customer_id: r.customer_id,
+            customer_name: r.customer_name,
+            operation: r.operation,
+            resource_type: r.resource_type,
+            resource_id: r.resource_id,
+            old_value: r.old_value,
+            new_value: r.new_value,
+            outcome: r.outcome,
+            correlation_id: r.correlation_id,
+            request_id: r.request_id,
+        }
+    }
+}
+
 /// Filters as a person or client gives them; validated into a store filter.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
@@ -105,7 +157,7 @@ pub const MAX_PAGE: i64 = 500;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Page {
-    pub records: Vec<AuditRow>,
+    pub records: Vec<Record>,
     /// Cursor of the next (older) page, if any.
     pub next: Option<(i64, String)>,
 }
@@ -135,7 +187,11 @@ pub async fn list(svc: &Services, actor: &Actor, q: &Query) -> Result<Page, Core
         limit: limit + 1,
     };
     let mut c = svc.db.read().await?;
-    let mut records = twotier_store::audit::list(&mut c.conn(), &filter).await?;
+    let mut records: Vec<Record> = twotier_store::audit::list(&mut c.conn(), &filter)
+        .await?
+        .into_iter()
+        .map(Record::from)
+        .collect();
     let next = if records.len() as i64 > limit {
         records.truncate(limit as usize);
         records.last().map(|r| (r.at, r.id.clone()))
@@ -145,7 +201,7 @@ pub async fn list(svc: &Services, actor: &Actor, q: &Query) -> Result<Page, Core
     Ok(Page { records, next })
 }
 
-pub async fn get(svc: &Services, actor: &Actor, id: &str) -> Result<AuditRow, CoreError> {
+pub async fn get(svc: &Services, actor: &Actor, id: &str) -> Result<Record, CoreError> {
     authz::require(actor, Permission::ViewAudit)?;
     let scope = (actor.tenant_kind != TenantKind::Operator).then(|| actor.tenant_id.as_str());
     // Audit ids are UUIDs; anything else cannot be one.
@@ -155,6 +211,7 @@ pub async fn get(svc: &Services, actor: &Actor, id: &str) -> Result<AuditRow, Co
     let mut c = svc.db.read().await?;
     twotier_store::audit::find(&mut c.conn(), scope, id.as_str())
         .await?
+        .map(Record::from)
         .ok_or(CoreError::NotFound)
 }
 

@@ -112,7 +112,37 @@ pub struct Services {
     server_key: Arc<[u8; 32]>,
 }
 
+/// The database's pool and writer figures, for the metrics page.
+#[derive(Debug, Clone, Copy)]
+pub struct DbStats {
+    /// Open and idle connections of the main (SQLite: read) pool.
+    pub pool_size: u32,
+    pub pool_idle: usize,
+    /// Write transactions committed (or attempted) so far.
+    pub write_transactions: u64,
+    /// SQLite: outer transactions committed, each shared by one or more writes.
+    pub write_batches: Option<u64>,
+    /// SQLite: write transactions waiting for the writer now.
+    pub writes_waiting: Option<usize>,
+}
+
 impl Services {
+    /// Whether the database answers (readiness).
+    pub async fn ping(&self) -> Result<(), CoreError> {
+        Ok(self.db.ping().await?)
+    }
+
+    pub fn db_stats(&self) -> DbStats {
+        let s = self.db.stats();
+        DbStats {
+            pool_size: s.pool_size,
+            pool_idle: s.pool_idle,
+            write_transactions: s.write_transactions,
+            write_batches: s.write_batches,
+            writes_waiting: s.writes_waiting,
+        }
+    }
+
     /// Builds the services on a migrated database.
     pub async fn new(
         db: Db,

@@ -46,7 +46,7 @@ impl Metrics {
         }
     }
 
-    pub fn render(&self, db: &twotier_store::DbStats) -> String {
+    pub fn render(&self, db: &twotier_core::DbStats) -> String {
         let mut out = String::new();
         out.push_str(
             "# HELP twotier_http_requests_total HTTP requests by method, route and status.\n",

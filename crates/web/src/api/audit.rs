@@ -6,9 +6,9 @@ use axum::extract::{Path, Query, State};
 use http::HeaderMap;
 use serde_json::{Value, json};
 use twotier_core::CoreError;
+use twotier_core::audit::Record;
 use twotier_core::audit::{self, Query as AuditQuery};
 use twotier_domain::clock::Timestamp;
-use twotier_store::audit::AuditRow;
 
 use super::{ApiResult, collection, continuation, encode_cursor, ok, page_size, parse_filter};
 use crate::AppState;
@@ -18,7 +18,7 @@ use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
 
 /// Partner Center's AuditRecord.
-pub fn record_json(r: &AuditRow) -> Value {
+pub fn record_json(r: &Record) -> Value {
     json!({
         "id": r.id,
         "partnerId": r.tenant_id,

@@ -16,7 +16,7 @@ pub async fn healthz() -> Response {
 
 /// Ready when the database answers.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.svc.db.ping().await {
+    match state.svc.ping().await {
         Ok(()) => Json(json!({ "status": "ready" })).into_response(),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -48,7 +48,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
             return r;
         }
     }
-    let mut r = state.metrics.render(&state.svc.db.stats()).into_response();
+    let mut r = state.metrics.render(&state.svc.db_stats()).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4"),

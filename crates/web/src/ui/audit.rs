@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use twotier_core::audit::Record;
 use twotier_core::audit::{self, Query as AuditQuery};
 use twotier_domain::FieldErrors;
 use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::clock::Timestamp;
-use twotier_store::audit::AuditRow;
 
 use super::{Ctx, render};
 use crate::AppState;
@@ -32,7 +32,7 @@ pub struct Line {
 }
 
 impl Line {
-    fn from_row(r: &AuditRow) -> Self {
+    fn from_row(r: &Record) -> Self {
         Self {
             at: Timestamp(r.at).display(),
             user: r.actor_label.clone(),
