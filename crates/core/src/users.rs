@@ -371,6 +371,20 @@ pub async fn get(
 /// The signed-in person's own profile; every user may read it, even with no role.
 /// The roles shown are the ones the actor holds for this request (read when it was signed in),
 /// so this costs one query.
+/// The signed-in person's account page: who they are and their personal API tokens.
+#[derive(Debug, Clone)]
+pub struct AccountView {
+    pub me: User,
+    pub tokens: Vec<crate::tokens::ApiToken>,
+}
+
+pub async fn account_view(svc: &Services, actor: &Actor) -> Result<AccountView, CoreError> {
+    Ok(AccountView {
+        me: me(svc, actor).await?,
+        tokens: crate::tokens::list(svc, actor).await?,
+    })
+}
+
 pub async fn me(svc: &Services, actor: &Actor) -> Result<User, CoreError> {
     let user_id = actor.user_id.as_ref().ok_or(CoreError::NotFound)?;
     let mut c = svc.db.read().await?;

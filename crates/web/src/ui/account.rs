@@ -114,12 +114,8 @@ pub(super) async fn account(
     errors: FieldErrors,
     token_name: String,
 ) -> Response {
-    let me = match users::me(&state.svc, &s.actor).await {
-        Ok(me) => me,
-        Err(e) => return PageError(e).into_response(),
-    };
-    let tokens = match tokens::list(&state.svc, &s.actor).await {
-        Ok(t) => t,
+    let (me, tokens) = match users::account_view(&state.svc, &s.actor).await {
+        Ok(v) => (v.me, v.tokens),
         Err(e) => return PageError(e).into_response(),
     };
     let status = if errors.is_empty() {
