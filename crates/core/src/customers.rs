@@ -683,15 +683,7 @@ pub async fn list_view(
 ) -> Result<ListView, CoreError> {
     let page = list(svc, actor, q).await?;
     let is_provider = actor.tenant_kind == TenantKind::Provider;
-    let resellers = if is_provider {
-        crate::partnerships::resellers_to_pick(svc, actor)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.name))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let resellers = crate::partnerships::reseller_filter(svc, actor).await?;
     Ok(ListView {
         page,
         resellers,

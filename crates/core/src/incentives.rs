@@ -115,15 +115,7 @@ pub async fn view(
     reseller: Option<&str>,
 ) -> Result<IncentivesView, CoreError> {
     let report = report(svc, actor, month, reseller).await?;
-    let resellers = if actor.tenant_kind == TenantKind::Provider {
-        crate::partnerships::resellers_to_pick(svc, actor)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.name))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let resellers = crate::partnerships::reseller_filter(svc, actor).await?;
     Ok(IncentivesView { report, resellers })
 }
 

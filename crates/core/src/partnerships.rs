@@ -604,6 +604,21 @@ pub async fn resellers_view(
     })
 }
 
+/// (tenant id, name) of the provider's resellers for a list's filter; empty for anyone else.
+pub async fn reseller_filter(
+    svc: &Services,
+    actor: &Actor,
+) -> Result<Vec<(String, String)>, CoreError> {
+    if actor.tenant_kind != TenantKind::Provider {
+        return Ok(Vec::new());
+    }
+    Ok(resellers_to_pick(svc, actor)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect())
+}
+
 /// The provider's active resellers to pick from (a form's list): the first 500 by name.
 pub async fn resellers_to_pick(
     svc: &Services,

@@ -17,7 +17,6 @@ use twotier_core::relationship_requests::{
 use twotier_core::subscriptions;
 use twotier_domain::FieldErrors;
 use twotier_domain::ids::TenantId;
-use twotier_domain::tenant::TenantKind;
 
 use super::partnerships::{InvitationPage, mailto};
 use super::{Ctx, FormData, render, render_status};
@@ -84,9 +83,7 @@ pub async fn requests_page(
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if s.actor.tenant_kind != TenantKind::Provider {
-        return PageError(CoreError::NotFound).into_response();
-    }
+    // relationship_requests::requests_view answers "not found" to anyone but a provider.
     requests_view(
         &state,
         &s,

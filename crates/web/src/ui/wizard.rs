@@ -188,9 +188,7 @@ pub async fn new_customer(
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if s.actor.tenant_kind != twotier_domain::tenant::TenantKind::Provider {
-        return PageError(CoreError::NotFound).into_response();
-    }
+    // customers::wizard_options answers "not found" to anyone but a provider.
     let form = FormData(vec![
         (
             "reseller".to_owned(),
