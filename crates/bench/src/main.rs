@@ -19,7 +19,9 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 use twotier_domain::customer::DomainPrefix;
-use twotier_domain::ids::{BillingProfileId, OrderId, SubscriptionId, TenantId, UserId};
+use twotier_domain::ids::{
+    AuditId, BillingProfileId, OfferId, OrderId, SubscriptionId, TenantId, UserId,
+};
 use twotier_domain::subscription::{OrderStatus, SubscriptionStatus};
 use twotier_domain::term::{BillingCycle, TermDuration};
 use twotier_store::customers::{self, CustomerRow, ListFilter, Owner};
@@ -346,17 +348,17 @@ async fn http_create(
 /// in the same two transactions, without validation, JSON or authorisation.
 async fn direct_create(
     db: &Db,
-    provider: &str,
-    reseller: &str,
+    provider: &TenantId,
+    reseller: &TenantId,
     mpn_id: i64,
-    offer: &str,
+    offer: &OfferId,
     prefix: &str,
 ) -> Result<(), twotier_store::StoreError> {
     use twotier_store::{
         audit, catalog, orders, partners, partnerships, subscriptions, tenants, users,
     };
     let now = now_millis();
-    let tenant = TenantId::generate().to_string();
+    let tenant = TenantId::generate();
     let name = format!("Direct {prefix}");
     let mut tx = db.begin().await?;
     partners::find(&mut tx.conn(), provider).await?;
@@ -386,7 +388,7 @@ async fn direct_create(
             company_name: name.clone(),
             domain_prefix: prefix.to_owned(),
             domain: format!("{prefix}.onmicrosoft.example"),
-            billing_id: BillingProfileId::generate().to_string(),
+            billing_id: BillingProfileId::generate(),
             first_name: "Alex".to_owned(),
             last_name: "Morgan".to_owned(),
             email: format!("it@{prefix}.example"),
@@ -422,7 +424,7 @@ async fn direct_create(
         },
     )
     .await?;
-    let user = UserId::generate().to_string();
+    let user = UserId::generate();
     let email = format!("admin@{prefix}.onmicrosoft.example");
     users::insert(
         &mut tx.conn(),
@@ -450,20 +452,20 @@ async fn direct_create(
     audit::insert(
         &mut tx.conn(),
         &audit_row(
-            provider,
-            &tenant,
+            provider.as_str(),
+            tenant.as_str(),
             &name,
             "add_customer",
             "customer",
-            &tenant,
+            tenant.as_str(),
             now,
         ),
     )
     .await?;
     tx.commit().await?;
 
-    let order = OrderId::generate().to_string();
-    let subscription = SubscriptionId::generate().to_string();
+    let order = OrderId::generate();
+    let subscription = SubscriptionId::generate();
     let mut tx = db.begin().await?;
     customers::find(&mut tx.conn(), &tenant).await?;
     partners::find(&mut tx.conn(), provider).await?;
@@ -494,7 +496,7 @@ async fn direct_create(
             line_item_number: 0,
             offer_id: offer.to_owned(),
             offer_name: offer_row.map(|o| o.name).unwrap_or_default(),
-            friendly_name: offer.to_owned(),
+            friendly_name: offer.to_owned().to_string(),
             quantity: 5,
             unit_type: "Licenses".to_owned(),
             status: SubscriptionStatus::Active,
@@ -532,12 +534,12 @@ async fn direct_create(
     audit::insert(
         &mut tx.conn(),
         &audit_row(
-            provider,
-            &tenant,
+            provider.as_str(),
+            tenant.as_str(),
             &name,
             "create_order",
             "order",
-            &order,
+            order.as_str(),
             now,
         ),
     )
@@ -549,8 +551,8 @@ async fn direct_create(
 /// update, its audit record and history row, in one transaction.
 async fn direct_delta(
     db: &Db,
-    customer: &str,
-    id: &str,
+    customer: &TenantId,
+    id: &SubscriptionId,
     delta: i32,
 ) -> Result<bool, twotier_store::StoreError> {
     use twotier_store::{audit, catalog, subscriptions, tenants};
@@ -572,12 +574,12 @@ async fn direct_delta(
     audit::insert(
         &mut tx.conn(),
         &audit_row(
-            &row.provider_tenant_id,
-            customer,
+            row.provider_tenant_id.as_str(),
+            customer.as_str(),
             &name,
             "update_subscription",
             "subscription",
-            id,
+            id.as_str(),
             now,
         ),
     )
@@ -586,9 +588,9 @@ async fn direct_delta(
         &mut tx.conn(),
         &subscriptions::HistoryRow {
             id: SubscriptionId::generate().to_string(),
-            subscription_id: id.to_owned(),
+            subscription_id: SubscriptionId::from_stored(id.to_owned().to_string()),
             provider_tenant_id: after.provider_tenant_id.clone(),
-            customer_tenant_id: customer.to_owned(),
+            customer_tenant_id: TenantId::from_stored(customer.to_owned().to_string()),
             offer_id: after.offer_id.clone(),
             at: now,
             quantity: after.quantity,
@@ -602,7 +604,7 @@ async fn direct_delta(
 }
 
 /// A random sample of active subscriptions: (customer, subscription).
-async fn sample(db: &Db, n: i64) -> anyhow::Result<Vec<(String, String)>> {
+async fn sample(db: &Db, n: i64) -> anyhow::Result<Vec<(TenantId, SubscriptionId)>> {
     let mut c = db.read().await?;
     let found = twotier_store::subscriptions::sample(&mut c.conn(), n).await?;
     if found.is_empty() {
@@ -626,16 +628,16 @@ fn audit_row(
     at: i64,
 ) -> twotier_store::audit::AuditRow {
     twotier_store::audit::AuditRow {
-        id: uuid_like(),
-        tenant_id: provider.to_owned(),
-        subject_tenant_id: Some(customer.to_owned()),
+        id: AuditId::generate(),
+        tenant_id: TenantId::from_stored(provider.to_owned()),
+        subject_tenant_id: Some(TenantId::from_stored(customer.to_owned())),
         at,
         actor_kind: "user".to_owned(),
         actor_user_id: None,
         actor_label: "bench".to_owned(),
         actor_token_id: None,
         actor_app_id: None,
-        customer_id: Some(customer.to_owned()),
+        customer_id: Some(TenantId::from_stored(customer.to_owned())),
         customer_name: Some(name.to_owned()),
         operation: operation.to_owned(),
         resource_type: resource_type.to_owned(),
@@ -646,10 +648,6 @@ fn audit_row(
         correlation_id: None,
         request_id: None,
     }
-}
-
-fn uuid_like() -> String {
-    TenantId::generate().to_string()
 }
 
 #[tokio::main]
@@ -696,6 +694,7 @@ async fn main() -> anyhow::Result<()> {
             load,
         } => {
             let db = connect(&database_url).await?;
+            let reseller = TenantId::parse(&reseller).context("--reseller is not a tenant id")?;
             let mut after: Option<(String, String)> = None;
             for _ in 0..skip_pages {
                 let page = customers::list(
@@ -713,9 +712,9 @@ async fn main() -> anyhow::Result<()> {
                 let last = page
                     .get(size as usize - 1)
                     .context("the list ended before the page asked for")?;
-                after = Some((last.company_name_lower.clone(), last.tenant_id.clone()));
+                after = Some((last.company_name_lower.clone(), last.tenant_id.to_string()));
             }
-            let (db, reseller, after) = (Arc::new(db), Arc::<str>::from(reseller), Arc::new(after));
+            let (db, reseller, after) = (Arc::new(db), Arc::new(reseller), Arc::new(after));
             drive(&load, move |_| {
                 let (db, reseller, after) =
                     (Arc::clone(&db), Arc::clone(&reseller), Arc::clone(&after));
@@ -792,7 +791,7 @@ async fn main() -> anyhow::Result<()> {
                     .as_str()
                     .context("the order made no subscription")?
                     .to_owned();
-                targets = vec![(customer, sid)];
+                targets = vec![(customer, SubscriptionId::from_stored(sid))];
             }
             let targets = Arc::new(targets);
             let acked = Arc::new(std::sync::atomic::AtomicI64::new(0));
@@ -877,8 +876,11 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let db = Arc::new(connect(&database_url).await?);
             let tag = run_tag();
-            let (provider, reseller, offer): (Arc<str>, Arc<str>, Arc<str>) =
-                (provider.into(), reseller.into(), offer.into());
+            let provider = TenantId::parse(&provider).context("--provider is not a tenant id")?;
+            let reseller = TenantId::parse(&reseller).context("--reseller is not a tenant id")?;
+            let offer = OfferId::parse(&offer).context("--offer is blank")?;
+            let (provider, reseller, offer) =
+                (Arc::new(provider), Arc::new(reseller), Arc::new(offer));
             drive(&load, move |i| {
                 let (db, provider, reseller, offer) = (
                     Arc::clone(&db),

@@ -34,7 +34,7 @@ impl App {
                 .split(',')
                 .filter_map(|s| Role::parse(s).ok())
                 .collect(),
-            id: r.id,
+            id: r.id.to_string(),
             name: r.name,
             client_id: r.client_id,
             disabled: r.disabled,
@@ -106,8 +106,8 @@ pub async fn create(
     let mut ch = crate::begin_change!(svc, actor, meta, NewApp);
     let secret = secrets::new_token("tcs_");
     let row = ApiAppRow {
-        id: AppId::generate().to_string(),
-        tenant_id: actor.tenant_id.to_string(),
+        id: AppId::generate(),
+        tenant_id: actor.tenant_id.clone(),
         name,
         client_id: uuid::Uuid::new_v4().to_string(),
         secret_hash: secrets::sha256_hex(&secret),
@@ -117,7 +117,7 @@ pub async fn create(
             .collect::<Vec<_>>()
             .join(","),
         disabled: false,
-        created_by: actor.user_id.as_ref().map(ToString::to_string),
+        created_by: actor.user_id.clone(),
         created_at: svc.now().millis(),
     };
     api_apps::insert(&mut ch.conn(), &row).await?;
@@ -145,13 +145,11 @@ pub async fn create(
 pub async fn list(svc: &Services, actor: &Actor) -> Result<Vec<App>, CoreError> {
     authz::require(actor, Permission::ManageApps)?;
     let mut c = svc.db.read().await?;
-    Ok(
-        api_apps::list_for_tenant(&mut c.conn(), actor.tenant_id.as_str())
-            .await?
-            .into_iter()
-            .map(App::from_row)
-            .collect(),
-    )
+    Ok(api_apps::list_for_tenant(&mut c.conn(), &actor.tenant_id)
+        .await?
+        .into_iter()
+        .map(App::from_row)
+        .collect())
 }
 
 /// Disables an app and revokes its tokens.
@@ -163,12 +161,12 @@ pub async fn disable(
 ) -> Result<App, CoreError> {
     authz::require(actor, Permission::ManageApps)?;
     let mut ch = crate::begin_change!(svc, actor, meta, App);
-    let row = api_apps::find(&mut ch.conn(), actor.tenant_id.as_str(), id.as_str())
+    let row = api_apps::find(&mut ch.conn(), &actor.tenant_id, id)
         .await?
         .ok_or(CoreError::NotFound)?;
     if !row.disabled {
-        api_apps::set_disabled(&mut ch.conn(), actor.tenant_id.as_str(), id.as_str(), true).await?;
-        api_tokens::revoke_for_app(&mut ch.conn(), id.as_str(), svc.now().millis()).await?;
+        api_apps::set_disabled(&mut ch.conn(), &actor.tenant_id, id, true).await?;
+        api_tokens::revoke_for_app(&mut ch.conn(), id, svc.now().millis()).await?;
         ch.audit(
             Event::new(Operation::DisableApplication, ResourceType::Application, id)
                 .about(&actor.tenant_id),
@@ -176,7 +174,7 @@ pub async fn disable(
         .await?;
     }
     let app = App::from_row(
-        api_apps::find(&mut ch.conn(), actor.tenant_id.as_str(), id.as_str())
+        api_apps::find(&mut ch.conn(), &actor.tenant_id, id)
             .await?
             .ok_or(CoreError::NotFound)?,
     );

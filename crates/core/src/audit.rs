@@ -66,16 +66,16 @@ impl Event {
 /// The actor's label at the time: email for people, the app's id, or the CLI.
 pub(crate) fn row(svc: &Services, actor: &Actor, meta: &RequestMeta, e: Event) -> AuditRow {
     AuditRow {
-        id: AuditId::generate().to_string(),
-        tenant_id: actor.tenant_id.to_string(),
-        subject_tenant_id: e.subject_tenant.map(|t| t.to_string()),
+        id: AuditId::generate(),
+        tenant_id: actor.tenant_id.clone(),
+        subject_tenant_id: e.subject_tenant,
         at: svc.now().millis(),
         actor_kind: actor.kind.as_str().to_owned(),
-        actor_user_id: actor.user_id.as_ref().map(ToString::to_string),
+        actor_user_id: actor.user_id.clone(),
         actor_label: actor.label.clone(),
-        actor_token_id: actor.token_id.as_ref().map(ToString::to_string),
-        actor_app_id: actor.app_id.as_ref().map(ToString::to_string),
-        customer_id: e.customer.as_ref().map(|c| c.0.clone()),
+        actor_token_id: actor.token_id.clone(),
+        actor_app_id: actor.app_id.clone(),
+        customer_id: (e.customer.as_ref().map(|c| c.0.clone())).map(TenantId::from_stored),
         customer_name: e.customer.map(|c| c.1),
         operation: e.operation.as_str().to_owned(),
         resource_type: e.resource_type.as_str().to_owned(),
@@ -117,16 +117,16 @@ pub struct Record {
 impl From<AuditRow> for Record {
     fn from(r: AuditRow) -> Self {
         Self {
-            id: r.id,
-            tenant_id: r.tenant_id,
-            subject_tenant_id: r.subject_tenant_id,
+            id: r.id.to_string(),
+            tenant_id: r.tenant_id.to_string(),
+            subject_tenant_id: r.subject_tenant_id.map(|v| v.to_string()),
             at: r.at,
             actor_kind: r.actor_kind,
-            actor_user_id: r.actor_user_id,
+            actor_user_id: r.actor_user_id.map(|v| v.to_string()),
             actor_label: r.actor_label,
-            actor_token_id: r.actor_token_id,
-            actor_app_id: r.actor_app_id,
-            customer_id: r.customer_id,
+            actor_token_id: r.actor_token_id.map(|v| v.to_string()),
+            actor_app_id: r.actor_app_id.map(|v| v.to_string()),
+            customer_id: r.customer_id.map(|v| v.to_string()),
             customer_name: r.customer_name,
             operation: r.operation,
             resource_type: r.resource_type,
@@ -174,7 +174,19 @@ pub async fn list(svc: &Services, actor: &Actor, q: &Query) -> Result<Page, Core
         ));
     }
     let limit = q.limit.clamp(1, MAX_PAGE);
-    let scope = (actor.tenant_kind != TenantKind::Operator).then(|| actor.tenant_id.as_str());
+    let scope = (actor.tenant_kind != TenantKind::Operator).then_some(&actor.tenant_id);
+    let customer = q.customer_id.as_deref().filter(|s| !s.is_empty());
+    let customer_id = match customer.map(TenantId::parse) {
+        // Nothing can be about a customer that cannot exist.
+        Some(None) => {
+            return Ok(Page {
+                records: Vec::new(),
+                next: None,
+            });
+        }
+        Some(Some(id)) => Some(id),
+        None => None,
+    };
     let filter = AuditFilter {
         scope_tenant: scope,
         from: q.from.map(Timestamp::millis),
@@ -182,7 +194,7 @@ pub async fn list(svc: &Services, actor: &Actor, q: &Query) -> Result<Page, Core
         actor: q.actor.as_deref().filter(|s| !s.is_empty()),
         operation: q.operation.as_deref().filter(|s| !s.is_empty()),
         resource_type: q.resource_type.as_deref().filter(|s| !s.is_empty()),
-        customer_id: q.customer_id.as_deref().filter(|s| !s.is_empty()),
+        customer_id: customer_id.as_ref(),
         before: q.before.as_ref().map(|(at, id)| (*at, id.as_str())),
         limit: limit + 1,
     };
@@ -203,13 +215,13 @@ pub async fn list(svc: &Services, actor: &Actor, q: &Query) -> Result<Page, Core
 
 pub async fn get(svc: &Services, actor: &Actor, id: &str) -> Result<Record, CoreError> {
     authz::require(actor, Permission::ViewAudit)?;
-    let scope = (actor.tenant_kind != TenantKind::Operator).then(|| actor.tenant_id.as_str());
+    let scope = (actor.tenant_kind != TenantKind::Operator).then_some(&actor.tenant_id);
     // Audit ids are UUIDs; anything else cannot be one.
     let Some(id) = AuditId::parse(id) else {
         return Err(CoreError::NotFound);
     };
     let mut c = svc.db.read().await?;
-    twotier_store::audit::find(&mut c.conn(), scope, id.as_str())
+    twotier_store::audit::find(&mut c.conn(), scope, &id)
         .await?
         .map(Record::from)
         .ok_or(CoreError::NotFound)

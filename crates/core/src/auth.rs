@@ -8,7 +8,7 @@ use serde::Serialize;
 use twotier_domain::actor::{Actor, ActorKind};
 use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::Role;
-use twotier_domain::ids::{AppId, TenantId, TokenId, UserId};
+use twotier_domain::ids::TokenId;
 use twotier_domain::tenant::TenantKind;
 use twotier_domain::user::{Email, check_new_password};
 use twotier_store::sessions::{self, SessionPrincipal, SessionRow};
@@ -205,7 +205,7 @@ pub async fn login(
         }
     }
     if let Some(org) = organisation.map(str::trim).filter(|o| !o.is_empty()) {
-        usable.retain(|(_, t)| t.id == org);
+        usable.retain(|(_, t)| t.id.as_str() == org);
     }
     let (user, _) = match usable.len() {
         0 => {
@@ -218,7 +218,7 @@ pub async fn login(
                 usable
                     .into_iter()
                     .map(|(_, t)| Organisation {
-                        tenant_id: t.id,
+                        tenant_id: t.id.to_string(),
                         name: t.name,
                     })
                     .collect(),
@@ -335,9 +335,9 @@ pub async fn resolve_session(svc: &Services, token: &str) -> Result<Option<Sessi
     Ok(Some(Session {
         actor: Actor {
             kind: ActorKind::User,
-            tenant_id: TenantId::from_stored(p.tenant_id),
+            tenant_id: p.tenant_id.clone(),
             tenant_kind,
-            user_id: Some(UserId::from_stored(p.user_id)),
+            user_id: Some(p.user_id.clone()),
             token_id: None,
             app_id: None,
             // Until the pending step is done the session carries no roles at all.
@@ -362,13 +362,9 @@ async fn own_row(svc: &Services, session: &Session) -> Result<users::UserRow, Co
         .as_ref()
         .ok_or(CoreError::Unauthenticated)?;
     let mut c = svc.db.read().await?;
-    users::find(
-        &mut c.conn(),
-        session.actor.tenant_id.as_str(),
-        user_id.as_str(),
-    )
-    .await?
-    .ok_or(CoreError::Unauthenticated)
+    users::find(&mut c.conn(), &session.actor.tenant_id, user_id)
+        .await?
+        .ok_or(CoreError::Unauthenticated)
 }
 
 /// Replaces the user's password. The current one (temporary or not) must be given; other
@@ -423,9 +419,9 @@ pub async fn change_password(
         .hash_with_salt(new, password_salt(svc, &row.email_lower))
         .await?;
     let mut ch = Change::begin_plain(svc, &session.actor, meta).await?;
-    users::set_password(&mut ch.conn(), user_id.as_str(), &hash, now).await?;
+    users::set_password(&mut ch.conn(), user_id, &hash, now).await?;
     // End every other session of this user; this one stays.
-    sessions::delete_others(&mut ch.conn(), user_id.as_str(), &session.id_hash).await?;
+    sessions::delete_others(&mut ch.conn(), user_id, &session.id_hash).await?;
     ch.audit(
         Event::new(
             Operation::ChangePassword,
@@ -450,25 +446,21 @@ pub async fn verify_code(svc: &Services, session: &Session, code: &str) -> Resul
         .ok_or(CoreError::Unauthenticated)?;
     let now = svc.now().millis();
     let mut tx = svc.db.begin().await?;
-    let row = users::find(
-        &mut tx.conn(),
-        session.actor.tenant_id.as_str(),
-        user_id.as_str(),
-    )
-    .await?
-    .ok_or(CoreError::Unauthenticated)?;
+    let row = users::find(&mut tx.conn(), &session.actor.tenant_id, user_id)
+        .await?
+        .ok_or(CoreError::Unauthenticated)?;
     let step = row
         .totp_secret
         .as_deref()
         .filter(|_| row.totp_enabled)
         .and_then(|secret| totp::matching_step(secret, code, now));
     let accepted = match step {
-        Some(step) => users::use_totp_step(&mut tx.conn(), user_id.as_str(), step).await?,
+        Some(step) => users::use_totp_step(&mut tx.conn(), user_id, step).await?,
         None => false,
     };
     let key = name_key(&row.email_lower);
     if !accepted {
-        let failures = users::count_totp_failure(&mut tx.conn(), user_id.as_str()).await?;
+        let failures = users::count_totp_failure(&mut tx.conn(), user_id).await?;
         let limit = svc.settings.totp_failure_limit.max(1);
         if failures % limit == 0 {
             sessions::delete(&mut tx.conn(), &session.id_hash).await?;
@@ -491,7 +483,7 @@ pub async fn verify_code(svc: &Services, session: &Session, code: &str) -> Resul
             "this code is not valid; enter the current 6-digit code from your app",
         ));
     }
-    users::reset_totp_failures(&mut tx.conn(), user_id.as_str()).await?;
+    users::reset_totp_failures(&mut tx.conn(), user_id).await?;
     throttles::clear(&mut tx.conn(), &key).await?;
     sessions::mark_mfa_passed(&mut tx.conn(), &session.id_hash).await?;
     tx.commit().await?;
@@ -514,13 +506,9 @@ pub async fn start_enrolment(svc: &Services, session: &Session) -> Result<Enrolm
         .as_ref()
         .ok_or(CoreError::Unauthenticated)?;
     let mut tx = svc.db.begin().await?;
-    let row = users::find(
-        &mut tx.conn(),
-        session.actor.tenant_id.as_str(),
-        user_id.as_str(),
-    )
-    .await?
-    .ok_or(CoreError::Unauthenticated)?;
+    let row = users::find(&mut tx.conn(), &session.actor.tenant_id, user_id)
+        .await?
+        .ok_or(CoreError::Unauthenticated)?;
     if row.totp_enabled {
         return Err(CoreError::rule(
             Code::TwoFactorAlreadyOn,
@@ -531,14 +519,7 @@ pub async fn start_enrolment(svc: &Services, session: &Session) -> Result<Enrolm
         Some(s) => s,
         None => {
             let s = totp::new_secret();
-            users::set_totp(
-                &mut tx.conn(),
-                user_id.as_str(),
-                Some(&s),
-                false,
-                svc.now().millis(),
-            )
-            .await?;
+            users::set_totp(&mut tx.conn(), user_id, Some(&s), false, svc.now().millis()).await?;
             s
         }
     };
@@ -565,13 +546,9 @@ pub async fn confirm_enrolment(
         .ok_or(CoreError::Unauthenticated)?;
     let now = svc.now().millis();
     let mut ch = Change::begin_plain(svc, &session.actor, meta).await?;
-    let row = users::find(
-        &mut ch.conn(),
-        session.actor.tenant_id.as_str(),
-        user_id.as_str(),
-    )
-    .await?
-    .ok_or(CoreError::Unauthenticated)?;
+    let row = users::find(&mut ch.conn(), &session.actor.tenant_id, user_id)
+        .await?
+        .ok_or(CoreError::Unauthenticated)?;
     let secret = row
         .totp_secret
         .filter(|_| !row.totp_enabled)
@@ -580,8 +557,8 @@ pub async fn confirm_enrolment(
         "code",
         "this code is not valid; enter the current 6-digit code from your app",
     ))?;
-    users::set_totp(&mut ch.conn(), user_id.as_str(), Some(&secret), true, now).await?;
-    users::use_totp_step(&mut ch.conn(), user_id.as_str(), step).await?;
+    users::set_totp(&mut ch.conn(), user_id, Some(&secret), true, now).await?;
+    users::use_totp_step(&mut ch.conn(), user_id, step).await?;
     sessions::mark_mfa_passed(&mut ch.conn(), &session.id_hash).await?;
     ch.audit(
         Event::new(
@@ -626,7 +603,7 @@ pub async fn disable_two_factor(
         ));
     }
     let mut ch = Change::begin_plain(svc, &session.actor, meta).await?;
-    let tenant = tenants::find(&mut ch.conn(), session.actor.tenant_id.as_str())
+    let tenant = tenants::find(&mut ch.conn(), &session.actor.tenant_id)
         .await?
         .ok_or(CoreError::NotFound)?;
     if tenant.require_mfa {
@@ -635,14 +612,7 @@ pub async fn disable_two_factor(
             "your organisation requires two-factor sign-in",
         ));
     }
-    users::set_totp(
-        &mut ch.conn(),
-        user_id.as_str(),
-        None,
-        false,
-        svc.now().millis(),
-    )
-    .await?;
+    users::set_totp(&mut ch.conn(), user_id, None, false, svc.now().millis()).await?;
     ch.audit(
         Event::new(
             Operation::DisableTwoFactor,
@@ -667,11 +637,11 @@ pub async fn set_require_two_factor(
         twotier_domain::authz::Permission::ManageSecurityPolicy,
     )?;
     let mut ch = Change::begin_plain(svc, actor, meta).await?;
-    let tenant = tenants::find(&mut ch.conn(), actor.tenant_id.as_str())
+    let tenant = tenants::find(&mut ch.conn(), &actor.tenant_id)
         .await?
         .ok_or(CoreError::NotFound)?;
     if tenant.require_mfa != require {
-        tenants::set_require_mfa(&mut ch.conn(), actor.tenant_id.as_str(), require).await?;
+        tenants::set_require_mfa(&mut ch.conn(), &actor.tenant_id, require).await?;
         ch.audit(
             Event::new(
                 Operation::UpdateSecurityPolicy,
@@ -781,10 +751,10 @@ pub async fn resolve_bearer(svc: &Services, token: &str) -> Result<Option<Actor>
             roles.sort();
             Actor {
                 kind: ActorKind::ApiToken,
-                tenant_id: TenantId::from_stored(t.tenant_id.clone()),
+                tenant_id: t.tenant_id.clone(),
                 tenant_kind,
-                user_id: Some(UserId::from_stored(user_id.clone())),
-                token_id: Some(TokenId::from_stored(t.id.clone())),
+                user_id: Some(user_id.clone()),
+                token_id: Some(t.id.clone()),
                 app_id: None,
                 roles,
                 mfa: true,
@@ -793,11 +763,11 @@ pub async fn resolve_bearer(svc: &Services, token: &str) -> Result<Option<Actor>
         }
         (None, Some(app_id)) => Actor {
             kind: ActorKind::App,
-            tenant_id: TenantId::from_stored(t.tenant_id.clone()),
+            tenant_id: t.tenant_id.clone(),
             tenant_kind,
             user_id: None,
-            token_id: Some(TokenId::from_stored(t.id.clone())),
-            app_id: Some(AppId::from_stored(app_id.clone())),
+            token_id: Some(t.id.clone()),
+            app_id: Some(app_id.clone()),
             roles: t
                 .app_roles
                 .as_deref()
@@ -866,7 +836,7 @@ pub async fn client_credentials(
     api_tokens::insert(
         &mut tx.conn(),
         &api_tokens::ApiTokenRow {
-            id: TokenId::generate().to_string(),
+            id: TokenId::generate(),
             tenant_id: tenant.id,
             user_id: None,
             app_id: Some(app.id),
@@ -894,7 +864,7 @@ pub async fn tenant_requires_two_factor(svc: &Services, actor: &Actor) -> Result
         twotier_domain::authz::Permission::ManageSecurityPolicy,
     )?;
     let mut c = svc.db.read().await?;
-    Ok(tenants::find(&mut c.conn(), actor.tenant_id.as_str())
+    Ok(tenants::find(&mut c.conn(), &actor.tenant_id)
         .await?
         .ok_or(CoreError::NotFound)?
         .require_mfa)

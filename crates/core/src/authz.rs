@@ -30,19 +30,17 @@ async fn relates_to(
     actor: &Actor,
     tenant: &TenantRow,
 ) -> Result<bool, CoreError> {
-    if tenant.id == actor.tenant_id.as_str() || actor.tenant_kind == TenantKind::Operator {
+    if tenant.id == actor.tenant_id.clone() || actor.tenant_kind == TenantKind::Operator {
         return Ok(true);
     }
     if actor.tenant_kind.is_partner() && tenant.kind == TenantKind::Customer.as_str() {
-        return Ok(
-            twotier_store::customers::related(c, actor.tenant_id.as_str(), &tenant.id).await?,
-        );
+        return Ok(twotier_store::customers::related(c, &actor.tenant_id, &tenant.id).await?);
     }
     if actor.tenant_kind.is_partner() && tenant.kind != actor.tenant_kind.as_str() {
         return Ok(twotier_store::partnerships::active_between(
             c,
             actor.tenant_id.as_str(),
-            &tenant.id,
+            tenant.id.as_str(),
         )
         .await?);
     }
@@ -55,7 +53,7 @@ pub async fn visible_tenant(
     actor: &Actor,
     tenant_id: &TenantId,
 ) -> Result<TenantRow, CoreError> {
-    match tenants::find(c, tenant_id.as_str()).await? {
+    match tenants::find(c, tenant_id).await? {
         Some(t) if relates_to(c, actor, &t).await? => Ok(t),
         _ => Err(CoreError::NotFound),
     }
@@ -81,7 +79,7 @@ pub async fn authorize_user_admin(
     tenant_id: &TenantId,
 ) -> Result<TenantRow, CoreError> {
     let tenant = visible_tenant(c, actor, tenant_id).await?;
-    if tenant.id == actor.tenant_id.as_str() {
+    if tenant.id == actor.tenant_id.clone() {
         require(actor, Permission::ManageUsers)?;
     } else if acts_for_customer(actor, &tenant) {
         require(actor, Permission::AdministerOnBehalf)?;
@@ -99,7 +97,7 @@ pub async fn authorize_user_admin(
 pub fn require_keeper_rights(actor: &Actor, tenant: &TenantRow) -> Result<(), CoreError> {
     keeper_rights(
         actor,
-        &tenant.id,
+        tenant.id.as_str(),
         tenant.kind == TenantKind::Customer.as_str(),
     )
 }
@@ -140,7 +138,7 @@ pub async fn authorize_user_read(
     tenant_id: &TenantId,
 ) -> Result<TenantRow, CoreError> {
     let tenant = visible_tenant(c, actor, tenant_id).await?;
-    if tenant.id == actor.tenant_id.as_str() {
+    if tenant.id == actor.tenant_id.clone() {
         require(actor, Permission::ManageUsers)?;
     } else if acts_for_customer(actor, &tenant) {
         require(actor, Permission::AdministerOnBehalf)?;
@@ -162,10 +160,9 @@ pub async fn require_delegated_admin(
     if actor.tenant_id == *customer {
         return Ok(());
     }
-    let held =
-        twotier_store::customers::relationship(c, actor.tenant_id.as_str(), customer.as_str())
-            .await?
-            .is_some_and(|r| r.state == RelationshipState::Active && r.delegated_admin);
+    let held = twotier_store::customers::relationship(c, &actor.tenant_id, customer)
+        .await?
+        .is_some_and(|r| r.state == RelationshipState::Active && r.delegated_admin);
     if held {
         Ok(())
     } else {
@@ -205,34 +202,34 @@ pub enum Sales {
     /// (`associated`) or it is the subscription's reseller of record (any of `current`).
     Reseller {
         reseller: TenantId,
-        current: Vec<String>,
-        associated: Vec<String>,
+        current: Vec<TenantId>,
+        associated: Vec<TenantId>,
     },
 }
 
 impl Sales {
     /// Whether a sale by `provider` with this reseller of record is in scope.
-    pub fn covers(&self, provider: &str, reseller_of_record: Option<&str>) -> bool {
+    pub fn covers(&self, provider: &TenantId, reseller_of_record: Option<&TenantId>) -> bool {
         match self {
             Self::All => true,
-            Self::Provider(p) => p.as_str() == provider,
+            Self::Provider(p) => p == provider,
             Self::Reseller {
                 reseller,
                 current,
                 associated,
             } => {
                 associated.iter().any(|p| p == provider)
-                    || (reseller_of_record == Some(reseller.as_str())
+                    || (reseller_of_record == Some(reseller)
                         && current.iter().any(|p| p == provider))
             }
         }
     }
 
     /// Whether every sale of `provider` is in scope (a whole order, its line items).
-    pub fn covers_all_of(&self, provider: &str) -> bool {
+    pub fn covers_all_of(&self, provider: &TenantId) -> bool {
         match self {
             Self::All => true,
-            Self::Provider(p) => p.as_str() == provider,
+            Self::Provider(p) => p == provider,
             Self::Reseller { associated, .. } => associated.iter().any(|p| p == provider),
         }
     }
@@ -245,8 +242,8 @@ pub async fn sales(
     actor: &Actor,
     customer: &TenantId,
 ) -> Result<Sales, CoreError> {
-    let mut each = sales_of_each(c, actor, &[customer.as_str()]).await?;
-    each.remove(customer.as_str())
+    let mut each = sales_of_each(c, actor, std::slice::from_ref(customer)).await?;
+    each.remove(customer)
         .ok_or_else(|| CoreError::internal("no sales scope for the customer"))
 }
 
@@ -254,10 +251,10 @@ pub async fn sales(
 pub async fn sales_of_each(
     c: &mut Conn<'_>,
     actor: &Actor,
-    customers: &[&str],
-) -> Result<HashMap<String, Sales>, CoreError> {
+    customers: &[TenantId],
+) -> Result<HashMap<TenantId, Sales>, CoreError> {
     let (current, associations) = if actor.tenant_kind == TenantKind::Reseller {
-        let reseller = actor.tenant_id.as_str();
+        let reseller = &actor.tenant_id;
         let current = twotier_store::partnerships::current_providers(c, reseller).await?;
         let associations = twotier_store::customers::associations(c, reseller, customers).await?;
         (current, associations)
@@ -266,9 +263,9 @@ pub async fn sales_of_each(
     };
     Ok(customers
         .iter()
-        .map(|&customer| {
+        .map(|customer| {
             let sales = match actor.tenant_kind {
-                _ if actor.tenant_id.as_str() == customer => Sales::All,
+                _ if &actor.tenant_id == customer => Sales::All,
                 TenantKind::Operator => Sales::All,
                 TenantKind::Provider => Sales::Provider(actor.tenant_id.clone()),
                 // A customer looking at another customer never gets this far (404 first);
@@ -284,7 +281,7 @@ pub async fn sales_of_each(
                     current: current.clone(),
                 },
             };
-            (customer.to_owned(), sales)
+            (customer.clone(), sales)
         })
         .collect())
 }

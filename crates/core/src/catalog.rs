@@ -2,6 +2,7 @@
 //! operator from JSON or CSV after every row has been validated, read by partners by country.
 
 use std::collections::{BTreeMap, BTreeSet};
+use twotier_domain::ids::OfferId;
 
 use serde::{Deserialize, Serialize};
 use twotier_domain::FieldErrors;
@@ -211,7 +212,7 @@ fn validate(
                 rank,
             });
             offers.push(OfferRow {
-                id: id.to_owned(),
+                id: OfferId::from_stored(id.to_owned()),
                 name: name.to_owned(),
                 description: o.description.trim().to_owned(),
                 category_name: category.to_owned(),
@@ -379,7 +380,8 @@ pub async fn import(
 ) -> Result<Imported, CoreError> {
     authz::require(actor, Permission::ManageCatalog)?;
     let mut ch = crate::begin_change!(svc, actor, meta, Imported);
-    let existing: BTreeSet<String> = rows::ids(&mut ch.conn()).await?.into_iter().collect();
+    let existing: BTreeSet<OfferId> = rows::ids(&mut ch.conn()).await?.into_iter().collect();
+    let existing: BTreeSet<String> = existing.iter().map(ToString::to_string).collect();
     let (categories, offers) = validate(inputs, &existing, svc.now().millis())?;
     for c in &categories {
         rows::upsert_category(&mut ch.conn(), c).await?;
@@ -389,7 +391,7 @@ pub async fn import(
     }
     let out = Imported {
         imported: offers.len(),
-        offer_ids: offers.iter().map(|o| o.id.clone()).collect(),
+        offer_ids: offers.iter().map(|o| o.id.to_string()).collect(),
     };
     ch.audit(Event::new(Operation::ImportCatalog, ResourceType::Offer, "catalog").new_value(&out))
         .await?;
@@ -463,7 +465,7 @@ pub(crate) fn offer(r: OfferRow, country: &str, category_rank: i32, has_add_ons:
             locale: "en-US",
             country: country.to_owned(),
         },
-        id: r.id,
+        id: r.id.to_string(),
         name: r.name,
         description: r.description,
         minimum_quantity: r.min_quantity,
@@ -518,7 +520,7 @@ async fn offers_in(
         .filter(|o| category.is_none_or(|cat| o.category_id == cat))
         .map(|o| {
             let rank = ranks.get(&o.category_id).copied().unwrap_or_default();
-            let has_add_ons = parents.contains(&o.id);
+            let has_add_ons = parents.contains(o.id.as_str());
             offer(o, cc, rank, has_add_ons)
         })
         .collect())
@@ -601,12 +603,13 @@ pub async fn set_available(
     available: bool,
 ) -> Result<(), CoreError> {
     authz::require(actor, Permission::ManageCatalog)?;
+    let id = OfferId::parse(id).ok_or(CoreError::NotFound)?;
     let mut ch = crate::begin_change!(svc, actor, meta, ());
-    let old = rows::find(&mut ch.conn(), id)
+    let old = rows::find(&mut ch.conn(), &id)
         .await?
         .ok_or(CoreError::NotFound)?;
     if old.available != available {
-        rows::set_available(&mut ch.conn(), id, available, svc.now().millis()).await?;
+        rows::set_available(&mut ch.conn(), &id, available, svc.now().millis()).await?;
         ch.audit(
             Event::new(Operation::UpdateOffer, ResourceType::Offer, id)
                 .old(serde_json::json!({ "isAvailableForPurchase": old.available }))

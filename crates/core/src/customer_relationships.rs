@@ -45,13 +45,13 @@ pub async fn partners(
     let mut c = svc.db.read().await?;
     authz::authorize_customer_read(&mut c.conn(), actor, customer).await?;
     let mut out = Vec::new();
-    for r in rows::relationships_of(&mut c.conn(), customer.as_str()).await? {
+    for r in rows::relationships_of(&mut c.conn(), customer).await? {
         let shown = !actor.tenant_kind.is_partner()
-            || r.partner_tenant_id == actor.tenant_id.as_str()
+            || r.partner_tenant_id == actor.tenant_id.clone()
             || twotier_store::partnerships::active_between(
                 &mut c.conn(),
                 actor.tenant_id.as_str(),
-                &r.partner_tenant_id,
+                r.partner_tenant_id.as_str(),
             )
             .await?;
         if !shown {
@@ -62,7 +62,7 @@ pub async fn partners(
         };
         out.push(CustomerPartner {
             kind: TenantKind::parse(&p.kind).unwrap_or(TenantKind::Reseller),
-            tenant_id: p.tenant_id,
+            tenant_id: p.tenant_id.to_string(),
             name: p.name,
             mpn_id: p.mpn_id,
             country: p.country,
@@ -76,7 +76,7 @@ pub async fn partners(
 }
 
 async fn customer_row(ch: &mut Change<'_>, customer: &TenantId) -> Result<CustomerRow, CoreError> {
-    rows::find(&mut ch.conn(), customer.as_str())
+    rows::find(&mut ch.conn(), customer)
         .await?
         .ok_or(CoreError::NotFound)
 }
@@ -86,7 +86,7 @@ async fn customer_row(ch: &mut Change<'_>, customer: &TenantId) -> Result<Custom
 async fn withdraw_in(
     ch: &mut Change<'_>,
     cust: &CustomerRow,
-    partner: &str,
+    partner: &TenantId,
 ) -> Result<(), CoreError> {
     let now = ch.svc.now().millis();
     if !rows::set_delegated_admin(&mut ch.conn(), partner, &cust.tenant_id, false, now).await? {
@@ -95,14 +95,14 @@ async fn withdraw_in(
             "this partner does not hold delegated admin access to this customer",
         ));
     }
-    let customer = TenantId::from_stored(cust.tenant_id.clone());
+    let customer = cust.tenant_id.clone();
     ch.audit(
         Event::new(
             Operation::DapAdminRelationshipTerminated,
             ResourceType::CustomerRelationship,
-            partner,
+            partner.as_str(),
         )
-        .about(&TenantId::from_stored(partner.to_owned()))
+        .about(partner)
         .customer(&customer, &cust.company_name)
         .old(serde_json::json!({ "delegatedAdmin": true }))
         .new_value(serde_json::json!({ "delegatedAdmin": false })),
@@ -119,14 +119,15 @@ pub async fn remove_admin_access(
 ) -> Result<(), CoreError> {
     authz::require(actor, Permission::ManagePartnerAccess)?;
     let mut ch = crate::begin_change!(svc, actor, meta, ());
+    let partner = TenantId::parse(partner).ok_or(CoreError::NotFound)?;
     let cust = customer_row(&mut ch, &actor.tenant_id).await?;
-    if rows::relationship(&mut ch.conn(), partner.trim(), &cust.tenant_id)
+    if rows::relationship(&mut ch.conn(), &partner, &cust.tenant_id)
         .await?
         .is_none_or(|r| r.state != RelationshipState::Active)
     {
         return Err(CoreError::NotFound);
     }
-    withdraw_in(&mut ch, &cust, partner.trim()).await?;
+    withdraw_in(&mut ch, &cust, &partner).await?;
     ch.commit(&()).await?;
     Ok(())
 }
@@ -155,7 +156,7 @@ pub async fn change(
     let cust = customer_row(&mut ch, customer).await?;
     match what {
         PartnerChange::WithdrawDelegatedAdmin => {
-            withdraw_in(&mut ch, &cust, actor.tenant_id.as_str()).await?;
+            withdraw_in(&mut ch, &cust, &actor.tenant_id).await?;
         }
         PartnerChange::EndRelationship => end_in(&mut ch, &cust).await?,
     }
@@ -176,7 +177,7 @@ async fn end_in(ch: &mut Change<'_>, cust: &CustomerRow) -> Result<(), CoreError
             .await?
             .into_iter()
             .filter(|s| {
-                s.provider_tenant_id == actor.tenant_id.as_str()
+                s.provider_tenant_id == actor.tenant_id.clone()
                     && s.status == SubscriptionStatus::Active
             })
             .map(|s| s.friendly_name)
@@ -194,7 +195,7 @@ async fn end_in(ch: &mut Change<'_>, cust: &CustomerRow) -> Result<(), CoreError
             ),
         ));
     }
-    let held = rows::relationship(&mut ch.conn(), actor.tenant_id.as_str(), &cust.tenant_id)
+    let held = rows::relationship(&mut ch.conn(), &actor.tenant_id, &cust.tenant_id)
         .await?
         .filter(|r| r.state == RelationshipState::Active)
         .ok_or_else(|| {
@@ -204,14 +205,8 @@ async fn end_in(ch: &mut Change<'_>, cust: &CustomerRow) -> Result<(), CoreError
             )
         })?;
     let now = ch.svc.now().millis();
-    rows::end_relationship(
-        &mut ch.conn(),
-        actor.tenant_id.as_str(),
-        &cust.tenant_id,
-        now,
-    )
-    .await?;
-    let customer = TenantId::from_stored(cust.tenant_id.clone());
+    rows::end_relationship(&mut ch.conn(), &actor.tenant_id, &cust.tenant_id, now).await?;
+    let customer = cust.tenant_id.clone();
     if held.delegated_admin {
         ch.audit(
             Event::new(
@@ -246,9 +241,9 @@ pub(crate) async fn as_seen_by(
     id: &TenantId,
 ) -> Result<CustomerRow, CoreError> {
     let row = if actor.tenant_kind.is_partner() {
-        rows::find_for_partner(c, actor.tenant_id.as_str(), id.as_str()).await?
+        rows::find_for_partner(c, &actor.tenant_id, id).await?
     } else {
-        rows::find(c, id.as_str()).await?
+        rows::find(c, id).await?
     };
     row.ok_or(CoreError::NotFound)
 }

@@ -10,7 +10,7 @@ use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::{Permission, Role};
 use twotier_domain::clock::Timestamp;
 use twotier_domain::customer::{Culture, DomainPrefix, Language};
-use twotier_domain::ids::TenantId;
+use twotier_domain::ids::{BillingProfileId, TenantId};
 use twotier_domain::partner::{Country, CspRegion};
 use twotier_domain::tenant::{TenantKind, parse_name};
 use twotier_domain::user::Email;
@@ -215,7 +215,7 @@ pub struct Customer {
     /// when one customer is read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_delegated_access: Option<bool>,
-    pub associated_partner_id: Option<String>,
+    pub associated_partner_id: Option<TenantId>,
     /// Only in the response that created the customer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_credentials: Option<UserCredentials>,
@@ -234,7 +234,7 @@ pub struct CustomerListItem {
     pub id: String,
     pub company_profile: CompanyProfile,
     pub relationship_to_partner: &'static str,
-    pub associated_partner_id: Option<String>,
+    pub associated_partner_id: Option<TenantId>,
     pub associated_partner_name: Option<String>,
     pub country: String,
     pub created_at: Timestamp,
@@ -245,9 +245,9 @@ pub struct CustomerListItem {
 impl From<rows::CustomerListRow> for CustomerListItem {
     fn from(r: rows::CustomerListRow) -> Self {
         Self {
-            id: r.tenant_id.clone(),
+            id: r.tenant_id.to_string(),
             company_profile: CompanyProfile {
-                tenant_id: r.tenant_id,
+                tenant_id: r.tenant_id.to_string(),
                 domain: r.domain,
                 company_name: r.company_name,
             },
@@ -273,15 +273,15 @@ impl Replayable for Customer {
 
 fn from_row(r: CustomerRow, viewer_is_reseller: bool) -> Customer {
     Customer {
-        id: r.tenant_id.clone(),
-        commerce_id: r.tenant_id.clone(),
+        id: r.tenant_id.to_string(),
+        commerce_id: r.tenant_id.to_string(),
         company_profile: CompanyProfile {
-            tenant_id: r.tenant_id.clone(),
+            tenant_id: r.tenant_id.to_string(),
             domain: r.domain,
             company_name: r.company_name.clone(),
         },
         billing_profile: BillingProfile {
-            id: r.billing_id,
+            id: r.billing_id.to_string(),
             first_name: r.first_name.clone(),
             last_name: r.last_name.clone(),
             email: r.email,
@@ -439,7 +439,7 @@ async fn check_provider(
     country: &Country,
 ) -> Result<(), CoreError> {
     let actor = ch.actor;
-    let provider = partner_rows::find(&mut ch.conn(), actor.tenant_id.as_str())
+    let provider = partner_rows::find(&mut ch.conn(), &actor.tenant_id)
         .await?
         .ok_or(CoreError::NotFound)?;
     if provider.agreement_accepted_at.is_none() {
@@ -523,7 +523,7 @@ async fn create_in(
         check_provider(ch, &country).await?;
     }
     if let Some(reseller) = &reseller
-        && partnerships::find_active(&mut ch.conn(), actor.tenant_id.as_str(), reseller.as_str())
+        && partnerships::find_active(&mut ch.conn(), &actor.tenant_id, reseller)
             .await?
             .is_none()
     {
@@ -547,7 +547,7 @@ async fn create_in(
     tenants::insert(
         &mut ch.conn(),
         &tenants::TenantRow {
-            id: tenant.to_string(),
+            id: tenant.clone(),
             kind: TenantKind::Customer.as_str().to_owned(),
             name: billing.company_name.clone(),
             require_mfa: false,
@@ -557,14 +557,14 @@ async fn create_in(
     )
     .await?;
     let row = CustomerRow {
-        tenant_id: tenant.to_string(),
-        provider_tenant_id: actor.tenant_id.to_string(),
-        reseller_tenant_id: reseller.as_ref().map(ToString::to_string),
+        tenant_id: tenant.clone(),
+        provider_tenant_id: actor.tenant_id.clone(),
+        reseller_tenant_id: reseller.clone(),
         company_name_lower: billing.company_name.to_lowercase(),
         company_name: billing.company_name.clone(),
         domain_prefix: prefix.as_str().to_owned(),
         domain: domain.clone(),
-        billing_id: twotier_domain::ids::BillingProfileId::generate().to_string(),
+        billing_id: BillingProfileId::generate(),
         first_name: billing.first_name,
         last_name: billing.last_name,
         email: billing.email.address,
@@ -590,9 +590,9 @@ async fn create_in(
             err => err.into(),
         })?;
     let provider_relationship = rows::NewRelationship {
-        partner: actor.tenant_id.as_str(),
-        customer: tenant.as_str(),
-        reseller: row.reseller_tenant_id.as_deref(),
+        partner: &actor.tenant_id,
+        customer: &tenant,
+        reseller: row.reseller_tenant_id.as_ref(),
         company_name: &row.company_name,
         delegated_admin: true,
         at: now.millis(),
@@ -604,7 +604,7 @@ async fn create_in(
         rows::insert_relationship(
             &mut ch.conn(),
             &rows::NewRelationship {
-                partner: reseller.as_str(),
+                partner: reseller,
                 reseller: None,
                 ..provider_relationship
             },
@@ -696,8 +696,8 @@ pub async fn list_view(
 pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<CustomerPage, CoreError> {
     authz::require(actor, Permission::ViewCustomers)?;
     let owner = match actor.tenant_kind {
-        TenantKind::Provider => Owner::Provider(actor.tenant_id.as_str()),
-        TenantKind::Reseller => Owner::Reseller(actor.tenant_id.as_str()),
+        TenantKind::Provider => Owner::Provider(&actor.tenant_id),
+        TenantKind::Reseller => Owner::Reseller(&actor.tenant_id),
         _ => {
             return Ok(CustomerPage {
                 items: Vec::new(),
@@ -707,15 +707,30 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
         }
     };
     let limit = q.limit.clamp(1, 500);
+    let reseller = match q
+        .reseller
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(text) => match TenantId::parse(text) {
+            Some(id) => Some(id),
+            // No customer is associated with a reseller that cannot exist.
+            None => {
+                return Ok(CustomerPage {
+                    items: Vec::new(),
+                    subscriptions: HashMap::new(),
+                    next: None,
+                });
+            }
+        },
+    };
     let f = ListFilter {
         owner,
         name_prefix: q.company_name.as_deref(),
         domain_prefix: q.domain.as_deref(),
-        reseller: q
-            .reseller
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty()),
+        reseller: reseller.as_ref(),
         after: q.after.as_ref().map(|(n, i)| (n.as_str(), i.as_str())),
         limit: limit + 1,
     };
@@ -724,14 +739,14 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
         found.truncate(limit as usize);
         found
             .last()
-            .map(|r| (r.company_name_lower.clone(), r.tenant_id.clone()))
+            .map(|r| (r.company_name_lower.clone(), r.tenant_id.to_string()))
     } else {
         None
     };
     let mut subscriptions: HashMap<String, Vec<crate::subscriptions::Subscription>> =
         HashMap::new();
     if q.with_subscriptions {
-        let ids: Vec<&str> = found.iter().map(|r| r.tenant_id.as_str()).collect();
+        let ids: Vec<TenantId> = found.iter().map(|r| r.tenant_id.clone()).collect();
         let mut c = svc.db.read().await?;
         let scopes = authz::sales_of_each(&mut c.conn(), actor, &ids).await?;
         for row in twotier_store::subscriptions::of_customers(&mut c.conn(), &ids).await? {
@@ -740,7 +755,7 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
                 .is_some_and(|sales| crate::subscriptions::in_scope(sales, &row));
             if seen {
                 subscriptions
-                    .entry(row.customer_tenant_id.clone())
+                    .entry(row.customer_tenant_id.to_string())
                     .or_default()
                     .push(crate::subscriptions::from_row(row, 0));
             }
@@ -790,7 +805,7 @@ pub async fn view(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Custom
     let support_names = crate::subscriptions::support_candidates(svc, actor, id)
         .await?
         .into_iter()
-        .map(|c| (c.support_tenant_id, c.name))
+        .map(|c| (c.support_tenant_id.to_string(), c.name))
         .collect();
     let orders = crate::orders::list(svc, actor, id).await?;
     let partners = crate::customer_relationships::partners(svc, actor, id).await?;
@@ -810,7 +825,7 @@ pub async fn view(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Custom
         let mut c = svc.db.read().await?;
         let associated = match &customer.associated_partner_id {
             Some(reseller)
-                if partnerships::find_active(&mut c.conn(), actor.tenant_id.as_str(), reseller)
+                if partnerships::find_active(&mut c.conn(), &actor.tenant_id, reseller)
                     .await?
                     .is_some() =>
             {
@@ -880,16 +895,16 @@ pub async fn wizard_options(
             .map(|r| (r.id, r.name, r.mpn_id))
             .collect();
     let mut c = svc.db.read().await?;
-    if let Some(chosen) = chosen_reseller.map(str::trim).filter(|r| !r.is_empty())
-        && !resellers.iter().any(|r| r.0 == chosen)
-        && partnerships::find_active(&mut c.conn(), actor.tenant_id.as_str(), chosen)
+    if let Some(chosen) = chosen_reseller.and_then(TenantId::parse)
+        && !resellers.iter().any(|r| r.0 == chosen.as_str())
+        && partnerships::find_active(&mut c.conn(), &actor.tenant_id, &chosen)
             .await?
             .is_some()
-        && let Some(r) = partner_rows::find(&mut c.conn(), chosen).await?
+        && let Some(r) = partner_rows::find(&mut c.conn(), &chosen).await?
     {
-        resellers.insert(0, (r.tenant_id, r.name, r.mpn_id.to_string()));
+        resellers.insert(0, (r.tenant_id.to_string(), r.name, r.mpn_id.to_string()));
     }
-    let region = partner_rows::find(&mut c.conn(), actor.tenant_id.as_str())
+    let region = partner_rows::find(&mut c.conn(), &actor.tenant_id)
         .await?
         .ok_or(CoreError::NotFound)?
         .region;
@@ -917,7 +932,7 @@ pub async fn get(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Custome
     let mut c = svc.db.read().await?;
     authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, id).await?;
     let mut row = crate::customer_relationships::as_seen_by(&mut c.conn(), actor, id).await?;
-    let mine = rows::relationship(&mut c.conn(), actor.tenant_id.as_str(), id.as_str()).await?;
+    let mine = rows::relationship(&mut c.conn(), &actor.tenant_id, id).await?;
     // The reseller associated through the asking provider, not through whoever created it.
     if actor.tenant_kind == TenantKind::Provider {
         row.reseller_tenant_id = mine.as_ref().and_then(|r| r.reseller_tenant_id.clone());
@@ -974,15 +989,7 @@ pub async fn update_billing(
         state: &b.address.state,
         postal_code: &b.address.postal_code,
     };
-    if !rows::update_billing(
-        &mut ch.conn(),
-        actor.tenant_id.as_str(),
-        id.as_str(),
-        version,
-        &patch,
-    )
-    .await?
-    {
+    if !rows::update_billing(&mut ch.conn(), &actor.tenant_id, id, version, &patch).await? {
         return Err(CoreError::Stale);
     }
     let before = from_row(old, false);
@@ -1015,7 +1022,7 @@ pub async fn reset_admin_password(
     let mut ch = crate::begin_change!(svc, actor, meta, users::PasswordReset);
     let tenant =
         authz::authorize(&mut ch.conn(), actor, Permission::AdministerOnBehalf, id).await?;
-    let customer = rows::find(&mut ch.conn(), id.as_str())
+    let customer = rows::find(&mut ch.conn(), id)
         .await?
         .ok_or(CoreError::NotFound)?;
     if actor.tenant_kind != TenantKind::Provider {

@@ -430,7 +430,7 @@ async fn seed_existing_customers(
             kind: ActorKind::User,
             tenant_id: TenantId::from_stored(customer.id),
             tenant_kind: TenantKind::Customer,
-            user_id: Some(UserId::from_stored(admin.id)),
+            user_id: Some(admin.id.clone()),
             token_id: None,
             app_id: None,
             roles: vec![Role::CustomerGlobalAdmin],
@@ -509,7 +509,7 @@ async fn seed_existing_customers(
             fabrikam,
             meta,
             &tailwind.tenant_id,
-            &UserId::from_stored(created.user.id),
+            &created.user.id.clone(),
             &crate::licences::LicenceUpdate {
                 assign: vec![subscription.clone()],
                 remove: Vec::new(),

@@ -10,7 +10,7 @@ use serde::Serialize;
 use twotier_domain::actor::Actor;
 use twotier_domain::authz::Permission;
 use twotier_domain::clock::Timestamp;
-use twotier_domain::ids::TenantId;
+use twotier_domain::ids::{OfferId, TenantId};
 use twotier_domain::subscription::SubscriptionStatus;
 use twotier_domain::tenant::TenantKind;
 use twotier_store::subscriptions::{self as rows, HistoryRow};
@@ -80,8 +80,8 @@ pub fn month_bounds(month: &str) -> Result<(Timestamp, Timestamp), CoreError> {
 
 /// Seat-days per (reseller, offer) within `[from, to)`, from history rows ordered by
 /// subscription and time.
-pub fn seat_days(history: &[HistoryRow], from: i64, to: i64) -> HashMap<(String, String), f64> {
-    let mut out: HashMap<(String, String), f64> = HashMap::new();
+pub fn seat_days(history: &[HistoryRow], from: i64, to: i64) -> HashMap<(TenantId, OfferId), f64> {
+    let mut out: HashMap<(TenantId, OfferId), f64> = HashMap::new();
     for (i, h) in history.iter().enumerate() {
         let end = history
             .get(i + 1)
@@ -140,13 +140,13 @@ pub async fn report(
     let reseller = reseller.map(str::trim).filter(|s| !s.is_empty());
     let history = match actor.tenant_kind {
         TenantKind::Provider => {
-            rows::history_of_provider(&mut c.conn(), actor.tenant_id.as_str(), to.millis()).await?
+            rows::history_of_provider(&mut c.conn(), &actor.tenant_id, to.millis()).await?
         }
         TenantKind::Reseller => {
             if reseller.is_some_and(|r| r != actor.tenant_id.as_str()) {
                 return Err(CoreError::NotFound);
             }
-            rows::history_of_reseller(&mut c.conn(), actor.tenant_id.as_str(), to.millis()).await?
+            rows::history_of_reseller(&mut c.conn(), &actor.tenant_id, to.millis()).await?
         }
         _ => return Err(CoreError::Forbidden(Permission::ViewIncentives)),
     };
@@ -160,12 +160,12 @@ pub async fn report(
     let own = (actor.tenant_kind == TenantKind::Reseller).then(|| actor.tenant_id.to_string());
     let wanted = reseller.map(str::to_owned).or(own);
     let mut lines = Vec::new();
-    let mut names: HashMap<String, (String, String)> = HashMap::new();
-    let mut offers: HashMap<String, String> = HashMap::new();
+    let mut names: HashMap<TenantId, (String, String)> = HashMap::new();
+    let mut offers: HashMap<OfferId, String> = HashMap::new();
     // The current month counts until now, not until its end.
     let until = to.millis().min(svc.now().millis());
     for ((reseller_id, offer_id), days) in seat_days(&history, from.millis(), until) {
-        if wanted.as_ref().is_some_and(|w| *w != reseller_id) {
+        if wanted.as_ref().is_some_and(|w| w != reseller_id.as_str()) {
             continue;
         }
         if !names.contains_key(&reseller_id) {
@@ -184,8 +184,8 @@ pub async fn report(
             reseller_name,
             mpn_id,
             offer_name: offers[&offer_id].clone(),
-            reseller_id,
-            offer_id,
+            reseller_id: reseller_id.to_string(),
+            offer_id: offer_id.to_string(),
             seat_days: (days * 100.0).round() / 100.0,
         });
     }
@@ -230,6 +230,7 @@ pub fn to_csv(report: &IncentiveReport) -> Result<String, CoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use twotier_domain::ids::SubscriptionId;
 
     fn h(
         sub: &str,
@@ -240,14 +241,14 @@ mod tests {
     ) -> HistoryRow {
         HistoryRow {
             id: format!("{sub}-{at_day}"),
-            subscription_id: sub.to_owned(),
-            provider_tenant_id: "p".to_owned(),
-            customer_tenant_id: "c".to_owned(),
-            offer_id: "OFFER".to_owned(),
+            subscription_id: SubscriptionId::from_stored(sub.to_owned()),
+            provider_tenant_id: TenantId::from_stored("p".to_owned()),
+            customer_tenant_id: TenantId::from_stored("c".to_owned()),
+            offer_id: offer(),
             at: at_day * 86_400_000,
             quantity,
             status,
-            reseller_tenant_id: reseller.map(str::to_owned),
+            reseller_tenant_id: reseller.map(|r| TenantId::from_stored(r.to_owned())),
         }
     }
 
@@ -255,6 +256,10 @@ mod tests {
     /// month) for R1, raised to 20 on day 10, reseller changed to R2 on day 20, suspended on
     /// day 25. Subscription B: 4 seats for R1 from day 15, no reseller from day 27.
     /// R1: 10×10 + 20×10 (A) + 4×12 (B) = 348. R2: 20×5 (A, days 20–25) = 100.
+    fn offer() -> OfferId {
+        OfferId::from_stored("OFFER".to_owned())
+    }
+
     #[test]
     fn a_hand_computed_month() {
         let history = vec![
@@ -266,8 +271,14 @@ mod tests {
             h("B", 27, 4, SubscriptionStatus::Active, None),
         ];
         let got = seat_days(&history, 0, 30 * 86_400_000);
-        assert_eq!(got[&("R1".to_owned(), "OFFER".to_owned())], 348.0);
-        assert_eq!(got[&("R2".to_owned(), "OFFER".to_owned())], 100.0);
+        assert_eq!(
+            got[&(TenantId::from_stored("R1".to_owned()), offer())],
+            348.0
+        );
+        assert_eq!(
+            got[&(TenantId::from_stored("R2".to_owned()), offer())],
+            100.0
+        );
         assert_eq!(got.len(), 2);
     }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use twotier_domain::actor::Actor;
 use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::clock::Timestamp;
-use twotier_domain::ids::{TenantId, UserId};
+use twotier_domain::ids::{SubscriptionId, TenantId, UserId};
 use twotier_domain::subscription::SubscriptionStatus;
 use twotier_store::Conn;
 use twotier_store::customers as customer_rows;
@@ -24,7 +24,7 @@ use crate::{Code, CoreError, RequestMeta, Services, authz};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Licence {
-    pub subscription_id: String,
+    pub subscription_id: SubscriptionId,
     pub offer_id: String,
     pub offer_name: String,
     pub subscription_name: String,
@@ -35,13 +35,13 @@ pub struct Licence {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Seats {
-    pub subscription_id: String,
+    pub subscription_id: SubscriptionId,
     pub name: String,
     pub offer_name: String,
     pub status: SubscriptionStatus,
     pub purchased: i32,
     pub assigned: i64,
-    pub user_ids: Vec<String>,
+    pub user_ids: Vec<UserId>,
 }
 
 /// The changes of a `licenseupdates` request: subscription ids (or offer ids, which name the
@@ -81,13 +81,11 @@ async fn subscriptions_seen(
     customer: &TenantId,
 ) -> Result<Vec<SubscriptionRow>, CoreError> {
     let sales = authz::sales(c, actor, customer).await?;
-    Ok(
-        subscription_rows::of_customer(c, customer.as_str(), None, None)
-            .await?
-            .into_iter()
-            .filter(|s| crate::subscriptions::in_scope(&sales, s))
-            .collect(),
-    )
+    Ok(subscription_rows::of_customer(c, customer, None, None)
+        .await?
+        .into_iter()
+        .filter(|s| crate::subscriptions::in_scope(&sales, s))
+        .collect())
 }
 
 /// The user's licences of these subscriptions (the ones the actor sees).
@@ -97,13 +95,13 @@ async fn licences_of(
     user: &UserId,
 ) -> Result<Vec<Licence>, CoreError> {
     let subs: BTreeMap<&str, &SubscriptionRow> = subs.iter().map(|s| (s.id.as_str(), s)).collect();
-    Ok(rows::of_user(c, user.as_str())
+    Ok(rows::of_user(c, user)
         .await?
         .into_iter()
         .filter_map(|(id, at)| {
             subs.get(id.as_str()).map(|s| Licence {
                 subscription_id: s.id.clone(),
-                offer_id: s.offer_id.clone(),
+                offer_id: s.offer_id.to_string(),
                 offer_name: s.offer_name.clone(),
                 subscription_name: s.friendly_name.clone(),
                 assigned_at: Timestamp(at),
@@ -117,7 +115,7 @@ async fn user_of(
     customer: &TenantId,
     user: &UserId,
 ) -> Result<user_rows::UserRow, CoreError> {
-    user_rows::find(c, customer.as_str(), user.as_str())
+    user_rows::find(c, customer, user)
         .await?
         .ok_or(CoreError::NotFound)
 }
@@ -144,8 +142,8 @@ pub async fn seats(
 ) -> Result<Vec<Seats>, CoreError> {
     let mut c = svc.db.read().await?;
     authz::authorize_customer_read(&mut c.conn(), actor, customer).await?;
-    let mut holders: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (sub, user) in rows::of_customer(&mut c.conn(), customer.as_str()).await? {
+    let mut holders: BTreeMap<SubscriptionId, Vec<UserId>> = BTreeMap::new();
+    for (sub, user) in rows::of_customer(&mut c.conn(), customer).await? {
         holders.entry(sub).or_default().push(user);
     }
     Ok(subscriptions_seen(&mut c.conn(), actor, customer)
@@ -156,7 +154,7 @@ pub async fn seats(
             Seats {
                 assigned: user_ids.len() as i64,
                 user_ids,
-                subscription_id: s.id,
+                subscription_id: s.id.clone(),
                 name: s.friendly_name,
                 offer_name: s.offer_name,
                 status: s.status,
@@ -174,13 +172,14 @@ async fn resolve(
     wanted: &str,
 ) -> Result<SubscriptionRow, CoreError> {
     let wanted = wanted.trim();
-    if let Some(s) = subs.iter().find(|s| s.id == wanted) {
+    if let Some(s) = subs.iter().find(|s| s.id.as_str() == wanted) {
         return Ok(s.clone());
     }
     let of_offer: Vec<&SubscriptionRow> = subs
         .iter()
         .filter(|s| {
-            s.offer_id.eq_ignore_ascii_case(wanted) && s.status == SubscriptionStatus::Active
+            s.offer_id.as_str().eq_ignore_ascii_case(wanted)
+                && s.status == SubscriptionStatus::Active
         })
         .collect();
     if of_offer.is_empty() {
@@ -228,7 +227,7 @@ pub async fn update(
             "this user is disabled; enable the user before assigning licences",
         ));
     }
-    let cust = customer_rows::find(&mut ch.conn(), customer.as_str())
+    let cust = customer_rows::find(&mut ch.conn(), customer)
         .await?
         .ok_or(CoreError::NotFound)?;
     let subs = subscriptions_seen(&mut ch.conn(), actor, customer).await?;
@@ -237,7 +236,10 @@ pub async fn update(
     for wanted in &input.remove {
         let sub = subs
             .iter()
-            .find(|s| s.id == wanted.trim() || s.offer_id.eq_ignore_ascii_case(wanted.trim()))
+            .find(|s| {
+                s.id.as_str() == wanted.trim()
+                    || s.offer_id.as_str().eq_ignore_ascii_case(wanted.trim())
+            })
             .filter(|s| before.iter().any(|l| l.subscription_id == s.id));
         let Some(sub) = sub else {
             return Err(CoreError::invalid(
@@ -245,7 +247,7 @@ pub async fn update(
                 format!("the user holds no licence {:?}", wanted.trim()),
             ));
         };
-        rows::unassign(&mut ch.conn(), &sub.id, user.as_str()).await?;
+        rows::unassign(&mut ch.conn(), &sub.id, user).await?;
     }
     for wanted in &input.assign {
         let sub = resolve(&mut ch.conn(), &subs, wanted).await?;
@@ -259,15 +261,7 @@ pub async fn update(
             ));
         }
         rows::lock_subscription(&mut ch.conn(), &sub.id).await?;
-        if !rows::assign(
-            &mut ch.conn(),
-            &sub.id,
-            user.as_str(),
-            customer.as_str(),
-            now,
-        )
-        .await?
-        {
+        if !rows::assign(&mut ch.conn(), &sub.id, user, customer, now).await? {
             return Err(CoreError::rule(
                 Code::NoLicenceLeft,
                 format!(
@@ -278,8 +272,9 @@ pub async fn update(
         }
     }
     let after = licences_of(&mut ch.conn(), &subs, user).await?;
-    let names =
-        |l: &[Licence]| -> Vec<String> { l.iter().map(|x| x.subscription_id.clone()).collect() };
+    let names = |l: &[Licence]| -> Vec<SubscriptionId> {
+        l.iter().map(|x| x.subscription_id.clone()).collect()
+    };
     if names(&before) != names(&after) {
         ch.audit(
             Event::new(

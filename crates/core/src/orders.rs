@@ -9,7 +9,7 @@ use twotier_domain::actor::Actor;
 use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::Permission;
 use twotier_domain::clock::Timestamp;
-use twotier_domain::ids::{OrderId, SubscriptionId, TenantId};
+use twotier_domain::ids::{OfferId, OrderId, SubscriptionId, TenantId};
 use twotier_domain::subscription::OrderStatus;
 use twotier_domain::subscription::SubscriptionStatus;
 use twotier_domain::tenant::TenantKind;
@@ -77,15 +77,15 @@ fn order(o: OrderRow, subs: &[SubscriptionRow]) -> Order {
             .filter(|s| s.order_id == o.id)
             .map(|s| LineItem {
                 line_item_number: s.line_item_number,
-                offer_id: s.offer_id.clone(),
-                subscription_id: s.id.clone(),
+                offer_id: s.offer_id.to_string(),
+                subscription_id: s.id.to_string(),
                 quantity: s.quantity,
                 friendly_name: s.friendly_name.clone(),
                 partner_id_on_record: s.partner_id_on_record.clone(),
             })
             .collect(),
-        id: o.id,
-        reference_customer_id: o.customer_tenant_id,
+        id: o.id.to_string(),
+        reference_customer_id: o.customer_tenant_id.to_string(),
         billing_cycle: o.billing_cycle,
         creation_date: Timestamp(o.created_at),
         status: o.status,
@@ -128,10 +128,10 @@ pub(crate) async fn create_in(
     let (svc, actor) = (ch.svc, ch.actor);
     authz::authorize(&mut ch.conn(), actor, Permission::PlaceOrders, customer).await?;
     require_seller(actor)?;
-    let cust = customer_rows::find(&mut ch.conn(), customer.as_str())
+    let cust = customer_rows::find(&mut ch.conn(), customer)
         .await?
         .ok_or(CoreError::NotFound)?;
-    let provider = partner_rows::find(&mut ch.conn(), actor.tenant_id.as_str())
+    let provider = partner_rows::find(&mut ch.conn(), &actor.tenant_id)
         .await?
         .ok_or(CoreError::NotFound)?;
     let mut cycle_text = input.billing_cycle.trim().to_lowercase();
@@ -159,13 +159,12 @@ pub(crate) async fn create_in(
         ));
     }
     // An add-on is bought from the provider that sold its base subscription.
-    let owned: BTreeSet<String> =
-        subscription_rows::of_customer(&mut ch.conn(), customer.as_str(), None, None)
+    let owned: BTreeSet<OfferId> =
+        subscription_rows::of_customer(&mut ch.conn(), customer, None, None)
             .await?
             .into_iter()
             .filter(|s| {
-                s.status == SubscriptionStatus::Active
-                    && s.provider_tenant_id == actor.tenant_id.as_str()
+                s.status == SubscriptionStatus::Active && s.provider_tenant_id == actor.tenant_id
             })
             .map(|s| s.offer_id)
             .collect();
@@ -179,7 +178,11 @@ pub(crate) async fn create_in(
     for item in &input.line_items {
         let k = item.line_item_number.unwrap_or_default();
         let field = |name: &str| format!("lineItems[{k}].{name}");
-        let Some(offer) = offer_rows::find(&mut ch.conn(), item.offer_id.trim()).await? else {
+        let offer = match OfferId::parse(&item.offer_id) {
+            Some(id) => offer_rows::find(&mut ch.conn(), &id).await?,
+            None => None,
+        };
+        let Some(offer) = offer else {
             e.add(
                 &field("offerId"),
                 format!("no offer {}", item.offer_id.trim()),
@@ -216,7 +219,7 @@ pub(crate) async fn create_in(
         if !prerequisites.is_empty()
             && !prerequisites
                 .iter()
-                .any(|p| owned.contains(*p) || in_order.contains(*p))
+                .any(|p| owned.iter().any(|o| o.as_str() == *p) || in_order.contains(*p))
         {
             e.add(
                 &field("offerId"),
@@ -254,13 +257,13 @@ pub(crate) async fn create_in(
     // Every line item reported an unknown cycle above, and there is at least one.
     let cycle = cycle.ok_or_else(|| CoreError::invalid("billingCycle", "unknown billing cycle"))?;
     let now = svc.now();
-    let order_id = OrderId::generate().to_string();
+    let order_id = OrderId::generate();
     rows::insert_order(
         &mut ch.conn(),
         &OrderRow {
             id: order_id.clone(),
-            customer_tenant_id: customer.to_string(),
-            provider_tenant_id: actor.tenant_id.to_string(),
+            customer_tenant_id: customer.clone(),
+            provider_tenant_id: actor.tenant_id.clone(),
             billing_cycle: cycle,
             status: OrderStatus::Completed,
             created_by: actor.label.clone(),
@@ -278,9 +281,9 @@ pub(crate) async fn create_in(
             None => (None, None),
         };
         let row = SubscriptionRow {
-            id: SubscriptionId::generate().to_string(),
-            customer_tenant_id: customer.to_string(),
-            provider_tenant_id: actor.tenant_id.to_string(),
+            id: SubscriptionId::generate(),
+            customer_tenant_id: customer.clone(),
+            provider_tenant_id: actor.tenant_id.clone(),
             order_id: order_id.clone(),
             line_item_number: i32::try_from(k).unwrap_or_default(),
             offer_id: offer.id.clone(),
@@ -307,7 +310,7 @@ pub(crate) async fn create_in(
         crate::subscriptions::record_history(ch, &row).await?;
         created.push(row);
     }
-    let order_row = rows::find_order(&mut ch.conn(), customer.as_str(), &order_id)
+    let order_row = rows::find_order(&mut ch.conn(), customer, &order_id)
         .await?
         .ok_or(CoreError::NotFound)?;
     let out = order(order_row, &created);
@@ -340,7 +343,7 @@ pub async fn list(
     authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, customer).await?;
     let sales = authz::sales(&mut c.conn(), actor, customer).await?;
     let subs = visible_subscriptions(&mut c.conn(), &sales, customer, None).await?;
-    Ok(rows::orders_of(&mut c.conn(), customer.as_str())
+    Ok(rows::orders_of(&mut c.conn(), customer)
         .await?
         .into_iter()
         .filter(|o| visible(&sales, o, &subs))
@@ -357,7 +360,8 @@ pub async fn get(
     let mut c = svc.db.read().await?;
     authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, customer).await?;
     let sales = authz::sales(&mut c.conn(), actor, customer).await?;
-    let o = rows::find_order(&mut c.conn(), customer.as_str(), id.trim())
+    let id = OrderId::parse(id).ok_or(CoreError::NotFound)?;
+    let o = rows::find_order(&mut c.conn(), customer, &id)
         .await?
         .ok_or(CoreError::NotFound)?;
     let subs = visible_subscriptions(&mut c.conn(), &sales, customer, Some(&o.id)).await?;
@@ -371,15 +375,13 @@ async fn visible_subscriptions(
     c: &mut Conn<'_>,
     sales: &authz::Sales,
     customer: &TenantId,
-    order: Option<&str>,
+    order: Option<&OrderId>,
 ) -> Result<Vec<SubscriptionRow>, CoreError> {
-    Ok(
-        subscription_rows::of_customer(c, customer.as_str(), order, None)
-            .await?
-            .into_iter()
-            .filter(|s| crate::subscriptions::in_scope(sales, s))
-            .collect(),
-    )
+    Ok(subscription_rows::of_customer(c, customer, order, None)
+        .await?
+        .into_iter()
+        .filter(|s| crate::subscriptions::in_scope(sales, s))
+        .collect())
 }
 
 /// An order is seen whole by whoever sees all of its provider's sales, and by a reseller of

@@ -44,7 +44,7 @@ pub struct Partner {
 
 /// One partner by tenant id.
 async fn load(c: &mut twotier_store::Conn<'_>, id: &TenantId) -> Result<Partner, CoreError> {
-    partners::find(c, id.as_str())
+    partners::find(c, id)
         .await?
         .map(Partner::from_row)
         .ok_or(CoreError::NotFound)
@@ -62,7 +62,7 @@ impl Partner {
             .unwrap_or_default()
             .to_owned();
         Self {
-            id: r.tenant_id,
+            id: r.tenant_id.to_string(),
             kind,
             name: r.name,
             legal_name: r.legal_name,
@@ -76,7 +76,7 @@ impl Partner {
             website: r.website,
             agreement_accepted: r.agreement_accepted_at.is_some(),
             agreement_accepted_at: r.agreement_accepted_at.map(Timestamp),
-            agreement_accepted_by: r.agreement_accepted_by,
+            agreement_accepted_by: r.agreement_accepted_by.map(|v| v.to_string()),
             require_mfa: r.require_mfa,
             disabled: r.disabled,
             created_at: Timestamp(r.created_at),
@@ -260,7 +260,7 @@ pub async fn enroll(
     tenants::insert(
         &mut ch.conn(),
         &tenants::TenantRow {
-            id: tenant_id.to_string(),
+            id: tenant_id.clone(),
             kind: v.kind.as_str().to_owned(),
             name: v.name.clone(),
             require_mfa: false,
@@ -278,11 +278,11 @@ pub async fn enroll(
         None,
     )
     .await?;
-    let accepted_by = admin.user_id.to_string();
+    let accepted_by = admin.user_id.clone();
     partners::insert_profile(
         &mut ch.conn(),
         &NewProfile {
-            tenant_id: tenant_id.as_str(),
+            tenant_id: &tenant_id,
             legal_name: &v.legal_name,
             country: v.country.code,
             region: v.country.region.as_str(),
@@ -291,7 +291,7 @@ pub async fn enroll(
             description: &v.description,
             website: &v.website,
             agreement_accepted_at: input.accept_agreement.then_some(now.millis()),
-            agreement_accepted_by: input.accept_agreement.then_some(accepted_by.as_str()),
+            agreement_accepted_by: input.accept_agreement.then_some(&accepted_by),
             updated_at: now.millis(),
         },
     )
@@ -361,7 +361,8 @@ async fn page(svc: &Services, q: &ListQuery) -> Result<PartnerPage, CoreError> {
     let total = partners::count(&mut c.conn(), &filter).await?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(|r| (r.name.clone(), r.tenant_id.clone()))
+        rows.last()
+            .map(|r| (r.name.clone(), r.tenant_id.to_string()))
     } else {
         None
     };
@@ -406,7 +407,7 @@ pub async fn get(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Partner
         };
         authz::require(actor, needed)?;
     }
-    partners::find(&mut c.conn(), id.as_str())
+    partners::find(&mut c.conn(), id)
         .await?
         .map(Partner::from_row)
         .ok_or(CoreError::NotFound)
@@ -461,10 +462,10 @@ pub async fn update_profile(
         return Err(CoreError::Invalid(e));
     };
     let now = svc.now().millis();
-    tenants::rename(&mut ch.conn(), id.as_str(), &name).await?;
+    tenants::rename(&mut ch.conn(), id, &name).await?;
     partners::update_profile(
         &mut ch.conn(),
-        id.as_str(),
+        id,
         &ProfilePatch {
             legal_name: &legal_name,
             contact_email: &contact_email,
@@ -501,9 +502,9 @@ async fn apply_disabled(
     if old.disabled == disabled {
         return Ok(());
     }
-    tenants::set_disabled(&mut ch.conn(), id.as_str(), disabled).await?;
+    tenants::set_disabled(&mut ch.conn(), id, disabled).await?;
     if disabled {
-        sessions::delete_for_tenant(&mut ch.conn(), id.as_str()).await?;
+        sessions::delete_for_tenant(&mut ch.conn(), id).await?;
     }
     let op = if disabled {
         Operation::DisablePartner
@@ -554,7 +555,7 @@ pub async fn accept_agreement(
 ) -> Result<Partner, CoreError> {
     let mut ch = crate::begin_change!(svc, actor, meta, Partner);
     let tenant = authz::visible_tenant(&mut ch.conn(), actor, id).await?;
-    if tenant.id != actor.tenant_id.as_str() {
+    if tenant.id != actor.tenant_id.clone() {
         // Only the partner itself can agree; the operator cannot sign for it.
         return Err(CoreError::Forbidden(Permission::AcceptAgreement));
     }
@@ -564,7 +565,7 @@ pub async fn accept_agreement(
         "the partner agreement must be accepted by a person signed in as Global admin",
     ))?;
     let now = svc.now().millis();
-    if partners::accept_agreement(&mut ch.conn(), id.as_str(), user.as_str(), now).await? {
+    if partners::accept_agreement(&mut ch.conn(), id, user, now).await? {
         ch.audit(
             Event::new(Operation::AcceptPartnerAgreement, ResourceType::Agreement, id)
                 .about(id)

@@ -8,7 +8,7 @@ use twotier_domain::actor::Actor;
 use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::Permission;
 use twotier_domain::clock::Timestamp;
-use twotier_domain::ids::TenantId;
+use twotier_domain::ids::{InvitationId, PartnershipId, TenantId};
 use twotier_domain::link::RelationshipState;
 use twotier_domain::partner::{CspRegion, parse_mpn_id};
 use twotier_domain::tenant::TenantKind;
@@ -40,12 +40,12 @@ impl Invitation {
     fn from_row(r: InvitationRow, now: Timestamp) -> Self {
         let state = r.state.at(Timestamp(r.expires_at), now);
         Self {
-            id: r.id,
+            id: r.id.to_string(),
             state,
             created_at: Timestamp(r.created_at),
             expires_at: Timestamp(r.expires_at),
             decided_at: r.decided_at.map(Timestamp),
-            reseller_tenant_id: r.reseller_tenant_id,
+            reseller_tenant_id: r.reseller_tenant_id.map(|v| v.to_string()),
         }
     }
 }
@@ -78,7 +78,10 @@ pub struct InviteInput {
     pub expires_in_days: Option<i64>,
 }
 
-pub(crate) async fn partner_of(c: &mut Conn<'_>, tenant: &str) -> Result<PartnerRow, CoreError> {
+pub(crate) async fn partner_of(
+    c: &mut Conn<'_>,
+    tenant: &TenantId,
+) -> Result<PartnerRow, CoreError> {
     partner_rows::find(c, tenant)
         .await?
         .ok_or(CoreError::NotFound)
@@ -95,7 +98,7 @@ pub(crate) async fn acting_provider(
             "only an indirect provider has indirect resellers",
         ));
     }
-    let provider = partner_of(c, actor.tenant_id.as_str()).await?;
+    let provider = partner_of(c, &actor.tenant_id).await?;
     if provider.agreement_accepted_at.is_none() {
         return Err(CoreError::rule(
             Code::AgreementMissing,
@@ -148,8 +151,8 @@ pub async fn invite(
     let now = svc.now();
     let token = secrets::new_token("tti_");
     let row = InvitationRow {
-        id: twotier_domain::ids::InvitationId::generate().to_string(),
-        provider_tenant_id: actor.tenant_id.to_string(),
+        id: InvitationId::generate(),
+        provider_tenant_id: actor.tenant_id.clone(),
         token_hash: secrets::sha256_hex(&token),
         state: InvitationState::Pending,
         created_by: actor.label.clone(),
@@ -193,13 +196,11 @@ pub async fn list_invitations(svc: &Services, actor: &Actor) -> Result<Vec<Invit
     }
     let now = svc.now();
     let mut c = svc.db.read().await?;
-    Ok(
-        rows::list_invitations(&mut c.conn(), actor.tenant_id.as_str(), 200)
-            .await?
-            .into_iter()
-            .map(|r| Invitation::from_row(r, now))
-            .collect(),
-    )
+    Ok(rows::list_invitations(&mut c.conn(), &actor.tenant_id, 200)
+        .await?
+        .into_iter()
+        .map(|r| Invitation::from_row(r, now))
+        .collect())
 }
 
 /// Revokes a pending invitation; its link stops working at once.
@@ -212,7 +213,8 @@ pub async fn revoke_invitation(
     authz::require(actor, Permission::ManagePartnerships)?;
     let mut ch = crate::begin_change!(svc, actor, meta, Invitation);
     let now = svc.now();
-    let row = rows::find_invitation(&mut ch.conn(), actor.tenant_id.as_str(), id)
+    let id = &InvitationId::parse(id).ok_or(CoreError::NotFound)?;
+    let row = rows::find_invitation(&mut ch.conn(), &actor.tenant_id, id)
         .await?
         .ok_or(CoreError::NotFound)?;
     let current = Invitation::from_row(row, now);
@@ -227,7 +229,7 @@ pub async fn revoke_invitation(
     }
     rows::revoke_invitation(
         &mut ch.conn(),
-        actor.tenant_id.as_str(),
+        &actor.tenant_id,
         id,
         &actor.label,
         now.millis(),
@@ -236,10 +238,10 @@ pub async fn revoke_invitation(
     ch.audit(Event::new(
         Operation::RevokePartnershipInvitation,
         ResourceType::PartnershipInvitation,
-        id,
+        id.as_str(),
     ))
     .await?;
-    let row = rows::find_invitation(&mut ch.conn(), actor.tenant_id.as_str(), id)
+    let row = rows::find_invitation(&mut ch.conn(), &actor.tenant_id, id)
         .await?
         .ok_or(CoreError::NotFound)?;
     let out = Invitation::from_row(row, now);
@@ -354,7 +356,7 @@ async fn check_acceptor(
             "only a Global admin of your organisation can authorize an indirect provider",
         ));
     }
-    let reseller = partner_of(c, actor.tenant_id.as_str()).await?;
+    let reseller = partner_of(c, &actor.tenant_id).await?;
     if reseller.agreement_accepted_at.is_none() {
         return Err(CoreError::rule(
             Code::ResellerAgreementMissing,
@@ -460,7 +462,7 @@ impl Replayable for Relationship {
 
 fn relationship(r: rows::CounterpartRow, kind: RelationshipType) -> Relationship {
     Relationship {
-        id: r.tenant_id,
+        id: r.tenant_id.to_string(),
         name: r.name,
         relationship_type: kind,
         state: r.state,
@@ -502,7 +504,7 @@ pub async fn accept(
         ));
     }
     let partnership = PartnershipRow {
-        id: twotier_domain::ids::PartnershipId::generate().to_string(),
+        id: PartnershipId::generate(),
         provider_tenant_id: provider.tenant_id.clone(),
         reseller_tenant_id: reseller.tenant_id.clone(),
         state: RelationshipState::Active,
@@ -527,7 +529,7 @@ pub async fn accept(
             ResourceType::PartnerRelationship,
             &partnership.id,
         )
-        .about(&TenantId::from_stored(provider.tenant_id.clone()))
+        .about(&provider.tenant_id.clone())
         .new_value(serde_json::json!({
             "providerTenantId": provider.tenant_id, "providerName": provider.name,
             "resellerTenantId": reseller.tenant_id, "resellerName": reseller.name,
@@ -536,7 +538,7 @@ pub async fn accept(
     )
     .await?;
     let out = Relationship {
-        id: provider.tenant_id,
+        id: provider.tenant_id.to_string(),
         name: provider.name,
         relationship_type: RelationshipType::IsIndirectResellerOf,
         state: RelationshipState::Active,
@@ -591,7 +593,7 @@ pub async fn resellers_view(
         .collect();
     let mut c = svc.db.read().await?;
     let customer_counts =
-        twotier_store::customers::counts_by_reseller(&mut c.conn(), actor.tenant_id.as_str())
+        twotier_store::customers::counts_by_reseller(&mut c.conn(), &actor.tenant_id)
             .await?
             .into_iter()
             .collect();
@@ -657,7 +659,7 @@ pub async fn list(
     let limit = q.limit.clamp(1, 500);
     let filter = CounterpartFilter {
         side,
-        tenant: actor.tenant_id.as_str(),
+        tenant: &actor.tenant_id,
         name_prefix: q.name_prefix.as_deref(),
         after: q.after.as_ref().map(|(n, i)| (n.as_str(), i.as_str())),
         limit: limit + 1,
@@ -667,7 +669,9 @@ pub async fn list(
     let total = rows::count_counterparts(&mut c.conn(), &filter).await?;
     let next = if found.len() as i64 > limit {
         found.truncate(limit as usize);
-        found.last().map(|r| (r.name.clone(), r.tenant_id.clone()))
+        found
+            .last()
+            .map(|r| (r.name.clone(), r.tenant_id.to_string()))
     } else {
         None
     };
@@ -686,12 +690,12 @@ pub async fn get_reseller(
 ) -> Result<Relationship, CoreError> {
     authz::require(actor, Permission::ViewPartnerships)?;
     let mut c = svc.db.read().await?;
-    let p = rows::find_active(&mut c.conn(), actor.tenant_id.as_str(), reseller.as_str())
+    let p = rows::find_active(&mut c.conn(), &actor.tenant_id, reseller)
         .await?
         .ok_or(CoreError::NotFound)?;
-    let r = partner_of(&mut c.conn(), reseller.as_str()).await?;
+    let r = partner_of(&mut c.conn(), reseller).await?;
     Ok(Relationship {
-        id: r.tenant_id,
+        id: r.tenant_id.to_string(),
         name: r.name,
         relationship_type: RelationshipType::IsIndirectCloudSolutionProviderOf,
         state: p.state,
@@ -715,14 +719,14 @@ pub async fn remove(
     if actor.tenant_kind != TenantKind::Provider {
         return Err(CoreError::NotFound);
     }
-    let active = rows::find_active(&mut ch.conn(), actor.tenant_id.as_str(), reseller.as_str())
+    let active = rows::find_active(&mut ch.conn(), &actor.tenant_id, reseller)
         .await?
         .ok_or(CoreError::NotFound)?;
     let now = svc.now().millis();
     if !rows::remove(
         &mut ch.conn(),
-        actor.tenant_id.as_str(),
-        reseller.as_str(),
+        &actor.tenant_id,
+        reseller,
         &actor.label,
         now,
     )
@@ -758,7 +762,7 @@ pub async fn mpn_profile(
 ) -> Result<MpnProfile, CoreError> {
     let mut c = svc.db.read().await?;
     let row = match mpn_id.map(str::trim).filter(|s| !s.is_empty()) {
-        None => partner_rows::find(&mut c.conn(), actor.tenant_id.as_str())
+        None => partner_rows::find(&mut c.conn(), &actor.tenant_id)
             .await?
             .ok_or(CoreError::NotFound)?,
         Some(raw) => {
@@ -796,7 +800,7 @@ pub async fn agreement_status(
     let mpn_id = mpn_id.map(str::trim).filter(|s| !s.is_empty());
     let tenant_id = tenant_id.map(str::trim).filter(|s| !s.is_empty());
     let mut c = svc.db.read().await?;
-    let caller = partner_of(&mut c.conn(), actor.tenant_id.as_str()).await?;
+    let caller = partner_of(&mut c.conn(), &actor.tenant_id).await?;
     let (row, by_tenant) = match (mpn_id, tenant_id) {
         (Some(_), Some(_)) => {
             return Err(bad(
@@ -826,12 +830,10 @@ pub async fn agreement_status(
                 Code::AgreementQueryInvalid,
                 "Tenant Id must be a GUID.",
             ))?;
-            let row = partner_rows::find(&mut c.conn(), id.as_str())
-                .await?
-                .ok_or(bad(
-                    Code::TenantUnknown,
-                    "No account exists for this Tenant Id.",
-                ))?;
+            let row = partner_rows::find(&mut c.conn(), &id).await?.ok_or(bad(
+                Code::TenantUnknown,
+                "No account exists for this Tenant Id.",
+            ))?;
             (row, true)
         }
     };
@@ -897,7 +899,7 @@ pub async fn validate_resellers(
                 Some(r)
                     if r.kind == "reseller" && r.agreement_accepted_at.is_some() && !r.disabled =>
                 {
-                    rows::find_active(&mut c.conn(), actor.tenant_id.as_str(), &r.tenant_id)
+                    rows::find_active(&mut c.conn(), &actor.tenant_id, &r.tenant_id)
                         .await?
                         .is_some()
                 }
@@ -924,7 +926,7 @@ pub(crate) async fn partner_of_record(
     c: &mut Conn<'_>,
     provider: &PartnerRow,
     raw: &str,
-) -> Result<String, CoreError> {
+) -> Result<TenantId, CoreError> {
     let mpn = parse_mpn_id(raw).map_err(|_| {
         CoreError::rule(
             Code::MpnNotFound,

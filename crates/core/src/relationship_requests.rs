@@ -8,7 +8,7 @@ use twotier_domain::actor::Actor;
 use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::Permission;
 use twotier_domain::clock::Timestamp;
-use twotier_domain::ids::TenantId;
+use twotier_domain::ids::{RelationshipRequestId, TenantId};
 use twotier_domain::link::RelationshipState;
 use twotier_domain::partner::{Country, CspRegion};
 use twotier_domain::tenant::TenantKind;
@@ -49,17 +49,23 @@ impl RelationshipRequest {
     fn from_row(r: RequestRow, now: Timestamp, names: &Names) -> Self {
         let state = r.state.at(Timestamp(r.expires_at), now);
         Self {
-            id: r.id,
+            id: r.id.to_string(),
             state,
-            indirect_reseller_name: r.reseller_tenant_id.as_ref().and_then(|t| names.of(t)),
-            indirect_reseller_id: r.reseller_tenant_id,
-            customer_name: r.customer_tenant_id.as_ref().and_then(|t| names.of(t)),
-            customer_id: r.customer_tenant_id,
+            indirect_reseller_name: r
+                .reseller_tenant_id
+                .as_ref()
+                .and_then(|t| names.of(t.as_str())),
+            indirect_reseller_id: r.reseller_tenant_id.map(|v| v.to_string()),
+            customer_name: r
+                .customer_tenant_id
+                .as_ref()
+                .and_then(|t| names.of(t.as_str())),
+            customer_id: r.customer_tenant_id.map(|v| v.to_string()),
             delegated_admin: r.delegated_admin,
             created_at: Timestamp(r.created_at),
             expires_at: Timestamp(r.expires_at),
             decided_at: r.decided_at.map(Timestamp),
-            accepted_by_customer_id: r.accepted_by_tenant_id,
+            accepted_by_customer_id: r.accepted_by_tenant_id.map(|v| v.to_string()),
         }
     }
 }
@@ -81,13 +87,13 @@ impl Names {
         let mut out = Self::default();
         for r in rows {
             if let Some(id) = &r.reseller_tenant_id
-                && out.of(id).is_none()
+                && out.of(id.as_str()).is_none()
                 && let Some(t) = twotier_store::tenants::find(c, id).await?
             {
-                out.0.push((t.id, t.name));
+                out.0.push((t.id.to_string(), t.name));
             }
             if let Some(id) = &r.customer_tenant_id {
-                if out.of(id).is_some() {
+                if out.of(id.as_str()).is_some() {
                     continue;
                 }
                 let shown = if customer_rows::related(c, &r.provider_tenant_id, id).await? {
@@ -96,7 +102,7 @@ impl Names {
                     customer_rows::find(c, id).await?.map(|cust| cust.domain)
                 };
                 if let Some(name) = shown {
-                    out.0.push((id.clone(), name));
+                    out.0.push((id.to_string(), name));
                 }
             }
         }
@@ -170,16 +176,20 @@ pub async fn create(
     let reseller = match non_empty(input.indirect_reseller_id.as_ref()) {
         None => None,
         Some(id) => {
-            let partnered = partnership_rows::find_active(&mut ch.conn(), &provider.tenant_id, id)
-                .await?
-                .is_some();
-            if !partnered {
+            let id = TenantId::parse(id);
+            let partnered = match &id {
+                Some(id) => partnership_rows::find_active(&mut ch.conn(), &provider.tenant_id, id)
+                    .await?
+                    .is_some(),
+                None => false,
+            };
+            let Some(id) = id.filter(|_| partnered) else {
                 return Err(CoreError::invalid(
                     "indirectResellerId",
                     "this is not an indirect reseller with an active partnership with you",
                 ));
-            }
-            Some(partner_of(&mut ch.conn(), id).await?)
+            };
+            Some(partner_of(&mut ch.conn(), &id).await?)
         }
     };
     let customer = match non_empty(input.customer_domain.as_ref()) {
@@ -199,7 +209,7 @@ pub async fn create(
     let now = svc.now();
     let token = secrets::new_token("ttr_");
     let row = RequestRow {
-        id: twotier_domain::ids::InvitationId::generate().to_string(),
+        id: RelationshipRequestId::generate(),
         provider_tenant_id: provider.tenant_id.clone(),
         reseller_tenant_id: reseller.as_ref().map(|r| r.tenant_id.clone()),
         customer_tenant_id: customer.as_ref().map(|c| c.tenant_id.clone()),
@@ -344,7 +354,7 @@ pub async fn list(svc: &Services, actor: &Actor) -> Result<Vec<RelationshipReque
     }
     let now = svc.now();
     let mut c = svc.db.read().await?;
-    let found = rows::list_of_provider(&mut c.conn(), actor.tenant_id.as_str(), 200).await?;
+    let found = rows::list_of_provider(&mut c.conn(), &actor.tenant_id, 200).await?;
     let names = Names::load(&mut c.conn(), &found).await?;
     Ok(found
         .into_iter()
@@ -362,7 +372,8 @@ pub async fn revoke(
     authz::require(actor, Permission::RequestCustomerRelationship)?;
     let mut ch = crate::begin_change!(svc, actor, meta, RelationshipRequest);
     let now = svc.now();
-    let row = rows::find(&mut ch.conn(), actor.tenant_id.as_str(), id.trim())
+    let id = RelationshipRequestId::parse(id).ok_or(CoreError::NotFound)?;
+    let row = rows::find(&mut ch.conn(), &actor.tenant_id, &id)
         .await?
         .ok_or(CoreError::NotFound)?;
     check_link(
@@ -378,7 +389,7 @@ pub async fn revoke(
             "this request is no longer pending",
         ));
     }
-    let row = rows::find(&mut ch.conn(), actor.tenant_id.as_str(), &row.id)
+    let row = rows::find(&mut ch.conn(), &actor.tenant_id, &row.id)
         .await?
         .ok_or(CoreError::NotFound)?;
     let names = Names::load(&mut ch.conn(), std::slice::from_ref(&row)).await?;
@@ -456,14 +467,14 @@ async fn check_acceptor(
     if row
         .customer_tenant_id
         .as_ref()
-        .is_some_and(|t| t != actor.tenant_id.as_str())
+        .is_some_and(|t| *t != actor.tenant_id)
     {
         return Err(CoreError::rule(
             Code::LinkUnknown,
             "this relationship request was made for another organisation",
         ));
     }
-    let customer = customer_rows::find(c, actor.tenant_id.as_str())
+    let customer = customer_rows::find(c, &actor.tenant_id)
         .await?
         .ok_or(CoreError::NotFound)?;
     let region = Country::parse(&customer.country).map(|c| c.region).ok();
@@ -493,9 +504,9 @@ async fn check_acceptor(
             ));
         }
     }
-    let mut wanted = vec![(provider.tenant_id.as_str(), row.delegated_admin)];
+    let mut wanted = vec![(&provider.tenant_id, row.delegated_admin)];
     if let Some(r) = reseller {
-        wanted.push((r.tenant_id.as_str(), row.delegated_admin));
+        wanted.push((&r.tenant_id, row.delegated_admin));
     }
     let mut new = false;
     for (partner, dap) in wanted {
@@ -509,7 +520,7 @@ async fn check_acceptor(
             .await?
             .and_then(|r| r.reseller_tenant_id);
     if let Some(r) = reseller
-        && provider_reseller.as_deref() != Some(r.tenant_id.as_str())
+        && provider_reseller.as_ref() != Some(&r.tenant_id)
     {
         new = true;
     }
@@ -583,7 +594,7 @@ pub async fn accept(
             "this relationship request link was already used; each link works once",
         ));
     }
-    let customer_id = TenantId::from_stored(customer.tenant_id.clone());
+    let customer_id = customer.tenant_id.clone();
     let mut partners = vec![(
         provider.clone(),
         reseller.as_ref().map(|r| r.tenant_id.clone()),
@@ -616,7 +627,7 @@ pub async fn accept(
                     &mut ch.conn(),
                     &partner.tenant_id,
                     &customer.tenant_id,
-                    reseller_of_provider.as_deref(),
+                    reseller_of_provider.as_ref(),
                 )
                 .await?;
             }
@@ -626,7 +637,7 @@ pub async fn accept(
                     &NewRelationship {
                         partner: &partner.tenant_id,
                         customer: &customer.tenant_id,
-                        reseller: reseller_of_provider.as_deref(),
+                        reseller: reseller_of_provider.as_ref(),
                         company_name: &customer.company_name,
                         delegated_admin: dap,
                         at: now.millis(),
@@ -655,7 +666,7 @@ pub async fn accept(
             ResourceType::CustomerRelationshipRequest,
             &row.id,
         )
-        .about(&TenantId::from_stored(provider.tenant_id.clone()))
+        .about(&provider.tenant_id.clone())
         .customer(&customer_id, &customer.company_name)
         .new_value(serde_json::json!({
             "providerTenantId": provider.tenant_id,
@@ -676,8 +687,7 @@ pub async fn pending_for_me(
     authz::require(actor, Permission::ManagePartnerAccess)?;
     let mut c = svc.db.read().await?;
     let found =
-        rows::pending_for_customer(&mut c.conn(), actor.tenant_id.as_str(), svc.now().millis())
-            .await?;
+        rows::pending_for_customer(&mut c.conn(), &actor.tenant_id, svc.now().millis()).await?;
     let mut out = Vec::with_capacity(found.len());
     for r in found {
         let provider = partner_rows::find(&mut c.conn(), &r.provider_tenant_id).await?;

@@ -18,7 +18,7 @@ use twotier_domain::actor::Actor;
 use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::authz::Permission;
 use twotier_domain::clock::Timestamp;
-use twotier_domain::ids::{OrderId, SubscriptionId, TenantId};
+use twotier_domain::ids::{OfferId, OrderId, SubscriptionId, TenantId};
 use twotier_domain::subscription::OrderStatus;
 use twotier_domain::subscription::SubscriptionStatus;
 use twotier_domain::tenant::TenantKind;
@@ -86,8 +86,8 @@ pub(crate) fn from_row(r: SubscriptionRow, window_days: i32) -> Subscription {
     Subscription {
         cancellation_allowed_until_date: Timestamp(r.effective_start)
             .plus_days(i64::from(window_days)),
-        id: r.id,
-        offer_id: r.offer_id,
+        id: r.id.to_string(),
+        offer_id: r.offer_id.to_string(),
         offer_name: r.offer_name,
         friendly_name: r.friendly_name,
         quantity: r.quantity,
@@ -100,12 +100,12 @@ pub(crate) fn from_row(r: SubscriptionRow, window_days: i32) -> Subscription {
         billing_cycle: r.billing_cycle,
         term_duration: r.term,
         partner_id: r.partner_id_on_record,
-        order_id: r.order_id,
+        order_id: r.order_id.to_string(),
         upgraded_from: r.upgraded_from,
         upgraded_to: r.upgraded_to,
-        support_tenant_id: r.support_tenant_id,
-        reseller_tenant_id: r.reseller_tenant_id,
-        provider_tenant_id: r.provider_tenant_id,
+        support_tenant_id: r.support_tenant_id.map(|v| v.to_string()),
+        reseller_tenant_id: r.reseller_tenant_id.map(|v| v.to_string()),
+        provider_tenant_id: r.provider_tenant_id.to_string(),
         version: r.version,
     }
 }
@@ -115,7 +115,7 @@ async fn with_windows(
     c: &mut Conn<'_>,
     found: Vec<SubscriptionRow>,
 ) -> Result<Vec<Subscription>, CoreError> {
-    let mut windows: HashMap<String, i32> = HashMap::new();
+    let mut windows: HashMap<OfferId, i32> = HashMap::new();
     let mut out = Vec::with_capacity(found.len());
     for r in found {
         let days = match windows.get(&r.offer_id) {
@@ -144,9 +144,16 @@ pub async fn list(
     let mut c = svc.db.read().await?;
     authz::authorize_customer_read(&mut c.conn(), actor, customer).await?;
     let sales = authz::sales(&mut c.conn(), actor, customer).await?;
-    let order_id = order_id.map(str::trim).filter(|s| !s.is_empty());
+    let order_id = match order_id.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => match OrderId::parse(text) {
+            Some(id) => Some(id),
+            // An order that cannot exist has no subscriptions.
+            None => return Ok(Vec::new()),
+        },
+    };
     let mpn_id = mpn_id.map(str::trim).filter(|s| !s.is_empty());
-    let found = rows::of_customer(&mut c.conn(), customer.as_str(), order_id, mpn_id)
+    let found = rows::of_customer(&mut c.conn(), customer, order_id.as_ref(), mpn_id)
         .await?
         .into_iter()
         .filter(|r| in_scope(&sales, r))
@@ -156,7 +163,7 @@ pub async fn list(
 
 /// Whether a subscription is one of the sales the actor may see.
 pub(crate) fn in_scope(sales: &authz::Sales, row: &SubscriptionRow) -> bool {
-    sales.covers(&row.provider_tenant_id, row.reseller_tenant_id.as_deref())
+    sales.covers(&row.provider_tenant_id, row.reseller_tenant_id.as_ref())
 }
 
 pub async fn get(
@@ -180,7 +187,7 @@ async fn readable_customer(
     customer: &TenantId,
 ) -> Result<CustomerRow, CoreError> {
     authz::authorize_customer_read(c, actor, customer).await?;
-    customer_rows::find(c, customer.as_str())
+    customer_rows::find(c, customer)
         .await?
         .ok_or(CoreError::NotFound)
 }
@@ -194,7 +201,8 @@ async fn readable(
     id: &str,
 ) -> Result<(CustomerRow, SubscriptionRow), CoreError> {
     let cust = readable_customer(c, actor, customer).await?;
-    let row = rows::find(c, customer.as_str(), id.trim())
+    let id = SubscriptionId::parse(id).ok_or(CoreError::NotFound)?;
+    let row = rows::find(c, customer, &id)
         .await?
         .ok_or(CoreError::NotFound)?;
     if !in_scope(&authz::sales(c, actor, customer).await?, &row) {
@@ -206,7 +214,7 @@ async fn readable(
 /// A partner as Partner Center's SupportContact.
 fn contact(p: partner_rows::PartnerRow) -> SupportContact {
     SupportContact {
-        support_tenant_id: p.tenant_id,
+        support_tenant_id: p.tenant_id.clone(),
         support_mpn_id: p.mpn_id.to_string(),
         name: p.name,
         email: p.contact_email,
@@ -236,16 +244,17 @@ async fn authorize_change(
     right: Right,
 ) -> Result<(CustomerRow, SubscriptionRow), CoreError> {
     authz::visible_tenant(c, actor, customer).await?;
-    let cust = customer_rows::find(c, customer.as_str())
+    let cust = customer_rows::find(c, customer)
         .await?
         .ok_or(CoreError::NotFound)?;
-    let row = rows::find(c, customer.as_str(), id.trim())
+    let id = SubscriptionId::parse(id).ok_or(CoreError::NotFound)?;
+    let row = rows::find(c, customer, &id)
         .await?
         .ok_or(CoreError::NotFound)?;
     if !in_scope(&authz::sales(c, actor, customer).await?, &row) {
         return Err(CoreError::NotFound);
     }
-    check_right(actor, &row.provider_tenant_id, right)?;
+    check_right(actor, row.provider_tenant_id.as_str(), right)?;
     if actor.tenant_kind == TenantKind::Reseller {
         authz::require_delegated_admin(c, actor, customer).await?;
     }
@@ -311,7 +320,7 @@ fn check_right(actor: &Actor, seller: &str, right: Right) -> Result<(), CoreErro
 /// The provider that sold the subscription. Its changes are about the seller, so they are in
 /// the seller's activity log whoever makes them; the record's customer is the customer.
 fn seller(row: &SubscriptionRow) -> TenantId {
-    TenantId::from_stored(row.provider_tenant_id.clone())
+    row.provider_tenant_id.clone()
 }
 
 fn below_assigned_error(assigned: i64) -> CoreError {
@@ -423,12 +432,12 @@ async fn change_in(
     {
         check_right(
             actor,
-            &row.provider_tenant_id,
+            row.provider_tenant_id.as_str(),
             Right::ProviderWith(Permission::SetResellerOfRecord),
         )?;
     }
     if new_status == Some(SubscriptionStatus::Deleted) && row.status.is_open() {
-        check_right(actor, &row.provider_tenant_id, Right::Provider)?;
+        check_right(actor, row.provider_tenant_id.as_str(), Right::Provider)?;
     }
     let version = parse_version(etag)?;
     if version != row.version {
@@ -532,9 +541,9 @@ async fn change_in(
         status,
         friendly_name: &friendly_name,
         auto_renew,
-        reseller_tenant_id: reseller.as_deref(),
+        reseller_tenant_id: reseller.as_ref(),
         partner_id_on_record: partner_id.as_deref(),
-        support_tenant_id: row.support_tenant_id.as_deref(),
+        support_tenant_id: row.support_tenant_id.as_ref(),
         upgraded_from: row.upgraded_from.as_deref(),
         upgraded_to: row.upgraded_to.as_deref(),
     };
@@ -595,7 +604,7 @@ async fn change_in(
         )
         .await?;
     }
-    let after = rows::find(&mut ch.conn(), customer.as_str(), &row.id)
+    let after = rows::find(&mut ch.conn(), customer, &row.id)
         .await?
         .ok_or(CoreError::NotFound)?;
     if quantity_changes || status_changes.is_some() || por_changes.is_some() {
@@ -736,7 +745,7 @@ pub async fn add_quantity(
     .await?
     else {
         // Refused: say why, as it is now (it may have changed since the checks).
-        let now_row = rows::find(&mut ch.conn(), customer.as_str(), &row.id).await?;
+        let now_row = rows::find(&mut ch.conn(), customer, &row.id).await?;
         let status = now_row.as_ref().map(|r| r.status);
         let assigned = licences::count(&mut ch.conn(), &row.id).await?;
         let below_assigned = now_row.is_some_and(|r| i64::from(r.quantity) + delta < assigned);
@@ -796,7 +805,7 @@ async fn load_for_delta(
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SupportContact {
-    pub support_tenant_id: String,
+    pub support_tenant_id: TenantId,
     pub support_mpn_id: String,
     pub name: String,
     /// The partner's contact address, for the customer's portal (not on the wire).
@@ -883,17 +892,16 @@ pub async fn own(svc: &Services, actor: &Actor) -> Result<Vec<OwnSubscription>, 
     let mut c = svc.db.read().await?;
     authz::authorize_customer_read(&mut c.conn(), actor, customer).await?;
     let sales = authz::sales(&mut c.conn(), actor, customer).await?;
-    let rows: Vec<SubscriptionRow> =
-        rows::of_customer(&mut c.conn(), customer.as_str(), None, None)
-            .await?
-            .into_iter()
-            .filter(|r| in_scope(&sales, r))
-            .collect();
-    let mut assigned: HashMap<String, i64> = HashMap::new();
-    for (sub, _) in licences::of_customer(&mut c.conn(), customer.as_str()).await? {
+    let rows: Vec<SubscriptionRow> = rows::of_customer(&mut c.conn(), customer, None, None)
+        .await?
+        .into_iter()
+        .filter(|r| in_scope(&sales, r))
+        .collect();
+    let mut assigned: HashMap<SubscriptionId, i64> = HashMap::new();
+    for (sub, _) in licences::of_customer(&mut c.conn(), customer).await? {
         *assigned.entry(sub).or_default() += 1;
     }
-    let mut contacts: HashMap<String, SupportContact> = HashMap::new();
+    let mut contacts: HashMap<TenantId, SupportContact> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let tenant = row
@@ -944,17 +952,17 @@ pub async fn support_candidates(
 ) -> Result<Vec<SupportContact>, CoreError> {
     let mut c = svc.db.read().await?;
     readable_customer(&mut c.conn(), actor, customer).await?;
-    let providers: Vec<String> = match authz::sales(&mut c.conn(), actor, customer).await? {
-        authz::Sales::Provider(p) => vec![p.to_string()],
+    let providers: Vec<TenantId> = match authz::sales(&mut c.conn(), actor, customer).await? {
+        authz::Sales::Provider(p) => vec![p],
         authz::Sales::Reseller { current, .. } => current,
-        authz::Sales::All => rows::of_customer(&mut c.conn(), customer.as_str(), None, None)
+        authz::Sales::All => rows::of_customer(&mut c.conn(), customer, None, None)
             .await?
             .into_iter()
             .map(|s| s.provider_tenant_id)
             .collect(),
     };
     let mut out = Vec::new();
-    for tenant in customer_rows::partners_of(&mut c.conn(), customer.as_str()).await? {
+    for tenant in customer_rows::partners_of(&mut c.conn(), customer).await? {
         let mut eligible = providers.contains(&tenant);
         for provider in &providers {
             if eligible {
@@ -1012,7 +1020,10 @@ pub async fn set_support_contact(
             .map(str::trim)
             .filter(|s| !s.is_empty()),
     ) {
-        (Some(t), _) => partner_rows::find(&mut ch.conn(), t).await?,
+        (Some(t), _) => match TenantId::parse(t) {
+            Some(t) => partner_rows::find(&mut ch.conn(), &t).await?,
+            None => None,
+        },
         (None, Some(m)) => match twotier_domain::partner::parse_mpn_id(m) {
             Ok(m) => partner_rows::find_by_mpn_id(&mut ch.conn(), m).await?,
             Err(_) => None,
@@ -1032,8 +1043,7 @@ pub async fn set_support_contact(
     };
     let is_provider = partner.tenant_id == row.provider_tenant_id;
     if !is_provider {
-        let related =
-            customer_rows::related(&mut ch.conn(), &partner.tenant_id, customer.as_str()).await?;
+        let related = customer_rows::related(&mut ch.conn(), &partner.tenant_id, customer).await?;
         let partnered =
             partnerships::find_active(&mut ch.conn(), &row.provider_tenant_id, &partner.tenant_id)
                 .await?
@@ -1053,9 +1063,9 @@ pub async fn set_support_contact(
             status: row.status,
             friendly_name: &row.friendly_name,
             auto_renew: row.auto_renew,
-            reseller_tenant_id: row.reseller_tenant_id.as_deref(),
+            reseller_tenant_id: row.reseller_tenant_id.as_ref(),
             partner_id_on_record: row.partner_id_on_record.as_deref(),
-            support_tenant_id: support.as_deref(),
+            support_tenant_id: support.as_ref(),
             upgraded_from: row.upgraded_from.as_deref(),
             upgraded_to: row.upgraded_to.as_deref(),
         };
@@ -1144,7 +1154,7 @@ async fn upgrade_blockers(
         Some(t)
             if t.available
                 && split(&t.countries).contains(&cust.country)
-                && split(&source.upgrade_targets).contains(&t.id) => {}
+                && split(&source.upgrade_targets).iter().any(|x| x == t.id.as_str()) => {}
         _ => errors.push(upgrade_error(
             "subscription_target_offer_not_found",
             "the target offer is not an upgrade path of this subscription's offer on sale in the customer's country",
@@ -1168,10 +1178,10 @@ async fn upgrade_blockers(
 /// each offer is read once.
 async fn dependent_add_ons(
     c: &mut Conn<'_>,
-    customer: &str,
+    customer: &TenantId,
     row: &SubscriptionRow,
 ) -> Result<Vec<(SubscriptionRow, OfferRow)>, CoreError> {
-    let mut offers: HashMap<String, Option<OfferRow>> = HashMap::new();
+    let mut offers: HashMap<OfferId, Option<OfferRow>> = HashMap::new();
     let mut out = Vec::new();
     for s in rows::of_customer(c, customer, None, None).await? {
         if s.id == row.id
@@ -1186,7 +1196,9 @@ async fn dependent_add_ons(
         }
         if let Some(Some(o)) = offers.get(&s.offer_id)
             && o.is_add_on
-            && split(&o.prerequisites).contains(&row.offer_id)
+            && split(&o.prerequisites)
+                .iter()
+                .any(|p| p == row.offer_id.as_str())
         {
             out.push((s, o.clone()));
         }
@@ -1206,7 +1218,10 @@ pub async fn upgrades(
     let source = offer_of(&mut c.conn(), &row).await?;
     let mut out = Vec::new();
     for target_id in split(&source.upgrade_targets) {
-        let Some(target) = offer_rows::find(&mut c.conn(), &target_id).await? else {
+        let Some(target) = (match OfferId::parse(&target_id) {
+            Some(id) => offer_rows::find(&mut c.conn(), &id).await?,
+            None => None,
+        }) else {
             continue;
         };
         let errors = upgrade_blockers(&mut c.conn(), &cust, &row, &source, Some(&target)).await?;
@@ -1259,7 +1274,10 @@ pub async fn upgrade(
         ));
     }
     let source = offer_of(&mut ch.conn(), &row).await?;
-    let target = offer_rows::find(&mut ch.conn(), input.target_offer.id.trim()).await?;
+    let target = match OfferId::parse(&input.target_offer.id) {
+        Some(id) => offer_rows::find(&mut ch.conn(), &id).await?,
+        None => None,
+    };
     let errors = upgrade_blockers(&mut ch.conn(), &cust, &row, &source, target.as_ref()).await?;
     if let Some(first) = errors.first() {
         return Err(CoreError::rule(
@@ -1280,12 +1298,12 @@ pub async fn upgrade(
         ));
     }
     let now = svc.now();
-    let order_id = OrderId::generate().to_string();
+    let order_id = OrderId::generate();
     order_rows::insert_order(
         &mut ch.conn(),
         &order_rows::OrderRow {
             id: order_id.clone(),
-            customer_tenant_id: customer.to_string(),
+            customer_tenant_id: customer.clone(),
             provider_tenant_id: row.provider_tenant_id.clone(),
             billing_cycle: row.billing_cycle,
             status: OrderStatus::Completed,
@@ -1294,10 +1312,10 @@ pub async fn upgrade(
         },
     )
     .await?;
-    let new_id = SubscriptionId::generate().to_string();
+    let new_id = SubscriptionId::generate();
     let new_row = SubscriptionRow {
         id: new_id.clone(),
-        customer_tenant_id: customer.to_string(),
+        customer_tenant_id: customer.clone(),
         provider_tenant_id: row.provider_tenant_id.clone(),
         order_id,
         line_item_number: 0,
@@ -1318,7 +1336,7 @@ pub async fn upgrade(
         version: 1,
         updated_at: now.millis(),
         support_tenant_id: row.support_tenant_id.clone(),
-        upgraded_from: Some(row.id.clone()),
+        upgraded_from: Some(row.id.to_string()),
         upgraded_to: None,
     };
     rows::insert(&mut ch.conn(), &new_row).await?;
@@ -1328,22 +1346,22 @@ pub async fn upgrade(
         status: SubscriptionStatus::Suspended,
         friendly_name: &row.friendly_name,
         auto_renew: row.auto_renew,
-        reseller_tenant_id: row.reseller_tenant_id.as_deref(),
+        reseller_tenant_id: row.reseller_tenant_id.as_ref(),
         partner_id_on_record: row.partner_id_on_record.as_deref(),
-        support_tenant_id: row.support_tenant_id.as_deref(),
+        support_tenant_id: row.support_tenant_id.as_ref(),
         upgraded_from: row.upgraded_from.as_deref(),
-        upgraded_to: Some(&new_id),
+        upgraded_to: Some(new_id.as_str()),
     };
     if !rows::update(&mut ch.conn(), &row.id, row.version, &patch, now.millis()).await? {
         return Err(CoreError::Stale);
     }
-    let source_after = rows::find(&mut ch.conn(), customer.as_str(), &row.id)
+    let source_after = rows::find(&mut ch.conn(), customer, &row.id)
         .await?
         .ok_or(CoreError::NotFound)?;
     record_history(&mut ch, &source_after).await?;
     let out = UpgradeResult {
-        source_subscription_id: row.id.clone(),
-        target_subscription_id: new_id.clone(),
+        source_subscription_id: row.id.to_string(),
+        target_subscription_id: new_id.to_string(),
         upgrade_type: "upgrade_with_license_transfer".to_owned(),
         upgrade_errors: Vec::new(),
     };
@@ -1372,7 +1390,7 @@ pub async fn addons(
 ) -> Result<Vec<Subscription>, CoreError> {
     let mut c = svc.db.read().await?;
     let (_, row) = readable(&mut c.conn(), actor, customer, id).await?;
-    let found = dependent_add_ons(&mut c.conn(), customer.as_str(), &row)
+    let found = dependent_add_ons(&mut c.conn(), customer, &row)
         .await?
         .into_iter()
         .map(|(s, _)| s)
@@ -1390,7 +1408,7 @@ pub async fn check_partner_id(
 ) -> Result<String, CoreError> {
     authz::require(actor, Permission::SetResellerOfRecord)?;
     let mut c = svc.db.read().await?;
-    let provider = partner_rows::find(&mut c.conn(), actor.tenant_id.as_str())
+    let provider = partner_rows::find(&mut c.conn(), &actor.tenant_id)
         .await?
         .ok_or(CoreError::NotFound)?;
     let reseller = crate::partnerships::partner_of_record(&mut c.conn(), &provider, mpn_id).await?;

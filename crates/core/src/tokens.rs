@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use twotier_domain::actor::{Actor, ActorKind};
 use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::clock::Timestamp;
-use twotier_domain::ids::{TenantId, TokenId, UserId};
+use twotier_domain::ids::{TenantId, TokenId};
 use twotier_domain::user::Email;
 use twotier_store::api_tokens::{self, ApiTokenRow};
 use twotier_store::{tenants, users};
@@ -27,7 +27,7 @@ pub struct ApiToken {
 impl ApiToken {
     fn from_row(r: ApiTokenRow) -> Self {
         Self {
-            id: r.id,
+            id: r.id.to_string(),
             name: r.name,
             created_at: Timestamp(r.created_at),
             expires_at: Timestamp(r.expires_at),
@@ -102,10 +102,10 @@ pub async fn create(
     let (tenant_id, user_id) = match owner {
         Owner::Me => match (&actor.user_id, actor.kind) {
             (Some(u), ActorKind::User | ActorKind::ApiToken) => {
-                let user = users::find(&mut ch.conn(), actor.tenant_id.as_str(), u.as_str())
+                let user = users::find(&mut ch.conn(), &actor.tenant_id, u)
                     .await?
                     .ok_or(CoreError::Unauthenticated)?;
-                let tenant = tenants::find(&mut ch.conn(), actor.tenant_id.as_str())
+                let tenant = tenants::find(&mut ch.conn(), &actor.tenant_id)
                     .await?
                     .ok_or(CoreError::Unauthenticated)?;
                 // A tenant that requires two-factor sign-in requires it of whoever holds a
@@ -135,7 +135,7 @@ pub async fn create(
             let email = Email::parse(email).map_err(|e| CoreError::field("email", e))?;
             let mut found = users::with_email(&mut ch.conn(), &email.lower).await?;
             if let Some(tenant) = tenant {
-                found.retain(|u| u.tenant_id == tenant.as_str());
+                found.retain(|u| u.tenant_id == tenant.clone());
             }
             let user = match found.len() {
                 0 => return Err(CoreError::invalid("email", "no user has this email")),
@@ -150,17 +150,14 @@ pub async fn create(
             if user.disabled {
                 return Err(CoreError::invalid("email", "this user is disabled"));
             }
-            (
-                TenantId::from_stored(user.tenant_id),
-                UserId::from_stored(user.id),
-            )
+            (user.tenant_id.clone(), user.id.clone())
         }
     };
     let secret = secrets::new_token("ttp_");
     let row = ApiTokenRow {
-        id: TokenId::generate().to_string(),
-        tenant_id: tenant_id.to_string(),
-        user_id: Some(user_id.to_string()),
+        id: TokenId::generate(),
+        tenant_id: tenant_id.clone(),
+        user_id: Some(user_id.clone()),
         app_id: None,
         name: name.to_owned(),
         token_hash: secrets::sha256_hex(&secret),
@@ -192,7 +189,7 @@ async fn within_parent(
     wanted: Timestamp,
     input: &NewTokenInput,
 ) -> Result<Timestamp, CoreError> {
-    let parent = api_tokens::find(&mut ch.conn(), parent.as_str())
+    let parent = api_tokens::find(&mut ch.conn(), parent)
         .await?
         .ok_or(CoreError::Unauthenticated)?;
     let limit = Timestamp(parent.expires_at);
@@ -216,7 +213,7 @@ pub async fn list(svc: &Services, actor: &Actor) -> Result<Vec<ApiToken>, CoreEr
     let user_id = actor.user_id.as_ref().ok_or(CoreError::NotFound)?;
     let mut c = svc.db.read().await?;
     Ok(
-        api_tokens::list_for_user(&mut c.conn(), actor.tenant_id.as_str(), user_id.as_str())
+        api_tokens::list_for_user(&mut c.conn(), &actor.tenant_id, user_id)
             .await?
             .into_iter()
             .map(ApiToken::from_row)
@@ -237,15 +234,7 @@ pub async fn revoke(
         Begun::Fresh(ch) => ch,
     };
     let now = svc.now().millis();
-    if !api_tokens::revoke(
-        &mut ch.conn(),
-        actor.tenant_id.as_str(),
-        user_id.as_str(),
-        id.as_str(),
-        now,
-    )
-    .await?
-    {
+    if !api_tokens::revoke(&mut ch.conn(), &actor.tenant_id, user_id, id, now).await? {
         return Err(CoreError::NotFound);
     }
     ch.audit(

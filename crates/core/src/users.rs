@@ -22,8 +22,8 @@ use crate::{CoreError, RequestMeta, Services, authz, secrets};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: UserId,
+    pub tenant_id: TenantId,
     pub email: String,
     pub display_name: String,
     pub roles: Vec<Role>,
@@ -44,8 +44,8 @@ impl User {
         roles.sort_by_key(|r| r.as_str());
         Self {
             must_change_password: u.password_hash.is_none(),
-            id: u.id,
-            tenant_id: u.tenant_id,
+            id: u.id.clone(),
+            tenant_id: u.tenant_id.clone(),
             email: u.email,
             display_name: u.display_name,
             roles,
@@ -89,8 +89,8 @@ pub(crate) async fn insert_with_temp_password(
     users::insert(
         &mut ch.conn(),
         &UserRow {
-            id: id.to_string(),
-            tenant_id: tenant_id.to_string(),
+            id: id.clone(),
+            tenant_id: tenant_id.clone(),
             email: email.address.clone(),
             email_lower: email.lower.clone(),
             display_name: display_name.to_owned(),
@@ -104,7 +104,7 @@ pub(crate) async fn insert_with_temp_password(
             totp_failures: 0,
             created_at: now,
             updated_at: now,
-            created_by_tenant_id: partner.map(ToString::to_string),
+            created_by_tenant_id: partner.cloned(),
         },
     )
     .await
@@ -116,7 +116,7 @@ pub(crate) async fn insert_with_temp_password(
         e => e.into(),
     })?;
     let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-    users::set_roles(&mut ch.conn(), tenant_id.as_str(), id.as_str(), &names).await?;
+    users::set_roles(&mut ch.conn(), tenant_id, &id, &names).await?;
     Ok(Issued {
         user_id: id,
         temporary_password: plain,
@@ -196,7 +196,7 @@ pub(crate) async fn check_domain(
     let suffix = ch.svc.settings.customer_domain_suffix.to_lowercase();
     let platform_domain = domain == suffix || domain.ends_with(&format!(".{suffix}"));
     let own = if kind == TenantKind::Customer {
-        twotier_store::customers::find(&mut ch.conn(), tenant_id.as_str())
+        twotier_store::customers::find(&mut ch.conn(), tenant_id)
             .await?
             .map(|c| c.domain.to_lowercase())
     } else {
@@ -280,7 +280,7 @@ pub async fn create(
     check_domain(&mut ch, tenant_id, kind, &email).await?;
     // Unique inside the tenant only: whether another organisation has the address is not
     // this tenant's business (sign-in finds every account with it).
-    if users::find_by_email(&mut ch.conn(), tenant_id.as_str(), &email.lower)
+    if users::find_by_email(&mut ch.conn(), tenant_id, &email.lower)
         .await?
         .is_some()
     {
@@ -303,7 +303,7 @@ pub async fn create(
         partner.as_ref(),
     )
     .await?;
-    let row = users::find(&mut ch.conn(), tenant_id.as_str(), issued.user_id.as_str())
+    let row = users::find(&mut ch.conn(), tenant_id, &issued.user_id)
         .await?
         .ok_or(CoreError::NotFound)?;
     let user = User::from_row(row, roles);
@@ -329,9 +329,9 @@ pub async fn list(
 ) -> Result<Vec<User>, CoreError> {
     let mut c = svc.db.read().await?;
     authz::authorize_user_read(&mut c.conn(), actor, tenant_id).await?;
-    let rows = users::list_for_tenant(&mut c.conn(), tenant_id.as_str()).await?;
-    let mut roles: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (user, role) in users::roles_for_tenant(&mut c.conn(), tenant_id.as_str()).await? {
+    let rows = users::list_for_tenant(&mut c.conn(), tenant_id).await?;
+    let mut roles: BTreeMap<UserId, Vec<String>> = BTreeMap::new();
+    for (user, role) in users::roles_for_tenant(&mut c.conn(), tenant_id).await? {
         roles.entry(user).or_default().push(role);
     }
     Ok(rows
@@ -348,10 +348,10 @@ async fn load(
     tenant_id: &TenantId,
     user_id: &UserId,
 ) -> Result<User, CoreError> {
-    let row = users::find(c, tenant_id.as_str(), user_id.as_str())
+    let row = users::find(c, tenant_id, user_id)
         .await?
         .ok_or(CoreError::NotFound)?;
-    let roles = parse_roles(&users::roles(c, tenant_id.as_str(), user_id.as_str()).await?);
+    let roles = parse_roles(&users::roles(c, tenant_id, user_id).await?);
     Ok(User::from_row(row, roles))
 }
 
@@ -388,7 +388,7 @@ pub async fn account_view(svc: &Services, actor: &Actor) -> Result<AccountView, 
 pub async fn me(svc: &Services, actor: &Actor) -> Result<User, CoreError> {
     let user_id = actor.user_id.as_ref().ok_or(CoreError::NotFound)?;
     let mut c = svc.db.read().await?;
-    let row = users::find(&mut c.conn(), actor.tenant_id.as_str(), user_id.as_str())
+    let row = users::find(&mut c.conn(), &actor.tenant_id, user_id)
         .await?
         .ok_or(CoreError::NotFound)?;
     Ok(User::from_row(row, actor.roles.clone()))
@@ -456,9 +456,7 @@ pub async fn update(
     let loses_keeper =
         old.roles.contains(&keeper) && !old.disabled && (!roles.contains(&keeper) || disabled);
     if loses_keeper
-        && users::count_enabled_with_role(&mut ch.conn(), tenant_id.as_str(), keeper.as_str())
-            .await?
-            <= 1
+        && users::count_enabled_with_role(&mut ch.conn(), tenant_id, keeper.as_str()).await? <= 1
     {
         return Err(CoreError::invalid(
             "roles",
@@ -470,36 +468,22 @@ pub async fn update(
     }
     let now = svc.now().millis();
     if display_name != old.display_name {
-        users::set_display_name(
-            &mut ch.conn(),
-            tenant_id.as_str(),
-            user_id.as_str(),
-            &display_name,
-            now,
-        )
-        .await?;
+        users::set_display_name(&mut ch.conn(), tenant_id, user_id, &display_name, now).await?;
     }
     if roles != old.roles {
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        users::set_roles(&mut ch.conn(), tenant_id.as_str(), user_id.as_str(), &names).await?;
+        users::set_roles(&mut ch.conn(), tenant_id, user_id, &names).await?;
     }
     if disabled != old.disabled {
-        users::set_disabled(
-            &mut ch.conn(),
-            tenant_id.as_str(),
-            user_id.as_str(),
-            disabled,
-            now,
-        )
-        .await?;
+        users::set_disabled(&mut ch.conn(), tenant_id, user_id, disabled, now).await?;
     }
     if roles != old.roles || (disabled && !old.disabled) {
-        sessions::delete_for_user(&mut ch.conn(), user_id.as_str()).await?;
+        sessions::delete_for_user(&mut ch.conn(), user_id).await?;
     }
     if disabled && !old.disabled {
         // Revoked, not merely refused while disabled: enabling the user again does not
         // bring its tokens back.
-        api_tokens::revoke_for_user(&mut ch.conn(), user_id.as_str(), now).await?;
+        api_tokens::revoke_for_user(&mut ch.conn(), user_id, now).await?;
     }
     let new = load(&mut ch.conn(), tenant_id, user_id).await?;
     if new != old {
@@ -590,7 +574,7 @@ pub(crate) async fn reset_in(
     .await?;
     ch.audit(event.about(tenant_id)).await?;
     Ok(PasswordReset {
-        user_id: user.id,
+        user_id: user.id.to_string(),
         email: user.email,
         temporary_password: Some(plain),
         temporary_password_expires_at: expires_at,
@@ -603,10 +587,10 @@ pub(crate) async fn load_by_email(
     tenant_id: &TenantId,
     email: &str,
 ) -> Result<User, CoreError> {
-    let row = users::find_by_email(c, tenant_id.as_str(), &email.to_lowercase())
+    let row = users::find_by_email(c, tenant_id, &email.to_lowercase())
         .await?
         .ok_or(CoreError::NotFound)?;
-    let roles = parse_roles(&users::roles(c, tenant_id.as_str(), &row.id).await?);
+    let roles = parse_roles(&users::roles(c, tenant_id, &row.id).await?);
     Ok(User::from_row(row, roles))
 }
 
@@ -616,13 +600,13 @@ pub async fn ensure_operator_tenant(svc: &Services) -> Result<TenantId, CoreErro
     if let Some(t) = tenants::find_operator(&mut tx.conn()).await? {
         // Committed, not dropped: it may have been created in this batch (store::sqlite_writer).
         tx.commit().await?;
-        return Ok(TenantId::from_stored(t.id));
+        return Ok(t.id.clone());
     }
     let id = TenantId::generate();
     tenants::insert(
         &mut tx.conn(),
         &tenants::TenantRow {
-            id: id.to_string(),
+            id: id.clone(),
             kind: TenantKind::Operator.as_str().to_owned(),
             name: "twotier operator".to_owned(),
             require_mfa: false,

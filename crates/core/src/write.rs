@@ -55,7 +55,7 @@ impl<'a> Change<'a> {
         let mut tx = svc.db.begin().await?;
         if let Some(k) = &meta.idempotency {
             let principal = actor.principal_id();
-            let tenant = actor.tenant_id.as_str();
+            let tenant = &actor.tenant_id;
             let now = svc.now().millis();
             if !idempotency::claim(
                 &mut tx.conn(),
@@ -123,7 +123,7 @@ impl<'a> Change<'a> {
             let principal = self.actor.principal_id();
             idempotency::complete(
                 &mut self.tx.conn(),
-                self.actor.tenant_id.as_str(),
+                &self.actor.tenant_id,
                 &principal,
                 &k.key,
                 &stored,

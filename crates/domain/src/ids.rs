@@ -4,6 +4,7 @@ macro_rules! id_type {
     ($($name:ident),* $(,)?) => {$(
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
         #[serde(transparent)]
+        #[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(transparent))]
         pub struct $name(String);
 
         impl $name {
@@ -45,3 +46,31 @@ id_type!(
     OrderId,
     SubscriptionId
 );
+
+/// The id of a catalog offer. Offers are imported with the ids their vendor gave them, which are
+/// not always UUIDs, so this one only has to be non-blank.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(transparent))]
+pub struct OfferId(String);
+
+impl OfferId {
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        (!s.is_empty()).then(|| Self(s.to_owned()))
+    }
+    pub fn from_stored(s: String) -> Self {
+        Self(s)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for OfferId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}

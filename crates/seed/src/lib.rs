@@ -10,7 +10,7 @@ use std::time::Instant;
 use twotier_domain::actor::Actor;
 use twotier_domain::authz::Role;
 use twotier_domain::ids::{
-    BillingProfileId, OrderId, PartnershipId, SubscriptionId, TenantId, UserId,
+    BillingProfileId, OfferId, OrderId, PartnershipId, SubscriptionId, TenantId, UserId,
 };
 use twotier_domain::link::RelationshipState;
 use twotier_domain::partner::Country;
@@ -173,7 +173,7 @@ pub async fn seed(
     let mut offers = Vec::new();
     for id in OFFERS {
         let mut c = svc.db.read().await?;
-        match offer_rows::find(&mut c.conn(), id).await? {
+        match offer_rows::find(&mut c.conn(), &OfferId::from_stored((*id).to_owned())).await? {
             Some(o) => offers.push(o),
             None => {
                 drop(c);
@@ -195,7 +195,7 @@ pub async fn seed(
         let mut c = svc.db.read().await?;
         for id in OFFERS {
             offers.push(
-                offer_rows::find(&mut c.conn(), id)
+                offer_rows::find(&mut c.conn(), &OfferId::from_stored((*id).to_owned()))
                     .await?
                     .ok_or_else(|| CoreError::internal("the demo catalog lacks a bench offer"))?,
             );
@@ -214,7 +214,7 @@ pub async fn seed(
 
     // The provider and its resellers, each with a Global admin (no password: benchmarks sign
     // in with personal tokens made by `twotier admin token create`).
-    let provider = TenantId::generate().to_string();
+    let provider = TenantId::generate();
     let provider_admin = "admin@bench-distribution.example".to_owned();
     let mut partners = vec![(
         provider.clone(),
@@ -225,7 +225,7 @@ pub async fn seed(
     )];
     for rank in 1..=plan.resellers {
         partners.push((
-            TenantId::generate().to_string(),
+            TenantId::generate(),
             TenantKind::Reseller,
             format!("Bench Reseller {rank:05}"),
             RESELLER_MPN_BASE + rank as i64,
@@ -245,6 +245,7 @@ pub async fn seed(
         .collect();
     tenants::insert_many(&mut tx.conn(), &tenant_rows).await?;
     for (id, kind, name, mpn_id, email) in &partners {
+        let user = UserId::generate();
         partner_rows::insert_profile(
             &mut tx.conn(),
             &NewProfile {
@@ -257,12 +258,11 @@ pub async fn seed(
                 description: "Benchmark dataset",
                 website: "",
                 agreement_accepted_at: Some(now),
-                agreement_accepted_by: Some(email),
+                agreement_accepted_by: Some(&user),
                 updated_at: now,
             },
         )
         .await?;
-        let user = UserId::generate().to_string();
         users::insert(
             &mut tx.conn(),
             &UserRow {
@@ -290,7 +290,7 @@ pub async fn seed(
             partnerships::insert(
                 &mut tx.conn(),
                 &PartnershipRow {
-                    id: PartnershipId::generate().to_string(),
+                    id: PartnershipId::generate(),
                     provider_tenant_id: provider.clone(),
                     reseller_tenant_id: id.clone(),
                     state: RelationshipState::Active,
@@ -332,14 +332,14 @@ pub async fn seed(
             let prefix = format!("bench{serial:08}");
             let created = now - (rng.next() % (3 * 365)) as i64 * 86_400_000;
             rows.push(CustomerRow {
-                tenant_id: TenantId::generate().to_string(),
+                tenant_id: TenantId::from_stored(TenantId::generate().to_string()),
                 provider_tenant_id: provider.clone(),
                 reseller_tenant_id: Some(partners[rank + 1].0.clone()),
                 company_name_lower: name.to_lowercase(),
                 company_name: name,
                 domain: format!("{prefix}.{}", svc.settings.customer_domain_suffix),
                 domain_prefix: prefix.clone(),
-                billing_id: BillingProfileId::generate().to_string(),
+                billing_id: BillingProfileId::from_stored(BillingProfileId::generate().to_string()),
                 first_name: "Alex".to_owned(),
                 last_name: "Morgan".to_owned(),
                 email: format!("it@{prefix}.example"),
@@ -359,16 +359,16 @@ pub async fn seed(
         let mut rels = Vec::with_capacity(rows.len() * 2);
         for r in &rows {
             rels.push(NewRelationship {
-                partner: provider.as_str(),
-                customer: r.tenant_id.as_str(),
-                reseller: r.reseller_tenant_id.as_deref(),
+                partner: &provider,
+                customer: &r.tenant_id,
+                reseller: r.reseller_tenant_id.as_ref(),
                 company_name: r.company_name.as_str(),
                 delegated_admin: true,
                 at: now,
             });
             if let Some(reseller) = &r.reseller_tenant_id {
                 rels.push(NewRelationship {
-                    partner: reseller.as_str(),
+                    partner: reseller,
                     reseller: None,
                     ..rels[rels.len() - 1]
                 });
@@ -392,7 +392,7 @@ pub async fn seed(
             let offer = &offers[(rng.next() % offers.len() as u64) as usize];
             let order_id = OrderId::generate().to_string();
             orders.push(OrderRow {
-                id: order_id.clone(),
+                id: OrderId::from_stored(order_id.clone()),
                 customer_tenant_id: r.tenant_id.clone(),
                 provider_tenant_id: provider.clone(),
                 billing_cycle: BillingCycle::Monthly,
@@ -401,10 +401,10 @@ pub async fn seed(
                 created_at: r.created_at,
             });
             subs.push(SubscriptionRow {
-                id: SubscriptionId::generate().to_string(),
+                id: SubscriptionId::from_stored(SubscriptionId::generate().to_string()),
                 customer_tenant_id: r.tenant_id.clone(),
                 provider_tenant_id: provider.clone(),
-                order_id,
+                order_id: OrderId::from_stored(order_id),
                 line_item_number: 0,
                 offer_id: offer.id.clone(),
                 offer_name: offer.name.clone(),
@@ -443,13 +443,13 @@ pub async fn seed(
     let mut by_size: Vec<usize> = (0..counts.len()).collect();
     by_size.sort_by_key(|i| std::cmp::Reverse(counts[*i]));
     let describe = |i: usize| BenchReseller {
-        tenant_id: partners[i + 1].0.clone(),
+        tenant_id: partners[i + 1].0.to_string(),
         admin_email: partners[i + 1].4.clone(),
         mpn_id: partners[i + 1].3,
         customers: counts[i],
     };
     Ok(Report {
-        provider_tenant_id: provider,
+        provider_tenant_id: provider.to_string(),
         provider_admin_email: provider_admin,
         customers: plan.customers,
         resellers: plan.resellers,

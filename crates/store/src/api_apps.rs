@@ -1,16 +1,17 @@
 use crate::{Conn, StoreError, exec, on_conn};
+use twotier_domain::ids::{AppId, TenantId, UserId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiAppRow {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: AppId,
+    pub tenant_id: TenantId,
     pub name: String,
     pub client_id: String,
     pub secret_hash: String,
     /// Role names separated by commas.
     pub roles: String,
     pub disabled: bool,
-    pub created_by: Option<String>,
+    pub created_by: Option<UserId>,
     pub created_at: i64,
 }
 
@@ -48,8 +49,8 @@ pub async fn find_by_client_id(
 
 pub async fn find(
     c: &mut Conn<'_>,
-    tenant_id: &str,
-    id: &str,
+    tenant_id: &TenantId,
+    id: &AppId,
 ) -> Result<Option<ApiAppRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM api_apps WHERE tenant_id = $1 AND id = $2");
     Ok(on_conn!(c, |x| sqlx::query_as::<_, ApiAppRow>(&sql)
@@ -61,7 +62,7 @@ pub async fn find(
 
 pub async fn list_for_tenant(
     c: &mut Conn<'_>,
-    tenant_id: &str,
+    tenant_id: &TenantId,
 ) -> Result<Vec<ApiAppRow>, StoreError> {
     let sql =
         format!("SELECT {COLUMNS} FROM api_apps WHERE tenant_id = $1 ORDER BY created_at DESC, id");
@@ -73,8 +74,8 @@ pub async fn list_for_tenant(
 
 pub async fn set_disabled(
     c: &mut Conn<'_>,
-    tenant_id: &str,
-    id: &str,
+    tenant_id: &TenantId,
+    id: &AppId,
     disabled: bool,
 ) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE api_apps SET disabled = $3 WHERE tenant_id = $1 AND id = $2";

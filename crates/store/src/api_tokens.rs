@@ -1,12 +1,13 @@
 use crate::{Conn, StoreError, exec, on_conn};
+use twotier_domain::ids::{AppId, TenantId, TokenId, UserId};
 
 /// A bearer token: a person's personal token (`user_id`) or an app's access token (`app_id`).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiTokenRow {
-    pub id: String,
-    pub tenant_id: String,
-    pub user_id: Option<String>,
-    pub app_id: Option<String>,
+    pub id: TokenId,
+    pub tenant_id: TenantId,
+    pub user_id: Option<UserId>,
+    pub app_id: Option<AppId>,
     pub name: String,
     pub token_hash: String,
     pub created_at: i64,
@@ -55,8 +56,8 @@ pub async fn find_live_by_hash(
 
 pub async fn list_for_user(
     c: &mut Conn<'_>,
-    tenant_id: &str,
-    user_id: &str,
+    tenant_id: &TenantId,
+    user_id: &UserId,
 ) -> Result<Vec<ApiTokenRow>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM api_tokens WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC, id"
@@ -71,9 +72,9 @@ pub async fn list_for_user(
 /// Revokes one of the user's tokens; false when it was not theirs or already revoked.
 pub async fn revoke(
     c: &mut Conn<'_>,
-    tenant_id: &str,
-    user_id: &str,
-    id: &str,
+    tenant_id: &TenantId,
+    user_id: &UserId,
+    id: &TokenId,
     at: i64,
 ) -> Result<bool, StoreError> {
     const SQL: &str = "UPDATE api_tokens SET revoked_at = $4 WHERE tenant_id = $1 AND user_id = $2 AND id = $3 AND revoked_at IS NULL";
@@ -88,7 +89,7 @@ pub async fn revoke(
 }
 
 /// One token by id (the token a request came with, for the limits of what it may do).
-pub async fn find(c: &mut Conn<'_>, id: &str) -> Result<Option<ApiTokenRow>, StoreError> {
+pub async fn find(c: &mut Conn<'_>, id: &TokenId) -> Result<Option<ApiTokenRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE id = $1");
     Ok(on_conn!(c, |x| sqlx::query_as::<_, ApiTokenRow>(&sql)
         .bind(id)
@@ -98,7 +99,11 @@ pub async fn find(c: &mut Conn<'_>, id: &str) -> Result<Option<ApiTokenRow>, Sto
 
 /// Revokes every token of a user (password reset, user disabled): enabling the user again
 /// does not bring them back.
-pub async fn revoke_for_user(c: &mut Conn<'_>, user_id: &str, at: i64) -> Result<u64, StoreError> {
+pub async fn revoke_for_user(
+    c: &mut Conn<'_>,
+    user_id: &UserId,
+    at: i64,
+) -> Result<u64, StoreError> {
     const SQL: &str =
         "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL";
     let done = exec!(c, |x| sqlx::query(SQL)
@@ -110,7 +115,7 @@ pub async fn revoke_for_user(c: &mut Conn<'_>, user_id: &str, at: i64) -> Result
 }
 
 /// Revokes every token of an app (app disabled).
-pub async fn revoke_for_app(c: &mut Conn<'_>, app_id: &str, at: i64) -> Result<u64, StoreError> {
+pub async fn revoke_for_app(c: &mut Conn<'_>, app_id: &AppId, at: i64) -> Result<u64, StoreError> {
     const SQL: &str =
         "UPDATE api_tokens SET revoked_at = $2 WHERE app_id = $1 AND revoked_at IS NULL";
     let done = exec!(c, |x| sqlx::query(SQL)
@@ -122,7 +127,7 @@ pub async fn revoke_for_app(c: &mut Conn<'_>, app_id: &str, at: i64) -> Result<u
 }
 
 /// Records use at most once a minute per token, to keep reads cheap.
-pub async fn touch(c: &mut Conn<'_>, id: &str, now: i64) -> Result<(), StoreError> {
+pub async fn touch(c: &mut Conn<'_>, id: &TokenId, now: i64) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)";
     exec!(c, |x| sqlx::query(SQL)
         .bind(id)
@@ -137,16 +142,16 @@ pub async fn touch(c: &mut Conn<'_>, id: &str, now: i64) -> Result<(), StoreErro
 /// its enabled tenant, and its enabled user (with the user's roles) or app.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenPrincipal {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: TokenId,
+    pub tenant_id: TenantId,
     pub tenant_kind: String,
     pub last_used_at: Option<i64>,
     pub expires_at: i64,
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub user_email: Option<String>,
     /// The user's roles, comma-separated.
     pub user_roles: Option<String>,
-    pub app_id: Option<String>,
+    pub app_id: Option<AppId>,
     pub app_client_id: Option<String>,
     pub app_roles: Option<String>,
 }

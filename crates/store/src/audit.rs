@@ -1,20 +1,22 @@
 //! The audit log. Append-only: this module has no update or delete, and the migrations add
 //! triggers that refuse both on each backend.
 
+use twotier_domain::ids::{AppId, AuditId, TenantId, TokenId, UserId};
+
 use crate::{Conn, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct AuditRow {
-    pub id: String,
-    pub tenant_id: String,
-    pub subject_tenant_id: Option<String>,
+    pub id: AuditId,
+    pub tenant_id: TenantId,
+    pub subject_tenant_id: Option<TenantId>,
     pub at: i64,
     pub actor_kind: String,
-    pub actor_user_id: Option<String>,
+    pub actor_user_id: Option<UserId>,
     pub actor_label: String,
-    pub actor_token_id: Option<String>,
-    pub actor_app_id: Option<String>,
-    pub customer_id: Option<String>,
+    pub actor_token_id: Option<TokenId>,
+    pub actor_app_id: Option<AppId>,
+    pub customer_id: Option<TenantId>,
     pub customer_name: Option<String>,
     pub operation: String,
     pub resource_type: String,
@@ -63,13 +65,13 @@ pub async fn insert(c: &mut Conn<'_>, r: &AuditRow) -> Result<(), StoreError> {
 /// (the operator); otherwise what `SCOPE` lets that tenant see.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter<'a> {
-    pub scope_tenant: Option<&'a str>,
+    pub scope_tenant: Option<&'a TenantId>,
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub actor: Option<&'a str>,
     pub operation: Option<&'a str>,
     pub resource_type: Option<&'a str>,
-    pub customer_id: Option<&'a str>,
+    pub customer_id: Option<&'a TenantId>,
     /// Newest first; the cursor is the (at, id) of the previous page's last row.
     pub before: Option<(i64, &'a str)>,
     pub limit: i64,
@@ -120,8 +122,8 @@ pub async fn list(c: &mut Conn<'_>, f: &AuditFilter<'_>) -> Result<Vec<AuditRow>
 
 pub async fn find(
     c: &mut Conn<'_>,
-    scope_tenant: Option<&str>,
-    id: &str,
+    scope_tenant: Option<&TenantId>,
+    id: &AuditId,
 ) -> Result<Option<AuditRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM audit_records WHERE {SCOPE} AND id = $2");
     Ok(on_conn!(c, |x| sqlx::query_as::<_, AuditRow>(&sql)

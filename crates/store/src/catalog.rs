@@ -1,6 +1,8 @@
 //! The offer catalog. Lists (billing cycles, countries, offer ids) are stored as
 //! comma-separated text, which both backends search the same way; the catalog is small.
 
+use twotier_domain::ids::OfferId;
+
 use twotier_domain::term::{BillingCycle, TermDuration};
 
 use crate::{Conn, StoreError, exec, on_conn};
@@ -14,7 +16,7 @@ pub struct CategoryRow {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OfferRow {
-    pub id: String,
+    pub id: OfferId,
     pub name: String,
     pub description: String,
     pub category_id: String,
@@ -116,7 +118,7 @@ pub async fn list(
         .await)?)
 }
 
-pub async fn find(c: &mut Conn<'_>, id: &str) -> Result<Option<OfferRow>, StoreError> {
+pub async fn find(c: &mut Conn<'_>, id: &OfferId) -> Result<Option<OfferRow>, StoreError> {
     let sql = format!("{SELECT} WHERE o.id = $1");
     Ok(on_conn!(c, |x| sqlx::query_as::<_, OfferRow>(&sql)
         .bind(id)
@@ -124,9 +126,9 @@ pub async fn find(c: &mut Conn<'_>, id: &str) -> Result<Option<OfferRow>, StoreE
         .await)?)
 }
 
-pub async fn ids(c: &mut Conn<'_>) -> Result<Vec<String>, StoreError> {
+pub async fn ids(c: &mut Conn<'_>) -> Result<Vec<OfferId>, StoreError> {
     const SQL: &str = "SELECT id FROM offers";
-    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, String>(SQL)
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, OfferId>(SQL)
         .fetch_all(&mut **x)
         .await)?)
 }
@@ -140,7 +142,7 @@ pub async fn categories(c: &mut Conn<'_>) -> Result<Vec<CategoryRow>, StoreError
 
 pub async fn set_available(
     c: &mut Conn<'_>,
-    id: &str,
+    id: &OfferId,
     available: bool,
     at: i64,
 ) -> Result<(), StoreError> {

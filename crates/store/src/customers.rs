@@ -1,6 +1,8 @@
 //! Customers: a customer tenant's company and billing profiles, and the partners' reseller
 //! relationships with it.
 
+use twotier_domain::ids::{BillingProfileId, TenantId};
+
 use twotier_domain::customer::DomainPrefix;
 use twotier_domain::link::RelationshipState;
 
@@ -8,14 +10,14 @@ use crate::{Conn, Db, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct CustomerRow {
-    pub tenant_id: String,
-    pub provider_tenant_id: String,
-    pub reseller_tenant_id: Option<String>,
+    pub tenant_id: TenantId,
+    pub provider_tenant_id: TenantId,
+    pub reseller_tenant_id: Option<TenantId>,
     pub company_name: String,
     pub company_name_lower: String,
     pub domain_prefix: String,
     pub domain: String,
-    pub billing_id: String,
+    pub billing_id: BillingProfileId,
     pub first_name: String,
     pub last_name: String,
     pub email: String,
@@ -68,7 +70,10 @@ pub async fn insert(c: &mut Conn<'_>, r: &CustomerRow) -> Result<(), StoreError>
     Ok(())
 }
 
-pub async fn find(c: &mut Conn<'_>, tenant_id: &str) -> Result<Option<CustomerRow>, StoreError> {
+pub async fn find(
+    c: &mut Conn<'_>,
+    tenant_id: &TenantId,
+) -> Result<Option<CustomerRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM customers WHERE tenant_id = $1");
     Ok(on_conn!(c, |x| sqlx::query_as::<_, CustomerRow>(&sql)
         .bind(tenant_id)
@@ -99,8 +104,8 @@ pub async fn prefix_taken(c: &mut Conn<'_>, prefix: &DomainPrefix) -> Result<boo
 /// Whose customers a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner<'a> {
-    Provider(&'a str),
-    Reseller(&'a str),
+    Provider(&'a TenantId),
+    Reseller(&'a TenantId),
 }
 
 #[derive(Debug, Clone)]
@@ -108,7 +113,7 @@ pub struct ListFilter<'a> {
     pub owner: Owner<'a>,
     pub name_prefix: Option<&'a str>,
     pub domain_prefix: Option<&'a str>,
-    pub reseller: Option<&'a str>,
+    pub reseller: Option<&'a TenantId>,
     /// Keyset cursor: (lowercased company name, tenant id) of the previous page's last row.
     pub after: Option<(&'a str, &'a str)>,
     pub limit: i64,
@@ -118,13 +123,13 @@ pub struct ListFilter<'a> {
 /// billing profile is read one customer at a time, as in Partner Center).
 #[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct CustomerListRow {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub company_name: String,
     pub company_name_lower: String,
     pub domain: String,
     pub country: String,
     /// The reseller associated through the listing provider's relationship.
-    pub reseller_tenant_id: Option<String>,
+    pub reseller_tenant_id: Option<TenantId>,
     pub reseller_name: Option<String>,
     pub billing_version: i64,
     pub created_at: i64,
@@ -171,7 +176,7 @@ fn list_sql<'a>(f: &'a ListFilter<'a>, backend: crate::Backend) -> (String, Vec<
         Owner::Provider(id) | Owner::Reseller(id) => id,
     };
     sql.push_str("WHERE r.partner_tenant_id = $1 AND r.state = 'active'");
-    let mut binds = vec![Some(owner.to_owned())];
+    let mut binds = vec![Some(owner.to_string())];
     let mut add = |sql: &mut String, condition: &str, values: &[Option<String>]| {
         let mut condition = condition.to_owned();
         for v in values {
@@ -185,7 +190,7 @@ fn list_sql<'a>(f: &'a ListFilter<'a>, backend: crate::Backend) -> (String, Vec<
         add(
             &mut sql,
             "r.reseller_tenant_id = ?",
-            &[Some(reseller.to_owned())],
+            &[Some(reseller.to_string())],
         );
     }
     if let Some(name) = crate::like_prefix(f.name_prefix) {
@@ -274,7 +279,7 @@ pub async fn list(db: &Db, f: &ListFilter<'_>) -> Result<Vec<CustomerListRow>, S
 /// How many customers of the provider each reseller is associated with.
 pub async fn counts_by_reseller(
     c: &mut Conn<'_>,
-    provider: &str,
+    provider: &TenantId,
 ) -> Result<Vec<(String, i64)>, StoreError> {
     const SQL: &str = "SELECT reseller_tenant_id, COUNT(*) FROM customer_relationships WHERE partner_tenant_id = $1 \
          AND state = 'active' AND reseller_tenant_id IS NOT NULL GROUP BY reseller_tenant_id";
@@ -305,8 +310,8 @@ pub struct BillingPatch<'a> {
 /// without an active relationship.
 pub async fn find_for_partner(
     c: &mut Conn<'_>,
-    partner: &str,
-    customer: &str,
+    partner: &TenantId,
+    customer: &TenantId,
 ) -> Result<Option<CustomerRow>, StoreError> {
     const SQL: &str = "SELECT c.tenant_id, c.provider_tenant_id, c.reseller_tenant_id, r.company_name, \
          r.company_name_lower, c.domain_prefix, c.domain, c.billing_id, \
@@ -330,8 +335,8 @@ pub async fn find_for_partner(
 /// when it changed meanwhile (or the relationship is gone). Nobody else's profile changes.
 pub async fn update_billing(
     c: &mut Conn<'_>,
-    partner: &str,
-    customer: &str,
+    partner: &TenantId,
+    customer: &TenantId,
     version: i64,
     p: &BillingPatch<'_>,
 ) -> Result<bool, StoreError> {
@@ -364,10 +369,10 @@ pub async fn update_billing(
 /// A partner's reseller relationship with a customer.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RelationshipRow {
-    pub partner_tenant_id: String,
-    pub customer_tenant_id: String,
+    pub partner_tenant_id: TenantId,
+    pub customer_tenant_id: TenantId,
     /// On a provider's relationship: the indirect reseller associated through it.
-    pub reseller_tenant_id: Option<String>,
+    pub reseller_tenant_id: Option<TenantId>,
     pub delegated_admin: bool,
     pub delegated_admin_since: Option<i64>,
     #[sqlx(try_from = "String")]
@@ -381,9 +386,9 @@ const RELATIONSHIP_COLUMNS: &str = "partner_tenant_id, customer_tenant_id, resel
 
 #[derive(Debug, Clone, Copy)]
 pub struct NewRelationship<'a> {
-    pub partner: &'a str,
-    pub customer: &'a str,
-    pub reseller: Option<&'a str>,
+    pub partner: &'a TenantId,
+    pub customer: &'a TenantId,
+    pub reseller: Option<&'a TenantId>,
     /// The customer's name as the partner's list starts showing it.
     pub company_name: &'a str,
     pub delegated_admin: bool,
@@ -417,8 +422,8 @@ pub async fn insert_relationship(
 /// The partner's relationship with the customer, active or ended.
 pub async fn relationship(
     c: &mut Conn<'_>,
-    partner: &str,
-    customer: &str,
+    partner: &TenantId,
+    customer: &TenantId,
 ) -> Result<Option<RelationshipRow>, StoreError> {
     let sql = format!(
         "SELECT {RELATIONSHIP_COLUMNS} FROM customer_relationships WHERE partner_tenant_id = $1 AND customer_tenant_id = $2"
@@ -433,7 +438,7 @@ pub async fn relationship(
 /// The customer's active relationships, oldest first.
 pub async fn relationships_of(
     c: &mut Conn<'_>,
-    customer: &str,
+    customer: &TenantId,
 ) -> Result<Vec<RelationshipRow>, StoreError> {
     let sql = format!(
         "SELECT {RELATIONSHIP_COLUMNS} FROM customer_relationships WHERE customer_tenant_id = $1 AND state = 'active' \
@@ -449,8 +454,8 @@ pub async fn relationships_of(
 /// there is none or it already was so.
 pub async fn set_delegated_admin(
     c: &mut Conn<'_>,
-    partner: &str,
-    customer: &str,
+    partner: &TenantId,
+    customer: &TenantId,
     granted: bool,
     at: i64,
 ) -> Result<bool, StoreError> {
@@ -470,9 +475,9 @@ pub async fn set_delegated_admin(
 /// Sets the indirect reseller associated with the customer through a provider's relationship.
 pub async fn set_associated_reseller(
     c: &mut Conn<'_>,
-    provider: &str,
-    customer: &str,
-    reseller: Option<&str>,
+    provider: &TenantId,
+    customer: &TenantId,
+    reseller: Option<&TenantId>,
 ) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE customer_relationships SET reseller_tenant_id = $3 \
          WHERE partner_tenant_id = $1 AND customer_tenant_id = $2";
@@ -488,8 +493,8 @@ pub async fn set_associated_reseller(
 /// Ends an active relationship (and the delegated admin access with it); false when none.
 pub async fn end_relationship(
     c: &mut Conn<'_>,
-    partner: &str,
-    customer: &str,
+    partner: &TenantId,
+    customer: &TenantId,
     at: i64,
 ) -> Result<bool, StoreError> {
     const SQL: &str = "UPDATE customer_relationships SET state = 'removed', delegated_admin = FALSE, \
@@ -505,7 +510,11 @@ pub async fn end_relationship(
 }
 
 /// Whether the partner has an active relationship with the customer.
-pub async fn related(c: &mut Conn<'_>, partner: &str, customer: &str) -> Result<bool, StoreError> {
+pub async fn related(
+    c: &mut Conn<'_>,
+    partner: &TenantId,
+    customer: &TenantId,
+) -> Result<bool, StoreError> {
     const SQL: &str = "SELECT COUNT(*) FROM customer_relationships WHERE partner_tenant_id = $1 AND customer_tenant_id = $2 AND state = 'active'";
     Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
         .bind(partner)
@@ -527,14 +536,14 @@ pub async fn insert_many(
         .iter()
         .map(|r| {
             vec![
-                Text(&r.tenant_id),
-                Text(&r.provider_tenant_id),
-                OptText(r.reseller_tenant_id.as_deref()),
+                Text(r.tenant_id.as_str()),
+                Text(r.provider_tenant_id.as_str()),
+                OptText(r.reseller_tenant_id.as_ref().map(TenantId::as_str)),
                 Text(&r.company_name),
                 Text(&r.company_name_lower),
                 Text(&r.domain_prefix),
                 Text(&r.domain),
-                Text(&r.billing_id),
+                Text(r.billing_id.as_str()),
                 Text(&r.first_name),
                 Text(&r.last_name),
                 Text(&r.email),
@@ -562,9 +571,9 @@ pub async fn insert_many(
         .zip(&lower)
         .map(|(r, lower)| {
             vec![
-                Text(r.partner),
-                Text(r.customer),
-                OptText(r.reseller),
+                Text(r.partner.as_str()),
+                Text(r.customer.as_str()),
+                OptText(r.reseller.map(TenantId::as_str)),
                 Text(r.company_name),
                 Text(lower),
                 Bool(r.delegated_admin),
@@ -588,9 +597,9 @@ pub async fn insert_many(
 /// provider names the reseller as the customer's indirect reseller; one query for a page.
 pub async fn associations(
     c: &mut Conn<'_>,
-    reseller: &str,
-    customers: &[&str],
-) -> Result<Vec<(String, String)>, StoreError> {
+    reseller: &TenantId,
+    customers: &[TenantId],
+) -> Result<Vec<(TenantId, TenantId)>, StoreError> {
     if customers.is_empty() {
         return Ok(Vec::new());
     }
@@ -601,19 +610,22 @@ pub async fn associations(
         marks.join(", ")
     );
     Ok(on_conn!(c, |x| {
-        let mut q = sqlx::query_as::<_, (String, String)>(&sql).bind(reseller);
+        let mut q = sqlx::query_as::<_, (TenantId, TenantId)>(&sql).bind(reseller);
         for id in customers {
-            q = q.bind(*id);
+            q = q.bind(id);
         }
         q.fetch_all(&mut **x).await
     })?)
 }
 
 /// The partners with an active relationship with the customer.
-pub async fn partners_of(c: &mut Conn<'_>, customer: &str) -> Result<Vec<String>, StoreError> {
+pub async fn partners_of(
+    c: &mut Conn<'_>,
+    customer: &TenantId,
+) -> Result<Vec<TenantId>, StoreError> {
     const SQL: &str = "SELECT partner_tenant_id FROM customer_relationships WHERE customer_tenant_id = $1 \
          AND state = 'active' ORDER BY partner_tenant_id";
-    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, String>(SQL)
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, TenantId>(SQL)
         .bind(customer)
         .fetch_all(&mut **x)
         .await)?)

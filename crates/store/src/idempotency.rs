@@ -1,6 +1,8 @@
 //! Idempotency keys, scoped to (tenant, principal, key), written in the same transaction as the
 //! change they guard.
 
+use twotier_domain::ids::TenantId;
+
 use crate::{Conn, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -13,7 +15,7 @@ pub struct IdempotencyRow {
 /// transaction holding the same key makes this wait until that one commits or rolls back.
 pub async fn claim(
     c: &mut Conn<'_>,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     principal: &str,
     key: &str,
     fingerprint: &str,
@@ -34,7 +36,7 @@ pub async fn claim(
 
 pub async fn find(
     c: &mut Conn<'_>,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     principal: &str,
     key: &str,
 ) -> Result<Option<IdempotencyRow>, StoreError> {
@@ -49,7 +51,7 @@ pub async fn find(
 
 pub async fn complete(
     c: &mut Conn<'_>,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     principal: &str,
     key: &str,
     response: &str,

@@ -503,4 +503,82 @@ mod tests {
         assert_eq!(super::like_prefix(Some("  ")), None);
         assert_eq!(super::like_prefix(None), None);
     }
+
+    /// The store's boundary is typed: an id goes in as its own type, so two ids passed in the
+    /// wrong order do not compile. This reads every public function's parameters and fails on
+    /// an id-shaped one written as text. Hashes, the OAuth client id a caller presents and the
+    /// MPN ID (a partner's public number) are values, not ids of rows, and stay text.
+    #[test]
+    fn no_public_function_takes_an_id_as_text() {
+        const TEXT: [&str; 5] = ["&str", "Option<&str>", "&[&str]", "String", "&String"];
+        const ID_NAMES: [&str; 9] = [
+            "tenant",
+            "provider",
+            "reseller",
+            "partner",
+            "customer",
+            "user",
+            "subscription",
+            "order",
+            "invitation",
+        ];
+        const NOT_IDS: [&str; 5] = [
+            "client_id",
+            "id_hash",
+            "keep_id_hash",
+            "token_hash",
+            "mpn_id",
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut offenders = Vec::new();
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (at, _) in text
+                .match_indices("pub async fn ")
+                .chain(text.match_indices("pub fn "))
+            {
+                // Only a function written at the start of a line, not this test's own text.
+                let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+                if !text[line_start..at].trim().is_empty() {
+                    continue;
+                }
+                let rest = &text[at..];
+                let Some(open) = rest.find('(') else {
+                    continue;
+                };
+                let mut depth = 0;
+                let Some(close) = rest[open..].char_indices().find_map(|(i, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    (depth == 0).then_some(open + i)
+                }) else {
+                    continue;
+                };
+                let name = rest[..open].split_whitespace().last().unwrap_or_default();
+                for param in rest[open + 1..close].split(',') {
+                    let Some((pname, ty)) = param.split_once(':') else {
+                        continue;
+                    };
+                    let (pname, ty) = (pname.trim(), ty.trim());
+                    checked += 1;
+                    let id_like = pname == "id"
+                        || pname.ends_with("_id")
+                        || pname.ends_with("_ids")
+                        || ID_NAMES
+                            .iter()
+                            .any(|n| pname == *n || pname == format!("{n}s"));
+                    if id_like && !NOT_IDS.contains(&pname) && TEXT.contains(&ty) {
+                        offenders.push(format!("{}: {name}({pname}: {ty})", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} parameters read");
+        assert!(offenders.is_empty(), "ids passed as text: {offenders:#?}");
+    }
 }

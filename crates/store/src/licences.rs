@@ -1,5 +1,7 @@
 //! Licence assignments: which customer user holds a licence of which subscription.
 
+use twotier_domain::ids::{SubscriptionId, TenantId, UserId};
+
 use crate::{Conn, StoreError, exec, on_conn};
 
 /// Assigns a licence unless the user already holds one or every licence of the subscription
@@ -7,9 +9,9 @@ use crate::{Conn, StoreError, exec, on_conn};
 /// assignments count each other. Returns false when the seats are all taken.
 pub async fn assign(
     c: &mut Conn<'_>,
-    subscription: &str,
-    user: &str,
-    customer: &str,
+    subscription: &SubscriptionId,
+    user: &UserId,
+    customer: &TenantId,
     at: i64,
 ) -> Result<bool, StoreError> {
     const SQL: &str = "INSERT INTO licence_assignments (subscription_id, user_id, customer_tenant_id, assigned_at) \
@@ -33,7 +35,10 @@ pub async fn assign(
 
 /// Serialises licence changes of one subscription: PostgreSQL takes the row lock until the
 /// transaction ends; SQLite's write transaction already excludes every other writer.
-pub async fn lock_subscription(c: &mut Conn<'_>, subscription: &str) -> Result<(), StoreError> {
+pub async fn lock_subscription(
+    c: &mut Conn<'_>,
+    subscription: &SubscriptionId,
+) -> Result<(), StoreError> {
     if let Conn::Postgres(x) = c {
         sqlx::query("SELECT id FROM subscriptions WHERE id = $1 FOR UPDATE")
             .bind(subscription)
@@ -43,7 +48,11 @@ pub async fn lock_subscription(c: &mut Conn<'_>, subscription: &str) -> Result<(
     Ok(())
 }
 
-pub async fn held(c: &mut Conn<'_>, subscription: &str, user: &str) -> Result<bool, StoreError> {
+pub async fn held(
+    c: &mut Conn<'_>,
+    subscription: &SubscriptionId,
+    user: &UserId,
+) -> Result<bool, StoreError> {
     const SQL: &str =
         "SELECT COUNT(*) FROM licence_assignments WHERE subscription_id = $1 AND user_id = $2";
     Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
@@ -57,8 +66,8 @@ pub async fn held(c: &mut Conn<'_>, subscription: &str, user: &str) -> Result<bo
 /// Removes a licence; false when the user did not hold it.
 pub async fn unassign(
     c: &mut Conn<'_>,
-    subscription: &str,
-    user: &str,
+    subscription: &SubscriptionId,
+    user: &UserId,
 ) -> Result<bool, StoreError> {
     const SQL: &str = "DELETE FROM licence_assignments WHERE subscription_id = $1 AND user_id = $2";
     Ok(exec!(c, |x| sqlx::query(SQL)
@@ -70,30 +79,38 @@ pub async fn unassign(
 }
 
 /// The subscriptions a user holds licences of, with when.
-pub async fn of_user(c: &mut Conn<'_>, user: &str) -> Result<Vec<(String, i64)>, StoreError> {
+pub async fn of_user(
+    c: &mut Conn<'_>,
+    user: &UserId,
+) -> Result<Vec<(SubscriptionId, i64)>, StoreError> {
     const SQL: &str = "SELECT subscription_id, assigned_at FROM licence_assignments WHERE user_id = $1 \
          ORDER BY assigned_at, subscription_id";
-    Ok(on_conn!(c, |x| sqlx::query_as::<_, (String, i64)>(SQL)
-        .bind(user)
-        .fetch_all(&mut **x)
-        .await)?)
+    Ok(on_conn!(c, |x| {
+        sqlx::query_as::<_, (SubscriptionId, i64)>(SQL)
+            .bind(user)
+            .fetch_all(&mut **x)
+            .await
+    })?)
 }
 
 /// Every assignment in the customer: (subscription, user).
 pub async fn of_customer(
     c: &mut Conn<'_>,
-    customer: &str,
-) -> Result<Vec<(String, String)>, StoreError> {
+    customer: &TenantId,
+) -> Result<Vec<(SubscriptionId, UserId)>, StoreError> {
     const SQL: &str = "SELECT subscription_id, user_id FROM licence_assignments WHERE customer_tenant_id = $1 \
          ORDER BY subscription_id, assigned_at, user_id";
-    Ok(on_conn!(c, |x| sqlx::query_as::<_, (String, String)>(SQL)
-        .bind(customer)
-        .fetch_all(&mut **x)
-        .await)?)
+    Ok(on_conn!(c, |x| sqlx::query_as::<
+        _,
+        (SubscriptionId, UserId),
+    >(SQL)
+    .bind(customer)
+    .fetch_all(&mut **x)
+    .await)?)
 }
 
 /// How many licences of the subscription are assigned.
-pub async fn count(c: &mut Conn<'_>, subscription: &str) -> Result<i64, StoreError> {
+pub async fn count(c: &mut Conn<'_>, subscription: &SubscriptionId) -> Result<i64, StoreError> {
     const SQL: &str = "SELECT COUNT(*) FROM licence_assignments WHERE subscription_id = $1";
     Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
         .bind(subscription)

@@ -1,5 +1,7 @@
 //! Orders and the subscriptions they create.
 
+use twotier_domain::ids::{OrderId, TenantId};
+
 use twotier_domain::subscription::OrderStatus;
 use twotier_domain::term::BillingCycle;
 
@@ -7,9 +9,9 @@ use crate::{Conn, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderRow {
-    pub id: String,
-    pub customer_tenant_id: String,
-    pub provider_tenant_id: String,
+    pub id: OrderId,
+    pub customer_tenant_id: TenantId,
+    pub provider_tenant_id: TenantId,
     #[sqlx(try_from = "String")]
     pub billing_cycle: BillingCycle,
     #[sqlx(try_from = "String")]
@@ -35,7 +37,7 @@ pub async fn insert_order(c: &mut Conn<'_>, o: &OrderRow) -> Result<(), StoreErr
     Ok(())
 }
 
-pub async fn orders_of(c: &mut Conn<'_>, customer: &str) -> Result<Vec<OrderRow>, StoreError> {
+pub async fn orders_of(c: &mut Conn<'_>, customer: &TenantId) -> Result<Vec<OrderRow>, StoreError> {
     let sql = format!(
         "SELECT {ORDER_COLUMNS} FROM orders WHERE customer_tenant_id = $1 ORDER BY created_at, id"
     );
@@ -47,8 +49,8 @@ pub async fn orders_of(c: &mut Conn<'_>, customer: &str) -> Result<Vec<OrderRow>
 
 pub async fn find_order(
     c: &mut Conn<'_>,
-    customer: &str,
-    id: &str,
+    customer: &TenantId,
+    id: &OrderId,
 ) -> Result<Option<OrderRow>, StoreError> {
     let sql =
         format!("SELECT {ORDER_COLUMNS} FROM orders WHERE customer_tenant_id = $1 AND id = $2");
@@ -66,9 +68,9 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[OrderRow]) -> Result<(), Stor
         .iter()
         .map(|o| {
             vec![
-                Text(&o.id),
-                Text(&o.customer_tenant_id),
-                Text(&o.provider_tenant_id),
+                Text(o.id.as_str()),
+                Text(o.customer_tenant_id.as_str()),
+                Text(o.provider_tenant_id.as_str()),
                 Text(o.billing_cycle.as_str()),
                 Text(o.status.as_str()),
                 Text(&o.created_by),

@@ -1,9 +1,10 @@
 use crate::{Conn, StoreError, exec, on_conn};
+use twotier_domain::ids::{TenantId, UserId};
 
 /// A partner organisation: its tenant joined with its directory profile.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PartnerRow {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub kind: String,
     pub name: String,
     pub disabled: bool,
@@ -17,7 +18,7 @@ pub struct PartnerRow {
     pub description: String,
     pub website: String,
     pub agreement_accepted_at: Option<i64>,
-    pub agreement_accepted_by: Option<String>,
+    pub agreement_accepted_by: Option<UserId>,
     pub updated_at: i64,
 }
 
@@ -28,7 +29,7 @@ const SELECT: &str = "SELECT t.id AS tenant_id, t.kind, t.name, t.disabled, t.re
 
 #[derive(Debug, Clone)]
 pub struct NewProfile<'a> {
-    pub tenant_id: &'a str,
+    pub tenant_id: &'a TenantId,
     pub legal_name: &'a str,
     pub country: &'a str,
     pub region: &'a str,
@@ -37,7 +38,7 @@ pub struct NewProfile<'a> {
     pub description: &'a str,
     pub website: &'a str,
     pub agreement_accepted_at: Option<i64>,
-    pub agreement_accepted_by: Option<&'a str>,
+    pub agreement_accepted_by: Option<&'a UserId>,
     pub updated_at: i64,
 }
 
@@ -62,7 +63,10 @@ pub async fn insert_profile(c: &mut Conn<'_>, p: &NewProfile<'_>) -> Result<(), 
     Ok(())
 }
 
-pub async fn find(c: &mut Conn<'_>, tenant_id: &str) -> Result<Option<PartnerRow>, StoreError> {
+pub async fn find(
+    c: &mut Conn<'_>,
+    tenant_id: &TenantId,
+) -> Result<Option<PartnerRow>, StoreError> {
     let sql = format!("{SELECT} WHERE t.id = $1");
     Ok(on_conn!(c, |x| sqlx::query_as::<_, PartnerRow>(&sql)
         .bind(tenant_id)
@@ -139,7 +143,7 @@ pub struct ProfilePatch<'a> {
 
 pub async fn update_profile(
     c: &mut Conn<'_>,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     p: &ProfilePatch<'_>,
 ) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE partner_profiles SET legal_name = $2, contact_email = $3, description = $4, \
@@ -159,8 +163,8 @@ pub async fn update_profile(
 /// Records the acceptance once; a second acceptance changes nothing and returns false.
 pub async fn accept_agreement(
     c: &mut Conn<'_>,
-    tenant_id: &str,
-    user_id: &str,
+    tenant_id: &TenantId,
+    user_id: &UserId,
     at: i64,
 ) -> Result<bool, StoreError> {
     const SQL: &str = "UPDATE partner_profiles SET agreement_accepted_at = $2, agreement_accepted_by = $3, \

@@ -1,14 +1,16 @@
 //! Partnerships between indirect providers and indirect resellers, and the invitations that
 //! create them.
 
+use twotier_domain::ids::{InvitationId, PartnershipId, TenantId};
+
 use twotier_domain::link::{InvitationState, RelationshipState};
 
 use crate::{Conn, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InvitationRow {
-    pub id: String,
-    pub provider_tenant_id: String,
+    pub id: InvitationId,
+    pub provider_tenant_id: TenantId,
     pub token_hash: String,
     #[sqlx(try_from = "String")]
     pub state: InvitationState,
@@ -17,7 +19,7 @@ pub struct InvitationRow {
     pub expires_at: i64,
     pub decided_at: Option<i64>,
     pub decided_by: Option<String>,
-    pub reseller_tenant_id: Option<String>,
+    pub reseller_tenant_id: Option<TenantId>,
 }
 
 const INVITATION_COLUMNS: &str = "id, provider_tenant_id, token_hash, state, created_by, created_at, expires_at, \
@@ -57,8 +59,8 @@ pub async fn find_invitation_by_hash(
 
 pub async fn find_invitation(
     c: &mut Conn<'_>,
-    provider: &str,
-    id: &str,
+    provider: &TenantId,
+    id: &InvitationId,
 ) -> Result<Option<InvitationRow>, StoreError> {
     let sql = format!(
         "SELECT {INVITATION_COLUMNS} FROM partnership_invitations WHERE provider_tenant_id = $1 AND id = $2"
@@ -73,7 +75,7 @@ pub async fn find_invitation(
 /// The provider's invitations, newest first.
 pub async fn list_invitations(
     c: &mut Conn<'_>,
-    provider: &str,
+    provider: &TenantId,
     limit: i64,
 ) -> Result<Vec<InvitationRow>, StoreError> {
     let sql = format!(
@@ -89,8 +91,8 @@ pub async fn list_invitations(
 /// Revokes a pending invitation; false when it was not pending.
 pub async fn revoke_invitation(
     c: &mut Conn<'_>,
-    provider: &str,
-    id: &str,
+    provider: &TenantId,
+    id: &InvitationId,
     by: &str,
     at: i64,
 ) -> Result<bool, StoreError> {
@@ -110,8 +112,8 @@ pub async fn revoke_invitation(
 /// concurrent calls gets `true`.
 pub async fn spend_invitation(
     c: &mut Conn<'_>,
-    id: &str,
-    reseller: &str,
+    id: &InvitationId,
+    reseller: &TenantId,
     by: &str,
     at: i64,
 ) -> Result<bool, StoreError> {
@@ -129,12 +131,12 @@ pub async fn spend_invitation(
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PartnershipRow {
-    pub id: String,
-    pub provider_tenant_id: String,
-    pub reseller_tenant_id: String,
+    pub id: PartnershipId,
+    pub provider_tenant_id: TenantId,
+    pub reseller_tenant_id: TenantId,
     #[sqlx(try_from = "String")]
     pub state: RelationshipState,
-    pub invitation_id: Option<String>,
+    pub invitation_id: Option<InvitationId>,
     pub created_at: i64,
     pub created_by: String,
     pub removed_at: Option<i64>,
@@ -161,8 +163,8 @@ pub async fn insert(c: &mut Conn<'_>, p: &PartnershipRow) -> Result<(), StoreErr
 
 pub async fn find_active(
     c: &mut Conn<'_>,
-    provider: &str,
-    reseller: &str,
+    provider: &TenantId,
+    reseller: &TenantId,
 ) -> Result<Option<PartnershipRow>, StoreError> {
     const SQL: &str = "SELECT id, provider_tenant_id, reseller_tenant_id, state, invitation_id, created_at, created_by, \
          removed_at, removed_by FROM partnerships WHERE provider_tenant_id = $1 AND reseller_tenant_id = $2 AND state = 'active'";
@@ -188,8 +190,8 @@ pub async fn active_between(c: &mut Conn<'_>, a: &str, b: &str) -> Result<bool, 
 /// Ends the active partnership of the pair; false when there was none.
 pub async fn remove(
     c: &mut Conn<'_>,
-    provider: &str,
-    reseller: &str,
+    provider: &TenantId,
+    reseller: &TenantId,
     by: &str,
     at: i64,
 ) -> Result<bool, StoreError> {
@@ -208,8 +210,8 @@ pub async fn remove(
 /// One row of a partner's list: the partnership and the partner on the other side.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CounterpartRow {
-    pub partnership_id: String,
-    pub tenant_id: String,
+    pub partnership_id: PartnershipId,
+    pub tenant_id: TenantId,
     pub name: String,
     pub mpn_id: i64,
     pub country: String,
@@ -230,7 +232,7 @@ pub enum Side {
 #[derive(Debug, Clone)]
 pub struct CounterpartFilter<'a> {
     pub side: Side,
-    pub tenant: &'a str,
+    pub tenant: &'a TenantId,
     pub name_prefix: Option<&'a str>,
     /// Keyset cursor (name, tenant id) of the previous page's last row.
     pub after: Option<(&'a str, &'a str)>,
@@ -286,11 +288,11 @@ pub async fn count_counterparts(
 /// The providers the reseller is partnered with now.
 pub async fn current_providers(
     c: &mut Conn<'_>,
-    reseller: &str,
-) -> Result<Vec<String>, StoreError> {
+    reseller: &TenantId,
+) -> Result<Vec<TenantId>, StoreError> {
     const SQL: &str = "SELECT provider_tenant_id FROM partnerships WHERE reseller_tenant_id = $1 \
          AND state = 'active' ORDER BY provider_tenant_id";
-    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, String>(SQL)
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, TenantId>(SQL)
         .bind(reseller)
         .fetch_all(&mut **x)
         .await)?)

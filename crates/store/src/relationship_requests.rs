@@ -2,16 +2,18 @@
 //! relationship (optionally for one of its indirect resellers, optionally with delegated
 //! admin access). Only the SHA-256 of the link's token is stored.
 
+use twotier_domain::ids::{RelationshipRequestId, TenantId};
+
 use twotier_domain::link::InvitationState;
 
 use crate::{Conn, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RequestRow {
-    pub id: String,
-    pub provider_tenant_id: String,
-    pub reseller_tenant_id: Option<String>,
-    pub customer_tenant_id: Option<String>,
+    pub id: RelationshipRequestId,
+    pub provider_tenant_id: TenantId,
+    pub reseller_tenant_id: Option<TenantId>,
+    pub customer_tenant_id: Option<TenantId>,
     pub delegated_admin: bool,
     pub token_hash: String,
     #[sqlx(try_from = "String")]
@@ -21,7 +23,7 @@ pub struct RequestRow {
     pub expires_at: i64,
     pub decided_at: Option<i64>,
     pub decided_by: Option<String>,
-    pub accepted_by_tenant_id: Option<String>,
+    pub accepted_by_tenant_id: Option<TenantId>,
 }
 
 const COLUMNS: &str = "id, provider_tenant_id, reseller_tenant_id, customer_tenant_id, delegated_admin, token_hash, \
@@ -64,8 +66,8 @@ pub async fn find_by_hash(
 /// One of the provider's requests.
 pub async fn find(
     c: &mut Conn<'_>,
-    provider: &str,
-    id: &str,
+    provider: &TenantId,
+    id: &RelationshipRequestId,
 ) -> Result<Option<RequestRow>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM relationship_requests WHERE provider_tenant_id = $1 AND id = $2"
@@ -80,7 +82,7 @@ pub async fn find(
 /// The provider's requests, newest first.
 pub async fn list_of_provider(
     c: &mut Conn<'_>,
-    provider: &str,
+    provider: &TenantId,
     limit: i64,
 ) -> Result<Vec<RequestRow>, StoreError> {
     let sql = format!(
@@ -96,7 +98,7 @@ pub async fn list_of_provider(
 /// The pending, unexpired requests made for this customer, newest first.
 pub async fn pending_for_customer(
     c: &mut Conn<'_>,
-    customer: &str,
+    customer: &TenantId,
     now: i64,
 ) -> Result<Vec<RequestRow>, StoreError> {
     let sql = format!(
@@ -111,7 +113,12 @@ pub async fn pending_for_customer(
 }
 
 /// Revokes a pending request; false when it was no longer pending.
-pub async fn revoke(c: &mut Conn<'_>, id: &str, by: &str, at: i64) -> Result<bool, StoreError> {
+pub async fn revoke(
+    c: &mut Conn<'_>,
+    id: &RelationshipRequestId,
+    by: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
     const SQL: &str = "UPDATE relationship_requests SET state = 'revoked', decided_at = $2, decided_by = $3 \
          WHERE id = $1 AND state = 'pending'";
     Ok(exec!(c, |x| sqlx::query(SQL)
@@ -127,8 +134,8 @@ pub async fn revoke(c: &mut Conn<'_>, id: &str, by: &str, at: i64) -> Result<boo
 /// one gets true.
 pub async fn spend(
     c: &mut Conn<'_>,
-    id: &str,
-    customer: &str,
+    id: &RelationshipRequestId,
+    customer: &TenantId,
     by: &str,
     at: i64,
 ) -> Result<bool, StoreError> {

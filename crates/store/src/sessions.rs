@@ -1,9 +1,10 @@
 use crate::{Conn, StoreError, exec, on_conn};
+use twotier_domain::ids::{TenantId, UserId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     pub id_hash: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub csrf_token: String,
     pub mfa_passed: bool,
     pub created_at: i64,
@@ -78,7 +79,7 @@ pub async fn delete(c: &mut Conn<'_>, id_hash: &str) -> Result<(), StoreError> {
 }
 
 /// Ends every session of the user (disable, role change, password change).
-pub async fn delete_for_user(c: &mut Conn<'_>, user_id: &str) -> Result<u64, StoreError> {
+pub async fn delete_for_user(c: &mut Conn<'_>, user_id: &UserId) -> Result<u64, StoreError> {
     const SQL: &str = "DELETE FROM sessions WHERE user_id = $1";
     let done = exec!(c, |x| sqlx::query(SQL)
         .bind(user_id)
@@ -88,7 +89,7 @@ pub async fn delete_for_user(c: &mut Conn<'_>, user_id: &str) -> Result<u64, Sto
 }
 
 /// Ends every session of every user of a tenant (partner disabled).
-pub async fn delete_for_tenant(c: &mut Conn<'_>, tenant_id: &str) -> Result<u64, StoreError> {
+pub async fn delete_for_tenant(c: &mut Conn<'_>, tenant_id: &TenantId) -> Result<u64, StoreError> {
     const SQL: &str =
         "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE tenant_id = $1)";
     let done = exec!(c, |x| sqlx::query(SQL)
@@ -112,8 +113,8 @@ pub struct SessionPrincipal {
     pub mfa_passed: bool,
     pub created_at: i64,
     pub last_seen_at: i64,
-    pub user_id: String,
-    pub tenant_id: String,
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
     pub email: String,
     pub display_name: String,
     pub must_change_password: bool,
@@ -145,7 +146,7 @@ pub async fn find_principal(
 /// Ends every other session of the user (after a password change).
 pub async fn delete_others(
     c: &mut Conn<'_>,
-    user_id: &str,
+    user_id: &UserId,
     keep_id_hash: &str,
 ) -> Result<u64, StoreError> {
     const SQL: &str = "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2";

@@ -1,6 +1,8 @@
 //! Subscriptions: created by orders, changed one field at a time on a version, with a
 //! history row after every change of quantity, status or reseller of record.
 
+use twotier_domain::ids::{OfferId, OrderId, SubscriptionId, TenantId};
+
 use twotier_domain::subscription::SubscriptionStatus;
 use twotier_domain::term::{BillingCycle, TermDuration};
 
@@ -8,12 +10,12 @@ use crate::{Conn, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SubscriptionRow {
-    pub id: String,
-    pub customer_tenant_id: String,
-    pub provider_tenant_id: String,
-    pub order_id: String,
+    pub id: SubscriptionId,
+    pub customer_tenant_id: TenantId,
+    pub provider_tenant_id: TenantId,
+    pub order_id: OrderId,
     pub line_item_number: i32,
-    pub offer_id: String,
+    pub offer_id: OfferId,
     pub offer_name: String,
     pub friendly_name: String,
     pub quantity: i32,
@@ -25,7 +27,7 @@ pub struct SubscriptionRow {
     #[sqlx(try_from = "String")]
     pub term: TermDuration,
     pub auto_renew: bool,
-    pub reseller_tenant_id: Option<String>,
+    pub reseller_tenant_id: Option<TenantId>,
     pub partner_id_on_record: Option<String>,
     pub created_at: i64,
     pub effective_start: i64,
@@ -33,7 +35,7 @@ pub struct SubscriptionRow {
     pub version: i64,
     pub updated_at: i64,
     /// The designated support contact's tenant; `None` is the provider.
-    pub support_tenant_id: Option<String>,
+    pub support_tenant_id: Option<TenantId>,
     pub upgraded_from: Option<String>,
     pub upgraded_to: Option<String>,
 }
@@ -79,8 +81,8 @@ pub async fn insert(c: &mut Conn<'_>, s: &SubscriptionRow) -> Result<(), StoreEr
 /// The customer's subscriptions, optionally of one order or one partner of record (MPN ID).
 pub async fn of_customer(
     c: &mut Conn<'_>,
-    customer: &str,
-    order: Option<&str>,
+    customer: &TenantId,
+    order: Option<&OrderId>,
     mpn_id: Option<&str>,
 ) -> Result<Vec<SubscriptionRow>, StoreError> {
     let sql = format!(
@@ -97,8 +99,8 @@ pub async fn of_customer(
 
 pub async fn find(
     c: &mut Conn<'_>,
-    customer: &str,
-    id: &str,
+    customer: &TenantId,
+    id: &SubscriptionId,
 ) -> Result<Option<SubscriptionRow>, StoreError> {
     let sql =
         format!("SELECT {COLUMNS} FROM subscriptions WHERE customer_tenant_id = $1 AND id = $2");
@@ -112,7 +114,7 @@ pub async fn find(
 /// The subscriptions of several customers (one page of a customers list) in one query.
 pub async fn of_customers(
     c: &mut Conn<'_>,
-    customers: &[&str],
+    customers: &[TenantId],
 ) -> Result<Vec<SubscriptionRow>, StoreError> {
     if customers.is_empty() {
         return Ok(Vec::new());
@@ -126,7 +128,7 @@ pub async fn of_customers(
     Ok(on_conn!(c, |x| {
         let mut q = sqlx::query_as::<_, SubscriptionRow>(&sql);
         for id in customers {
-            q = q.bind(*id);
+            q = q.bind(id);
         }
         q.fetch_all(&mut **x).await
     })?)
@@ -139,9 +141,9 @@ pub struct Patch<'a> {
     pub status: SubscriptionStatus,
     pub friendly_name: &'a str,
     pub auto_renew: bool,
-    pub reseller_tenant_id: Option<&'a str>,
+    pub reseller_tenant_id: Option<&'a TenantId>,
     pub partner_id_on_record: Option<&'a str>,
-    pub support_tenant_id: Option<&'a str>,
+    pub support_tenant_id: Option<&'a TenantId>,
     pub upgraded_from: Option<&'a str>,
     pub upgraded_to: Option<&'a str>,
 }
@@ -150,7 +152,7 @@ pub struct Patch<'a> {
 /// `false` when someone changed it in between.
 pub async fn update(
     c: &mut Conn<'_>,
-    id: &str,
+    id: &SubscriptionId,
     version: i64,
     p: &Patch<'_>,
     now: i64,
@@ -181,7 +183,7 @@ pub async fn update(
 /// `min..=max`.
 pub async fn add_quantity(
     c: &mut Conn<'_>,
-    id: &str,
+    id: &SubscriptionId,
     delta: i64,
     min: i32,
     max: i32,
@@ -210,15 +212,15 @@ pub async fn add_quantity(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HistoryRow {
     pub id: String,
-    pub subscription_id: String,
-    pub provider_tenant_id: String,
-    pub customer_tenant_id: String,
-    pub offer_id: String,
+    pub subscription_id: SubscriptionId,
+    pub provider_tenant_id: TenantId,
+    pub customer_tenant_id: TenantId,
+    pub offer_id: OfferId,
     pub at: i64,
     pub quantity: i32,
     #[sqlx(try_from = "String")]
     pub status: SubscriptionStatus,
-    pub reseller_tenant_id: Option<String>,
+    pub reseller_tenant_id: Option<TenantId>,
 }
 
 const HISTORY_COLUMNS: &str = "id, subscription_id, provider_tenant_id, customer_tenant_id, offer_id, at, quantity, status, reseller_tenant_id";
@@ -246,7 +248,7 @@ pub async fn insert_history(c: &mut Conn<'_>, h: &HistoryRow) -> Result<(), Stor
 /// time order per subscription (the incentives report walks it).
 pub async fn history_of_provider(
     c: &mut Conn<'_>,
-    provider: &str,
+    provider: &TenantId,
     until: i64,
 ) -> Result<Vec<HistoryRow>, StoreError> {
     let sql = format!(
@@ -264,7 +266,7 @@ pub async fn history_of_provider(
 /// record: the rows naming others are needed to know when its time ended.
 pub async fn history_of_reseller(
     c: &mut Conn<'_>,
-    reseller: &str,
+    reseller: &TenantId,
     until: i64,
 ) -> Result<Vec<HistoryRow>, StoreError> {
     let sql = format!(
@@ -286,12 +288,12 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[SubscriptionRow]) -> Result<(
         .iter()
         .map(|s| {
             vec![
-                Text(&s.id),
-                Text(&s.customer_tenant_id),
-                Text(&s.provider_tenant_id),
-                Text(&s.order_id),
+                Text(s.id.as_str()),
+                Text(s.customer_tenant_id.as_str()),
+                Text(s.provider_tenant_id.as_str()),
+                Text(s.order_id.as_str()),
                 Int(i64::from(s.line_item_number)),
-                Text(&s.offer_id),
+                Text(s.offer_id.as_str()),
                 Text(&s.offer_name),
                 Text(&s.friendly_name),
                 Int(i64::from(s.quantity)),
@@ -300,14 +302,14 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[SubscriptionRow]) -> Result<(
                 Text(s.billing_cycle.as_str()),
                 Text(s.term.as_str()),
                 Bool(s.auto_renew),
-                OptText(s.reseller_tenant_id.as_deref()),
+                OptText(s.reseller_tenant_id.as_ref().map(TenantId::as_str)),
                 OptText(s.partner_id_on_record.as_deref()),
                 Int(s.created_at),
                 Int(s.effective_start),
                 Int(s.commitment_end),
                 Int(s.version),
                 Int(s.updated_at),
-                OptText(s.support_tenant_id.as_deref()),
+                OptText(s.support_tenant_id.as_ref().map(TenantId::as_str)),
                 OptText(s.upgraded_from.as_deref()),
                 OptText(s.upgraded_to.as_deref()),
             ]
@@ -318,15 +320,15 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[SubscriptionRow]) -> Result<(
         .iter()
         .map(|s| {
             vec![
-                Text(&s.id),
-                Text(&s.id),
-                Text(&s.provider_tenant_id),
-                Text(&s.customer_tenant_id),
-                Text(&s.offer_id),
+                Text(s.id.as_str()),
+                Text(s.id.as_str()),
+                Text(s.provider_tenant_id.as_str()),
+                Text(s.customer_tenant_id.as_str()),
+                Text(s.offer_id.as_str()),
                 Int(s.created_at),
                 Int(i64::from(s.quantity)),
                 Text(s.status.as_str()),
-                OptText(s.reseller_tenant_id.as_deref()),
+                OptText(s.reseller_tenant_id.as_ref().map(TenantId::as_str)),
             ]
         })
         .collect();
@@ -335,11 +337,17 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[SubscriptionRow]) -> Result<(
 
 /// `n` active subscriptions drawn at random from the whole table (benchmarks pick from them):
 /// (customer, id).
-pub async fn sample(c: &mut Conn<'_>, n: i64) -> Result<Vec<(String, String)>, StoreError> {
+pub async fn sample(
+    c: &mut Conn<'_>,
+    n: i64,
+) -> Result<Vec<(TenantId, SubscriptionId)>, StoreError> {
     const SQL: &str = "SELECT customer_tenant_id, id FROM subscriptions WHERE status = 'active' \
          ORDER BY random() LIMIT $1";
-    Ok(on_conn!(c, |x| sqlx::query_as::<_, (String, String)>(SQL)
-        .bind(n)
-        .fetch_all(&mut **x)
-        .await)?)
+    Ok(on_conn!(c, |x| sqlx::query_as::<
+        _,
+        (TenantId, SubscriptionId),
+    >(SQL)
+    .bind(n)
+    .fetch_all(&mut **x)
+    .await)?)
 }

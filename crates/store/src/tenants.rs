@@ -1,8 +1,9 @@
 use crate::{Conn, StoreError, exec, on_conn};
+use twotier_domain::ids::TenantId;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TenantRow {
-    pub id: String,
+    pub id: TenantId,
     pub kind: String,
     pub name: String,
     pub require_mfa: bool,
@@ -27,7 +28,7 @@ pub async fn insert(c: &mut Conn<'_>, t: &TenantRow) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub async fn find(c: &mut Conn<'_>, id: &str) -> Result<Option<TenantRow>, StoreError> {
+pub async fn find(c: &mut Conn<'_>, id: &TenantId) -> Result<Option<TenantRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM tenants WHERE id = $1");
     Ok(on_conn!(c, |x| sqlx::query_as::<_, TenantRow>(&sql)
         .bind(id)
@@ -52,7 +53,11 @@ pub async fn count(c: &mut Conn<'_>) -> Result<i64, StoreError> {
         .await)?)
 }
 
-pub async fn set_disabled(c: &mut Conn<'_>, id: &str, disabled: bool) -> Result<(), StoreError> {
+pub async fn set_disabled(
+    c: &mut Conn<'_>,
+    id: &TenantId,
+    disabled: bool,
+) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE tenants SET disabled = $2 WHERE id = $1";
     let done = exec!(c, |x| sqlx::query(SQL)
         .bind(id)
@@ -62,7 +67,11 @@ pub async fn set_disabled(c: &mut Conn<'_>, id: &str, disabled: bool) -> Result<
     crate::expect_row(done)
 }
 
-pub async fn set_require_mfa(c: &mut Conn<'_>, id: &str, require: bool) -> Result<(), StoreError> {
+pub async fn set_require_mfa(
+    c: &mut Conn<'_>,
+    id: &TenantId,
+    require: bool,
+) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE tenants SET require_mfa = $2 WHERE id = $1";
     let done = exec!(c, |x| sqlx::query(SQL)
         .bind(id)
@@ -72,7 +81,7 @@ pub async fn set_require_mfa(c: &mut Conn<'_>, id: &str, require: bool) -> Resul
     crate::expect_row(done)
 }
 
-pub async fn rename(c: &mut Conn<'_>, id: &str, name: &str) -> Result<(), StoreError> {
+pub async fn rename(c: &mut Conn<'_>, id: &TenantId, name: &str) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE tenants SET name = $2 WHERE id = $1";
     exec!(c, |x| sqlx::query(SQL)
         .bind(id)
@@ -89,7 +98,7 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[TenantRow]) -> Result<(), Sto
         .iter()
         .map(|t| {
             vec![
-                Text(&t.id),
+                Text(t.id.as_str()),
                 Text(&t.kind),
                 Text(&t.name),
                 Bool(t.require_mfa),

@@ -1,9 +1,10 @@
 use crate::{Conn, StoreError, exec, on_conn};
+use twotier_domain::ids::{TenantId, UserId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: UserId,
+    pub tenant_id: TenantId,
     pub email: String,
     pub email_lower: String,
     pub display_name: String,
@@ -19,7 +20,7 @@ pub struct UserRow {
     pub created_at: i64,
     pub updated_at: i64,
     /// The partner tenant that created this user of a customer, if one did.
-    pub created_by_tenant_id: Option<String>,
+    pub created_by_tenant_id: Option<TenantId>,
 }
 
 const COLUMNS: &str = "id, tenant_id, email, email_lower, display_name, password_hash, temp_password_hash, \
@@ -55,8 +56,8 @@ pub async fn insert(c: &mut Conn<'_>, u: &UserRow) -> Result<(), StoreError> {
 /// A user of one tenant; another tenant's user is `None`.
 pub async fn find(
     c: &mut Conn<'_>,
-    tenant_id: &str,
-    id: &str,
+    tenant_id: &TenantId,
+    id: &UserId,
 ) -> Result<Option<UserRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2");
     Ok(on_conn!(c, |x| sqlx::query_as::<_, UserRow>(&sql)
@@ -79,7 +80,7 @@ pub async fn with_email(c: &mut Conn<'_>, email_lower: &str) -> Result<Vec<UserR
 /// The tenant's user with this address.
 pub async fn find_by_email(
     c: &mut Conn<'_>,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     email_lower: &str,
 ) -> Result<Option<UserRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 AND email_lower = $2");
@@ -92,7 +93,7 @@ pub async fn find_by_email(
 
 pub async fn list_for_tenant(
     c: &mut Conn<'_>,
-    tenant_id: &str,
+    tenant_id: &TenantId,
 ) -> Result<Vec<UserRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE tenant_id = $1 ORDER BY email_lower");
     Ok(on_conn!(c, |x| sqlx::query_as::<_, UserRow>(&sql)
@@ -103,8 +104,8 @@ pub async fn list_for_tenant(
 
 pub async fn roles(
     c: &mut Conn<'_>,
-    tenant_id: &str,
-    user_id: &str,
+    tenant_id: &TenantId,
+    user_id: &UserId,
 ) -> Result<Vec<String>, StoreError> {
     const SQL: &str =
         "SELECT role FROM user_roles WHERE tenant_id = $1 AND user_id = $2 ORDER BY role";
@@ -118,11 +119,11 @@ pub async fn roles(
 /// (user_id, role) for every user of the tenant, for list pages without a query per row.
 pub async fn roles_for_tenant(
     c: &mut Conn<'_>,
-    tenant_id: &str,
-) -> Result<Vec<(String, String)>, StoreError> {
+    tenant_id: &TenantId,
+) -> Result<Vec<(UserId, String)>, StoreError> {
     const SQL: &str =
         "SELECT user_id, role FROM user_roles WHERE tenant_id = $1 ORDER BY user_id, role";
-    Ok(on_conn!(c, |x| sqlx::query_as::<_, (String, String)>(SQL)
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, (UserId, String)>(SQL)
         .bind(tenant_id)
         .fetch_all(&mut **x)
         .await)?)
@@ -131,8 +132,8 @@ pub async fn roles_for_tenant(
 /// Replaces the user's roles with exactly these.
 pub async fn set_roles(
     c: &mut Conn<'_>,
-    tenant_id: &str,
-    user_id: &str,
+    tenant_id: &TenantId,
+    user_id: &UserId,
     roles: &[&str],
 ) -> Result<(), StoreError> {
     const DELETE: &str = "DELETE FROM user_roles WHERE tenant_id = $1 AND user_id = $2";
@@ -160,7 +161,7 @@ pub async fn set_roles(
 /// counting users a partner created.
 pub async fn count_enabled_with_role(
     c: &mut Conn<'_>,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     role: &str,
 ) -> Result<i64, StoreError> {
     const SQL: &str = "SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id \
@@ -175,7 +176,7 @@ pub async fn count_enabled_with_role(
 /// Sets a new permanent password and forgets any temporary one.
 pub async fn set_password(
     c: &mut Conn<'_>,
-    id: &str,
+    id: &UserId,
     hash: &str,
     at: i64,
 ) -> Result<(), StoreError> {
@@ -193,7 +194,7 @@ pub async fn set_password(
 /// Issues a temporary password: the permanent one stops working until the user changes it.
 pub async fn set_temp_password(
     c: &mut Conn<'_>,
-    id: &str,
+    id: &UserId,
     hash: &str,
     expires_at: i64,
     at: i64,
@@ -212,8 +213,8 @@ pub async fn set_temp_password(
 
 pub async fn set_disabled(
     c: &mut Conn<'_>,
-    tenant_id: &str,
-    id: &str,
+    tenant_id: &TenantId,
+    id: &UserId,
     disabled: bool,
     at: i64,
 ) -> Result<(), StoreError> {
@@ -231,8 +232,8 @@ pub async fn set_disabled(
 
 pub async fn set_display_name(
     c: &mut Conn<'_>,
-    tenant_id: &str,
-    id: &str,
+    tenant_id: &TenantId,
+    id: &UserId,
     name: &str,
     at: i64,
 ) -> Result<(), StoreError> {
@@ -249,7 +250,7 @@ pub async fn set_display_name(
 }
 
 /// Counts a wrong second-factor code; returns the failures in a row now.
-pub async fn count_totp_failure(c: &mut Conn<'_>, id: &str) -> Result<i32, StoreError> {
+pub async fn count_totp_failure(c: &mut Conn<'_>, id: &UserId) -> Result<i32, StoreError> {
     const SQL: &str =
         "UPDATE users SET totp_failures = totp_failures + 1 WHERE id = $1 RETURNING totp_failures";
     Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i32>(SQL)
@@ -259,7 +260,7 @@ pub async fn count_totp_failure(c: &mut Conn<'_>, id: &str) -> Result<i32, Store
     .unwrap_or_default())
 }
 
-pub async fn reset_totp_failures(c: &mut Conn<'_>, id: &str) -> Result<(), StoreError> {
+pub async fn reset_totp_failures(c: &mut Conn<'_>, id: &UserId) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE users SET totp_failures = 0 WHERE id = $1 AND totp_failures <> 0";
     exec!(c, |x| sqlx::query(SQL).bind(id).execute(&mut **x).await)?;
     Ok(())
@@ -267,7 +268,7 @@ pub async fn reset_totp_failures(c: &mut Conn<'_>, id: &str) -> Result<(), Store
 
 pub async fn set_totp(
     c: &mut Conn<'_>,
-    id: &str,
+    id: &UserId,
     secret: Option<&str>,
     enabled: bool,
     at: i64,
@@ -284,7 +285,7 @@ pub async fn set_totp(
 }
 
 /// Remembers the last accepted TOTP step so a code cannot be replayed; false when it was used.
-pub async fn use_totp_step(c: &mut Conn<'_>, id: &str, step: i64) -> Result<bool, StoreError> {
+pub async fn use_totp_step(c: &mut Conn<'_>, id: &UserId, step: i64) -> Result<bool, StoreError> {
     const SQL: &str = "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)";
     let done = exec!(c, |x| sqlx::query(SQL)
         .bind(id)

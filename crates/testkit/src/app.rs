@@ -13,7 +13,7 @@ use twotier_core::users::NewUserInput;
 use twotier_core::{CoreSettings, RequestMeta, Services};
 use twotier_domain::actor::Actor;
 use twotier_domain::clock::{MockClock, Timestamp};
-use twotier_domain::ids::TenantId;
+use twotier_domain::ids::{TenantId, UserId};
 use twotier_web::{AppState, WebSettings};
 
 use crate::db::TestDb;
@@ -101,7 +101,7 @@ pub enum Principal {
 #[derive(Debug, Clone)]
 pub struct TestUser {
     pub email: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub tenant_id: TenantId,
     pub token: String,
     pub cookie: String,
@@ -254,7 +254,7 @@ impl TestApp {
         .await
         .expect("create user");
         self.set_password(email, PASSWORD).await;
-        self.signed_in(operator, tenant, email, created.user.id)
+        self.signed_in(operator, tenant, email, created.user.id.to_string())
             .await
     }
 
@@ -287,7 +287,7 @@ impl TestApp {
         let (cookie, csrf) = self.sign_in(email, PASSWORD).await;
         TestUser {
             email: email.to_owned(),
-            user_id,
+            user_id: UserId::from_stored(user_id),
             tenant_id: tenant.clone(),
             token,
             cookie,
@@ -313,7 +313,7 @@ impl TestApp {
                 .expect("find")
         };
         assert_eq!(rows.len(), 1, "{email} is not one user's");
-        let tenant = TenantId::from_stored(rows.remove(0).tenant_id);
+        let tenant = TenantId::from_stored(rows.remove(0).tenant_id.to_string());
         self.set_password_of(&tenant, email, password).await;
     }
 
@@ -328,7 +328,7 @@ impl TestApp {
             .await
             .expect("hash");
         let mut tx = self.svc.db.begin().await.expect("tx");
-        let row = twotier_store::users::find_by_email(&mut tx.conn(), tenant.as_str(), &lower)
+        let row = twotier_store::users::find_by_email(&mut tx.conn(), tenant, &lower)
             .await
             .expect("find")
             .expect("user");
@@ -533,13 +533,13 @@ impl TestApp {
         use twotier_store::{partners, partnerships, tenants};
         let now = self.svc.now().millis();
         let mut tx = self.svc.db.begin().await.expect("begin");
-        let p = partners::find(&mut tx.conn(), provider.as_str())
+        let p = partners::find(&mut tx.conn(), provider)
             .await
             .expect("provider")
             .expect("a provider");
         let rows: Vec<tenants::TenantRow> = (0..n)
             .map(|i| tenants::TenantRow {
-                id: TenantId::generate().to_string(),
+                id: TenantId::generate(),
                 kind: TenantKind::Reseller.as_str().to_owned(),
                 name: format!("Aaa reseller {i:04}"),
                 require_mfa: false,
@@ -563,7 +563,7 @@ impl TestApp {
                     description: "",
                     website: "",
                     agreement_accepted_at: Some(now),
-                    agreement_accepted_by: Some("it@aaa.test"),
+                    agreement_accepted_by: None,
                     updated_at: now,
                 },
             )
@@ -572,8 +572,8 @@ impl TestApp {
             partnerships::insert(
                 &mut tx.conn(),
                 &partnerships::PartnershipRow {
-                    id: PartnershipId::generate().to_string(),
-                    provider_tenant_id: provider.to_string(),
+                    id: PartnershipId::from_stored(PartnershipId::generate().to_string()),
+                    provider_tenant_id: TenantId::from_stored(provider.to_string()),
                     reseller_tenant_id: r.id.clone(),
                     state: RelationshipState::Active,
                     invitation_id: None,

@@ -80,7 +80,7 @@ impl TestApp {
         self.set_password(email, PASSWORD).await;
         let user_id = {
             let mut c = self.svc.db.read().await.expect("read");
-            twotier_store::users::list_for_tenant(&mut c.conn(), tenant.as_str())
+            twotier_store::users::list_for_tenant(&mut c.conn(), tenant)
                 .await
                 .expect("users")
                 .into_iter()
@@ -88,7 +88,8 @@ impl TestApp {
                 .expect("user")
                 .id
         };
-        self.signed_in(operator, tenant, email, user_id).await
+        self.signed_in(operator, tenant, email, user_id.to_string())
+            .await
     }
 
     pub async fn customer_for(

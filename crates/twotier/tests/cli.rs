@@ -510,10 +510,13 @@ async fn customer_create_makes_a_customer_with_no_partner_and_refuses_bad_fields
     let mut c = pool.read().await.unwrap();
     let tenant = made["tenantId"].as_str().unwrap();
     assert!(
-        twotier_store::customers::relationships_of(&mut c.conn(), tenant)
-            .await
-            .unwrap()
-            .is_empty()
+        twotier_store::customers::relationships_of(
+            &mut c.conn(),
+            &twotier_domain::ids::TenantId::parse(tenant).unwrap()
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
     drop(c);
     pool.close().await;

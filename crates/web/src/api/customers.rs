@@ -73,7 +73,7 @@ pub struct CustomerWire<'a> {
     relationship_to_partner: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     allow_delegated_access: Option<bool>,
-    associated_partner_id: &'a Option<String>,
+    associated_partner_id: &'a Option<TenantId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     user_credentials: &'a Option<UserCredentials>,
     created_at: Timestamp,
@@ -110,7 +110,7 @@ pub struct CustomerListItemWire<'a> {
     commerce_id: &'a str,
     company_profile: Annotated<&'a CompanyProfile>,
     relationship_to_partner: &'a str,
-    associated_partner_id: &'a Option<String>,
+    associated_partner_id: &'a Option<TenantId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     associated_partner_name: &'a Option<String>,
     created_at: Timestamp,

@@ -105,9 +105,9 @@ async fn users_view(
     let mut held: HashMap<String, BTreeSet<String>> = HashMap::new();
     for seat in &seats {
         for user in &seat.user_ids {
-            held.entry(user.clone())
+            held.entry(user.to_string())
                 .or_default()
-                .insert(seat.subscription_id.clone());
+                .insert(seat.subscription_id.to_string());
         }
     }
     let status = if errors.is_empty() && licence_error.is_none() {
@@ -258,7 +258,10 @@ pub async fn update_licences(
     };
     let current: BTreeSet<String> = match licences::of_user(&state.svc, &s.actor, &id, &user).await
     {
-        Ok(list) => list.into_iter().map(|l| l.subscription_id).collect(),
+        Ok(list) => list
+            .into_iter()
+            .map(|l| l.subscription_id.to_string())
+            .collect(),
         Err(e) => return PageError(e).into_response(),
     };
     let wanted: BTreeSet<String> = form.all("subscription").into_iter().collect();

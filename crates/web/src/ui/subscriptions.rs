@@ -193,7 +193,7 @@ async fn describe(
             let candidates = subscriptions::support_candidates(&state.svc, &s.actor, id).await?;
             let who = candidates
                 .iter()
-                .find(|c| c.support_tenant_id == wanted)
+                .find(|c| c.support_tenant_id.as_str() == wanted)
                 .map_or_else(|| wanted.clone(), |c| c.name.clone());
             format!("Designate {who} as the support contact for {name}.")
         }

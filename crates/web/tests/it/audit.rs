@@ -82,7 +82,9 @@ async fn changes_record_old_and_new_values() {
     let rec = app.audit_records().await.pop().unwrap();
     assert_eq!(rec.operation, "update_partner_profile");
     assert_eq!(
-        rec.subject_tenant_id.as_deref(),
+        rec.subject_tenant_id
+            .as_ref()
+            .map(twotier_domain::ids::TenantId::as_str),
         Some(world.reseller.as_str())
     );
     assert!(rec.old_value.unwrap().contains("\"description\":\"\""));

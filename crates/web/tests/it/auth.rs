@@ -282,7 +282,7 @@ async fn a_role_change_ends_sessions_and_tokens_act_with_the_new_roles() {
         &app.svc_actor(admin).await,
         &RequestMeta::default(),
         &world.provider,
-        &UserId::parse(&agent.user_id).unwrap(),
+        &UserId::parse(agent.user_id.as_str()).unwrap(),
         &patch,
     )
     .await

@@ -158,7 +158,7 @@ async fn objects_of(
     customer: Option<(String, String, String, String)>,
 ) -> Objects {
     let mut c = app.svc.db.read().await.unwrap();
-    let user = twotier_store::users::list_for_tenant(&mut c.conn(), tenant.as_str())
+    let user = twotier_store::users::list_for_tenant(&mut c.conn(), tenant)
         .await
         .unwrap()
         .into_iter()
@@ -170,10 +170,7 @@ async fn objects_of(
         .audit_records()
         .await
         .into_iter()
-        .find(|r| {
-            r.tenant_id == tenant.as_str()
-                || r.subject_tenant_id.as_deref() == Some(tenant.as_str())
-        })
+        .find(|r| r.tenant_id == *tenant || r.subject_tenant_id.as_ref() == Some(tenant))
         .unwrap()
         .id;
     let created = |r: twotier_testkit::TestResponse| {
@@ -211,15 +208,12 @@ async fn objects_of(
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.text());
             let mut c = app.svc.db.read().await.unwrap();
-            let request = twotier_store::relationship_requests::list_of_provider(
-                &mut c.conn(),
-                tenant.as_str(),
-                1,
-            )
-            .await
-            .unwrap()
-            .remove(0)
-            .id;
+            let request =
+                twotier_store::relationship_requests::list_of_provider(&mut c.conn(), tenant, 1)
+                    .await
+                    .unwrap()
+                    .remove(0)
+                    .id;
             (Some(invitation), Some(request))
         }
         None => (None, None),
@@ -227,13 +221,13 @@ async fn objects_of(
     Objects {
         name,
         partner: tenant.to_string(),
-        user,
-        audit,
+        user: user.to_string(),
+        audit: audit.to_string(),
         app: Some(app_id),
         token: Some(token),
         reseller: reseller.map(ToString::to_string),
         invitation,
-        request,
+        request: request.map(|v| v.to_string()),
         customer,
         reads_only: false,
     }
@@ -271,7 +265,7 @@ async fn permission_matrix() {
         let app = &app;
         async move {
             let mut c = app.svc.db.read().await.unwrap();
-            twotier_store::users::list_for_tenant(&mut c.conn(), customer.as_str())
+            twotier_store::users::list_for_tenant(&mut c.conn(), &customer)
                 .await
                 .unwrap()
                 .into_iter()
@@ -300,7 +294,12 @@ async fn permission_matrix() {
             &sibling,
             &sibling_admin,
             None,
-            Some((sib_customer.to_string(), sib_sub, sib_order, sib_user)),
+            Some((
+                sib_customer.to_string(),
+                sib_sub,
+                sib_order,
+                sib_user.to_string(),
+            )),
         )
         .await,
         objects_of(
@@ -309,7 +308,12 @@ async fn permission_matrix() {
             &m.provider2,
             &p2,
             Some(&m.reseller2),
-            Some((p2_customer.to_string(), p2_sub, p2_order, p2_user)),
+            Some((
+                p2_customer.to_string(),
+                p2_sub,
+                p2_order,
+                p2_user.to_string(),
+            )),
         )
         .await,
         objects_of(

@@ -560,12 +560,13 @@ async fn concurrent_licence_assignments_never_exceed_the_quantity() {
     let r = assign(&app, &reseller, &customer, holder, &sub_id).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
     let records = app.audit_records().await;
-    assert!(
-        records
-            .iter()
-            .any(|r| r.operation == "update_customer_user_licenses"
-                && r.customer_id.as_deref() == Some(customer.as_str()))
-    );
+    assert!(records.iter().any(|r| {
+        r.operation == "update_customer_user_licenses"
+            && r.customer_id
+                .as_ref()
+                .map(twotier_domain::ids::TenantId::as_str)
+                == Some(customer.as_str())
+    }));
     assert!(
         records
             .iter()

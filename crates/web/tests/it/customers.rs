@@ -723,7 +723,13 @@ async fn the_provider_resets_the_customer_admins_password_and_sees_it_once() {
         .iter()
         .find(|r| r.operation == "reset_customer_user_password")
         .expect("audited");
-    assert_eq!(reset.customer_id.as_deref(), Some(id));
+    assert_eq!(
+        reset
+            .customer_id
+            .as_ref()
+            .map(twotier_domain::ids::TenantId::as_str),
+        Some(id)
+    );
     assert_eq!(reset.resource_type, "customer_user");
     assert!(records.iter().all(|r| {
         let text = format!("{:?}{:?}", r.old_value, r.new_value);

@@ -287,7 +287,7 @@ async fn a_partner_global_admin_accepts_the_agreement_once() {
         .await
         .json();
     assert_eq!(p["agreementAccepted"], true);
-    assert_eq!(p["agreementAcceptedBy"], ga.user_id);
+    assert_eq!(p["agreementAcceptedBy"], ga.user_id.as_str());
     let count = app
         .audit_records()
         .await

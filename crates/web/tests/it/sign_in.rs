@@ -267,7 +267,7 @@ async fn wrong_codes_end_the_session_and_lock_the_name() {
         let tenant = agent.tenant_id.clone();
         async move {
             let mut c = svc.db.read().await.unwrap();
-            twotier_store::users::find(&mut c.conn(), tenant.as_str(), &id)
+            twotier_store::users::find(&mut c.conn(), &tenant, &id)
                 .await
                 .unwrap()
                 .unwrap()

@@ -38,13 +38,10 @@ async fn personal_tokens_are_shown_once_listed_and_revocable() {
     assert!(list.text().contains("\"ci\""));
     // Stored only as a hash.
     let mut c = app.svc.db.read().await.unwrap();
-    let stored = twotier_store::api_tokens::list_for_user(
-        &mut c.conn(),
-        world.provider.as_str(),
-        &admin.user_id,
-    )
-    .await
-    .unwrap();
+    let stored =
+        twotier_store::api_tokens::list_for_user(&mut c.conn(), &world.provider, &admin.user_id)
+            .await
+            .unwrap();
     assert!(
         stored
             .iter()
