@@ -150,12 +150,14 @@ fn throttled(until: i64, now: i64) -> CoreError {
 /// checked with the same work in every case (`passwords::Hasher::verify_all`). `address` is
 /// the client's (`None` when it is not known: then only the name is throttled).
 /// `organisation` picks one of several organisations in which the address has an account.
+/// `replaces` is the browser's current session, if any: it ends as the new one starts.
 pub async fn login(
     svc: &Services,
     email: &str,
     password: &str,
     address: Option<&str>,
     organisation: Option<&str>,
+    replaces: Option<&str>,
 ) -> Result<SignIn, CoreError> {
     if email.trim().is_empty() || password.is_empty() {
         return Err(CoreError::invalid("email", "enter your email and password"));
@@ -255,6 +257,10 @@ pub async fn login(
         },
     )
     .await?;
+    // The browser's old session, if any, ends with it: a new id at every sign-in.
+    if let Some(old) = replaces {
+        sessions::delete(&mut tx.conn(), &secrets::sha256_hex(old)).await?;
+    }
     tx.commit().await?;
     Ok(SignIn::Session(NewSession { token }))
 }

@@ -878,6 +878,35 @@ pub struct WizardOptions {
     pub offers: Vec<crate::catalog::Offer>,
 }
 
+/// A wizard step that was checked: the check's outcome (the customer, and the order once
+/// there is one, written and rolled back) and what the page shown next offers.
+#[derive(Debug)]
+pub struct WizardStep {
+    pub checked: Result<(), CoreError>,
+    pub options: WizardOptions,
+}
+
+/// Checks a wizard step and reads the options of the page that follows, whichever it is: the
+/// offers of the customer's country are read whenever the country is given.
+pub async fn wizard_step(
+    svc: &Services,
+    actor: &Actor,
+    input: &NewCustomerInput,
+    order: Option<&crate::orders::OrderInput>,
+) -> Result<WizardStep, CoreError> {
+    let checked = check(svc, actor, input, order).await;
+    let country = input.billing_profile.default_address.country.trim();
+    let options = wizard_options(
+        svc,
+        actor,
+        input.associated_partner_id.as_deref(),
+        // A country the check refused has no offers to show; the page shows its error.
+        Some(country).filter(|c| Country::parse(c).is_ok()),
+    )
+    .await?;
+    Ok(WizardStep { checked, options })
+}
+
 pub async fn wizard_options(
     svc: &Services,
     actor: &Actor,

@@ -2,7 +2,7 @@
 //! subscriptions, assigned by the customer's admins or by partners holding delegated admin
 //! access. A subscription never has more licences assigned than it has purchased.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use twotier_domain::actor::Actor;
@@ -10,6 +10,7 @@ use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::{SubscriptionId, TenantId, UserId};
 use twotier_domain::subscription::SubscriptionStatus;
+use twotier_domain::tenant::TenantKind;
 use twotier_store::Conn;
 use twotier_store::customers as customer_rows;
 use twotier_store::licences as rows;
@@ -201,6 +202,81 @@ async fn resolve(
     first
         .cloned()
         .ok_or_else(|| CoreError::internal("an offer's subscriptions vanished"))
+}
+
+/// Everything the users-and-licences page of a customer shows, read for the actor.
+#[derive(Debug, Clone)]
+pub struct UsersView {
+    pub company: String,
+    pub users: Vec<crate::users::User>,
+    pub seats: Vec<Seats>,
+    /// Which subscriptions each user holds a licence of.
+    pub held: BTreeMap<UserId, BTreeSet<SubscriptionId>>,
+    /// Whether the actor may change the customer's Global admins.
+    pub manages_admins: bool,
+}
+
+pub async fn users_view(
+    svc: &Services,
+    actor: &Actor,
+    customer: &TenantId,
+) -> Result<UsersView, CoreError> {
+    let users = crate::users::list(svc, actor, customer).await?;
+    let seats = seats(svc, actor, customer).await?;
+    let mut c = svc.db.read().await?;
+    let company = customer_rows::find(&mut c.conn(), customer)
+        .await?
+        .ok_or(CoreError::NotFound)?
+        .company_name;
+    let mut held: BTreeMap<UserId, BTreeSet<SubscriptionId>> = BTreeMap::new();
+    for seat in &seats {
+        for user in &seat.user_ids {
+            held.entry(user.clone())
+                .or_default()
+                .insert(seat.subscription_id.clone());
+        }
+    }
+    Ok(UsersView {
+        company,
+        users,
+        seats,
+        held,
+        manages_admins: authz::may_manage_keepers(actor, customer, TenantKind::Customer),
+    })
+}
+
+/// What saving a user's ticked licences did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LicencesSet {
+    /// The ticked ones were already exactly the held ones.
+    Unchanged,
+    Saved,
+}
+
+/// Makes the user hold licences of exactly the `wanted` subscriptions (the UI's ticked boxes):
+/// the others are removed, in one transaction.
+pub async fn set_held(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    customer: &TenantId,
+    user: &UserId,
+    wanted: &BTreeSet<String>,
+) -> Result<LicencesSet, CoreError> {
+    let current: BTreeSet<String> = of_user(svc, actor, customer, user)
+        .await?
+        .into_iter()
+        .map(|l| l.subscription_id.to_string())
+        .collect();
+    let input = LicenceUpdate {
+        assign: wanted.difference(&current).cloned().collect(),
+        remove: current.difference(wanted).cloned().collect(),
+    };
+    if input.assign.is_empty() && input.remove.is_empty() {
+        return Ok(LicencesSet::Unchanged);
+    }
+    update(svc, actor, meta, customer, user, &input).await?;
+    Ok(LicencesSet::Saved)
 }
 
 /// Assigns and removes a user's licences in one transaction: all of it or none of it.

@@ -1398,6 +1398,58 @@ pub async fn addons(
     with_windows(&mut c.conn(), found).await
 }
 
+/// What a proposed change points at, whose name its confirmation step shows.
+#[derive(Debug, Clone, Copy)]
+pub enum Named<'a> {
+    Nothing,
+    /// A reseller of record, by MPN ID: refused unless it may be one.
+    PartnerId(&'a str),
+    /// A support contact, by tenant id.
+    SupportTenant(&'a str),
+    /// An upgrade, by target offer id.
+    UpgradeTarget(&'a str),
+}
+
+/// What the confirmation step of a change shows: the subscription, and the name of what the
+/// change points at (the typed value itself when no such name is known).
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    pub subscription: Subscription,
+    pub named: Option<String>,
+}
+
+pub async fn proposal(
+    svc: &Services,
+    actor: &Actor,
+    customer: &TenantId,
+    id: &str,
+    named: Named<'_>,
+) -> Result<Proposal, CoreError> {
+    let subscription = get(svc, actor, customer, id).await?;
+    let named = match named {
+        Named::Nothing => None,
+        Named::PartnerId(mpn) => Some(check_partner_id(svc, actor, mpn).await?),
+        Named::SupportTenant(tenant) => Some(
+            support_candidates(svc, actor, customer)
+                .await?
+                .into_iter()
+                .find(|c| c.support_tenant_id.as_str() == tenant)
+                .map_or_else(|| tenant.to_owned(), |c| c.name),
+        ),
+        Named::UpgradeTarget(offer) => Some(
+            upgrades(svc, actor, customer, &subscription.id)
+                .await?
+                .into_iter()
+                .find(|u| u.target_offer.id == offer)
+                .map_or_else(|| offer.to_owned(), |u| u.target_offer.name),
+        ),
+    };
+    Ok(Proposal {
+        subscription,
+        named,
+    })
+}
+
 /// Whose MPN ID this is, for the "check" next to the reseller of record: the reseller's
 /// name if it may be the partner of record of this provider's subscriptions, the refusal
 /// (with Partner Center's code) otherwise.

@@ -2,7 +2,7 @@
 //! tenant) and for partners holding delegated admin access. Create users, assign licences
 //! (never more than a subscription's quantity), reset passwords, disable and enable.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
 use twotier_core::CoreError;
 use twotier_core::auth::Session;
-use twotier_core::licences::{self, LicenceUpdate, Seats};
+use twotier_core::licences::{self, LicencesSet, Seats};
 use twotier_core::users::{self, NewUserInput, User, UserPatch};
 use twotier_domain::FieldErrors;
 use twotier_domain::authz::Role;
-use twotier_domain::ids::{TenantId, UserId};
+use twotier_domain::ids::{SubscriptionId, TenantId, UserId};
 use twotier_domain::subscription::SubscriptionStatus;
 
 use super::{Ctx, FormData, SecretPage, render, render_status};
@@ -33,7 +33,7 @@ struct UsersPage {
     users: Vec<User>,
     seats: Vec<Seats>,
     /// Which subscriptions each user holds a licence of.
-    held: HashMap<String, BTreeSet<String>>,
+    held: BTreeMap<UserId, BTreeSet<SubscriptionId>>,
     form: FormData,
     errors: FieldErrors,
     /// The user whose licence change was refused, and why.
@@ -44,7 +44,7 @@ struct UsersPage {
 }
 
 impl UsersPage {
-    fn holds(&self, user: &str, subscription: &str) -> bool {
+    fn holds(&self, user: &UserId, subscription: &SubscriptionId) -> bool {
         self.held
             .get(user)
             .is_some_and(|subs| subs.contains(subscription))
@@ -73,16 +73,6 @@ fn user_id(raw: &str) -> Result<UserId, PageError> {
 }
 
 /// The company's name: the session's own tenant, or the customer as the partner sees it.
-async fn company_of(state: &AppState, s: &Session, id: &TenantId) -> Result<String, CoreError> {
-    if s.actor.tenant_id == *id {
-        return Ok(s.tenant_name.clone());
-    }
-    Ok(twotier_core::customers::get(&state.svc, &s.actor, id)
-        .await?
-        .company_profile
-        .company_name)
-}
-
 async fn users_view(
     state: &AppState,
     s: &Session,
@@ -92,24 +82,10 @@ async fn users_view(
     errors: FieldErrors,
     licence_error: Option<(String, String)>,
 ) -> Response {
-    let load = async {
-        let users = users::list(&state.svc, &s.actor, id).await?;
-        let seats = licences::seats(&state.svc, &s.actor, id).await?;
-        let company = company_of(state, s, id).await?;
-        Ok::<_, CoreError>((users, seats, company))
-    };
-    let (users, seats, company) = match load.await {
+    let view = match licences::users_view(&state.svc, &s.actor, id).await {
         Ok(v) => v,
         Err(e) => return PageError(e).into_response(),
     };
-    let mut held: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for seat in &seats {
-        for user in &seat.user_ids {
-            held.entry(user.to_string())
-                .or_default()
-                .insert(seat.subscription_id.to_string());
-        }
-    }
     let status = if errors.is_empty() && licence_error.is_none() {
         StatusCode::OK
     } else {
@@ -125,15 +101,11 @@ async fn users_view(
         &UsersPage {
             ctx: Ctx::new(s, "Users and licences", current).with_flash(done),
             customer_id: id.to_string(),
-            company,
-            users,
-            seats,
-            held,
-            manages_admins: twotier_core::authz::may_manage_keepers(
-                &s.actor,
-                id,
-                twotier_domain::tenant::TenantKind::Customer,
-            ),
+            company: view.company,
+            users: view.users,
+            seats: view.seats,
+            held: view.held,
+            manages_admins: view.manages_admins,
             form,
             errors,
             licence_error,
@@ -256,25 +228,12 @@ pub async fn update_licences(
         (Ok(id), Ok(user)) => (id, user),
         (Err(e), _) | (_, Err(e)) => return e.into_response(),
     };
-    let current: BTreeSet<String> = match licences::of_user(&state.svc, &s.actor, &id, &user).await
-    {
-        Ok(list) => list
-            .into_iter()
-            .map(|l| l.subscription_id.to_string())
-            .collect(),
-        Err(e) => return PageError(e).into_response(),
-    };
     let wanted: BTreeSet<String> = form.all("subscription").into_iter().collect();
-    let input = LicenceUpdate {
-        assign: wanted.difference(&current).cloned().collect(),
-        remove: current.difference(&wanted).cloned().collect(),
-    };
-    if input.assign.is_empty() && input.remove.is_empty() {
-        return Redirect::to(&format!("/customers/{id}/users?done=licences-unchanged"))
-            .into_response();
-    }
-    match licences::update(&state.svc, &s.actor, &meta, &id, &user, &input).await {
-        Ok(_) => {
+    match licences::set_held(&state.svc, &s.actor, &meta, &id, &user, &wanted).await {
+        Ok(LicencesSet::Unchanged) => {
+            Redirect::to(&format!("/customers/{id}/users?done=licences-unchanged")).into_response()
+        }
+        Ok(LicencesSet::Saved) => {
             Redirect::to(&format!("/customers/{id}/users?done=licences-saved")).into_response()
         }
         Err(e) => refused_for(&state, &s, &id, &user, e).await,

@@ -141,14 +141,11 @@ pub async fn login(
         &form.get("password"),
         addr.as_deref(),
         Some(organisation.as_str()),
+        session_cookie(&headers).as_deref(),
     )
     .await
     {
         Ok(auth::SignIn::Session(session)) => {
-            // The old session (if any) ends: a new id at every sign-in.
-            if let Some(old) = session_cookie(&headers) {
-                let _ = auth::logout(&state.svc, &old).await;
-            }
             let max_age = state.svc.settings.session_absolute_hours * 3600;
             let mut r = Redirect::to(&next).into_response();
             r.headers_mut().insert(

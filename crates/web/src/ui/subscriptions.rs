@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use twotier_core::CoreError;
 use twotier_core::auth::Session;
 use twotier_core::subscriptions::{
-    self, ChangeInput, Subscription, SupportContact, SupportContactInput, Upgrade, UpgradeInput,
-    UpgradeTarget,
+    self, ChangeInput, Named, Subscription, SupportContact, SupportContactInput, Upgrade,
+    UpgradeInput, UpgradeTarget,
 };
 use twotier_domain::FieldErrors;
 use twotier_domain::ids::TenantId;
@@ -140,15 +140,11 @@ async fn view(
     )
 }
 
-/// What an action will do, in words, for the confirmation step.
-async fn describe(
-    state: &AppState,
-    s: &Session,
-    id: &TenantId,
-    sub: &Subscription,
-    form: &FormData,
-) -> Result<String, CoreError> {
+/// What an action will do, in words, for the confirmation step; `named` is the name of what
+/// it points at (read with the subscription).
+fn describe(sub: &Subscription, named: Option<&str>, form: &FormData) -> Result<String, CoreError> {
     let name = &sub.friendly_name;
+    let named = named.unwrap_or_default();
     Ok(match form.get("action").as_str() {
         "quantity" => format!(
             "Change the licence count of {name} from {} to {}.",
@@ -176,39 +172,18 @@ async fn describe(
                 "off"
             }
         ),
-        "partner" => {
-            let mpn = form.get("partner_id");
-            if mpn.trim().is_empty() {
-                format!("Remove the reseller of record of {name}.")
-            } else {
-                let reseller = subscriptions::check_partner_id(&state.svc, &s.actor, &mpn).await?;
-                format!(
-                    "Make {reseller} (MPN ID {}) the reseller of record of {name}.",
-                    mpn.trim()
-                )
-            }
+        "partner" if form.get("partner_id").trim().is_empty() => {
+            format!("Remove the reseller of record of {name}.")
         }
-        "support" => {
-            let wanted = form.get("support_tenant_id");
-            let candidates = subscriptions::support_candidates(&state.svc, &s.actor, id).await?;
-            let who = candidates
-                .iter()
-                .find(|c| c.support_tenant_id.as_str() == wanted)
-                .map_or_else(|| wanted.clone(), |c| c.name.clone());
-            format!("Designate {who} as the support contact for {name}.")
-        }
-        "upgrade" => {
-            let target = form.get("target_offer");
-            let upgrades = subscriptions::upgrades(&state.svc, &s.actor, id, &sub.id).await?;
-            let target_name = upgrades
-                .iter()
-                .find(|u| u.target_offer.id == target)
-                .map_or_else(|| target.clone(), |u| u.target_offer.name.clone());
-            format!(
-                "Upgrade {name} to {target_name}: a new subscription gets its {} licences, and this one is suspended.",
-                sub.quantity
-            )
-        }
+        "partner" => format!(
+            "Make {named} (MPN ID {}) the reseller of record of {name}.",
+            form.get("partner_id").trim()
+        ),
+        "support" => format!("Designate {named} as the support contact for {name}."),
+        "upgrade" => format!(
+            "Upgrade {name} to {named}: a new subscription gets its {} licences, and this one is suspended.",
+            sub.quantity
+        ),
         _ => return Err(CoreError::invalid("action", "unknown action")),
     })
 }
@@ -252,13 +227,25 @@ pub async fn change(
             };
         return page(StatusCode::OK, FieldErrors::new(), Some(check), form).await;
     }
-    let sub = match subscriptions::get(&state.svc, &s.actor, &id, &sid).await {
-        Ok(sub) => sub,
-        Err(e) => return PageError(e).into_response(),
-    };
     if form.get("confirmed") != "yes" {
-        return match describe(&state, &s, &id, &sub, &form).await {
-            Ok(what) => {
+        let (partner_id, support, target) = (
+            form.get("partner_id"),
+            form.get("support_tenant_id"),
+            form.get("target_offer"),
+        );
+        let named = match action.as_str() {
+            "partner" if !partner_id.trim().is_empty() => Named::PartnerId(&partner_id),
+            "support" => Named::SupportTenant(&support),
+            "upgrade" => Named::UpgradeTarget(&target),
+            _ => Named::Nothing,
+        };
+        let described = subscriptions::proposal(&state.svc, &s.actor, &id, &sid, named)
+            .await
+            .and_then(|p| {
+                describe(&p.subscription, p.named.as_deref(), &form).map(|w| (p.subscription, w))
+            });
+        return match described {
+            Ok((sub, what)) => {
                 let mut fields: Vec<(String, String)> = form
                     .0
                     .iter()

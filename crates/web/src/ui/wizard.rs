@@ -162,6 +162,17 @@ async fn page(
             Ok(o) => o,
             Err(e) => return PageError(e).into_response(),
         };
+    render_step(state, s, step, form, errors, options)
+}
+
+fn render_step(
+    state: &AppState,
+    s: &Session,
+    step: &'static str,
+    form: FormData,
+    errors: FieldErrors,
+    options: customers::WizardOptions,
+) -> Response {
     let status = if errors.is_empty() {
         http::StatusCode::OK
     } else {
@@ -209,6 +220,28 @@ fn check_errors(e: CoreError) -> Result<FieldErrors, PageError> {
     field_errors(e)
 }
 
+/// A step that is checked before the next is shown: the next page when the check passes,
+/// the same page with the errors next to their fields when it does not.
+async fn checked_step(
+    state: &AppState,
+    s: &Session,
+    form: FormData,
+    order: Option<&twotier_core::orders::OrderInput>,
+    (this, next): (&'static str, &'static str),
+) -> Response {
+    let step = match customers::wizard_step(&state.svc, &s.actor, &input(&form), order).await {
+        Ok(step) => step,
+        Err(e) => return PageError(e).into_response(),
+    };
+    match step.checked {
+        Ok(()) => render_step(state, s, next, form, FieldErrors::new(), step.options),
+        Err(e) => match check_errors(e) {
+            Ok(errors) => render_step(state, s, this, form, errors, step.options),
+            Err(p) => p.into_response(),
+        },
+    }
+}
+
 /// Every step posts here with `step` (the step the form came from) and `action`.
 pub async fn wizard_step(
     State(state): State<AppState>,
@@ -224,25 +257,13 @@ pub async fn wizard_step(
         (_, "back_to_subscriptions") => {
             page(&state, &s, "subscriptions", form, FieldErrors::new()).await
         }
-        ("details", _) => match customers::check(&state.svc, &s.actor, &input(&form), None).await {
-            Ok(()) => page(&state, &s, "subscriptions", form, FieldErrors::new()).await,
-            Err(e) => match check_errors(e) {
-                Ok(errors) => page(&state, &s, "details", form, errors).await,
-                Err(p) => p.into_response(),
-            },
-        },
+        ("details", _) => checked_step(&state, &s, form, None, ("details", "subscriptions")).await,
         ("subscriptions", _) => {
             let order = match form.order(None) {
                 Ok(o) => o,
                 Err(errors) => return page(&state, &s, "subscriptions", form, errors).await,
             };
-            match customers::check(&state.svc, &s.actor, &input(&form), Some(&order)).await {
-                Ok(()) => page(&state, &s, "review", form, FieldErrors::new()).await,
-                Err(e) => match check_errors(e) {
-                    Ok(errors) => page(&state, &s, "subscriptions", form, errors).await,
-                    Err(p) => p.into_response(),
-                },
-            }
+            checked_step(&state, &s, form, Some(&order), ("subscriptions", "review")).await
         }
         ("review", "submit") => {
             let order = match form.order(None) {
