@@ -371,6 +371,16 @@ impl Replayable for Imported {
     }
 }
 
+/// Imports a catalog file's text (JSON or CSV, as `parse_file` reads it): all of it or none.
+pub async fn import_file(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    text: &str,
+) -> Result<Imported, CoreError> {
+    import(svc, actor, meta, &parse_file(text)?).await
+}
+
 /// Imports (adds or replaces) offers: all of them or, if any row is bad, none.
 pub async fn import(
     svc: &Services,

@@ -371,11 +371,7 @@ async fn execute(command: Command, mut settings: Settings) -> anyhow::Result<Exi
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let svc = open(&settings, db.database_url.as_deref(), true).await?;
             let actor = cli_actor(&svc).await?;
-            let result = match twotier_core::catalog::parse_file(&text) {
-                Ok(inputs) => twotier_core::catalog::import(&svc, &actor, &meta, &inputs).await,
-                Err(e) => Err(e),
-            };
-            match result {
+            match twotier_core::catalog::import_file(&svc, &actor, &meta, &text).await {
                 Ok(done) => {
                     emit(
                         j,

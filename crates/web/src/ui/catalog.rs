@@ -76,14 +76,8 @@ pub async fn import_catalog(
     form: FormData,
 ) -> Response {
     let file = form.get("file");
-    let result = match catalog::parse_file(&file) {
-        Ok(inputs) => catalog::import(&state.svc, &s.actor, &meta, &inputs)
-            .await
-            .map(|_| ()),
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(()) => Redirect::to("/catalog?done=catalog-imported").into_response(),
+    match catalog::import_file(&state.svc, &s.actor, &meta, &file).await {
+        Ok(_) => Redirect::to("/catalog?done=catalog-imported").into_response(),
         Err(e) => match field_errors(e) {
             Ok(errors) => catalog_view(&state, &s, None, file, errors).await,
             Err(page) => page.into_response(),
