@@ -202,21 +202,31 @@ mod layering {
     fn uses() -> BTreeMap<String, BTreeSet<String>> {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut graph = BTreeMap::new();
-        let files: Vec<_> = std::fs::read_dir(&src)
+        // (module, file): `x.rs` is module x, and so is every file of a folder `x/`.
+        let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
+        for path in std::fs::read_dir(&src)
             .expect("src")
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-            .collect();
-        let modules: BTreeSet<String> = files
-            .iter()
-            .filter_map(|p| Some(p.file_stem()?.to_str()?.to_owned()))
-            .collect();
-        for path in &files {
-            let name = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default()
-                .to_owned();
+        {
+            let Some(stem) = path.file_stem().and_then(|s| s.to_str()).map(str::to_owned) else {
+                continue;
+            };
+            if path.is_dir() {
+                for inner in std::fs::read_dir(&path)
+                    .expect("module folder")
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                {
+                    if inner.extension().is_some_and(|e| e == "rs") {
+                        files.push((stem.clone(), inner));
+                    }
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push((stem, path));
+            }
+        }
+        let modules: BTreeSet<String> = files.iter().map(|(m, _)| m.clone()).collect();
+        for (name, path) in &files {
+            let name = name.clone();
             let text = std::fs::read_to_string(path).unwrap_or_default();
             let code = text.split("#[cfg(test)]").next().unwrap_or_default();
             let mut deps = BTreeSet::new();
@@ -242,7 +252,7 @@ mod layering {
                     }
                 }
             }
-            graph.insert(name, deps);
+            graph.entry(name).or_insert_with(BTreeSet::new).extend(deps);
         }
         graph
     }
