@@ -15,6 +15,7 @@ pub mod error;
 pub mod incentives;
 pub mod lenient;
 pub mod licences;
+pub(crate) mod links;
 pub mod lockout;
 pub mod orders;
 pub mod partners;

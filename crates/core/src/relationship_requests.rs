@@ -19,7 +19,8 @@ use twotier_store::partnerships as partnership_rows;
 use twotier_store::relationship_requests::{self as rows, RequestRow};
 
 use crate::audit::Event;
-use crate::partnerships::{acting_provider, check_link, link_hash, partner_of, unknown_link};
+use crate::links::{check_link, link_hash, unknown_link};
+use crate::partnerships::{acting_provider, partner_of};
 use crate::write::Replayable;
 use crate::{Code, CoreError, RequestMeta, Services, authz, secrets};
 
