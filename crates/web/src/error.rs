@@ -204,6 +204,9 @@ impl IntoResponse for ApiError {
 #[derive(Debug)]
 pub struct PageError(pub CoreError);
 
+/// What a page handler returns: `?` on a core call turns its error into the error page.
+pub type PageResult = Result<Response, PageError>;
+
 impl From<CoreError> for PageError {
     fn from(e: CoreError) -> Self {
         Self(e)

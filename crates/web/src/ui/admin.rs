@@ -15,7 +15,7 @@ use twotier_domain::ids::{AppId, UserId};
 
 use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
-use crate::error::PageError;
+use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
@@ -61,18 +61,15 @@ async fn users_view(
     done: Option<&str>,
     form: Option<&FormData>,
     errors: FieldErrors,
-) -> Response {
-    let list = match users::list(&state.svc, &s.actor, &s.actor.tenant_id).await {
-        Ok(l) => l,
-        Err(e) => return PageError(e).into_response(),
-    };
+) -> PageResult {
+    let list = users::list(&state.svc, &s.actor, &s.actor.tenant_id).await?;
     let checked = form.map(|f| f.all("roles")).unwrap_or_default();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    render_status(
+    Ok(render_status(
         status,
         &UsersPage {
             ctx: Ctx::new(s, "Users", "/users").with_flash(done),
@@ -82,7 +79,7 @@ async fn users_view(
             display_name: form.map(|f| f.get("display_name")).unwrap_or_default(),
             errors,
         },
-    )
+    ))
 }
 
 pub async fn users_page(
@@ -98,6 +95,7 @@ pub async fn users_page(
         FieldErrors::new(),
     )
     .await
+    .into_response()
 }
 
 pub async fn create_user(
@@ -138,7 +136,9 @@ pub async fn create_user(
             back_label: "Done".to_owned(),
         }),
         Err(e) => match field_errors(e) {
-            Ok(f) => users_view(&state, &s, None, Some(&form), f).await,
+            Ok(f) => users_view(&state, &s, None, Some(&form), f)
+                .await
+                .into_response(),
             Err(page) => page.into_response(),
         },
     }
@@ -162,11 +162,8 @@ async fn user_view(
     id: &UserId,
     done: Option<&str>,
     errors: FieldErrors,
-) -> Response {
-    let user = match users::get(&state.svc, &s.actor, &s.actor.tenant_id, id).await {
-        Ok(u) => u,
-        Err(e) => return PageError(e).into_response(),
-    };
+) -> PageResult {
+    let user = users::get(&state.svc, &s.actor, &s.actor.tenant_id, id).await?;
     let checked: Vec<String> = user.roles.iter().map(|r| r.as_str().to_owned()).collect();
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -177,7 +174,7 @@ async fn user_view(
     let kind = s.actor.tenant_kind;
     let editable = !user.roles.contains(&users::keeper_role(kind))
         || twotier_core::authz::may_manage_keepers(&s.actor, &s.actor.tenant_id, kind);
-    render_status(
+    Ok(render_status(
         status,
         &UserPage {
             ctx: Ctx::new(s, &user.email, "/users").with_flash(done),
@@ -187,7 +184,7 @@ async fn user_view(
             editable,
             errors,
         },
-    )
+    ))
 }
 
 fn user_id(raw: &str) -> Result<UserId, PageError> {
@@ -201,16 +198,15 @@ pub async fn user_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     match user_id(&id) {
-        Ok(id) => {
-            user_view(
-                &state,
-                &s,
-                &id,
-                q.get("done").map(String::as_str),
-                FieldErrors::new(),
-            )
-            .await
-        }
+        Ok(id) => user_view(
+            &state,
+            &s,
+            &id,
+            q.get("done").map(String::as_str),
+            FieldErrors::new(),
+        )
+        .await
+        .into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -245,7 +241,7 @@ pub async fn update_user(
     match users::update(&state.svc, &s.actor, &meta, &s.actor.tenant_id, &id, &patch).await {
         Ok(_) => Redirect::to(&format!("/users/{id}?done=user-saved")).into_response(),
         Err(e) => match field_errors(e) {
-            Ok(f) => user_view(&state, &s, &id, None, f).await,
+            Ok(f) => user_view(&state, &s, &id, None, f).await.into_response(),
             Err(page) => page.into_response(),
         },
     }
@@ -296,18 +292,15 @@ async fn apps_view(
     done: Option<&str>,
     form: Option<&FormData>,
     errors: FieldErrors,
-) -> Response {
-    let list = match apps::list(&state.svc, &s.actor).await {
-        Ok(l) => l,
-        Err(e) => return PageError(e).into_response(),
-    };
+) -> PageResult {
+    let list = apps::list(&state.svc, &s.actor).await?;
     let checked = form.map(|f| f.all("roles")).unwrap_or_default();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    render_status(
+    Ok(render_status(
         status,
         &AppsPage {
             ctx: Ctx::new(s, "API apps", "/apps").with_flash(done),
@@ -316,7 +309,7 @@ async fn apps_view(
             name: form.map(|f| f.get("name")).unwrap_or_default(),
             errors,
         },
-    )
+    ))
 }
 
 pub async fn apps_page(
@@ -332,6 +325,7 @@ pub async fn apps_page(
         FieldErrors::new(),
     )
     .await
+    .into_response()
 }
 
 pub async fn create_app(
@@ -359,7 +353,7 @@ pub async fn create_app(
             back_label: "Done".to_owned(),
         }),
         Err(e) => match field_errors(e) {
-            Ok(f) => apps_view(&state, &s, None, Some(&form), f).await,
+            Ok(f) => apps_view(&state, &s, None, Some(&form), f).await.into_response(),
             Err(page) => page.into_response(),
         },
     }

@@ -13,7 +13,7 @@ use twotier_domain::clock::Timestamp;
 
 use super::{Ctx, render};
 use crate::AppState;
-use crate::error::PageError;
+use crate::error::{PageError, PageResult};
 use crate::extract::Viewer;
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
@@ -112,7 +112,7 @@ pub async fn audit_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let mut errors = FieldErrors::new();
     let aq = query(&q, &mut errors);
     let page = if errors.is_empty() {
@@ -122,7 +122,7 @@ pub async fn audit_page(
                 errors = f;
                 None
             }
-            Err(e) => return PageError(e).into_response(),
+            Err(e) => return Ok(PageError(e).into_response()),
         }
     } else {
         None
@@ -152,7 +152,7 @@ pub async fn audit_page(
     let lines = page
         .map(|p| p.records.iter().map(Line::from_row).collect())
         .unwrap_or_default();
-    render(&AuditPage {
+    Ok(render(&AuditPage {
         ctx: Ctx::new(&s, "Audit log", "/audit"),
         lines,
         csv_href: format!("/audit.csv?{}", encode(&filters)),
@@ -165,7 +165,7 @@ pub async fn audit_page(
         resource_types: ResourceType::ALL.iter().map(|r| r.as_str()).collect(),
         next_href,
         errors,
-    })
+    }))
 }
 
 pub async fn audit_csv(

@@ -21,7 +21,7 @@ use twotier_domain::ids::TenantId;
 use super::partnerships::{InvitationPage, mailto};
 use super::{Ctx, FormData, render, render_status};
 use crate::AppState;
-use crate::error::{PageError, classify};
+use crate::error::{PageError, PageResult, classify};
 use crate::extract::{MaybeViewer, Meta, Viewer};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
@@ -54,18 +54,15 @@ async fn requests_view(
     form: FormData,
     errors: FieldErrors,
     done: Option<&str>,
-) -> Response {
-    let v = match relationship_requests::requests_view(&state.svc, &s.actor).await {
-        Ok(v) => v,
-        Err(e) => return PageError(e).into_response(),
-    };
+) -> PageResult {
+    let v = relationship_requests::requests_view(&state.svc, &s.actor).await?;
     let (requests, resellers) = (v.requests, v.resellers);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    render_status(
+    Ok(render_status(
         status,
         &RequestsPage {
             ctx: Ctx::new(s, "Relationship requests", "/customers").with_flash(done),
@@ -74,7 +71,7 @@ async fn requests_view(
             form,
             errors,
         },
-    )
+    ))
 }
 
 /// The provider's relationship requests and the form for a new one.
@@ -92,6 +89,7 @@ pub async fn requests_page(
         q.get("done").map(String::as_str),
     )
     .await
+    .into_response()
 }
 
 pub async fn create_request(
@@ -107,7 +105,9 @@ pub async fn create_request(
             Ok(n) => Some(n),
             Err(_) => {
                 let errors = FieldErrors::single("expires_in_days", "enter a number of days");
-                return requests_view(&state, &s, form, errors, None).await;
+                return requests_view(&state, &s, form, errors, None)
+                    .await
+                    .into_response();
             }
         },
     };
@@ -143,7 +143,9 @@ pub async fn create_request(
                 };
                 mapped.add(name, message);
             }
-            requests_view(&state, &s, form, mapped, None).await
+            requests_view(&state, &s, form, mapped, None)
+                .await
+                .into_response()
         }
         Err(e) => PageError(e).into_response(),
     }
@@ -289,18 +291,15 @@ pub async fn partners_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let v = match relationship_requests::partners_view(&state.svc, &s.actor).await {
-        Ok(v) => v,
-        Err(e) => return PageError(e).into_response(),
-    };
+) -> PageResult {
+    let v = relationship_requests::partners_view(&state.svc, &s.actor).await?;
     let (partners, pending, can_manage) = (v.partners, v.pending, v.can_manage);
-    render(&PartnersPage {
+    Ok(render(&PartnersPage {
         ctx: Ctx::new(&s, "Partners", "/my/partners").with_flash(q.get("done").map(String::as_str)),
         partners,
         pending,
         can_manage,
-    })
+    }))
 }
 
 #[derive(Template)]

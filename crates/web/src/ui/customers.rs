@@ -21,7 +21,7 @@ use twotier_domain::term::BillingCycle;
 
 use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
-use crate::error::PageError;
+use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
 use crate::routes::{Policy, Routes};
 
@@ -52,7 +52,7 @@ pub async fn customers_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let search = q.get("q").cloned().unwrap_or_default();
     let reseller = q.get("reseller").cloned().unwrap_or_default();
     let by_domain = !search.is_empty()
@@ -66,10 +66,7 @@ pub async fn customers_page(
         limit: 50,
         with_subscriptions: true,
     };
-    let v = match customers::list_view(&state.svc, &s.actor, &query).await {
-        Ok(v) => v,
-        Err(e) => return PageError(e).into_response(),
-    };
+    let v = customers::list_view(&state.svc, &s.actor, &query).await?;
     let page = v.page;
     let next_href = page.next.as_ref().map(|(n, i)| {
         let pairs = [
@@ -83,7 +80,7 @@ pub async fn customers_page(
             serde_urlencoded::to_string(pairs).unwrap_or_default()
         )
     });
-    render(&CustomersPage {
+    Ok(render(&CustomersPage {
         ctx: Ctx::new(&s, "Customers", "/customers"),
         customers: page.items,
         subscriptions: page.subscriptions,
@@ -94,7 +91,7 @@ pub async fn customers_page(
         can_order: v.can_order,
         is_provider: v.is_provider,
         next_href,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -256,6 +253,7 @@ pub async fn customer_page(
         None,
     )
     .await
+    .into_response()
 }
 
 /// The customer page with a refusal shown at its Relationship section.
@@ -275,6 +273,7 @@ pub(crate) async fn customer_page_with_error(
         None,
     )
     .await
+    .into_response()
 }
 
 async fn customer_view(
@@ -285,11 +284,8 @@ async fn customer_view(
     typed: Option<BillingProfile>,
     errors: FieldErrors,
     typed_order: Option<(FormData, FieldErrors)>,
-) -> Response {
-    let v = match customers::view(&state.svc, &s.actor, id).await {
-        Ok(v) => v,
-        Err(e) => return PageError(e).into_response(),
-    };
+) -> PageResult {
+    let v = customers::view(&state.svc, &s.actor, id).await?;
     let mut customer = v.customer;
     if let Some(typed) = typed {
         // Show what was typed, with the errors next to it (the version stays the one read).
@@ -305,7 +301,7 @@ async fn customer_view(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    render_status(
+    Ok(render_status(
         status,
         &CustomerPage {
             ctx: Ctx::new(s, &customer.company_profile.company_name, "/customers").with_flash(done),
@@ -322,7 +318,7 @@ async fn customer_view(
             errors,
             order_form,
         },
-    )
+    ))
 }
 
 /// Saves the billing profile; the form carries the version it was based on.
@@ -379,6 +375,7 @@ pub async fn update_billing(
                 None,
             )
             .await
+            .into_response()
         }
         Err(e) => match field_errors(e) {
             Ok(errors) => {
@@ -403,7 +400,9 @@ pub async fn update_billing(
                     },
                     version: 0,
                 };
-                customer_view(&state, &s, &id, None, Some(typed), errors, None).await
+                customer_view(&state, &s, &id, None, Some(typed), errors, None)
+                    .await
+                    .into_response()
             }
             Err(page) => page.into_response(),
         },
@@ -443,19 +442,19 @@ pub async fn place_order(
     Meta(mut meta): Meta,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
+) -> PageResult {
     let Some(id) = TenantId::parse(&id) else {
-        return PageError(CoreError::NotFound).into_response();
+        return Ok(PageError(CoreError::NotFound).into_response());
     };
     // A reseller's post is refused as such, before the form is read.
     if let Err(e) = twotier_core::orders::require_seller(&s.actor) {
-        return PageError(e).into_response();
+        return Ok(PageError(e).into_response());
     }
     let por = Some(form.get("partner_id_on_record")).filter(|p| !p.is_empty());
     let input = match form.order(por) {
         Ok(input) => input,
         Err(errors) => {
-            return customer_view(
+            return Ok(customer_view(
                 &state,
                 &s,
                 &id,
@@ -464,16 +463,17 @@ pub async fn place_order(
                 FieldErrors::new(),
                 Some((form, errors)),
             )
-            .await;
+            .await
+            .into_response());
         }
     };
     // The form's key makes a repeated submit (reload, double click) order once.
     meta.idempotency = form.idempotency("ui-order", "request_key");
-    match twotier_core::orders::create(&state.svc, &s.actor, &meta, &id, &input).await {
-        Ok(_) => Redirect::to(&format!("/customers/{id}?done=order-placed")).into_response(),
-        Err(e) => match field_errors(e) {
-            Ok(errors) => {
-                customer_view(
+    Ok(
+        match twotier_core::orders::create(&state.svc, &s.actor, &meta, &id, &input).await {
+            Ok(_) => Redirect::to(&format!("/customers/{id}?done=order-placed")).into_response(),
+            Err(e) => match field_errors(e) {
+                Ok(errors) => customer_view(
                     &state,
                     &s,
                     &id,
@@ -483,10 +483,11 @@ pub async fn place_order(
                     Some((form, errors)),
                 )
                 .await
-            }
-            Err(page) => page.into_response(),
+                .into_response(),
+                Err(page) => page.into_response(),
+            },
         },
-    }
+    )
 }
 
 /// Issues a new temporary password for the customer's admin and shows it once.

@@ -10,7 +10,7 @@ use twotier_core::incentives::{self, IncentiveReport};
 
 use super::{Ctx, csv_response, render};
 use crate::AppState;
-use crate::error::PageError;
+use crate::error::{PageError, PageResult};
 use crate::extract::Viewer;
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
@@ -79,12 +79,9 @@ pub async fn incentives_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let (month, reseller) = params(&q, &state);
-    let v = match incentives::view(&state.svc, &s.actor, &month, Some(&reseller)).await {
-        Ok(v) => v,
-        Err(e) => return PageError(e).into_response(),
-    };
+    let v = incentives::view(&state.svc, &s.actor, &month, Some(&reseller)).await?;
     let (report, resellers) = (v.report, v.resellers);
     let bars = bars(&report);
     let csv_href = format!(
@@ -92,7 +89,7 @@ pub async fn incentives_page(
         serde_urlencoded::to_string([("month", month.as_str()), ("reseller", reseller.as_str())])
             .unwrap_or_default()
     );
-    render(&IncentivesPage {
+    Ok(render(&IncentivesPage {
         ctx: Ctx::new(&s, "Incentives", "/incentives"),
         chart_height: bars.len().max(1) * BAR_HEIGHT,
         report,
@@ -101,7 +98,7 @@ pub async fn incentives_page(
         resellers,
         bars,
         csv_href,
-    })
+    }))
 }
 
 pub async fn incentives_csv(

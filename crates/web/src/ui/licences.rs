@@ -19,7 +19,7 @@ use twotier_domain::subscription::SubscriptionStatus;
 
 use super::{Ctx, FormData, SecretPage, render, render_status};
 use crate::AppState;
-use crate::error::{PageError, classify};
+use crate::error::{PageError, PageResult, classify};
 use crate::extract::{Meta, Viewer};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
@@ -81,11 +81,8 @@ async fn users_view(
     form: FormData,
     errors: FieldErrors,
     licence_error: Option<(String, String)>,
-) -> Response {
-    let view = match licences::users_view(&state.svc, &s.actor, id).await {
-        Ok(v) => v,
-        Err(e) => return PageError(e).into_response(),
-    };
+) -> PageResult {
+    let view = licences::users_view(&state.svc, &s.actor, id).await?;
     let status = if errors.is_empty() && licence_error.is_none() {
         StatusCode::OK
     } else {
@@ -96,7 +93,7 @@ async fn users_view(
     } else {
         "/customers"
     };
-    render_status(
+    Ok(render_status(
         status,
         &UsersPage {
             ctx: Ctx::new(s, "Users and licences", current).with_flash(done),
@@ -110,7 +107,7 @@ async fn users_view(
             errors,
             licence_error,
         },
-    )
+    ))
 }
 
 /// The page again with a refusal shown at the user's row; other errors are error pages.
@@ -134,6 +131,7 @@ async fn refused_for(
                 Some((user.to_string(), message)),
             )
             .await
+            .into_response()
         }
         e => PageError(e).into_response(),
     }
@@ -146,18 +144,17 @@ pub async fn users_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     match customer_id(&id) {
-        Ok(id) => {
-            users_view(
-                &state,
-                &s,
-                &id,
-                q.get("done").map(String::as_str),
-                FormData::default(),
-                FieldErrors::new(),
-                None,
-            )
-            .await
-        }
+        Ok(id) => users_view(
+            &state,
+            &s,
+            &id,
+            q.get("done").map(String::as_str),
+            FormData::default(),
+            FieldErrors::new(),
+            None,
+        )
+        .await
+        .into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -210,7 +207,9 @@ pub async fn create_user(
                 };
                 mapped.add(name, message);
             }
-            users_view(&state, &s, &id, None, form, mapped, None).await
+            users_view(&state, &s, &id, None, form, mapped, None)
+                .await
+                .into_response()
         }
         Err(e) => PageError(e).into_response(),
     }

@@ -18,7 +18,7 @@ use twotier_domain::tenant::TenantKind;
 
 use super::{Ctx, FormData, render, render_status};
 use crate::AppState;
-use crate::error::{PageError, classify};
+use crate::error::{PageError, PageResult, classify};
 use crate::extract::{MaybeViewer, Meta, Viewer};
 use crate::routes::{Policy, Routes};
 
@@ -65,14 +65,11 @@ pub async fn resellers_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let name = q.get("name").cloned().unwrap_or_default();
     let query = page_of(&q, RelationshipType::IsIndirectCloudSolutionProviderOf);
-    let v = match partnerships::resellers_view(&state.svc, &s.actor, &query).await {
-        Ok(v) => v,
-        Err(e) => return PageError(e).into_response(),
-    };
-    render(&ResellersPage {
+    let v = partnerships::resellers_view(&state.svc, &s.actor, &query).await?;
+    Ok(render(&ResellersPage {
         counts: v.customer_counts,
         ctx: Ctx::new(&s, "Indirect resellers", "/resellers")
             .with_flash(q.get("done").map(String::as_str)),
@@ -83,7 +80,7 @@ pub async fn resellers_page(
         invitations: v.pending_invitations,
         can_manage: v.can_manage,
         can_create: v.can_create_customers,
-    })
+    }))
 }
 
 impl ResellersPage {

@@ -12,7 +12,7 @@ use twotier_domain::FieldErrors;
 
 use super::{Ctx, FormData, field_errors, render, render_status};
 use crate::AppState;
-use crate::error::PageError;
+use crate::error::{PageError, PageResult};
 use crate::extract::{ClientAddr, MaybeViewer, Meta, Viewer};
 use crate::middleware::{SESSION_COOKIE, session_cookie};
 use crate::routes::{Policy, Routes};
@@ -179,16 +179,16 @@ pub async fn login(
     }
 }
 
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
     if let Some(token) = session_cookie(&headers)
         && let Err(e) = auth::logout(&state.svc, &token).await
     {
-        return PageError(e).into_response();
+        return Ok(PageError(e).into_response());
     }
     let mut r = Redirect::to("/login").into_response();
     r.headers_mut()
         .insert(header::SET_COOKIE, session_cookie_header(&state, "", 0));
-    r
+    Ok(r)
 }
 
 #[derive(Template)]

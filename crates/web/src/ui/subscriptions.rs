@@ -19,7 +19,7 @@ use twotier_domain::subscription::SubscriptionStatus;
 
 use super::{Ctx, FormData, field_errors, render_status};
 use crate::AppState;
-use crate::error::PageError;
+use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
@@ -100,6 +100,7 @@ pub async fn subscription_page(
         FormData(Vec::new()),
     )
     .await
+    .into_response()
 }
 
 #[expect(clippy::too_many_arguments, reason = "one page, many ways to show it")]
@@ -113,13 +114,10 @@ async fn view(
     errors: FieldErrors,
     partner_check: Option<(bool, String)>,
     typed: FormData,
-) -> Response {
-    let v = match subscriptions::view(&state.svc, &s.actor, id, sid).await {
-        Ok(v) => v,
-        Err(e) => return PageError(e).into_response(),
-    };
+) -> PageResult {
+    let v = subscriptions::view(&state.svc, &s.actor, id, sid).await?;
     ctx.title = v.subscription.friendly_name.clone();
-    render_status(
+    Ok(render_status(
         status,
         &SubscriptionPage {
             ctx,
@@ -137,7 +135,7 @@ async fn view(
             partner_check,
             typed,
         },
-    )
+    ))
 }
 
 /// What an action will do, in words, for the confirmation step; `named` is the name of what
@@ -196,10 +194,10 @@ pub async fn change(
     Meta(meta): Meta,
     Path((id, sid)): Path<(String, String)>,
     form: FormData,
-) -> Response {
+) -> PageResult {
     let id = match ids(&id) {
         Ok(id) => id,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     let page = |status, errors, check, typed| {
         let ctx = Ctx::new(&s, "Subscription", "/customers");
@@ -223,9 +221,11 @@ pub async fn change(
                         .map(|(_, m)| m.to_owned())
                         .unwrap_or_default(),
                 ),
-                Err(e) => return PageError(e).into_response(),
+                Err(e) => return Ok(PageError(e).into_response()),
             };
-        return page(StatusCode::OK, FieldErrors::new(), Some(check), form).await;
+        return Ok(page(StatusCode::OK, FieldErrors::new(), Some(check), form)
+            .await
+            .into_response());
     }
     if form.get("confirmed") != "yes" {
         let (partner_id, support, target) = (
@@ -244,7 +244,7 @@ pub async fn change(
             .and_then(|p| {
                 describe(&p.subscription, p.named.as_deref(), &form).map(|w| (p.subscription, w))
             });
-        return match described {
+        return Ok(match described {
             Ok((sub, what)) => {
                 let mut fields: Vec<(String, String)> = form
                     .0
@@ -265,8 +265,8 @@ pub async fn change(
                     },
                 )
             }
-            Err(e) => failed(e, &page, form).await,
-        };
+            Err(e) => failed(e, &page, form).await.into_response(),
+        });
     }
     let etag = Some(form.get("etag"));
     let svc = &state.svc;
@@ -283,13 +283,14 @@ pub async fn change(
         "quantity" => {
             let quantity = form.get("quantity").trim().parse::<i64>();
             let Ok(quantity) = quantity else {
-                return page(
+                return Ok(page(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     FieldErrors::single("quantity", "give the licence count as a whole number"),
                     None,
                     form,
                 )
-                .await;
+                .await
+                .into_response());
             };
             (
                 change(ChangeInput {
@@ -378,21 +379,21 @@ pub async fn change(
         ),
         _ => (Err(CoreError::invalid("action", "unknown action")), ""),
     };
-    match result {
+    Ok(match result {
         Ok(shown) => Redirect::to(&format!(
             "/customers/{id}/subscriptions/{shown}?done={done}"
         ))
         .into_response(),
-        Err(e) => failed(e, &page, form).await,
-    }
+        Err(e) => failed(e, &page, form).await.into_response(),
+    })
 }
 
 /// A refused change: the page again, with the reason next to the form (and, when someone
 /// else changed the subscription meanwhile, as it now is).
-async fn failed<F, Fut>(e: CoreError, page: &F, form: FormData) -> Response
+async fn failed<F, Fut>(e: CoreError, page: &F, form: FormData) -> PageResult
 where
     F: Fn(StatusCode, FieldErrors, Option<(bool, String)>, FormData) -> Fut,
-    Fut: Future<Output = Response>,
+    Fut: Future<Output = PageResult>,
 {
     match e {
         CoreError::Stale => {
@@ -409,7 +410,7 @@ where
         }
         e => match field_errors(e) {
             Ok(errors) => page(StatusCode::UNPROCESSABLE_ENTITY, errors, None, form).await,
-            Err(p) => p.into_response(),
+            Err(p) => Err(p),
         },
     }
 }

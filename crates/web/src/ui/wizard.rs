@@ -19,7 +19,7 @@ use twotier_domain::term::BillingCycle;
 
 use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
-use crate::error::PageError;
+use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
@@ -153,16 +153,16 @@ async fn page(
     step: &'static str,
     form: FormData,
     errors: FieldErrors,
-) -> Response {
+) -> PageResult {
     let reseller = form.get("reseller");
     let country = form.get("country");
     let offers_in = (step != "details").then_some(country.as_str());
     let options =
         match customers::wizard_options(&state.svc, &s.actor, Some(&reseller), offers_in).await {
             Ok(o) => o,
-            Err(e) => return PageError(e).into_response(),
+            Err(e) => return Ok(PageError(e).into_response()),
         };
-    render_step(state, s, step, form, errors, options)
+    Ok(render_step(state, s, step, form, errors, options))
 }
 
 fn render_step(
@@ -213,7 +213,9 @@ pub async fn new_customer(
         ),
         ("wizard_key".to_owned(), uuid::Uuid::new_v4().to_string()),
     ]);
-    page(&state, &s, "details", form, FieldErrors::new()).await
+    page(&state, &s, "details", form, FieldErrors::new())
+        .await
+        .into_response()
 }
 
 fn check_errors(e: CoreError) -> Result<FieldErrors, PageError> {
@@ -228,18 +230,15 @@ async fn checked_step(
     form: FormData,
     order: Option<&twotier_core::orders::OrderInput>,
     (this, next): (&'static str, &'static str),
-) -> Response {
-    let step = match customers::wizard_step(&state.svc, &s.actor, &input(&form), order).await {
-        Ok(step) => step,
-        Err(e) => return PageError(e).into_response(),
-    };
-    match step.checked {
+) -> PageResult {
+    let step = customers::wizard_step(&state.svc, &s.actor, &input(&form), order).await?;
+    Ok(match step.checked {
         Ok(()) => render_step(state, s, next, form, FieldErrors::new(), step.options),
         Err(e) => match check_errors(e) {
             Ok(errors) => render_step(state, s, this, form, errors, step.options),
             Err(p) => p.into_response(),
         },
-    }
+    })
 }
 
 /// Every step posts here with `step` (the step the form came from) and `action`.
@@ -253,22 +252,36 @@ pub async fn wizard_step(
         return PageError(CoreError::NotFound).into_response();
     }
     match (form.get("step").as_str(), form.get("action").as_str()) {
-        (_, "back_to_details") => page(&state, &s, "details", form, FieldErrors::new()).await,
-        (_, "back_to_subscriptions") => {
-            page(&state, &s, "subscriptions", form, FieldErrors::new()).await
-        }
-        ("details", _) => checked_step(&state, &s, form, None, ("details", "subscriptions")).await,
+        (_, "back_to_details") => page(&state, &s, "details", form, FieldErrors::new())
+            .await
+            .into_response(),
+        (_, "back_to_subscriptions") => page(&state, &s, "subscriptions", form, FieldErrors::new())
+            .await
+            .into_response(),
+        ("details", _) => checked_step(&state, &s, form, None, ("details", "subscriptions"))
+            .await
+            .into_response(),
         ("subscriptions", _) => {
             let order = match form.order(None) {
                 Ok(o) => o,
-                Err(errors) => return page(&state, &s, "subscriptions", form, errors).await,
+                Err(errors) => {
+                    return page(&state, &s, "subscriptions", form, errors)
+                        .await
+                        .into_response();
+                }
             };
-            checked_step(&state, &s, form, Some(&order), ("subscriptions", "review")).await
+            checked_step(&state, &s, form, Some(&order), ("subscriptions", "review"))
+                .await
+                .into_response()
         }
         ("review", "submit") => {
             let order = match form.order(None) {
                 Ok(o) => o,
-                Err(errors) => return page(&state, &s, "subscriptions", form, errors).await,
+                Err(errors) => {
+                    return page(&state, &s, "subscriptions", form, errors)
+                        .await
+                        .into_response();
+                }
             };
             // The wizard's key makes a repeated submit (reload, back and submit) a replay.
             meta.idempotency = form.idempotency("ui-wizard", "wizard_key");
@@ -310,12 +323,16 @@ pub async fn wizard_step(
                     })
                 }
                 Err(e) => match check_errors(e) {
-                    Ok(errors) => page(&state, &s, "review", form, errors).await,
+                    Ok(errors) => page(&state, &s, "review", form, errors)
+                        .await
+                        .into_response(),
                     Err(p) => p.into_response(),
                 },
             }
         }
-        _ => page(&state, &s, "details", form, FieldErrors::new()).await,
+        _ => page(&state, &s, "details", form, FieldErrors::new())
+            .await
+            .into_response(),
     }
 }
 
@@ -325,7 +342,7 @@ pub async fn domain_check(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let prefix = q.get("prefix").map(String::as_str).unwrap_or_default();
     let suffix = &state.svc.settings.customer_domain_suffix;
     let shown = prefix.trim().to_lowercase();
@@ -341,9 +358,12 @@ pub async fn domain_check(
                 .map(|(_, m)| m.to_owned())
                 .unwrap_or_default(),
         ),
-        Err(e) => return PageError(e).into_response(),
+        Err(e) => return Ok(PageError(e).into_response()),
     };
-    axum::Json(serde_json::json!({ "available": available, "message": message })).into_response()
+    Ok(
+        axum::Json(serde_json::json!({ "available": available, "message": message }))
+            .into_response(),
+    )
 }
 
 /// This module's routes, one a line: method, path, policy, handler.
