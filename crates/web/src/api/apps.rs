@@ -18,12 +18,7 @@ fn app_json(a: &App) -> serde_json::Value {
 pub async fn list_apps(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult {
     let all = apps::list(&state.svc, &actor).await?;
     let total = all.len() as i64;
-    ok(collection(
-        all.iter().map(app_json).collect(),
-        total,
-        "/apps",
-        None,
-    ))
+    collection(all.iter().map(app_json).collect(), total, "/apps", None)
 }
 
 /// 201 with `clientId` and `clientSecret`; the secret is never shown again.

@@ -3,14 +3,13 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use http::HeaderMap;
 use serde_json::{Value, json};
 use twotier_core::CoreError;
 use twotier_core::audit::Record;
 use twotier_core::audit::{self, Query as AuditQuery};
 use twotier_domain::clock::Timestamp;
 
-use super::{ApiResult, collection, continuation, encode_cursor, ok, page_size, parse_filter};
+use super::{ApiResult, Paging, collection, encode_cursor, ok, parse_filter};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Caller;
@@ -64,7 +63,7 @@ fn date(q: &HashMap<String, String>, key: &str) -> Result<Option<Timestamp>, Api
 pub async fn list_audit_records(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    headers: HeaderMap,
+    paging: Paging<(i64, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
     let end = date(&q, "endDate")?;
@@ -78,8 +77,8 @@ pub async fn list_audit_records(
                 t
             }
         }),
-        before: continuation(&headers)?,
-        limit: page_size(q.get("size").map(String::as_str))?,
+        before: paging.cursor,
+        limit: paging.size,
         ..AuditQuery::default()
     };
     if let Some(f) = parse_filter(q.get("filter").map(String::as_str))? {
@@ -98,12 +97,12 @@ pub async fn list_audit_records(
     }
     let page = audit::list(&state.svc, &actor, &query).await?;
     let total = page.records.len() as i64;
-    ok(collection(
+    collection(
         page.records.iter().map(record_json).collect(),
         total,
         "/auditrecords",
         page.next.as_ref().map(encode_cursor),
-    ))
+    )
 }
 
 pub async fn get_audit_record(

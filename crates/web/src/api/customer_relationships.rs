@@ -48,12 +48,12 @@ pub async fn list_relationships(
         .map(reseller_json)
         .collect();
     let total = items.len() as i64;
-    ok(collection(
+    collection(
         items,
         total,
         &format!("/customers/{id}/relationships"),
         None,
-    ))
+    )
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

@@ -17,8 +17,7 @@ use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::TenantId;
 
 use super::{
-    Annotated, ApiResult, continuation, created, encode_cursor, ok, page_size, parse_filter,
-    path_id, typed_collection,
+    Annotated, ApiResult, Paging, collection, created, encode_cursor, ok, parse_filter, path_id,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -153,7 +152,7 @@ pub async fn create_customer(
 pub async fn list_customers(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    headers: HeaderMap,
+    paging: Paging<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult {
@@ -163,8 +162,8 @@ pub async fn list_customers(
         None => "/customers".to_owned(),
     };
     let mut query = ListQuery {
-        after: continuation(&headers)?,
-        limit: page_size(q.get("size").map(String::as_str).filter(|s| *s != "0"))?,
+        after: paging.cursor,
+        limit: paging.size,
         ..ListQuery::default()
     };
     if let Some(f) = parse_filter(q.get("filter").map(String::as_str))? {
@@ -191,7 +190,13 @@ pub async fn list_customers(
     }
     let page = customers::list(&state.svc, &actor, &query).await?;
     let items: Vec<_> = page.items.iter().map(list_item_wire).collect();
-    typed_collection(&items, &self_uri, page.next.as_ref().map(encode_cursor))
+    let count = items.len() as i64;
+    collection(
+        items,
+        count,
+        &self_uri,
+        page.next.as_ref().map(encode_cursor),
+    )
 }
 
 pub async fn get_customer(

@@ -10,7 +10,7 @@ use twotier_core::users::{self, NewUserInput, User};
 use twotier_domain::ids::{TenantId, UserId};
 use twotier_domain::user::UserState;
 
-use super::{ApiResult, collection, created, ok, path_id};
+use super::{ApiResult, collection, created, path_id};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller};
 use crate::routes::{Policy, Routes};
@@ -62,12 +62,12 @@ pub async fn list_users(
     let id = path_id(&id, TenantId::parse)?;
     let all = users::list(&state.svc, &actor, &id).await?;
     let total = all.len() as i64;
-    ok(collection(
+    collection(
         all.iter().map(|u| customer_user_json(&id, u)).collect(),
         total,
         &format!("/customers/{id}/users"),
         None,
-    ))
+    )
 }
 
 /// Partner Center's request (other fields, such as `usageLocation`, are accepted and not
@@ -131,12 +131,12 @@ pub async fn list_licences(
     let user = path_id(&user, UserId::parse)?;
     let all = licences::of_user(&state.svc, &actor, &id, &user).await?;
     let total = all.len() as i64;
-    ok(collection(
+    collection(
         all.iter().map(licence_json).collect(),
         total,
         &format!("/customers/{id}/users/{user}/licenses"),
         None,
-    ))
+    )
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

@@ -129,40 +129,76 @@ impl<T> Annotated<T> {
     }
 }
 
-/// A collection of typed items, shaped as [`collection`] shapes one of `Value`s.
-pub fn typed_collection<T: Serialize>(
-    items: &[T],
+/// Partner Center's collection: the items, their count, `links.self` and, when there is a
+/// next page, `links.next` with its continuation token.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Collection<T> {
+    pub total_count: i64,
+    pub items: Vec<T>,
+    pub links: CollectionLinks,
+    pub attributes: CollectionAttributes,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CollectionLinks {
+    #[serde(rename = "self")]
+    pub this: Link,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<NextLink>,
+}
+
+/// The link to the next page: the same URI with `MS-ContinuationToken` set.
+#[derive(Debug, Serialize)]
+pub struct NextLink {
+    pub uri: String,
+    pub method: &'static str,
+    pub headers: [Header; 1],
+}
+
+#[derive(Debug, Serialize)]
+pub struct Header {
+    pub key: &'static str,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CollectionAttributes {
+    pub object_type: &'static str,
+}
+
+/// A collection response; `total` is the list's count where the use case knows it (else the
+/// page's, as Partner Center does), `next` the continuation token of the next page.
+pub fn collection<T: Serialize>(
+    items: Vec<T>,
+    total: i64,
     self_uri: &str,
     next: Option<String>,
 ) -> ApiResult {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Collection<'a, T> {
-        total_count: usize,
-        items: &'a [T],
-        links: Value,
-        attributes: Value,
-    }
-    let shell = collection(Vec::new(), 0, self_uri, next);
     Ok(Json(Collection {
-        total_count: items.len(),
+        total_count: total,
         items,
-        links: shell["links"].clone(),
-        attributes: shell["attributes"].clone(),
+        links: CollectionLinks {
+            this: Link {
+                uri: self_uri.to_owned(),
+                method: "GET",
+                headers: [],
+            },
+            next: next.map(|token| NextLink {
+                uri: self_uri.to_owned(),
+                method: "GET",
+                headers: [Header {
+                    key: "MS-ContinuationToken",
+                    value: token,
+                }],
+            }),
+        },
+        attributes: CollectionAttributes {
+            object_type: "Collection",
+        },
     })
     .into_response())
-}
-
-/// A Partner Center collection; `next` carries the continuation token for the next page.
-pub fn collection(items: Vec<Value>, total: i64, self_uri: &str, next: Option<String>) -> Value {
-    let mut links = json!({ "self": { "uri": self_uri, "method": "GET", "headers": [] } });
-    if let Some(token) = next {
-        links["next"] = json!({
-            "uri": self_uri, "method": "GET",
-            "headers": [{ "key": "MS-ContinuationToken", "value": token }]
-        });
-    }
-    json!({ "totalCount": total, "items": items, "links": links, "attributes": { "objectType": "Collection" } })
 }
 
 pub fn ok(v: Value) -> ApiResult {
@@ -179,7 +215,7 @@ pub fn encode_cursor<T: Serialize>(cursor: &T) -> String {
 }
 
 /// Reads `MS-ContinuationToken`; a token that was not ours is a 400, not a 500.
-pub fn continuation<T: DeserializeOwned>(headers: &HeaderMap) -> Result<Option<T>, ApiError> {
+fn continuation<T: DeserializeOwned>(headers: &HeaderMap) -> Result<Option<T>, ApiError> {
     let Some(raw) = headers
         .get("ms-continuationtoken")
         .and_then(|v| v.to_str().ok())
@@ -199,8 +235,37 @@ pub fn continuation<T: DeserializeOwned>(headers: &HeaderMap) -> Result<Option<T
         })
 }
 
+/// One page of a Partner Center list, as the request asks for it: `size` from the query
+/// (default 100, at most 500; 0, which Microsoft's generated clients send when no size was
+/// given, is the default) and the `MS-ContinuationToken` header, which carries the keyset
+/// cursor `C` of the page before. A bad size or a token that was not ours is a 400.
+#[derive(Debug)]
+pub struct Paging<C> {
+    pub size: i64,
+    pub cursor: Option<C>,
+}
+
+impl<S: Send + Sync, C: DeserializeOwned> axum::extract::FromRequestParts<S> for Paging<C> {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let size = parts.uri.query().and_then(|q| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                .ok()?
+                .into_iter()
+                .find_map(|(k, v)| (k == "size").then_some(v))
+        });
+        Ok(Self {
+            size: page_size(size.as_deref().filter(|s| s.trim() != "0"))?,
+            cursor: continuation(&parts.headers)?,
+        })
+    }
+}
+
 /// `size`: default 100, at most 500 (Partner Center's paging).
-pub fn page_size(size: Option<&str>) -> Result<i64, ApiError> {
+fn page_size(size: Option<&str>) -> Result<i64, ApiError> {
     match size.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(100),
         Some(s) => match s.parse::<i64>() {

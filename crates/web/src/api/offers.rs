@@ -57,7 +57,7 @@ pub async fn list_offers(
     .await?;
     let total = all.len() as i64;
     let items = all.iter().skip(offset).take(size).map(offer_json).collect();
-    ok(collection(items, total, "/offers", None))
+    collection(items, total, "/offers", None)
 }
 
 pub async fn get_offer(
@@ -80,12 +80,12 @@ pub async fn list_customer_offers(
     let id = super::path_id(&id, twotier_domain::ids::TenantId::parse)?;
     let all = catalog::for_customer(&state.svc, &actor, &id).await?;
     let total = all.len() as i64;
-    ok(collection(
+    collection(
         all.iter().map(offer_json).collect(),
         total,
         &format!("/customers/{id}/offers"),
         None,
-    ))
+    )
 }
 
 /// `GET /v1/offercategories?country=`
@@ -104,7 +104,7 @@ pub async fn list_offer_categories(
             v
         })
         .collect();
-    ok(collection(items, total, "/offercategories", None))
+    collection(items, total, "/offercategories", None)
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

@@ -47,12 +47,12 @@ pub async fn list_orders(
     let id = path_id(&id, TenantId::parse)?;
     let all = orders::list(&state.svc, &actor, &id).await?;
     let total = all.len() as i64;
-    ok(collection(
+    collection(
         all.iter().map(|o| order_json(id.as_str(), o)).collect(),
         total,
         &format!("/customers/{id}/orders"),
         None,
-    ))
+    )
 }
 
 pub async fn get_order(

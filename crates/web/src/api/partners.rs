@@ -4,15 +4,13 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use http::HeaderMap;
 use serde_json::json;
 use twotier_core::partners::{self, EnrollInput, ListQuery, Partner, ProfileInput};
 use twotier_domain::ids::TenantId;
 use twotier_domain::tenant::TenantKind;
 
 use super::{
-    ApiResult, collection, continuation, created, encode_cursor, ok, page_size, parse_filter,
-    path_id, resource,
+    ApiResult, Paging, collection, created, encode_cursor, ok, parse_filter, path_id, resource,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -28,7 +26,7 @@ pub fn partner_json(p: &Partner) -> serde_json::Value {
 pub async fn list_partners(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    headers: HeaderMap,
+    paging: Paging<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
     let kind = match q.get("kind").map(String::as_str).filter(|s| !s.is_empty()) {
@@ -52,17 +50,17 @@ pub async fn list_partners(
         kind,
         name_prefix,
         include_disabled: true,
-        after: continuation(&headers)?,
-        limit: page_size(q.get("size").map(String::as_str))?,
+        after: paging.cursor,
+        limit: paging.size,
     };
     let page = partners::list(&state.svc, &actor, &query).await?;
     let items = page.items.iter().map(partner_json).collect();
-    ok(collection(
+    collection(
         items,
         page.total,
         "/partners",
         page.next.as_ref().map(encode_cursor),
-    ))
+    )
 }
 
 /// `POST /v1/partners`: 201 with the partner and its first Global admin's temporary password.

@@ -40,12 +40,12 @@ pub async fn create_invitation(
 pub async fn list_invitations(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult {
     let all = partnerships::list_invitations(&state.svc, &actor).await?;
     let total = all.len() as i64;
-    ok(collection(
+    collection(
         all.iter().map(invitation_json).collect(),
         total,
         "/partnerships/invitations",
         None,
-    ))
+    )
 }
 
 pub async fn revoke_invitation(

@@ -5,15 +5,12 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use twotier_core::CoreError;
 use twotier_core::partnerships::{self, Relationship, RelationshipQuery, RelationshipType};
 use twotier_domain::ids::TenantId;
 
-use super::{
-    ApiResult, collection, continuation, encode_cursor, ok, page_size, parse_filter, path_id,
-    resource,
-};
+use super::{ApiResult, Paging, collection, encode_cursor, parse_filter, path_id, resource};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiWrite, Caller, NoBody};
@@ -37,7 +34,7 @@ pub fn relationship_json(r: &Relationship) -> serde_json::Value {
 pub async fn list_relationships(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    headers: HeaderMap,
+    paging: Paging<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
     let raw_type = q
@@ -77,17 +74,17 @@ pub async fn list_relationships(
     let query = RelationshipQuery {
         kind,
         name_prefix,
-        after: continuation(&headers)?,
-        limit: page_size(q.get("size").map(String::as_str))?,
+        after: paging.cursor,
+        limit: paging.size,
     };
     let page = partnerships::list(&state.svc, &actor, &query).await?;
     let items = page.items.iter().map(relationship_json).collect();
-    ok(collection(
+    collection(
         items,
         page.total,
         "/relationships",
         page.next.as_ref().map(encode_cursor),
-    ))
+    )
 }
 
 /// `DELETE /v1/relationships/{resellerTenantId}`: the provider removes the partnership.

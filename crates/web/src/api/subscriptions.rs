@@ -36,7 +36,7 @@ fn contact_json(customer: &str, subscription: &str, c: &SupportContact) -> Value
     )
 }
 
-fn list_json(customer: &str, all: &[Subscription]) -> Value {
+fn list_json(customer: &str, all: &[Subscription]) -> ApiResult {
     collection(
         all.iter().map(|s| subscription_json(customer, s)).collect(),
         all.len() as i64,
@@ -61,7 +61,7 @@ pub async fn list_subscriptions(
         q.get("mpn_id").map(String::as_str),
     )
     .await?;
-    ok(list_json(id.as_str(), &all))
+    list_json(id.as_str(), &all)
 }
 
 pub async fn get_subscription(
@@ -146,12 +146,12 @@ pub async fn list_upgrades(
             v
         })
         .collect();
-    ok(collection(
+    collection(
         items,
         all.len() as i64,
         &format!("/customers/{id}/subscriptions/{sid}/upgrades"),
         None,
-    ))
+    )
 }
 
 /// `POST …/upgrades`: moves the licences to the target offer.
@@ -179,7 +179,7 @@ pub async fn list_addons(
 ) -> ApiResult {
     let id = path_id(&id, TenantId::parse)?;
     let all = subscriptions::addons(&state.svc, &actor, &id, &sid).await?;
-    ok(list_json(id.as_str(), &all))
+    list_json(id.as_str(), &all)
 }
 
 pub async fn get_support_contact(

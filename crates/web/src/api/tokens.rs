@@ -7,7 +7,7 @@ use serde_json::json;
 use twotier_core::tokens::{self, ApiToken, NewTokenInput, Owner};
 use twotier_domain::ids::TokenId;
 
-use super::{ApiResult, collection, created, ok, path_id, resource};
+use super::{ApiResult, collection, created, path_id, resource};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller, NoBody};
 use crate::routes::{Policy, Routes};
@@ -19,12 +19,7 @@ fn token_json(t: &ApiToken) -> serde_json::Value {
 pub async fn list_tokens(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult {
     let all = tokens::list(&state.svc, &actor).await?;
     let total = all.len() as i64;
-    ok(collection(
-        all.iter().map(token_json).collect(),
-        total,
-        "/tokens",
-        None,
-    ))
+    collection(all.iter().map(token_json).collect(), total, "/tokens", None)
 }
 
 pub async fn create_token(

@@ -22,12 +22,7 @@ pub async fn get_me(State(state): State<AppState>, Caller(actor): Caller) -> Api
 pub async fn list_users(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult {
     let all = users::list(&state.svc, &actor, &actor.tenant_id).await?;
     let total = all.len() as i64;
-    ok(collection(
-        all.iter().map(user_json).collect(),
-        total,
-        "/users",
-        None,
-    ))
+    collection(all.iter().map(user_json).collect(), total, "/users", None)
 }
 
 pub async fn create_user(
