@@ -1,0 +1,119 @@
+//! Submitted forms: the extractor (CSRF checked by the middleware first) and refusals
+//! turned into errors next to their fields.
+
+use super::*;
+
+/// A submitted form: repeated fields (checkboxes) kept, unknown fields ignored.
+#[derive(Debug, Clone, Default)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    pub fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+    pub fn checked(&self, name: &str) -> bool {
+        matches!(self.get(name).as_str(), "on" | "true" | "1" | "yes")
+    }
+
+    /// The `qty.<offer>` fields with a licence count, as an order (errors under `order`).
+    pub fn order(
+        &self,
+        partner_id_on_record: Option<String>,
+    ) -> Result<twotier_core::orders::OrderInput, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut line_items = Vec::new();
+        for (name, value) in &self.0 {
+            let (Some(offer), value) = (name.strip_prefix("qty."), value.trim()) else {
+                continue;
+            };
+            if value.is_empty() {
+                continue;
+            }
+            match value.parse::<i64>() {
+                Ok(quantity) => line_items.push(twotier_core::orders::LineItemInput {
+                    line_item_number: i64::try_from(line_items.len()).ok(),
+                    offer_id: offer.to_owned(),
+                    quantity: Some(quantity),
+                    partner_id_on_record: partner_id_on_record.clone(),
+                    friendly_name: None,
+                }),
+                Err(_) => errors.add(
+                    "order",
+                    format!("enter a whole number of licences for {offer}"),
+                ),
+            }
+        }
+        if line_items.is_empty() && errors.is_empty() {
+            errors.add("order", "enter a licence count for at least one offer");
+        }
+        if errors.is_empty() {
+            Ok(twotier_core::orders::OrderInput {
+                billing_cycle: self.get("billing_cycle"),
+                line_items,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// An idempotency key for a form that carries one (a reload or double submit replays):
+    /// the fingerprint is every field but the CSRF token.
+    pub fn idempotency(
+        &self,
+        scope: &str,
+        key_field: &str,
+    ) -> Option<twotier_core::write::IdempotencyKey> {
+        use sha2::Digest as _;
+        let key = self.get(key_field);
+        if key.is_empty() {
+            return None;
+        }
+        let mut pairs: Vec<_> = self.0.iter().filter(|(k, _)| k != "_csrf").collect();
+        pairs.sort();
+        let fingerprint = hex::encode(sha2::Sha256::digest(format!("{pairs:?}").as_bytes()));
+        Some(twotier_core::write::IdempotencyKey {
+            key: format!("{scope}:{key}"),
+            fingerprint,
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormData {
+    type Rejection = PageError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            PageError(twotier_core::CoreError::invalid(
+                "form",
+                "the form could not be read",
+            ))
+        })?;
+        let pairs =
+            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).map_err(|_| {
+                PageError(twotier_core::CoreError::invalid(
+                    "form",
+                    "the form could not be read",
+                ))
+            })?;
+        Ok(Self(pairs))
+    }
+}
+
+/// Field errors for a form that is shown again.
+pub fn field_errors(e: twotier_core::CoreError) -> Result<FieldErrors, PageError> {
+    match e {
+        twotier_core::CoreError::Invalid(f) => Ok(f),
+        twotier_core::CoreError::Rule { message, .. } => Ok(FieldErrors::single("form", message)),
+        other => Err(PageError(other)),
+    }
+}
