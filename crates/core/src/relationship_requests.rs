@@ -371,9 +371,10 @@ pub async fn revoke(
     id: &str,
 ) -> Result<RelationshipRequest, CoreError> {
     authz::require(actor, Permission::RequestCustomerRelationship)?;
+    // A malformed id is not found before anything is written (an idempotency key included).
+    let id = RelationshipRequestId::parse(id).ok_or(CoreError::NotFound)?;
     let mut ch = crate::begin_change!(svc, actor, meta, RelationshipRequest);
     let now = svc.now();
-    let id = RelationshipRequestId::parse(id).ok_or(CoreError::NotFound)?;
     let row = rows::find(&mut ch.conn(), &actor.tenant_id, &id)
         .await?
         .ok_or(CoreError::NotFound)?;

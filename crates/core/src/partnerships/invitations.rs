@@ -111,9 +111,10 @@ pub async fn revoke_invitation(
     id: &str,
 ) -> Result<Invitation, CoreError> {
     authz::require(actor, Permission::ManagePartnerships)?;
+    // A malformed id is not found before anything is written (an idempotency key included).
+    let id = &InvitationId::parse(id).ok_or(CoreError::NotFound)?;
     let mut ch = crate::begin_change!(svc, actor, meta, Invitation);
     let now = svc.now();
-    let id = &InvitationId::parse(id).ok_or(CoreError::NotFound)?;
     let row = rows::find_invitation(&mut ch.conn(), &actor.tenant_id, id)
         .await?
         .ok_or(CoreError::NotFound)?;

@@ -15,7 +15,7 @@ use twotier_domain::tenant::TenantKind;
 
 use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
-use crate::error::PageError;
+use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
 use crate::routes::{Policy, Routes};
 
@@ -206,14 +206,12 @@ pub async fn revoke_token(
     Viewer(s): Viewer,
     Meta(meta): Meta,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let Some(id) = TokenId::parse(&id) else {
-        return PageError(twotier_core::CoreError::NotFound).into_response();
+        return Err(PageError(twotier_core::CoreError::NotFound));
     };
-    match tokens::revoke(&state.svc, &s.actor, &meta, &id).await {
-        Ok(()) => Redirect::to("/account?done=token-revoked").into_response(),
-        Err(e) => PageError(e).into_response(),
-    }
+    tokens::revoke(&state.svc, &s.actor, &meta, &id).await?;
+    Ok(Redirect::to("/account?done=token-revoked").into_response())
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

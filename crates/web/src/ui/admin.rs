@@ -252,28 +252,25 @@ pub async fn reset_password(
     Viewer(s): Viewer,
     Meta(meta): Meta,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let id = match user_id(&id) {
         Ok(id) => id,
-        Err(e) => return e.into_response(),
+        Err(e) => return Ok(e.into_response()),
     };
-    match users::reset_password(&state.svc, &s.actor, &meta, &s.actor.tenant_id, &id).await {
-        Ok(done) => render(&SecretPage {
-            ctx: Ctx::new(&s, "Password reset", "/users"),
-            heading: format!("New temporary password for {}", done.email),
-            facts: vec![(
-                "Expires".to_owned(),
-                done.temporary_password_expires_at.display(),
-            )],
-            secret_label: "Temporary password".to_owned(),
-            secret: done.temporary_password.unwrap_or_default(),
-            usage: "The old password no longer works and the user's sessions have ended."
-                .to_owned(),
-            back_href: format!("/users/{id}"),
-            back_label: "Done".to_owned(),
-        }),
-        Err(e) => PageError(e).into_response(),
-    }
+    let done = users::reset_password(&state.svc, &s.actor, &meta, &s.actor.tenant_id, &id).await?;
+    Ok(render(&SecretPage {
+        ctx: Ctx::new(&s, "Password reset", "/users"),
+        heading: format!("New temporary password for {}", done.email),
+        facts: vec![(
+            "Expires".to_owned(),
+            done.temporary_password_expires_at.display(),
+        )],
+        secret_label: "Temporary password".to_owned(),
+        secret: done.temporary_password.unwrap_or_default(),
+        usage: "The old password no longer works and the user's sessions have ended.".to_owned(),
+        back_href: format!("/users/{id}"),
+        back_label: "Done".to_owned(),
+    }))
 }
 
 #[derive(Template)]
@@ -364,14 +361,12 @@ pub async fn disable_app(
     Viewer(s): Viewer,
     Meta(meta): Meta,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let Some(id) = AppId::parse(&id) else {
-        return PageError(twotier_core::CoreError::NotFound).into_response();
+        return Err(PageError(twotier_core::CoreError::NotFound));
     };
-    match apps::disable(&state.svc, &s.actor, &meta, &id).await {
-        Ok(_) => Redirect::to("/apps?done=app-disabled").into_response(),
-        Err(e) => PageError(e).into_response(),
-    }
+    apps::disable(&state.svc, &s.actor, &meta, &id).await?;
+    Ok(Redirect::to("/apps?done=app-disabled").into_response())
 }
 
 #[derive(Template)]
@@ -385,15 +380,13 @@ pub async fn security_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    match twotier_core::auth::tenant_requires_two_factor(&state.svc, &s.actor).await {
-        Ok(require_two_factor) => render(&SecurityPage {
-            ctx: Ctx::new(&s, "Security", "/security")
-                .with_flash(q.get("done").map(String::as_str)),
-            require_two_factor,
-        }),
-        Err(e) => PageError(e).into_response(),
-    }
+) -> PageResult {
+    let require_two_factor =
+        twotier_core::auth::tenant_requires_two_factor(&state.svc, &s.actor).await?;
+    Ok(render(&SecurityPage {
+        ctx: Ctx::new(&s, "Security", "/security").with_flash(q.get("done").map(String::as_str)),
+        require_two_factor,
+    }))
 }
 
 pub async fn update_security(

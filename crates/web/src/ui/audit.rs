@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
 use twotier_core::audit::Record;
 use twotier_core::audit::{self, Query as AuditQuery};
 use twotier_domain::FieldErrors;
@@ -122,7 +121,7 @@ pub async fn audit_page(
                 errors = f;
                 None
             }
-            Err(e) => return Ok(PageError(e).into_response()),
+            Err(e) => return Err(PageError(e)),
         }
     } else {
         None
@@ -172,16 +171,14 @@ pub async fn audit_csv(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let mut errors = FieldErrors::new();
     let aq = query(&q, &mut errors);
     if !errors.is_empty() {
-        return PageError(twotier_core::CoreError::Invalid(errors)).into_response();
+        return Err(PageError(twotier_core::CoreError::Invalid(errors)));
     }
-    match audit::export_csv(&state.svc, &s.actor, &aq).await {
-        Ok(csv) => super::csv_response(csv, "twotier-audit.csv"),
-        Err(e) => PageError(e).into_response(),
-    }
+    let csv = audit::export_csv(&state.svc, &s.actor, &aq).await?;
+    Ok(super::csv_response(csv, "twotier-audit.csv"))
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

@@ -11,7 +11,7 @@ use twotier_domain::FieldErrors;
 
 use super::{Ctx, FormData, field_errors, render_status};
 use crate::AppState;
-use crate::error::PageError;
+use crate::error::PageResult;
 use crate::extract::{Meta, Viewer};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
@@ -31,26 +31,22 @@ async fn catalog_view(
     done: Option<&str>,
     file: String,
     errors: FieldErrors,
-) -> Response {
-    match catalog::list_all(&state.svc, &s.actor).await {
-        Ok(offers) => {
-            let status = if errors.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            render_status(
-                status,
-                &CatalogPage {
-                    ctx: Ctx::new(s, "Catalog", "/catalog").with_flash(done),
-                    offers,
-                    file,
-                    errors,
-                },
-            )
-        }
-        Err(e) => PageError(e).into_response(),
-    }
+) -> PageResult {
+    let offers = catalog::list_all(&state.svc, &s.actor).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render_status(
+        status,
+        &CatalogPage {
+            ctx: Ctx::new(s, "Catalog", "/catalog").with_flash(done),
+            offers,
+            file,
+            errors,
+        },
+    ))
 }
 
 pub async fn catalog_page(
@@ -66,6 +62,7 @@ pub async fn catalog_page(
         FieldErrors::new(),
     )
     .await
+    .into_response()
 }
 
 /// Imports a pasted JSON or CSV catalog: all rows or none, every bad row reported.
@@ -79,7 +76,9 @@ pub async fn import_catalog(
     match catalog::import_file(&state.svc, &s.actor, &meta, &file).await {
         Ok(_) => Redirect::to("/catalog?done=catalog-imported").into_response(),
         Err(e) => match field_errors(e) {
-            Ok(errors) => catalog_view(&state, &s, None, file, errors).await,
+            Ok(errors) => catalog_view(&state, &s, None, file, errors)
+                .await
+                .into_response(),
             Err(page) => page.into_response(),
         },
     }
@@ -92,12 +91,10 @@ pub async fn update_offer(
     Meta(meta): Meta,
     Path(id): Path<String>,
     form: FormData,
-) -> Response {
+) -> PageResult {
     let available = form.get("action") == "resume";
-    match catalog::set_available(&state.svc, &s.actor, &meta, &id, available).await {
-        Ok(()) => Redirect::to("/catalog?done=offer-saved").into_response(),
-        Err(e) => PageError(e).into_response(),
-    }
+    catalog::set_available(&state.svc, &s.actor, &meta, &id, available).await?;
+    Ok(Redirect::to("/catalog?done=offer-saved").into_response())
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

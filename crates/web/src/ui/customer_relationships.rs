@@ -156,16 +156,9 @@ pub async fn revoke_request(
     Viewer(s): Viewer,
     Meta(meta): Meta,
     Path(id): Path<String>,
-) -> Response {
-    if twotier_domain::ids::InvitationId::parse(&id).is_none() {
-        return PageError(CoreError::NotFound).into_response();
-    }
-    match relationship_requests::revoke(&state.svc, &s.actor, &meta, &id).await {
-        Ok(_) => {
-            Redirect::to("/customers/relationship-requests?done=request-revoked").into_response()
-        }
-        Err(e) => PageError(e).into_response(),
-    }
+) -> PageResult {
+    relationship_requests::revoke(&state.svc, &s.actor, &meta, &id).await?;
+    Ok(Redirect::to("/customers/relationship-requests?done=request-revoked").into_response())
 }
 
 #[derive(Template)]
@@ -341,14 +334,12 @@ pub async fn remove_access(
     Viewer(s): Viewer,
     Meta(meta): Meta,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     if TenantId::parse(&id).is_none() {
-        return PageError(CoreError::NotFound).into_response();
+        return Err(PageError(CoreError::NotFound));
     }
-    match customer_relationships::remove_admin_access(&state.svc, &s.actor, &meta, &id).await {
-        Ok(()) => Redirect::to("/my/partners?done=admin-access-removed").into_response(),
-        Err(e) => PageError(e).into_response(),
-    }
+    customer_relationships::remove_admin_access(&state.svc, &s.actor, &meta, &id).await?;
+    Ok(Redirect::to("/my/partners?done=admin-access-removed").into_response())
 }
 
 #[derive(Template)]
@@ -359,14 +350,12 @@ struct SubscriptionsPage {
 }
 
 /// The customer's subscriptions, read-only, each with its designated support contact.
-pub async fn subscriptions_page(State(state): State<AppState>, Viewer(s): Viewer) -> Response {
-    match subscriptions::own(&state.svc, &s.actor).await {
-        Ok(list) => render(&SubscriptionsPage {
-            ctx: Ctx::new(&s, "Subscriptions", "/my/subscriptions"),
-            subscriptions: list,
-        }),
-        Err(e) => PageError(e).into_response(),
-    }
+pub async fn subscriptions_page(State(state): State<AppState>, Viewer(s): Viewer) -> PageResult {
+    let list = subscriptions::own(&state.svc, &s.actor).await?;
+    Ok(render(&SubscriptionsPage {
+        ctx: Ctx::new(&s, "Subscriptions", "/my/subscriptions"),
+        subscriptions: list,
+    }))
 }
 
 /// `POST /customers/{id}/relationship`: the partner ends its relationship (`action=end`) or

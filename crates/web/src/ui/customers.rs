@@ -444,11 +444,11 @@ pub async fn place_order(
     form: FormData,
 ) -> PageResult {
     let Some(id) = TenantId::parse(&id) else {
-        return Ok(PageError(CoreError::NotFound).into_response());
+        return Err(PageError(CoreError::NotFound));
     };
     // A reseller's post is refused as such, before the form is read.
     if let Err(e) = twotier_core::orders::require_seller(&s.actor) {
-        return Ok(PageError(e).into_response());
+        return Err(PageError(e));
     }
     let por = Some(form.get("partner_id_on_record")).filter(|p| !p.is_empty());
     let input = match form.order(por) {
@@ -496,22 +496,20 @@ pub async fn reset_admin_password(
     Viewer(s): Viewer,
     Meta(meta): Meta,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let Some(id) = TenantId::parse(&id) else {
-        return PageError(CoreError::NotFound).into_response();
+        return Err(PageError(CoreError::NotFound));
     };
-    match customers::reset_admin_password(&state.svc, &s.actor, &meta, &id).await {
-        Ok(done) => render(&SecretPage::temporary_password(
-            Ctx::new(&s, "Password reset", "/customers"),
-            format!("New temporary password for {}", done.email),
-            &done.email,
-            done.temporary_password_expires_at,
-            done.temporary_password,
-            "Give it to the customer's admin, who must choose a new password at the first sign-in. The old password no longer works and the admin's sessions have ended.",
-            format!("/customers/{id}"),
-        )),
-        Err(e) => PageError(e).into_response(),
-    }
+    let done = customers::reset_admin_password(&state.svc, &s.actor, &meta, &id).await?;
+    Ok(render(&SecretPage::temporary_password(
+        Ctx::new(&s, "Password reset", "/customers"),
+        format!("New temporary password for {}", done.email),
+        &done.email,
+        done.temporary_password_expires_at,
+        done.temporary_password,
+        "Give it to the customer's admin, who must choose a new password at the first sign-in. The old password no longer works and the admin's sessions have ended.",
+        format!("/customers/{id}"),
+    )))
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

@@ -244,23 +244,21 @@ pub async fn reset_password(
     Viewer(s): Viewer,
     Meta(meta): Meta,
     Path((id, user)): Path<(String, String)>,
-) -> Response {
+) -> PageResult {
     let (id, user) = match (customer_id(&id), user_id(&user)) {
         (Ok(id), Ok(user)) => (id, user),
-        (Err(e), _) | (_, Err(e)) => return e.into_response(),
+        (Err(e), _) | (_, Err(e)) => return Ok(e.into_response()),
     };
-    match users::reset_password(&state.svc, &s.actor, &meta, &id, &user).await {
-        Ok(done) => render(&SecretPage::temporary_password(
-            Ctx::new(&s, "Password reset", "/customers"),
-            format!("New temporary password for {}", done.email),
-            &done.email,
-            done.temporary_password_expires_at,
-            done.temporary_password,
-            "Give it to the user, who must choose a new password at the next sign-in. The old password no longer works and the user's sessions have ended.",
-            format!("/customers/{id}/users"),
-        )),
-        Err(e) => PageError(e).into_response(),
-    }
+    let done = users::reset_password(&state.svc, &s.actor, &meta, &id, &user).await?;
+    Ok(render(&SecretPage::temporary_password(
+        Ctx::new(&s, "Password reset", "/customers"),
+        format!("New temporary password for {}", done.email),
+        &done.email,
+        done.temporary_password_expires_at,
+        done.temporary_password,
+        "Give it to the user, who must choose a new password at the next sign-in. The old password no longer works and the user's sessions have ended.",
+        format!("/customers/{id}/users"),
+    )))
 }
 
 /// Disables (`disabled=true`) or enables a user.

@@ -16,7 +16,7 @@ use twotier_domain::tenant::TenantKind;
 
 use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
 use crate::AppState;
-use crate::error::PageError;
+use crate::error::{PageError, PageResult};
 use crate::extract::{MaybeViewer, Meta, Viewer};
 use crate::routes::{Policy, Routes};
 
@@ -36,7 +36,7 @@ pub async fn partners_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let kind_raw = q.get("kind").cloned().unwrap_or_default();
     let name = q.get("name").cloned().unwrap_or_default();
     let kind = TenantKind::parse(&kind_raw).ok().filter(|k| k.is_partner());
@@ -48,33 +48,28 @@ pub async fn partners_page(
         after,
         limit: 50,
     };
-    match partners::list(&state.svc, &s.actor, &query).await {
-        Ok(page) => {
-            let next_href = page.next.as_ref().map(|(n, i)| {
-                let pairs = [
-                    ("kind", kind_raw.as_str()),
-                    ("name", name.as_str()),
-                    ("after_name", n.as_str()),
-                    ("after_id", i.as_str()),
-                ];
-                format!(
-                    "/partners?{}",
-                    serde_urlencoded::to_string(pairs).unwrap_or_default()
-                )
-            });
-            render(&PartnersPage {
-                ctx: Ctx::new(&s, "Partners", "/partners")
-                    .with_flash(q.get("done").map(String::as_str)),
-                partners: page.items,
-                total: page.total,
-                kind: kind_raw,
-                name,
-                can_manage: s.actor.can(P::ManagePartners),
-                next_href,
-            })
-        }
-        Err(e) => PageError(e).into_response(),
-    }
+    let page = partners::list(&state.svc, &s.actor, &query).await?;
+    let next_href = page.next.as_ref().map(|(n, i)| {
+        let pairs = [
+            ("kind", kind_raw.as_str()),
+            ("name", name.as_str()),
+            ("after_name", n.as_str()),
+            ("after_id", i.as_str()),
+        ];
+        format!(
+            "/partners?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    });
+    Ok(render(&PartnersPage {
+        ctx: Ctx::new(&s, "Partners", "/partners").with_flash(q.get("done").map(String::as_str)),
+        partners: page.items,
+        total: page.total,
+        kind: kind_raw,
+        name,
+        can_manage: s.actor.can(P::ManagePartners),
+        next_href,
+    }))
 }
 
 #[derive(Template)]
@@ -158,21 +153,18 @@ pub async fn partner_page(
     Viewer(s): Viewer,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let id = match tenant_id(&id) {
         Ok(id) => id,
-        Err(e) => return e.into_response(),
+        Err(e) => return Ok(e.into_response()),
     };
-    match partners::get(&state.svc, &s.actor, &id).await {
-        Ok(partner) => render(&PartnerPage {
-            ctx: Ctx::new(&s, &partner.name, "/partners")
-                .with_flash(q.get("done").map(String::as_str)),
-            can_manage: s.actor.can(P::ManagePartners),
-            partner,
-            errors: FieldErrors::new(),
-        }),
-        Err(e) => PageError(e).into_response(),
-    }
+    let partner = partners::get(&state.svc, &s.actor, &id).await?;
+    Ok(render(&PartnerPage {
+        ctx: Ctx::new(&s, &partner.name, "/partners").with_flash(q.get("done").map(String::as_str)),
+        can_manage: s.actor.can(P::ManagePartners),
+        partner,
+        errors: FieldErrors::new(),
+    }))
 }
 
 /// Saves the directory profile, or disables/enables the partner (`action`).
@@ -244,15 +236,13 @@ pub async fn agreement_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    match partners::get(&state.svc, &s.actor, &s.actor.tenant_id).await {
-        Ok(partner) => render(&AgreementPage {
-            ctx: Ctx::new(&s, "Partner agreement", "/agreement")
-                .with_flash(q.get("done").map(String::as_str)),
-            partner,
-        }),
-        Err(e) => PageError(e).into_response(),
-    }
+) -> PageResult {
+    let partner = partners::get(&state.svc, &s.actor, &s.actor.tenant_id).await?;
+    Ok(render(&AgreementPage {
+        ctx: Ctx::new(&s, "Partner agreement", "/agreement")
+            .with_flash(q.get("done").map(String::as_str)),
+        partner,
+    }))
 }
 
 pub async fn accept_agreement(
@@ -260,18 +250,16 @@ pub async fn accept_agreement(
     Viewer(s): Viewer,
     Meta(meta): Meta,
     form: FormData,
-) -> Response {
+) -> PageResult {
     if !form.checked("consent") {
-        return PageError(twotier_core::CoreError::invalid(
+        return Ok(PageError(twotier_core::CoreError::invalid(
             "consent",
             "tick the box to accept the agreement",
         ))
-        .into_response();
+        .into_response());
     }
-    match partners::accept_agreement(&state.svc, &s.actor, &meta, &s.actor.tenant_id).await {
-        Ok(_) => Redirect::to("/agreement?done=agreement").into_response(),
-        Err(e) => PageError(e).into_response(),
-    }
+    partners::accept_agreement(&state.svc, &s.actor, &meta, &s.actor.tenant_id).await?;
+    Ok(Redirect::to("/agreement?done=agreement").into_response())
 }
 
 #[derive(Template)]
@@ -287,20 +275,18 @@ pub async fn providers_page(
     State(state): State<AppState>,
     MaybeViewer(viewer): MaybeViewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let name = q.get("name").cloned().unwrap_or_default();
     let ctx = match &viewer {
         Some(s) => Ctx::new(s, "Provider directory", "/providers"),
         None => Ctx::anonymous("Provider directory"),
     };
-    match partners::public_providers(&state.svc, Some(&name)).await {
-        Ok(providers) => render(&ProvidersPage {
-            ctx,
-            providers,
-            name,
-        }),
-        Err(e) => PageError(e).into_response(),
-    }
+    let providers = partners::public_providers(&state.svc, Some(&name)).await?;
+    Ok(render(&ProvidersPage {
+        ctx,
+        providers,
+        name,
+    }))
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

@@ -168,14 +168,12 @@ pub async fn revoke_invitation(
     Viewer(s): Viewer,
     Meta(meta): Meta,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     if twotier_domain::ids::InvitationId::parse(&id).is_none() {
-        return PageError(CoreError::NotFound).into_response();
+        return Err(PageError(CoreError::NotFound));
     }
-    match partnerships::revoke_invitation(&state.svc, &s.actor, &meta, id.trim()).await {
-        Ok(_) => Redirect::to("/resellers?done=invitation-revoked").into_response(),
-        Err(e) => PageError(e).into_response(),
-    }
+    partnerships::revoke_invitation(&state.svc, &s.actor, &meta, id.trim()).await?;
+    Ok(Redirect::to("/resellers?done=invitation-revoked").into_response())
 }
 
 #[derive(Template)]
@@ -194,18 +192,16 @@ pub async fn remove_form(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let id = match reseller_id(&id) {
         Ok(id) => id,
-        Err(e) => return e.into_response(),
+        Err(e) => return Ok(e.into_response()),
     };
-    match partnerships::get_reseller(&state.svc, &s.actor, &id).await {
-        Ok(reseller) => render(&RemovePage {
-            ctx: Ctx::new(&s, "Remove partnership", "/resellers"),
-            reseller,
-        }),
-        Err(e) => PageError(e).into_response(),
-    }
+    let reseller = partnerships::get_reseller(&state.svc, &s.actor, &id).await?;
+    Ok(render(&RemovePage {
+        ctx: Ctx::new(&s, "Remove partnership", "/resellers"),
+        reseller,
+    }))
 }
 
 pub async fn remove(
@@ -213,15 +209,13 @@ pub async fn remove(
     Viewer(s): Viewer,
     Meta(meta): Meta,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let id = match reseller_id(&id) {
         Ok(id) => id,
-        Err(e) => return e.into_response(),
+        Err(e) => return Ok(e.into_response()),
     };
-    match partnerships::remove(&state.svc, &s.actor, &meta, &id).await {
-        Ok(()) => Redirect::to("/resellers?done=partnership-removed").into_response(),
-        Err(e) => PageError(e).into_response(),
-    }
+    partnerships::remove(&state.svc, &s.actor, &meta, &id).await?;
+    Ok(Redirect::to("/resellers?done=partnership-removed").into_response())
 }
 
 #[derive(Template)]

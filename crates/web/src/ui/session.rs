@@ -183,7 +183,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> PageRe
     if let Some(token) = session_cookie(&headers)
         && let Err(e) = auth::logout(&state.svc, &token).await
     {
-        return Ok(PageError(e).into_response());
+        return Err(PageError(e));
     }
     let mut r = Redirect::to("/login").into_response();
     r.headers_mut()
@@ -337,32 +337,28 @@ struct SetupPage {
     error: Option<String>,
 }
 
-async fn setup_page(state: &AppState, s: &auth::Session, error: Option<String>) -> Response {
-    match auth::start_enrolment(&state.svc, s).await {
-        Ok(e) => {
-            let required = s.pending == Some(Step::EnrolTwoFactor);
-            let status = if error.is_some() {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::OK
-            };
-            render_status(
-                status,
-                &SetupPage {
-                    ctx: Ctx::new(s, "Set up two-factor sign-in", "/account"),
-                    required,
-                    secret: e.secret,
-                    qr_svg: e.qr_svg,
-                    error,
-                },
-            )
-        }
-        Err(e) => PageError(e).into_response(),
-    }
+async fn setup_page(state: &AppState, s: &auth::Session, error: Option<String>) -> PageResult {
+    let e = auth::start_enrolment(&state.svc, s).await?;
+    let required = s.pending == Some(Step::EnrolTwoFactor);
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(render_status(
+        status,
+        &SetupPage {
+            ctx: Ctx::new(s, "Set up two-factor sign-in", "/account"),
+            required,
+            secret: e.secret,
+            qr_svg: e.qr_svg,
+            error,
+        },
+    ))
 }
 
 pub async fn setup_form(State(state): State<AppState>, Viewer(s): Viewer) -> Response {
-    setup_page(&state, &s, None).await
+    setup_page(&state, &s, None).await.into_response()
 }
 
 pub async fn confirm_setup(
@@ -374,7 +370,9 @@ pub async fn confirm_setup(
     match auth::confirm_enrolment(&state.svc, &s, &meta, &form.get("code")).await {
         Ok(()) => Redirect::to("/account?done=two-factor-on").into_response(),
         Err(e) => match field_errors(e) {
-            Ok(f) => setup_page(&state, &s, f.get("code").map(str::to_owned)).await,
+            Ok(f) => setup_page(&state, &s, f.get("code").map(str::to_owned))
+                .await
+                .into_response(),
             Err(page) => page.into_response(),
         },
     }

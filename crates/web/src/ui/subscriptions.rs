@@ -221,7 +221,7 @@ pub async fn change(
                         .map(|(_, m)| m.to_owned())
                         .unwrap_or_default(),
                 ),
-                Err(e) => return Ok(PageError(e).into_response()),
+                Err(e) => return Err(PageError(e)),
             };
         return Ok(page(StatusCode::OK, FieldErrors::new(), Some(check), form)
             .await

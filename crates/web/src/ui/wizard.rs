@@ -160,7 +160,7 @@ async fn page(
     let options =
         match customers::wizard_options(&state.svc, &s.actor, Some(&reseller), offers_in).await {
             Ok(o) => o,
-            Err(e) => return Ok(PageError(e).into_response()),
+            Err(e) => return Err(PageError(e)),
         };
     Ok(render_step(state, s, step, form, errors, options))
 }
@@ -358,7 +358,7 @@ pub async fn domain_check(
                 .map(|(_, m)| m.to_owned())
                 .unwrap_or_default(),
         ),
-        Err(e) => return Ok(PageError(e).into_response()),
+        Err(e) => return Err(PageError(e)),
     };
     Ok(
         axum::Json(serde_json::json!({ "available": available, "message": message }))
