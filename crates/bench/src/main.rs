@@ -26,6 +26,7 @@ use twotier_domain::subscription::{OrderStatus, SubscriptionStatus};
 use twotier_domain::term::{BillingCycle, TermDuration};
 use twotier_store::customers::{self, CustomerRow, ListFilter, Owner};
 use twotier_store::{ConnectOptions, Db};
+use twotier_store::{ProviderTenant, ResellerTenant};
 
 #[derive(Debug, Parser)]
 #[command(name = "twotier-bench", about = "Load driver for docs/PERFORMANCE.md")]
@@ -362,7 +363,12 @@ async fn direct_create(
     let name = format!("Direct {prefix}");
     let mut tx = db.begin().await?;
     partners::find(&mut tx.conn(), provider).await?;
-    partnerships::find_active(&mut tx.conn(), provider, reseller).await?;
+    partnerships::find_active(
+        &mut tx.conn(),
+        ProviderTenant(provider),
+        ResellerTenant(reseller),
+    )
+    .await?;
     let domain_prefix =
         DomainPrefix::parse(prefix).map_err(|_| twotier_store::StoreError::BadValue)?;
     customers::prefix_taken(&mut tx.conn(), &domain_prefix).await?;
@@ -472,7 +478,12 @@ async fn direct_create(
     subscriptions::of_customer(&mut tx.conn(), &tenant, None, None).await?;
     let offer_row = catalog::find(&mut tx.conn(), offer).await?;
     partners::find_by_mpn_id(&mut tx.conn(), mpn_id).await?;
-    partnerships::find_active(&mut tx.conn(), provider, reseller).await?;
+    partnerships::find_active(
+        &mut tx.conn(),
+        ProviderTenant(provider),
+        ResellerTenant(reseller),
+    )
+    .await?;
     orders::insert_order(
         &mut tx.conn(),
         &orders::OrderRow {

@@ -10,6 +10,7 @@ use twotier_domain::link::RelationshipState;
 use twotier_domain::tenant::TenantKind;
 use twotier_store::Conn;
 use twotier_store::tenants::{self, TenantRow};
+use twotier_store::{CustomerTenant, PartnerTenant};
 
 use crate::Code;
 use crate::CoreError;
@@ -34,7 +35,12 @@ async fn relates_to(
         return Ok(true);
     }
     if actor.tenant_kind.is_partner() && tenant.kind == TenantKind::Customer.as_str() {
-        return Ok(twotier_store::customers::related(c, &actor.tenant_id, &tenant.id).await?);
+        return Ok(twotier_store::customers::related(
+            c,
+            PartnerTenant(&actor.tenant_id),
+            CustomerTenant(&tenant.id),
+        )
+        .await?);
     }
     if actor.tenant_kind.is_partner() && tenant.kind != actor.tenant_kind.as_str() {
         return Ok(twotier_store::partnerships::active_between(
@@ -160,9 +166,13 @@ pub async fn require_delegated_admin(
     if actor.tenant_id == *customer {
         return Ok(());
     }
-    let held = twotier_store::customers::relationship(c, &actor.tenant_id, customer)
-        .await?
-        .is_some_and(|r| r.state == RelationshipState::Active && r.delegated_admin);
+    let held = twotier_store::customers::relationship(
+        c,
+        PartnerTenant(&actor.tenant_id),
+        CustomerTenant(customer),
+    )
+    .await?
+    .is_some_and(|r| r.state == RelationshipState::Active && r.delegated_admin);
     if held {
         Ok(())
     } else {

@@ -14,6 +14,7 @@ use twotier_domain::tenant::TenantKind;
 use twotier_store::customers::{self as rows, CustomerRow};
 use twotier_store::partners as partner_rows;
 use twotier_store::subscriptions as subscription_rows;
+use twotier_store::{CustomerTenant, PartnerTenant};
 
 use crate::audit::Event;
 use crate::write::Change;
@@ -89,7 +90,15 @@ async fn withdraw_in(
     partner: &TenantId,
 ) -> Result<(), CoreError> {
     let now = ch.svc.now().millis();
-    if !rows::set_delegated_admin(&mut ch.conn(), partner, &cust.tenant_id, false, now).await? {
+    if !rows::set_delegated_admin(
+        &mut ch.conn(),
+        PartnerTenant(partner),
+        CustomerTenant(&cust.tenant_id),
+        false,
+        now,
+    )
+    .await?
+    {
         return Err(CoreError::rule(
             Code::NoRelationship,
             "this partner does not hold delegated admin access to this customer",
@@ -121,9 +130,13 @@ pub async fn remove_admin_access(
     let mut ch = crate::begin_change!(svc, actor, meta, ());
     let partner = TenantId::parse(partner).ok_or(CoreError::NotFound)?;
     let cust = customer_row(&mut ch, &actor.tenant_id).await?;
-    if rows::relationship(&mut ch.conn(), &partner, &cust.tenant_id)
-        .await?
-        .is_none_or(|r| r.state != RelationshipState::Active)
+    if rows::relationship(
+        &mut ch.conn(),
+        PartnerTenant(&partner),
+        CustomerTenant(&cust.tenant_id),
+    )
+    .await?
+    .is_none_or(|r| r.state != RelationshipState::Active)
     {
         return Err(CoreError::NotFound);
     }
@@ -195,17 +208,27 @@ async fn end_in(ch: &mut Change<'_>, cust: &CustomerRow) -> Result<(), CoreError
             ),
         ));
     }
-    let held = rows::relationship(&mut ch.conn(), &actor.tenant_id, &cust.tenant_id)
-        .await?
-        .filter(|r| r.state == RelationshipState::Active)
-        .ok_or_else(|| {
-            CoreError::rule(
-                Code::NoRelationship,
-                "the relationship between the partner and customer does not exist",
-            )
-        })?;
+    let held = rows::relationship(
+        &mut ch.conn(),
+        PartnerTenant(&actor.tenant_id),
+        CustomerTenant(&cust.tenant_id),
+    )
+    .await?
+    .filter(|r| r.state == RelationshipState::Active)
+    .ok_or_else(|| {
+        CoreError::rule(
+            Code::NoRelationship,
+            "the relationship between the partner and customer does not exist",
+        )
+    })?;
     let now = ch.svc.now().millis();
-    rows::end_relationship(&mut ch.conn(), &actor.tenant_id, &cust.tenant_id, now).await?;
+    rows::end_relationship(
+        &mut ch.conn(),
+        PartnerTenant(&actor.tenant_id),
+        CustomerTenant(&cust.tenant_id),
+        now,
+    )
+    .await?;
     let customer = cust.tenant_id.clone();
     if held.delegated_admin {
         ch.audit(
@@ -241,7 +264,7 @@ pub(crate) async fn as_seen_by(
     id: &TenantId,
 ) -> Result<CustomerRow, CoreError> {
     let row = if actor.tenant_kind.is_partner() {
-        rows::find_for_partner(c, &actor.tenant_id, id).await?
+        rows::find_for_partner(c, PartnerTenant(&actor.tenant_id), CustomerTenant(id)).await?
     } else {
         rows::find(c, id).await?
     };

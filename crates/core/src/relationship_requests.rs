@@ -17,6 +17,7 @@ use twotier_store::customers::{self as customer_rows, CustomerRow, NewRelationsh
 use twotier_store::partners::{self as partner_rows, PartnerRow};
 use twotier_store::partnerships as partnership_rows;
 use twotier_store::relationship_requests::{self as rows, RequestRow};
+use twotier_store::{CustomerTenant, PartnerTenant, ProviderTenant, ResellerTenant};
 
 use crate::audit::Event;
 use crate::links::{check_link, link_hash, unknown_link};
@@ -97,7 +98,13 @@ impl Names {
                 if out.of(id.as_str()).is_some() {
                     continue;
                 }
-                let shown = if customer_rows::related(c, &r.provider_tenant_id, id).await? {
+                let shown = if customer_rows::related(
+                    c,
+                    PartnerTenant(&r.provider_tenant_id),
+                    CustomerTenant(id),
+                )
+                .await?
+                {
                     twotier_store::tenants::find(c, id).await?.map(|t| t.name)
                 } else {
                     customer_rows::find(c, id).await?.map(|cust| cust.domain)
@@ -179,9 +186,13 @@ pub async fn create(
         Some(id) => {
             let id = TenantId::parse(id);
             let partnered = match &id {
-                Some(id) => partnership_rows::find_active(&mut ch.conn(), &provider.tenant_id, id)
-                    .await?
-                    .is_some(),
+                Some(id) => partnership_rows::find_active(
+                    &mut ch.conn(),
+                    ProviderTenant(&provider.tenant_id),
+                    ResellerTenant(id),
+                )
+                .await?
+                .is_some(),
                 None => false,
             };
             let Some(id) = id.filter(|_| partnered) else {
@@ -198,7 +209,12 @@ pub async fn create(
         Some(domain) => Some(customer_by_domain(svc, &mut ch.conn(), domain).await?),
     };
     if let Some(cust) = &customer
-        && customer_rows::related(&mut ch.conn(), &provider.tenant_id, &cust.tenant_id).await?
+        && customer_rows::related(
+            &mut ch.conn(),
+            PartnerTenant(&provider.tenant_id),
+            CustomerTenant(&cust.tenant_id),
+        )
+        .await?
         && reseller.is_none()
         && !input.delegated_admin.unwrap_or(true)
     {
@@ -493,9 +509,13 @@ async fn check_acceptor(
         ));
     }
     if let Some(reseller) = reseller {
-        let partnered = partnership_rows::find_active(c, &provider.tenant_id, &reseller.tenant_id)
-            .await?
-            .is_some();
+        let partnered = partnership_rows::find_active(
+            c,
+            ProviderTenant(&provider.tenant_id),
+            ResellerTenant(&reseller.tenant_id),
+        )
+        .await?
+        .is_some();
         if !partnered || reseller.disabled {
             return Err(CoreError::rule(
                 Code::ResellerNotPartnered,
@@ -512,15 +532,22 @@ async fn check_acceptor(
     }
     let mut new = false;
     for (partner, dap) in wanted {
-        let held = customer_rows::relationship(c, partner, &customer.tenant_id)
-            .await?
-            .filter(|r| r.state == RelationshipState::Active);
+        let held = customer_rows::relationship(
+            c,
+            PartnerTenant(partner),
+            CustomerTenant(&customer.tenant_id),
+        )
+        .await?
+        .filter(|r| r.state == RelationshipState::Active);
         new |= held.is_none_or(|h| dap && !h.delegated_admin);
     }
-    let provider_reseller =
-        customer_rows::relationship(c, &provider.tenant_id, &customer.tenant_id)
-            .await?
-            .and_then(|r| r.reseller_tenant_id);
+    let provider_reseller = customer_rows::relationship(
+        c,
+        PartnerTenant(&provider.tenant_id),
+        CustomerTenant(&customer.tenant_id),
+    )
+    .await?
+    .and_then(|r| r.reseller_tenant_id);
     if let Some(r) = reseller
         && provider_reseller.as_ref() != Some(&r.tenant_id)
     {
@@ -605,10 +632,13 @@ pub async fn accept(
         partners.push((r.clone(), None));
     }
     for (partner, associated) in partners {
-        let held =
-            customer_rows::relationship(&mut ch.conn(), &partner.tenant_id, &customer.tenant_id)
-                .await?
-                .filter(|r| r.state == RelationshipState::Active);
+        let held = customer_rows::relationship(
+            &mut ch.conn(),
+            PartnerTenant(&partner.tenant_id),
+            CustomerTenant(&customer.tenant_id),
+        )
+        .await?
+        .filter(|r| r.state == RelationshipState::Active);
         let keep_dap = held.as_ref().is_some_and(|h| h.delegated_admin);
         let dap = row.delegated_admin || keep_dap;
         let reseller_of_provider =
@@ -618,8 +648,8 @@ pub async fn accept(
                 if dap && !keep_dap {
                     customer_rows::set_delegated_admin(
                         &mut ch.conn(),
-                        &partner.tenant_id,
-                        &customer.tenant_id,
+                        PartnerTenant(&partner.tenant_id),
+                        CustomerTenant(&customer.tenant_id),
                         true,
                         now.millis(),
                     )
@@ -627,8 +657,8 @@ pub async fn accept(
                 }
                 customer_rows::set_associated_reseller(
                     &mut ch.conn(),
-                    &partner.tenant_id,
-                    &customer.tenant_id,
+                    ProviderTenant(&partner.tenant_id),
+                    CustomerTenant(&customer.tenant_id),
                     reseller_of_provider.as_ref(),
                 )
                 .await?;

@@ -6,7 +6,7 @@ use twotier_domain::ids::{BillingProfileId, TenantId};
 use twotier_domain::customer::DomainPrefix;
 use twotier_domain::link::RelationshipState;
 
-use crate::{Conn, Db, StoreError, exec, on_conn};
+use crate::{Conn, CustomerTenant, Db, PartnerTenant, ProviderTenant, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct CustomerRow {
@@ -310,8 +310,8 @@ pub struct BillingPatch<'a> {
 /// without an active relationship.
 pub async fn find_for_partner(
     c: &mut Conn<'_>,
-    partner: &TenantId,
-    customer: &TenantId,
+    PartnerTenant(partner): PartnerTenant<'_>,
+    CustomerTenant(customer): CustomerTenant<'_>,
 ) -> Result<Option<CustomerRow>, StoreError> {
     const SQL: &str = "SELECT c.tenant_id, c.provider_tenant_id, c.reseller_tenant_id, r.company_name, \
          r.company_name_lower, c.domain_prefix, c.domain, c.billing_id, \
@@ -335,8 +335,8 @@ pub async fn find_for_partner(
 /// when it changed meanwhile (or the relationship is gone). Nobody else's profile changes.
 pub async fn update_billing(
     c: &mut Conn<'_>,
-    partner: &TenantId,
-    customer: &TenantId,
+    PartnerTenant(partner): PartnerTenant<'_>,
+    CustomerTenant(customer): CustomerTenant<'_>,
     version: i64,
     p: &BillingPatch<'_>,
 ) -> Result<bool, StoreError> {
@@ -422,8 +422,8 @@ pub async fn insert_relationship(
 /// The partner's relationship with the customer, active or ended.
 pub async fn relationship(
     c: &mut Conn<'_>,
-    partner: &TenantId,
-    customer: &TenantId,
+    PartnerTenant(partner): PartnerTenant<'_>,
+    CustomerTenant(customer): CustomerTenant<'_>,
 ) -> Result<Option<RelationshipRow>, StoreError> {
     let sql = format!(
         "SELECT {RELATIONSHIP_COLUMNS} FROM customer_relationships WHERE partner_tenant_id = $1 AND customer_tenant_id = $2"
@@ -454,8 +454,8 @@ pub async fn relationships_of(
 /// there is none or it already was so.
 pub async fn set_delegated_admin(
     c: &mut Conn<'_>,
-    partner: &TenantId,
-    customer: &TenantId,
+    PartnerTenant(partner): PartnerTenant<'_>,
+    CustomerTenant(customer): CustomerTenant<'_>,
     granted: bool,
     at: i64,
 ) -> Result<bool, StoreError> {
@@ -475,8 +475,8 @@ pub async fn set_delegated_admin(
 /// Sets the indirect reseller associated with the customer through a provider's relationship.
 pub async fn set_associated_reseller(
     c: &mut Conn<'_>,
-    provider: &TenantId,
-    customer: &TenantId,
+    ProviderTenant(provider): ProviderTenant<'_>,
+    CustomerTenant(customer): CustomerTenant<'_>,
     reseller: Option<&TenantId>,
 ) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE customer_relationships SET reseller_tenant_id = $3 \
@@ -493,8 +493,8 @@ pub async fn set_associated_reseller(
 /// Ends an active relationship (and the delegated admin access with it); false when none.
 pub async fn end_relationship(
     c: &mut Conn<'_>,
-    partner: &TenantId,
-    customer: &TenantId,
+    PartnerTenant(partner): PartnerTenant<'_>,
+    CustomerTenant(customer): CustomerTenant<'_>,
     at: i64,
 ) -> Result<bool, StoreError> {
     const SQL: &str = "UPDATE customer_relationships SET state = 'removed', delegated_admin = FALSE, \
@@ -512,8 +512,8 @@ pub async fn end_relationship(
 /// Whether the partner has an active relationship with the customer.
 pub async fn related(
     c: &mut Conn<'_>,
-    partner: &TenantId,
-    customer: &TenantId,
+    PartnerTenant(partner): PartnerTenant<'_>,
+    CustomerTenant(customer): CustomerTenant<'_>,
 ) -> Result<bool, StoreError> {
     const SQL: &str = "SELECT COUNT(*) FROM customer_relationships WHERE partner_tenant_id = $1 AND customer_tenant_id = $2 AND state = 'active'";
     Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)

@@ -38,6 +38,28 @@ use crate::sqlite_writer::{SqliteWriter, WriteTx};
 
 pub use error::StoreError;
 
+/// The side a tenant is on where a function takes two tenants (a partner and its customer, a
+/// provider and its reseller): each side is its own type, so passing them in the wrong order
+/// does not compile.
+macro_rules! tenant_side {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name<'a>(pub &'a twotier_domain::ids::TenantId);
+    )*};
+}
+
+tenant_side!(
+    /// A partner (provider or reseller) in its relationship with a customer.
+    PartnerTenant,
+    /// A customer in its relationship with a partner.
+    CustomerTenant,
+    /// The provider of a partnership.
+    ProviderTenant,
+    /// The reseller of a partnership.
+    ResellerTenant,
+);
+
 /// A case-insensitive `LIKE` pattern for "starts with", with the wildcards of the input
 /// escaped (queries say `ESCAPE '\\'`); blank means no filter.
 pub(crate) fn like_prefix(prefix: Option<&str>) -> Option<String> {

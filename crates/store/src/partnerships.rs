@@ -5,7 +5,7 @@ use twotier_domain::ids::{InvitationId, PartnershipId, TenantId};
 
 use twotier_domain::link::{InvitationState, RelationshipState};
 
-use crate::{Conn, StoreError, exec, on_conn};
+use crate::{Conn, ProviderTenant, ResellerTenant, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InvitationRow {
@@ -163,8 +163,8 @@ pub async fn insert(c: &mut Conn<'_>, p: &PartnershipRow) -> Result<(), StoreErr
 
 pub async fn find_active(
     c: &mut Conn<'_>,
-    provider: &TenantId,
-    reseller: &TenantId,
+    ProviderTenant(provider): ProviderTenant<'_>,
+    ResellerTenant(reseller): ResellerTenant<'_>,
 ) -> Result<Option<PartnershipRow>, StoreError> {
     const SQL: &str = "SELECT id, provider_tenant_id, reseller_tenant_id, state, invitation_id, created_at, created_by, \
          removed_at, removed_by FROM partnerships WHERE provider_tenant_id = $1 AND reseller_tenant_id = $2 AND state = 'active'";
@@ -190,8 +190,8 @@ pub async fn active_between(c: &mut Conn<'_>, a: &str, b: &str) -> Result<bool, 
 /// Ends the active partnership of the pair; false when there was none.
 pub async fn remove(
     c: &mut Conn<'_>,
-    provider: &TenantId,
-    reseller: &TenantId,
+    ProviderTenant(provider): ProviderTenant<'_>,
+    ResellerTenant(reseller): ResellerTenant<'_>,
     by: &str,
     at: i64,
 ) -> Result<bool, StoreError> {

@@ -1,6 +1,7 @@
 //! A customer's billing profile, changed on its etag.
 
 use super::*;
+use twotier_store::{CustomerTenant, PartnerTenant};
 
 /// Replaces the partner's own billing profile of the customer, if `etag` is its current one.
 pub async fn update_billing(
@@ -49,7 +50,15 @@ pub async fn update_billing(
         state: &b.address.state,
         postal_code: &b.address.postal_code,
     };
-    if !rows::update_billing(&mut ch.conn(), &actor.tenant_id, id, version, &patch).await? {
+    if !rows::update_billing(
+        &mut ch.conn(),
+        PartnerTenant(&actor.tenant_id),
+        CustomerTenant(id),
+        version,
+        &patch,
+    )
+    .await?
+    {
         return Err(CoreError::Stale);
     }
     let before = from_row(old, false);

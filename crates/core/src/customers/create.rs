@@ -3,6 +3,7 @@
 //! (written and rolled back) and options.
 
 use super::*;
+use twotier_store::{ProviderTenant, ResellerTenant};
 
 /// The provider creates a customer, for itself or for one of its indirect resellers.
 pub async fn create(
@@ -213,9 +214,13 @@ pub(super) async fn create_in(
         check_provider(ch, &country).await?;
     }
     if let Some(reseller) = &reseller
-        && partnerships::find_active(&mut ch.conn(), &actor.tenant_id, reseller)
-            .await?
-            .is_none()
+        && partnerships::find_active(
+            &mut ch.conn(),
+            ProviderTenant(&actor.tenant_id),
+            ResellerTenant(reseller),
+        )
+        .await?
+        .is_none()
     {
         return Err(CoreError::invalid(
             "associatedPartnerId",
@@ -391,9 +396,13 @@ pub async fn wizard_options(
     let mut c = svc.db.read().await?;
     if let Some(chosen) = chosen_reseller.and_then(TenantId::parse)
         && !resellers.iter().any(|r| r.0 == chosen.as_str())
-        && partnerships::find_active(&mut c.conn(), &actor.tenant_id, &chosen)
-            .await?
-            .is_some()
+        && partnerships::find_active(
+            &mut c.conn(),
+            ProviderTenant(&actor.tenant_id),
+            ResellerTenant(&chosen),
+        )
+        .await?
+        .is_some()
         && let Some(r) = partner_rows::find(&mut c.conn(), &chosen).await?
     {
         resellers.insert(0, (r.tenant_id.to_string(), r.name, r.mpn_id.to_string()));

@@ -16,6 +16,7 @@ use twotier_domain::tenant::{TenantKind, parse_name};
 use twotier_domain::user::Email;
 use twotier_domain::{DomainError, FieldErrors};
 use twotier_store::customers::{self as rows, BillingPatch, CustomerRow, ListFilter, Owner};
+use twotier_store::{CustomerTenant, PartnerTenant, ProviderTenant, ResellerTenant};
 use twotier_store::{partners as partner_rows, partnerships, tenants};
 
 use crate::audit::Event;
@@ -509,9 +510,13 @@ pub async fn view(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Custom
         let mut c = svc.db.read().await?;
         let associated = match &customer.associated_partner_id {
             Some(reseller)
-                if partnerships::find_active(&mut c.conn(), &actor.tenant_id, reseller)
-                    .await?
-                    .is_some() =>
+                if partnerships::find_active(
+                    &mut c.conn(),
+                    ProviderTenant(&actor.tenant_id),
+                    ResellerTenant(reseller),
+                )
+                .await?
+                .is_some() =>
             {
                 partner_rows::find(&mut c.conn(), reseller).await?
             }
@@ -555,7 +560,12 @@ pub async fn get(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Custome
     let mut c = svc.db.read().await?;
     authz::authorize(&mut c.conn(), actor, Permission::ViewCustomers, id).await?;
     let mut row = crate::customer_relationships::as_seen_by(&mut c.conn(), actor, id).await?;
-    let mine = rows::relationship(&mut c.conn(), &actor.tenant_id, id).await?;
+    let mine = rows::relationship(
+        &mut c.conn(),
+        PartnerTenant(&actor.tenant_id),
+        CustomerTenant(id),
+    )
+    .await?;
     // The reseller associated through the asking provider, not through whoever created it.
     if actor.tenant_kind == TenantKind::Provider {
         row.reseller_tenant_id = mine.as_ref().and_then(|r| r.reseller_tenant_id.clone());

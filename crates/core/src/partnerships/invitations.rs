@@ -3,6 +3,7 @@
 //! which makes the partnership.
 
 use super::*;
+use twotier_store::{ProviderTenant, ResellerTenant};
 
 pub(super) fn draft_email(
     provider: &PartnerRow,
@@ -231,9 +232,13 @@ pub(super) async fn check_acceptor(
             ),
         ));
     }
-    if rows::find_active(c, &provider.tenant_id, &reseller.tenant_id)
-        .await?
-        .is_some()
+    if rows::find_active(
+        c,
+        ProviderTenant(&provider.tenant_id),
+        ResellerTenant(&reseller.tenant_id),
+    )
+    .await?
+    .is_some()
     {
         return Err(CoreError::rule(
             Code::AlreadyPartnered,

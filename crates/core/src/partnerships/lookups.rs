@@ -2,6 +2,7 @@
 //! partner-of-record validation.
 
 use super::*;
+use twotier_store::{ProviderTenant, ResellerTenant};
 
 /// Partner Center's MpnProfile.
 #[derive(Debug, Clone, Serialize)]
@@ -158,9 +159,13 @@ pub async fn validate_resellers(
                 Some(r)
                     if r.kind == "reseller" && r.agreement_accepted_at.is_some() && !r.disabled =>
                 {
-                    rows::find_active(&mut c.conn(), &actor.tenant_id, &r.tenant_id)
-                        .await?
-                        .is_some()
+                    rows::find_active(
+                        &mut c.conn(),
+                        ProviderTenant(&actor.tenant_id),
+                        ResellerTenant(&r.tenant_id),
+                    )
+                    .await?
+                    .is_some()
                 }
                 _ => false,
             },
@@ -202,9 +207,13 @@ pub(crate) async fn partner_of_record(
         .await?
         .ok_or_else(|| CoreError::rule(Code::MpnNotFound, format!("MPN ID {mpn} is not found")))?;
     if reseller.kind != TenantKind::Reseller.as_str()
-        || rows::find_active(c, &provider.tenant_id, &reseller.tenant_id)
-            .await?
-            .is_none()
+        || rows::find_active(
+            c,
+            ProviderTenant(&provider.tenant_id),
+            ResellerTenant(&reseller.tenant_id),
+        )
+        .await?
+        .is_none()
     {
         return Err(CoreError::rule(
             Code::NotYourReseller,

@@ -17,6 +17,7 @@ use twotier_store::partners::{self as partner_rows, PartnerRow};
 use twotier_store::partnerships::{
     self as rows, CounterpartFilter, InvitationRow, PartnershipRow, Side,
 };
+use twotier_store::{ProviderTenant, ResellerTenant};
 
 use crate::audit::Event;
 use crate::links::{check_link, link_hash, unknown_link};
@@ -316,9 +317,13 @@ pub async fn get_reseller(
 ) -> Result<Relationship, CoreError> {
     authz::require(actor, Permission::ViewPartnerships)?;
     let mut c = svc.db.read().await?;
-    let p = rows::find_active(&mut c.conn(), &actor.tenant_id, reseller)
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let p = rows::find_active(
+        &mut c.conn(),
+        ProviderTenant(&actor.tenant_id),
+        ResellerTenant(reseller),
+    )
+    .await?
+    .ok_or(CoreError::NotFound)?;
     let r = partner_of(&mut c.conn(), reseller).await?;
     Ok(Relationship {
         id: r.tenant_id.to_string(),
@@ -345,14 +350,18 @@ pub async fn remove(
     if actor.tenant_kind != TenantKind::Provider {
         return Err(CoreError::NotFound);
     }
-    let active = rows::find_active(&mut ch.conn(), &actor.tenant_id, reseller)
-        .await?
-        .ok_or(CoreError::NotFound)?;
+    let active = rows::find_active(
+        &mut ch.conn(),
+        ProviderTenant(&actor.tenant_id),
+        ResellerTenant(reseller),
+    )
+    .await?
+    .ok_or(CoreError::NotFound)?;
     let now = svc.now().millis();
     if !rows::remove(
         &mut ch.conn(),
-        &actor.tenant_id,
-        reseller,
+        ProviderTenant(&actor.tenant_id),
+        ResellerTenant(reseller),
         &actor.label,
         now,
     )

@@ -2,6 +2,7 @@
 //! partnered with it.
 
 use super::*;
+use twotier_store::{CustomerTenant, PartnerTenant, ProviderTenant, ResellerTenant};
 
 /// Partner Center's SupportContact.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -81,9 +82,13 @@ pub async fn support_candidates(
             if eligible {
                 break;
             }
-            eligible = partnerships::find_active(&mut c.conn(), provider, &tenant)
-                .await?
-                .is_some();
+            eligible = partnerships::find_active(
+                &mut c.conn(),
+                ProviderTenant(provider),
+                ResellerTenant(&tenant),
+            )
+            .await?
+            .is_some();
         }
         if !eligible {
             continue;
@@ -156,11 +161,19 @@ pub async fn set_support_contact(
     };
     let is_provider = partner.tenant_id == row.provider_tenant_id;
     if !is_provider {
-        let related = customer_rows::related(&mut ch.conn(), &partner.tenant_id, customer).await?;
-        let partnered =
-            partnerships::find_active(&mut ch.conn(), &row.provider_tenant_id, &partner.tenant_id)
-                .await?
-                .is_some();
+        let related = customer_rows::related(
+            &mut ch.conn(),
+            PartnerTenant(&partner.tenant_id),
+            CustomerTenant(customer),
+        )
+        .await?;
+        let partnered = partnerships::find_active(
+            &mut ch.conn(),
+            ProviderTenant(&row.provider_tenant_id),
+            ResellerTenant(&partner.tenant_id),
+        )
+        .await?
+        .is_some();
         if partner.kind != TenantKind::Reseller.as_str() || !related || !partnered {
             return Err(CoreError::invalid(
                 "supportTenantId",
