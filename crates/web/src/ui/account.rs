@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use http::StatusCode;
 use twotier_core::tokens::{self, ApiToken, NewTokenInput, Owner};
 use twotier_core::users::{self, User};
 use twotier_domain::FieldErrors;
@@ -13,7 +12,7 @@ use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TokenId;
 use twotier_domain::tenant::TenantKind;
 
-use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
+use super::{Ctx, FormData, SecretPage, field_errors, form_status, render, render_status};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
@@ -118,11 +117,7 @@ pub(super) async fn account(
         Ok(v) => (v.me, v.tokens),
         Err(e) => return PageError(e).into_response(),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let roles = me.roles.iter().map(|r| r.label()).collect();
     render_status(
         status,

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use http::StatusCode;
 use twotier_core::apps::{self, App, NewAppInput};
 use twotier_core::users::{self, NewUserInput, User, UserPatch};
 use twotier_domain::FieldErrors;
@@ -13,7 +12,7 @@ use twotier_domain::actor::Actor;
 use twotier_domain::authz::Role;
 use twotier_domain::ids::{AppId, UserId};
 
-use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
+use super::{Ctx, FormData, SecretPage, field_errors, form_status, render, render_status};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
@@ -64,11 +63,7 @@ async fn users_view(
 ) -> PageResult {
     let list = users::list(&state.svc, &s.actor, &s.actor.tenant_id).await?;
     let checked = form.map(|f| f.all("roles")).unwrap_or_default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render_status(
         status,
         &UsersPage {
@@ -165,11 +160,7 @@ async fn user_view(
 ) -> PageResult {
     let user = users::get(&state.svc, &s.actor, &s.actor.tenant_id, id).await?;
     let checked: Vec<String> = user.roles.iter().map(|r| r.as_str().to_owned()).collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let is_self = s.actor.user_id.as_ref() == Some(id);
     let kind = s.actor.tenant_kind;
     let editable = !user.roles.contains(&users::keeper_role(kind))
@@ -255,7 +246,7 @@ pub async fn reset_password(
 ) -> PageResult {
     let id = match user_id(&id) {
         Ok(id) => id,
-        Err(e) => return Ok(e.into_response()),
+        Err(e) => return Err(e),
     };
     let done = users::reset_password(&state.svc, &s.actor, &meta, &s.actor.tenant_id, &id).await?;
     Ok(render(&SecretPage {
@@ -292,11 +283,7 @@ async fn apps_view(
 ) -> PageResult {
     let list = apps::list(&state.svc, &s.actor).await?;
     let checked = form.map(|f| f.all("roles")).unwrap_or_default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render_status(
         status,
         &AppsPage {

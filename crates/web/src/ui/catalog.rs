@@ -5,11 +5,10 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use http::StatusCode;
 use twotier_core::catalog::{self, Offer};
 use twotier_domain::FieldErrors;
 
-use super::{Ctx, FormData, field_errors, render_status};
+use super::{Ctx, FormData, field_errors, form_status, render_status};
 use crate::AppState;
 use crate::error::PageResult;
 use crate::extract::{Meta, Viewer};
@@ -33,11 +32,7 @@ async fn catalog_view(
     errors: FieldErrors,
 ) -> PageResult {
     let offers = catalog::list_all(&state.svc, &s.actor).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render_status(
         status,
         &CatalogPage {

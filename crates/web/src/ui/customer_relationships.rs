@@ -19,7 +19,7 @@ use twotier_domain::FieldErrors;
 use twotier_domain::ids::TenantId;
 
 use super::partnerships::{InvitationPage, mailto};
-use super::{Ctx, FormData, render, render_status};
+use super::{Ctx, FormData, form_status, render, render_status};
 use crate::AppState;
 use crate::error::{PageError, PageResult, classify};
 use crate::extract::{MaybeViewer, Meta, Viewer};
@@ -57,11 +57,7 @@ async fn requests_view(
 ) -> PageResult {
     let v = relationship_requests::requests_view(&state.svc, &s.actor).await?;
     let (requests, resellers) = (v.requests, v.resellers);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render_status(
         status,
         &RequestsPage {

@@ -247,7 +247,7 @@ pub async fn reset_password(
 ) -> PageResult {
     let (id, user) = match (customer_id(&id), user_id(&user)) {
         (Ok(id), Ok(user)) => (id, user),
-        (Err(e), _) | (_, Err(e)) => return Ok(e.into_response()),
+        (Err(e), _) | (_, Err(e)) => return Err(e),
     };
     let done = users::reset_password(&state.svc, &s.actor, &meta, &id, &user).await?;
     Ok(render(&SecretPage::temporary_password(

@@ -7,7 +7,9 @@ mod render;
 
 pub use forms::{FormData, field_errors};
 pub use layout::{Badge, Ctx, NavItem, kind_label};
-pub use render::{SecretPage, csv_response, error_page, redirect_to_step, render, render_status};
+pub use render::{
+    SecretPage, csv_response, error_page, form_status, redirect_to_step, render, render_status,
+};
 
 pub mod account;
 pub mod admin;

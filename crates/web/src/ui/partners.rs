@@ -156,7 +156,7 @@ pub async fn partner_page(
 ) -> PageResult {
     let id = match tenant_id(&id) {
         Ok(id) => id,
-        Err(e) => return Ok(e.into_response()),
+        Err(e) => return Err(e),
     };
     let partner = partners::get(&state.svc, &s.actor, &id).await?;
     Ok(render(&PartnerPage {

@@ -195,7 +195,7 @@ pub async fn remove_form(
 ) -> PageResult {
     let id = match reseller_id(&id) {
         Ok(id) => id,
-        Err(e) => return Ok(e.into_response()),
+        Err(e) => return Err(e),
     };
     let reseller = partnerships::get_reseller(&state.svc, &s.actor, &id).await?;
     Ok(render(&RemovePage {
@@ -212,7 +212,7 @@ pub async fn remove(
 ) -> PageResult {
     let id = match reseller_id(&id) {
         Ok(id) => id,
-        Err(e) => return Ok(e.into_response()),
+        Err(e) => return Err(e),
     };
     partnerships::remove(&state.svc, &s.actor, &meta, &id).await?;
     Ok(Redirect::to("/resellers?done=partnership-removed").into_response())

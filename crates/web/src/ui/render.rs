@@ -3,6 +3,15 @@
 
 use super::*;
 
+/// A form page's status: 422 when it shows errors next to fields, 200 otherwise.
+pub fn form_status(errors: &FieldErrors) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 /// Renders a template; a rendering failure becomes a logged 500.
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {

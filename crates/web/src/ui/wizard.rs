@@ -17,7 +17,7 @@ use twotier_domain::FieldErrors;
 use twotier_domain::partner::Country;
 use twotier_domain::term::BillingCycle;
 
-use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
+use super::{Ctx, FormData, SecretPage, field_errors, form_status, render, render_status};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
@@ -173,11 +173,7 @@ fn render_step(
     errors: FieldErrors,
     options: customers::WizardOptions,
 ) -> Response {
-    let status = if errors.is_empty() {
-        http::StatusCode::OK
-    } else {
-        http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     render_status(
         status,
         &WizardPage {
