@@ -1,24 +1,34 @@
 //! `/v1/apps`: API apps for the client-credentials grant.
 
 use axum::extract::{Path, State};
-use serde_json::json;
+use serde::Serialize;
 use twotier_core::apps::{self, App, NewAppInput};
 use twotier_domain::ids::AppId;
 
-use super::{ApiResult, collection, created, ok, path_id, resource};
+use super::{Annotated, ApiResult, collection, created, credential, ok, path_id};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller, NoBody};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
 
-fn app_json(a: &App) -> serde_json::Value {
-    resource(a, "Application", &format!("/apps/{}", a.id))
+fn app_wire(a: &App) -> Annotated<&App> {
+    Annotated::hashed(a, "Application", format!("/apps/{}", a.id))
+}
+
+/// A new app with its client secret, shown once.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedApp<'a> {
+    #[serde(flatten)]
+    app: Annotated<&'a App>,
+    client_secret: Option<&'a str>,
+    credential: &'static str,
 }
 
 pub async fn list_apps(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult {
     let all = apps::list(&state.svc, &actor).await?;
     let total = all.len() as i64;
-    collection(all.iter().map(app_json).collect(), total, "/apps", None)
+    collection(all.iter().map(app_wire).collect(), total, "/apps", None)
 }
 
 /// 201 with `clientId` and `clientSecret`; the secret is never shown again.
@@ -28,14 +38,11 @@ pub async fn create_app(
     req: ApiWrite<NewAppInput>,
 ) -> ApiResult {
     let done = apps::create(&state.svc, &actor, &req.meta, &req.body).await?;
-    let mut body = app_json(&done.app);
-    body["clientSecret"] = json!(done.client_secret);
-    body["credential"] = json!(if done.client_secret.is_some() {
-        "issued"
-    } else {
-        "already_issued"
-    });
-    created(body)
+    created(CreatedApp {
+        app: app_wire(&done.app),
+        client_secret: done.client_secret.as_deref(),
+        credential: credential(done.client_secret.is_some()),
+    })
 }
 
 /// Disables the app and revokes its tokens.
@@ -46,7 +53,7 @@ pub async fn disable_app(
     req: ApiWrite<NoBody>,
 ) -> ApiResult {
     let id = path_id(&id, AppId::parse)?;
-    ok(app_json(
+    ok(app_wire(
         &apps::disable(&state.svc, &actor, &req.meta, &id).await?,
     ))
 }

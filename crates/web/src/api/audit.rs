@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use serde_json::{Value, json};
+use serde::Serialize;
 use twotier_core::CoreError;
 use twotier_core::audit::Record;
 use twotier_core::audit::{self, Query as AuditQuery};
 use twotier_domain::clock::Timestamp;
 
-use super::{ApiResult, Paging, collection, encode_cursor, ok, parse_filter};
+use super::{Annotated, ApiResult, Paging, collection, encode_cursor, ok, parse_filter};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Caller;
@@ -17,29 +17,70 @@ use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
 
 /// Partner Center's AuditRecord.
-pub fn record_json(r: &Record) -> Value {
-    json!({
-        "id": r.id,
-        "partnerId": r.tenant_id,
-        "customerId": r.customer_id,
-        "customerName": r.customer_name,
-        "userPrincipalName": r.actor_label,
-        "applicationId": r.actor_app_id,
-        "resourceType": r.resource_type,
-        "resourceId": r.resource_id,
-        "resourceOldValue": r.old_value,
-        "resourceNewValue": r.new_value,
-        "operationType": r.operation,
-        "originalCorrelationId": r.correlation_id,
-        "operationDate": Timestamp(r.at),
-        "operationStatus": if r.outcome == "success" { "succeeded" } else { r.outcome.as_str() },
-        "customizedData": [
-            { "key": "ActorKind", "value": r.actor_kind },
-            { "key": "RequestId", "value": r.request_id },
-            { "key": "SubjectTenantId", "value": r.subject_tenant_id },
-        ],
-        "attributes": { "objectType": "AuditRecord" },
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordWire<'a> {
+    id: &'a str,
+    partner_id: &'a str,
+    customer_id: Option<&'a str>,
+    customer_name: Option<&'a str>,
+    user_principal_name: &'a str,
+    application_id: Option<&'a str>,
+    resource_type: &'a str,
+    resource_id: &'a str,
+    resource_old_value: Option<&'a str>,
+    resource_new_value: Option<&'a str>,
+    operation_type: &'a str,
+    original_correlation_id: Option<&'a str>,
+    operation_date: Timestamp,
+    operation_status: &'a str,
+    customized_data: [KeyValue<'a>; 3],
+}
+
+#[derive(Serialize)]
+struct KeyValue<'a> {
+    key: &'static str,
+    value: Option<&'a str>,
+}
+
+fn record_wire(r: &Record) -> Annotated<RecordWire<'_>> {
+    Annotated::typed(
+        RecordWire {
+            id: &r.id,
+            partner_id: &r.tenant_id,
+            customer_id: r.customer_id.as_deref(),
+            customer_name: r.customer_name.as_deref(),
+            user_principal_name: &r.actor_label,
+            application_id: r.actor_app_id.as_deref(),
+            resource_type: &r.resource_type,
+            resource_id: &r.resource_id,
+            resource_old_value: r.old_value.as_deref(),
+            resource_new_value: r.new_value.as_deref(),
+            operation_type: &r.operation,
+            original_correlation_id: r.correlation_id.as_deref(),
+            operation_date: Timestamp(r.at),
+            operation_status: if r.outcome == "success" {
+                "succeeded"
+            } else {
+                &r.outcome
+            },
+            customized_data: [
+                KeyValue {
+                    key: "ActorKind",
+                    value: Some(&r.actor_kind),
+                },
+                KeyValue {
+                    key: "RequestId",
+                    value: r.request_id.as_deref(),
+                },
+                KeyValue {
+                    key: "SubjectTenantId",
+                    value: r.subject_tenant_id.as_deref(),
+                },
+            ],
+        },
+        "AuditRecord",
+    )
 }
 
 fn date(q: &HashMap<String, String>, key: &str) -> Result<Option<Timestamp>, ApiError> {
@@ -98,7 +139,7 @@ pub async fn list_audit_records(
     let page = audit::list(&state.svc, &actor, &query).await?;
     let total = page.records.len() as i64;
     collection(
-        page.records.iter().map(record_json).collect(),
+        page.records.iter().map(record_wire).collect(),
         total,
         "/auditrecords",
         page.next.as_ref().map(encode_cursor),
@@ -110,7 +151,7 @@ pub async fn get_audit_record(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    ok(record_json(
+    ok(record_wire(
         &audit::get(&state.svc, &actor, id.trim()).await?,
     ))
 }

@@ -5,14 +5,14 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use serde_json::{Value, json};
+use serde::Serialize;
 use twotier_core::CoreError;
 use twotier_core::customer_relationships::{self, CustomerPartner, PartnerChange};
 use twotier_core::relationship_requests::{self, RequestInput};
 use twotier_domain::ids::TenantId;
 use twotier_domain::tenant::TenantKind;
 
-use super::{ApiResult, collection, ok, path_id};
+use super::{Annotated, ApiResult, collection, ok, path_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiWrite, Caller, Meta};
@@ -20,17 +20,53 @@ use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
 
 /// Partner Center's PartnerRelationship for one indirect reseller of the customer.
-fn reseller_json(p: &CustomerPartner) -> Value {
-    json!({
-        "id": p.tenant_id,
-        "name": p.name,
-        "relationshipType": "IsIndirectResellerOf",
-        "state": "Active",
-        "mpnId": p.mpn_id.to_string(),
-        "location": p.country,
-        "delegatedAdmin": p.delegated_admin,
-        "attributes": { "objectType": "PartnerRelationship" },
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResellerWire<'a> {
+    id: &'a str,
+    name: &'a str,
+    relationship_type: &'static str,
+    state: &'static str,
+    mpn_id: String,
+    location: &'a str,
+    delegated_admin: bool,
+}
+
+fn reseller_wire(p: &CustomerPartner) -> Annotated<ResellerWire<'_>> {
+    Annotated::typed(
+        ResellerWire {
+            id: &p.tenant_id,
+            name: &p.name,
+            relationship_type: "IsIndirectResellerOf",
+            state: "Active",
+            mpn_id: p.mpn_id.to_string(),
+            location: &p.country,
+            delegated_admin: p.delegated_admin,
+        },
+        "PartnerRelationship",
+    )
+}
+
+/// The customer after a `PATCH`: its relationship to the caller, without its profiles.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PatchedCustomer {
+    id: String,
+    company_profile: Option<()>,
+    billing_profile: Option<()>,
+    relationship_to_partner: &'static str,
+    allow_delegated_access: bool,
+}
+
+/// Partner Center's answer to a relationship request: the link to send the customer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestLink<'a> {
+    url: Option<&'a str>,
+    id: &'a str,
+    indirect_reseller_id: Option<&'a str>,
+    delegated_admin: bool,
+    expires_at: twotier_domain::clock::Timestamp,
 }
 
 /// `GET /v1/customers/{id}/relationships`: the customer's indirect resellers (an empty list,
@@ -41,11 +77,11 @@ pub async fn list_relationships(
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = path_id(&id, TenantId::parse)?;
-    let items: Vec<Value> = customer_relationships::partners(&state.svc, &actor, &id)
-        .await?
+    let partners = customer_relationships::partners(&state.svc, &actor, &id).await?;
+    let items: Vec<_> = partners
         .iter()
         .filter(|p| p.kind == TenantKind::Reseller)
-        .map(reseller_json)
+        .map(reseller_wire)
         .collect();
     let total = items.len() as i64;
     collection(
@@ -99,14 +135,16 @@ pub async fn patch_customer(
     };
     customer_relationships::change(&state.svc, &actor, &req.meta, &id, what).await?;
     let ended = what == PartnerChange::EndRelationship;
-    ok(json!({
-        "id": id.to_string(),
-        "companyProfile": null,
-        "billingProfile": null,
-        "relationshipToPartner": if ended { "none" } else { "reseller" },
-        "allowDelegatedAccess": false,
-        "attributes": { "objectType": "Customer" },
-    }))
+    ok(Annotated::typed(
+        PatchedCustomer {
+            id: id.to_string(),
+            company_profile: None,
+            billing_profile: None,
+            relationship_to_partner: if ended { "none" } else { "reseller" },
+            allow_delegated_access: false,
+        },
+        "Customer",
+    ))
 }
 
 /// `GET /v1/customers/relationshiprequests?indirectResellerId=&delegatedAdmin=&expiresInDays=`:
@@ -147,14 +185,16 @@ pub async fn create_request(
         expires_in_days: days,
     };
     let done = relationship_requests::create(&state.svc, &actor, &meta, &input).await?;
-    ok(json!({
-        "url": done.url,
-        "id": done.request.id,
-        "indirectResellerId": done.request.indirect_reseller_id,
-        "delegatedAdmin": done.request.delegated_admin,
-        "expiresAt": done.request.expires_at,
-        "attributes": { "objectType": "RelationshipRequest" },
-    }))
+    ok(Annotated::typed(
+        RequestLink {
+            url: done.url.as_deref(),
+            id: &done.request.id,
+            indirect_reseller_id: done.request.indirect_reseller_id.as_deref(),
+            delegated_admin: done.request.delegated_admin,
+            expires_at: done.request.expires_at,
+        },
+        "RelationshipRequest",
+    ))
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, RawQuery, State};
 use axum::response::IntoResponse;
 use http::{HeaderMap, StatusCode};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use twotier_core::CoreError;
 use twotier_core::customers::{
     self, BillingInput, BillingProfile, CompanyProfile, Customer, CustomerListItem, ListQuery,
@@ -17,21 +17,14 @@ use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::TenantId;
 
 use super::{
-    Annotated, ApiResult, Paging, collection, created, encode_cursor, ok, parse_filter, path_id,
+    Annotated, ApiResult, Paging, collection, created, encode_cursor, if_match, ok, parse_filter,
+    path_id,
 };
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiWrite, Caller};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
-
-fn company_json(c: &Customer) -> Value {
-    json!(company_wire(c))
-}
-
-fn billing_json(c: &Customer) -> Value {
-    json!(billing_wire(c))
-}
 
 /// The billing profile's version is the etag of all three resources of a customer, since a
 /// customer changes only through its billing profile (a PUT must send it back).
@@ -133,17 +126,13 @@ fn list_item_wire(c: &CustomerListItem) -> Annotated<CustomerListItemWire<'_>> {
     )
 }
 
-pub fn customer_json(c: &Customer) -> Value {
-    json!(customer_wire(c))
-}
-
 /// `POST /v1/customers`: 201 with `userCredentials`, which no later response repeats.
 pub async fn create_customer(
     State(state): State<AppState>,
     Caller(actor): Caller,
     req: ApiWrite<NewCustomerInput>,
 ) -> ApiResult {
-    created(customer_json(
+    created(customer_wire(
         &customers::create(&state.svc, &actor, &req.meta, &req.body).await?,
     ))
 }
@@ -205,7 +194,7 @@ pub async fn get_customer(
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = path_id(&id, TenantId::parse)?;
-    ok(customer_json(
+    ok(customer_wire(
         &customers::get(&state.svc, &actor, &id).await?,
     ))
 }
@@ -216,7 +205,7 @@ pub async fn get_company_profile(
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = path_id(&id, TenantId::parse)?;
-    ok(company_json(
+    ok(company_wire(
         &customers::get(&state.svc, &actor, &id).await?,
     ))
 }
@@ -227,7 +216,7 @@ pub async fn get_billing_profile(
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = path_id(&id, TenantId::parse)?;
-    ok(billing_json(
+    ok(billing_wire(
         &customers::get(&state.svc, &actor, &id).await?,
     ))
 }
@@ -250,17 +239,7 @@ pub async fn update_billing_profile(
     req: ApiWrite<BillingBody>,
 ) -> ApiResult {
     let id = path_id(&id, TenantId::parse)?;
-    let etag = headers
-        .get(http::header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| {
-            req.body
-                .attributes
-                .as_ref()
-                .and_then(|a| a.get("etag"))
-                .and_then(|e| e.as_str().map(str::to_owned))
-        });
+    let etag = if_match(&headers, req.body.attributes.as_ref());
     let c = customers::update_billing(
         &state.svc,
         &actor,
@@ -270,7 +249,7 @@ pub async fn update_billing_profile(
         &req.body.profile,
     )
     .await?;
-    ok(billing_json(&c))
+    ok(billing_wire(&c))
 }
 
 /// `GET /v1/validations/checkdomainavailability/{prefix}`: `true` when free.
@@ -279,9 +258,7 @@ pub async fn check_domain_availability(
     Caller(actor): Caller,
     Path(prefix): Path<String>,
 ) -> ApiResult {
-    ok(json!(
-        customers::domain_available(&state.svc, &actor, &prefix).await?
-    ))
+    ok(customers::domain_available(&state.svc, &actor, &prefix).await?)
 }
 
 /// `HEAD /v1/domains/{domain}`: 200 when the domain is taken, 404 when it is free.

@@ -1,37 +1,11 @@
 //! Partner Center's response shapes: a resource with `links.self` and `attributes` (its
-//! etag), and a collection with its count and `links.next`.
+//! etag), and a collection with its count and `links.next`. Both are typed; no handler
+//! builds an envelope from JSON values.
 
 use super::*;
+use serde_json::Value;
 
-/// A single resource with Partner Center's `links.self` and `attributes`. The etag is a hash
-/// of the resource's content, so it changes whenever the resource does.
-pub fn resource<T: Serialize>(value: &T, object_type: &str, self_uri: &str) -> Value {
-    let mut v = serde_json::to_value(value).unwrap_or(Value::Null);
-    if let Value::Object(map) = &v {
-        let etag =
-            hex::encode(&Sha256::digest(Value::Object(map.clone()).to_string().as_bytes())[..12]);
-        annotate(&mut v, object_type, self_uri, &etag);
-    }
-    v
-}
-
-/// Adds `links.self` and `attributes` to a resource already turned into JSON, with an etag
-/// the caller knows (a version), which spares hashing the body: lists of many resources
-/// are the API's hottest path.
-pub fn annotate(v: &mut Value, object_type: &str, self_uri: &str, etag: &str) {
-    if let Value::Object(map) = v {
-        map.insert(
-            "links".to_owned(),
-            json!({ "self": { "uri": self_uri, "method": "GET", "headers": [] } }),
-        );
-        map.insert(
-            "attributes".to_owned(),
-            json!({ "objectType": object_type, "etag": etag }),
-        );
-    }
-}
-
-/// `links.self` of a resource, typed (see [`Annotated`]).
+/// `links.self` of a resource.
 #[derive(Debug, Serialize)]
 pub struct SelfLinks {
     #[serde(rename = "self")]
@@ -45,34 +19,73 @@ pub struct Link {
     pub headers: [(); 0],
 }
 
+impl Link {
+    pub fn get(uri: String) -> Self {
+        Self {
+            uri,
+            method: "GET",
+            headers: [],
+        }
+    }
+}
+
+/// `attributes`: the object type and, for a resource a client may change, its etag.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Attributes {
     pub object_type: &'static str,
-    pub etag: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
 }
 
-/// A resource with `links.self` and `attributes`, serialised in one pass without building a
-/// `Value`: what [`annotate`] does, for the hot paths (long lists).
+/// The one envelope of every API resource: its body with Partner Center's `links.self` and
+/// `attributes`, serialised in one pass. A response that adds fields to a resource (a secret
+/// shown once, a link) flattens this next to them.
 #[derive(Debug, Serialize)]
 pub struct Annotated<T> {
     #[serde(flatten)]
     pub body: T,
-    pub links: SelfLinks,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<SelfLinks>,
     pub attributes: Attributes,
 }
 
-impl<T> Annotated<T> {
+impl<T: Serialize> Annotated<T> {
+    /// A resource whose etag is a version the caller knows (what changes send back).
     pub fn new(body: T, object_type: &'static str, self_uri: String, etag: String) -> Self {
+        Self::with(body, object_type, Some(self_uri), Some(etag))
+    }
+
+    /// A resource whose etag is a hash of its content, so it changes whenever the resource
+    /// does.
+    pub fn hashed(body: T, object_type: &'static str, self_uri: String) -> Self {
+        let etag = serde_json::to_vec(&body)
+            .map(|bytes| hex::encode(&Sha256::digest(&bytes)[..12]))
+            .unwrap_or_default();
+        Self::with(body, object_type, Some(self_uri), Some(etag))
+    }
+
+    /// A resource the API cannot change, so it carries no etag.
+    pub fn unversioned(body: T, object_type: &'static str, self_uri: String) -> Self {
+        Self::with(body, object_type, Some(self_uri), None)
+    }
+
+    /// A value with only its object type (an upgrade option, an operation's result).
+    pub fn typed(body: T, object_type: &'static str) -> Self {
+        Self::with(body, object_type, None, None)
+    }
+
+    fn with(
+        body: T,
+        object_type: &'static str,
+        self_uri: Option<String>,
+        etag: Option<String>,
+    ) -> Self {
         Self {
             body,
-            links: SelfLinks {
-                this: Link {
-                    uri: self_uri,
-                    method: "GET",
-                    headers: [],
-                },
-            },
+            links: self_uri.map(|uri| SelfLinks {
+                this: Link::get(uri),
+            }),
             attributes: Attributes { object_type, etag },
         }
     }
@@ -129,11 +142,7 @@ pub fn collection<T: Serialize>(
         total_count: total,
         items,
         links: CollectionLinks {
-            this: Link {
-                uri: self_uri.to_owned(),
-                method: "GET",
-                headers: [],
-            },
+            this: Link::get(self_uri.to_owned()),
             next: next.map(|token| NextLink {
                 uri: self_uri.to_owned(),
                 method: "GET",
@@ -150,10 +159,30 @@ pub fn collection<T: Serialize>(
     .into_response())
 }
 
-pub fn ok(v: Value) -> ApiResult {
-    Ok(Json(v).into_response())
+pub fn ok<T: Serialize>(body: T) -> ApiResult {
+    Ok(Json(body).into_response())
 }
 
-pub fn created(v: Value) -> ApiResult {
-    Ok((StatusCode::CREATED, Json(v)).into_response())
+pub fn created<T: Serialize>(body: T) -> ApiResult {
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// The etag a change is based on: `If-Match`, or the `attributes.etag` of the body sent back
+/// (Partner Center's clients do either).
+pub fn if_match(headers: &HeaderMap, attributes: Option<&Value>) -> Option<String> {
+    headers
+        .get(http::header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            attributes
+                .and_then(|a| a.get("etag"))
+                .and_then(|e| e.as_str().map(str::to_owned))
+        })
+}
+
+/// The `credential` field of a response that creates a secret: `issued` when this response
+/// carries it, `already_issued` when it is a retry's replay, which never shows it again.
+pub fn credential(issued: bool) -> &'static str {
+    if issued { "issued" } else { "already_issued" }
 }

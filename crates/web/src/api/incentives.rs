@@ -3,14 +3,25 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use serde_json::json;
-use twotier_core::incentives;
+use serde::Serialize;
+use twotier_core::incentives::{self, IncentiveLine};
+use twotier_domain::clock::Timestamp;
 
-use super::{ApiResult, ok};
+use super::{Annotated, ApiResult, ok};
 use crate::AppState;
 use crate::extract::Caller;
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportWire<'a> {
+    month: &'a str,
+    from: Timestamp,
+    to: Timestamp,
+    total_count: usize,
+    items: &'a [IncentiveLine],
+}
 
 pub async fn incentives_report(
     State(state): State<AppState>,
@@ -24,11 +35,16 @@ pub async fn incentives_report(
         q.get("resellerId").map(String::as_str),
     )
     .await?;
-    ok(json!({
-        "month": report.month, "from": report.from, "to": report.to,
-        "totalCount": report.lines.len(), "items": report.lines,
-        "attributes": { "objectType": "IncentiveReport" },
-    }))
+    ok(Annotated::typed(
+        ReportWire {
+            month: &report.month,
+            from: report.from,
+            to: report.to,
+            total_count: report.lines.len(),
+            items: &report.lines,
+        },
+        "IncentiveReport",
+    ))
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

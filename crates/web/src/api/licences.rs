@@ -4,54 +4,129 @@
 //! admin access use them.
 
 use axum::extract::{Path, State};
-use serde_json::{Value, json};
+use serde::Serialize;
 use twotier_core::licences::{self, Licence, LicenceUpdate};
 use twotier_core::users::{self, NewUserInput, User};
 use twotier_domain::ids::{TenantId, UserId};
 use twotier_domain::user::UserState;
 
-use super::{ApiResult, collection, created, path_id};
+use super::{Annotated, ApiResult, collection, created, credential, path_id};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller};
 use crate::routes::{Policy, Routes};
 
 /// Partner Center's CustomerUser.
-fn customer_user_json(customer: &TenantId, u: &User) -> Value {
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CustomerUserWire<'a> {
+    id: &'a UserId,
+    user_principal_name: &'a str,
+    display_name: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+    state: UserState,
+    user_domain_type: &'static str,
+    roles: &'a [twotier_domain::authz::Role],
+    last_directory_sync_time: Option<()>,
+}
+
+fn customer_user_wire<'a>(customer: &TenantId, u: &'a User) -> Annotated<CustomerUserWire<'a>> {
     let (first, last) = u
         .display_name
         .split_once(' ')
         .unwrap_or((u.display_name.as_str(), ""));
-    json!({
-        "id": u.id,
-        "userPrincipalName": u.email,
-        "displayName": u.display_name,
-        "firstName": first,
-        "lastName": last,
-        "state": UserState::of(u.disabled),
-        "userDomainType": "none",
-        "roles": u.roles,
-        "lastDirectorySyncTime": null,
-        "links": { "self": { "uri": format!("/customers/{customer}/users/{}", u.id), "method": "GET", "headers": [] } },
-        "attributes": { "objectType": "CustomerUser" },
-    })
+    Annotated::unversioned(
+        CustomerUserWire {
+            id: &u.id,
+            user_principal_name: &u.email,
+            display_name: &u.display_name,
+            first_name: first,
+            last_name: last,
+            state: UserState::of(u.disabled),
+            user_domain_type: "none",
+            roles: &u.roles,
+            last_directory_sync_time: None,
+        },
+        "CustomerUser",
+        format!("/customers/{customer}/users/{}", u.id),
+    )
+}
+
+/// A new customer user with the temporary password, shown once. Partner Center's client
+/// models the password as a SecureString object, which a plain string would break; the
+/// temporary password goes in twotier's own field, as for /v1/users, and the profile says it
+/// must be changed.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedCustomerUser<'a> {
+    #[serde(flatten)]
+    user: Annotated<CustomerUserWire<'a>>,
+    password_profile: PasswordProfile,
+    temporary_password: Option<&'a str>,
+    credential: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PasswordProfile {
+    force_change_password: bool,
+}
+
+/// Partner Center's LicenseUpdate, as answered: what was asked and the user's licences now.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LicenceUpdateWire<'a> {
+    licenses_to_assign: Vec<AssignedSku<'a>>,
+    licenses_to_remove: &'a [String],
+    license_warnings: [(); 0],
+    licenses: Vec<Annotated<LicenceWire<'a>>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AssignedSku<'a> {
+    sku_id: &'a str,
+    excluded_plans: Option<()>,
 }
 
 /// Partner Center's License: the offer as the product SKU, and the subscription it comes from.
-fn licence_json(l: &Licence) -> Value {
-    json!({
-        "servicePlans": [],
-        "productSku": {
-            "id": l.offer_id,
-            "name": l.offer_name,
-            "skuPartNumber": l.offer_id,
-            "targetType": "User",
-            "licenseGroupId": "group1",
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LicenceWire<'a> {
+    service_plans: [(); 0],
+    product_sku: ProductSku<'a>,
+    subscription_id: &'a twotier_domain::ids::SubscriptionId,
+    subscription_name: &'a str,
+    assigned_at: twotier_domain::clock::Timestamp,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProductSku<'a> {
+    id: &'a str,
+    name: &'a str,
+    sku_part_number: &'a str,
+    target_type: &'static str,
+    license_group_id: &'static str,
+}
+
+fn licence_wire(l: &Licence) -> Annotated<LicenceWire<'_>> {
+    Annotated::typed(
+        LicenceWire {
+            service_plans: [],
+            product_sku: ProductSku {
+                id: &l.offer_id,
+                name: &l.offer_name,
+                sku_part_number: &l.offer_id,
+                target_type: "User",
+                license_group_id: "group1",
+            },
+            subscription_id: &l.subscription_id,
+            subscription_name: &l.subscription_name,
+            assigned_at: l.assigned_at,
         },
-        "subscriptionId": l.subscription_id,
-        "subscriptionName": l.subscription_name,
-        "assignedAt": l.assigned_at,
-        "attributes": { "objectType": "License" },
-    })
+        "License",
+    )
 }
 
 pub async fn list_users(
@@ -63,7 +138,7 @@ pub async fn list_users(
     let all = users::list(&state.svc, &actor, &id).await?;
     let total = all.len() as i64;
     collection(
-        all.iter().map(|u| customer_user_json(&id, u)).collect(),
+        all.iter().map(|u| customer_user_wire(&id, u)).collect(),
         total,
         &format!("/customers/{id}/users"),
         None,
@@ -108,18 +183,14 @@ pub async fn create_user(
         },
     };
     let done = users::create(&state.svc, &actor, &req.meta, &id, &input).await?;
-    let mut body = customer_user_json(&id, &done.user);
-    // Partner Center's client models the password as a SecureString object, which a plain
-    // string would break; the temporary password goes in twotier's own field, as for
-    // /v1/users, and the profile says it must be changed.
-    body["passwordProfile"] = json!({ "forceChangePassword": true });
-    body["temporaryPassword"] = json!(done.temporary_password);
-    body["credential"] = json!(if done.temporary_password.is_some() {
-        "issued"
-    } else {
-        "already_issued"
-    });
-    created(body)
+    created(CreatedCustomerUser {
+        user: customer_user_wire(&id, &done.user),
+        password_profile: PasswordProfile {
+            force_change_password: true,
+        },
+        temporary_password: done.temporary_password.as_deref(),
+        credential: credential(done.temporary_password.is_some()),
+    })
 }
 
 pub async fn list_licences(
@@ -132,7 +203,7 @@ pub async fn list_licences(
     let all = licences::of_user(&state.svc, &actor, &id, &user).await?;
     let total = all.len() as i64;
     collection(
-        all.iter().map(licence_json).collect(),
+        all.iter().map(licence_wire).collect(),
         total,
         &format!("/customers/{id}/users/{user}/licenses"),
         None,
@@ -178,13 +249,26 @@ pub async fn update_licences(
         remove: b.licenses_to_remove.clone(),
     };
     let done = licences::update(&state.svc, &actor, &req.meta, &id, &user, &input).await?;
-    created(json!({
-        "licensesToAssign": b.licenses_to_assign.iter().map(|a| json!({ "skuId": if a.sku_id.is_empty() { &a.subscription_id } else { &a.sku_id }, "excludedPlans": null })).collect::<Vec<_>>(),
-        "licensesToRemove": b.licenses_to_remove,
-        "licenseWarnings": [],
-        "licenses": done.licences.iter().map(licence_json).collect::<Vec<_>>(),
-        "attributes": { "objectType": "LicenseUpdate" },
-    }))
+    created(Annotated::typed(
+        LicenceUpdateWire {
+            licenses_to_assign: b
+                .licenses_to_assign
+                .iter()
+                .map(|a| AssignedSku {
+                    sku_id: if a.sku_id.is_empty() {
+                        &a.subscription_id
+                    } else {
+                        &a.sku_id
+                    },
+                    excluded_plans: None,
+                })
+                .collect(),
+            licenses_to_remove: &b.licenses_to_remove,
+            license_warnings: [],
+            licenses: done.licences.iter().map(licence_wire).collect(),
+        },
+        "LicenseUpdate",
+    ))
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

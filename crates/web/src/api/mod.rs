@@ -1,11 +1,9 @@
 //! The JSON API: Partner Center shapes under `/v1` (also `/v1.0`).
 
-mod envelope;
+pub mod envelope;
 mod paging;
 
-pub use envelope::{
-    Annotated, Attributes, Collection, Link, SelfLinks, annotate, collection, created, ok, resource,
-};
+pub use envelope::{Annotated, Collection, collection, created, credential, if_match, ok};
 pub use paging::{Paging, encode_cursor};
 
 pub mod apps;
@@ -33,7 +31,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use twotier_core::CoreError;
 
@@ -88,4 +85,39 @@ pub fn parse_filter(raw: Option<&str>) -> Result<Option<Filter>, ApiError> {
 /// Parses an id from the path; a malformed id is simply not found.
 pub fn path_id<T>(raw: &str, parse: fn(&str) -> Option<T>) -> Result<T, ApiError> {
     parse(raw).ok_or(ApiError(CoreError::NotFound))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Every resource goes out through [`super::Annotated`] and every list through
+    /// [`super::Collection`]: no handler writes Partner Center's envelope fields by hand.
+    #[test]
+    fn resources_use_the_one_envelope() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+        let mut found = Vec::new();
+        let mut scanned = 0;
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.file_name().is_some_and(|n| n == "envelope.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            scanned += 1;
+            for (n, line) in text.lines().enumerate() {
+                for field in ["\"objectType\"", "\"links\"", "\"attributes\"", "\"etag\""] {
+                    if line.contains(field) && !line.trim_start().starts_with("//") {
+                        found.push(format!("{}:{}: {field}", path.display(), n + 1));
+                    }
+                }
+            }
+        }
+        assert!(scanned > 10, "scanned only {scanned} files");
+        assert!(
+            found.is_empty(),
+            "use api::Annotated:\n{}",
+            found.join("\n")
+        );
+    }
 }

@@ -6,19 +6,16 @@ use axum::extract::{Path, Query, State};
 use twotier_core::CoreError;
 use twotier_core::catalog::{self, Offer};
 
-use super::{ApiResult, collection, ok, resource};
+use super::{Annotated, ApiResult, collection, ok};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Caller;
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
 
-fn offer_json(o: &Offer) -> serde_json::Value {
-    let mut v = resource(o, "Offer", &o.uri);
-    if let Some(attrs) = v.get_mut("attributes").and_then(|a| a.as_object_mut()) {
-        attrs.remove("etag");
-    }
-    v
+/// Offers are changed by a catalog import, never through the API, so they carry no etag.
+fn offer_wire(o: &Offer) -> Annotated<&Offer> {
+    Annotated::unversioned(o, "Offer", o.uri.clone())
 }
 
 fn country(q: &HashMap<String, String>) -> String {
@@ -56,7 +53,7 @@ pub async fn list_offers(
     )
     .await?;
     let total = all.len() as i64;
-    let items = all.iter().skip(offset).take(size).map(offer_json).collect();
+    let items = all.iter().skip(offset).take(size).map(offer_wire).collect();
     collection(items, total, "/offers", None)
 }
 
@@ -66,7 +63,7 @@ pub async fn get_offer(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
-    ok(offer_json(
+    ok(offer_wire(
         &catalog::get(&state.svc, &actor, &id, &country(&q)).await?,
     ))
 }
@@ -81,7 +78,7 @@ pub async fn list_customer_offers(
     let all = catalog::for_customer(&state.svc, &actor, &id).await?;
     let total = all.len() as i64;
     collection(
-        all.iter().map(offer_json).collect(),
+        all.iter().map(offer_wire).collect(),
         total,
         &format!("/customers/{id}/offers"),
         None,
@@ -98,11 +95,7 @@ pub async fn list_offer_categories(
     let total = all.len() as i64;
     let items = all
         .iter()
-        .map(|c| {
-            let mut v = serde_json::to_value(c).unwrap_or_default();
-            v["attributes"] = serde_json::json!({ "objectType": "OfferCategory" });
-            v
-        })
+        .map(|c| Annotated::typed(c, "OfferCategory"))
         .collect();
     collection(items, total, "/offercategories", None)
 }

@@ -4,13 +4,15 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use serde_json::json;
+use serde::Serialize;
 use twotier_core::partners::{self, EnrollInput, ListQuery, Partner, ProfileInput};
+use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::TenantId;
 use twotier_domain::tenant::TenantKind;
 
 use super::{
-    ApiResult, Paging, collection, created, encode_cursor, ok, parse_filter, path_id, resource,
+    Annotated, ApiResult, Paging, collection, created, credential, encode_cursor, ok, parse_filter,
+    path_id,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -18,8 +20,27 @@ use crate::extract::{ApiWrite, Caller, NoBody};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
 
-pub fn partner_json(p: &Partner) -> serde_json::Value {
-    resource(p, "Partner", &format!("/partners/{}", p.id))
+pub fn partner_wire(p: &Partner) -> Annotated<&Partner> {
+    Annotated::hashed(p, "Partner", format!("/partners/{}", p.id))
+}
+
+/// A new partner with its first Global admin's temporary password, shown once.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EnrolledWire<'a> {
+    #[serde(flatten)]
+    partner: Annotated<&'a Partner>,
+    admin_user: AdminUserWire<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AdminUserWire<'a> {
+    id: &'a str,
+    email: &'a str,
+    temporary_password: Option<&'a str>,
+    temporary_password_expires_at: Option<Timestamp>,
+    credential: &'static str,
 }
 
 /// `GET /v1/partners?kind=&size=&filter={"Field":"Name","Value":…,"Operator":"starts_with"}`
@@ -54,7 +75,7 @@ pub async fn list_partners(
         limit: paging.size,
     };
     let page = partners::list(&state.svc, &actor, &query).await?;
-    let items = page.items.iter().map(partner_json).collect();
+    let items = page.items.iter().map(partner_wire).collect();
     collection(
         items,
         page.total,
@@ -70,15 +91,16 @@ pub async fn create_partner(
     req: ApiWrite<EnrollInput>,
 ) -> ApiResult {
     let done = partners::enroll(&state.svc, &actor, &req.meta, &req.body).await?;
-    let mut body = partner_json(&done.partner);
-    body["adminUser"] = json!({
-        "id": done.admin_user_id,
-        "email": done.admin_email,
-        "temporaryPassword": done.temporary_password,
-        "temporaryPasswordExpiresAt": done.temporary_password_expires_at,
-        "credential": if done.temporary_password.is_some() { "issued" } else { "already_issued" },
-    });
-    created(body)
+    created(EnrolledWire {
+        partner: partner_wire(&done.partner),
+        admin_user: AdminUserWire {
+            id: &done.admin_user_id,
+            email: &done.admin_email,
+            temporary_password: done.temporary_password.as_deref(),
+            temporary_password_expires_at: done.temporary_password_expires_at,
+            credential: credential(done.temporary_password.is_some()),
+        },
+    })
 }
 
 pub async fn get_partner(
@@ -87,7 +109,7 @@ pub async fn get_partner(
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = path_id(&id, TenantId::parse)?;
-    ok(partner_json(&partners::get(&state.svc, &actor, &id).await?))
+    ok(partner_wire(&partners::get(&state.svc, &actor, &id).await?))
 }
 
 /// `PATCH /v1/partners/{id}`: directory profile fields and `disabled`.
@@ -98,7 +120,7 @@ pub async fn update_partner(
     req: ApiWrite<ProfileInput>,
 ) -> ApiResult {
     let id = path_id(&id, TenantId::parse)?;
-    ok(partner_json(
+    ok(partner_wire(
         &partners::update_profile(&state.svc, &actor, &req.meta, &id, &req.body).await?,
     ))
 }
@@ -111,7 +133,7 @@ pub async fn accept_agreement(
     req: ApiWrite<NoBody>,
 ) -> ApiResult {
     let id = path_id(&id, TenantId::parse)?;
-    ok(partner_json(
+    ok(partner_wire(
         &partners::accept_agreement(&state.svc, &actor, &req.meta, &id).await?,
     ))
 }

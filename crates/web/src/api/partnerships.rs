@@ -2,25 +2,34 @@
 //! Partner Center only offers in its UI.
 
 use axum::extract::{Path, State};
-use axum::response::IntoResponse;
-use http::StatusCode;
-use serde_json::json;
+use serde::Serialize;
 use twotier_core::partnerships::{self, Invitation, InviteInput};
 
-use super::{ApiResult, collection, created, ok, resource};
+use super::{Annotated, ApiResult, collection, created, ok};
 use crate::AppState;
-use crate::api::relationships::relationship_json;
+use crate::api::relationships::relationship_wire;
 use crate::error::ApiError;
 use crate::extract::{ApiWrite, Caller};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
 
-fn invitation_json(i: &Invitation) -> serde_json::Value {
-    resource(
+fn invitation_wire(i: &Invitation) -> Annotated<&Invitation> {
+    Annotated::hashed(
         i,
         "PartnershipInvitation",
-        &format!("/partnerships/invitations/{}", i.id),
+        format!("/partnerships/invitations/{}", i.id),
     )
+}
+
+/// A new invitation with its link and draft email; the link is never shown again.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedInvitation<'a> {
+    #[serde(flatten)]
+    invitation: Annotated<&'a Invitation>,
+    url: Option<&'a str>,
+    email_subject: &'a str,
+    email_body: Option<&'a str>,
 }
 
 /// 201 with `{id, url, emailSubject, emailBody, expiresAt, state}`; the link is never shown again.
@@ -30,18 +39,19 @@ pub async fn create_invitation(
     req: ApiWrite<InviteInput>,
 ) -> ApiResult {
     let done = partnerships::invite(&state.svc, &actor, &req.meta, &req.body).await?;
-    let mut body = invitation_json(&done.invitation);
-    body["url"] = json!(done.url);
-    body["emailSubject"] = json!(done.email_subject);
-    body["emailBody"] = json!(done.email_body);
-    created(body)
+    created(CreatedInvitation {
+        invitation: invitation_wire(&done.invitation),
+        url: done.url.as_deref(),
+        email_subject: &done.email_subject,
+        email_body: done.email_body.as_deref(),
+    })
 }
 
 pub async fn list_invitations(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult {
     let all = partnerships::list_invitations(&state.svc, &actor).await?;
     let total = all.len() as i64;
     collection(
-        all.iter().map(invitation_json).collect(),
+        all.iter().map(invitation_wire).collect(),
         total,
         "/partnerships/invitations",
         None,
@@ -57,7 +67,7 @@ pub async fn revoke_invitation(
     if twotier_domain::ids::InvitationId::parse(&id).is_none() {
         return Err(ApiError(twotier_core::CoreError::NotFound));
     }
-    ok(invitation_json(
+    ok(invitation_wire(
         &partnerships::revoke_invitation(&state.svc, &actor, &req.meta, id.trim()).await?,
     ))
 }
@@ -75,7 +85,7 @@ pub async fn accept_invitation(
     req: ApiWrite<AcceptInput>,
 ) -> ApiResult {
     let rel = partnerships::accept(&state.svc, &actor, &req.meta, &req.body.token).await?;
-    Ok((StatusCode::CREATED, axum::Json(relationship_json(&rel))).into_response())
+    created(relationship_wire(&rel))
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

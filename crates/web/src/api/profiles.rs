@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use serde_json::json;
 use twotier_core::partnerships;
 
-use super::{ApiResult, ok};
+use super::{Annotated, ApiResult, ok};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller};
 use crate::routes::{Policy, Routes};
@@ -23,10 +23,11 @@ pub async fn get_mpn_profile(
         .or_else(|| q.get("mpn_id"))
         .map(String::as_str);
     let p = partnerships::mpn_profile(&state.svc, &actor, mpn).await?;
-    let mut body = serde_json::to_value(&p).unwrap_or_default();
-    body["links"] = json!({ "self": { "uri": "/profiles/mpn", "method": "GET", "headers": [] } });
-    body["attributes"] = json!({ "objectType": "MpnProfile" });
-    ok(body)
+    ok(Annotated::unversioned(
+        &p,
+        "MpnProfile",
+        "/profiles/mpn".to_owned(),
+    ))
 }
 
 /// `GET /v1/compliance/csp/agreementstatus?mpnId=|tenantId=`

@@ -10,24 +10,15 @@ use twotier_core::CoreError;
 use twotier_core::partnerships::{self, Relationship, RelationshipQuery, RelationshipType};
 use twotier_domain::ids::TenantId;
 
-use super::{ApiResult, Paging, collection, encode_cursor, parse_filter, path_id, resource};
+use super::{Annotated, ApiResult, Paging, collection, encode_cursor, parse_filter, path_id};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiWrite, Caller, NoBody};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
 
-pub fn relationship_json(r: &Relationship) -> serde_json::Value {
-    let mut v = resource(
-        r,
-        "PartnerRelationship",
-        &format!("/relationships/{}", r.id),
-    );
-    if let Some(attrs) = v.get_mut("attributes").and_then(|a| a.as_object_mut()) {
-        // Relationships cannot be changed through the API, so they carry no etag.
-        attrs.remove("etag");
-    }
-    v
+pub fn relationship_wire(r: &Relationship) -> Annotated<&Relationship> {
+    Annotated::unversioned(r, "PartnerRelationship", format!("/relationships/{}", r.id))
 }
 
 /// `GET /v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf|IsIndirectResellerOf&filter=&size=`
@@ -78,7 +69,7 @@ pub async fn list_relationships(
         limit: paging.size,
     };
     let page = partnerships::list(&state.svc, &actor, &query).await?;
-    let items = page.items.iter().map(relationship_json).collect();
+    let items = page.items.iter().map(relationship_wire).collect();
     collection(
         items,
         page.total,

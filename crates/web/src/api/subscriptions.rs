@@ -5,40 +5,55 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use http::HeaderMap;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use twotier_core::subscriptions::{
     self, ChangeInput, Subscription, SupportContact, SupportContactInput, UpgradeInput,
+    UpgradeResult,
 };
 use twotier_domain::ids::TenantId;
 
-use super::{ApiResult, collection, ok, path_id, resource};
+use super::{Annotated, ApiResult, collection, if_match, ok, path_id};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
 
-pub fn subscription_json(customer: &str, s: &Subscription) -> Value {
-    let mut v = resource(
+/// The etag is the subscription's version, which changes must send back.
+pub fn subscription_wire<'a>(customer: &str, s: &'a Subscription) -> Annotated<&'a Subscription> {
+    Annotated::new(
         s,
         "Subscription",
-        &format!("/customers/{customer}/subscriptions/{}", s.id),
-    );
-    // The etag is the subscription's version, which changes must send back.
-    v["attributes"]["etag"] = json!(s.version.to_string());
-    v
+        format!("/customers/{customer}/subscriptions/{}", s.id),
+        s.version.to_string(),
+    )
 }
 
-fn contact_json(customer: &str, subscription: &str, c: &SupportContact) -> Value {
-    resource(
+fn contact_wire<'a>(
+    customer: &str,
+    subscription: &str,
+    c: &'a SupportContact,
+) -> Annotated<&'a SupportContact> {
+    Annotated::hashed(
         c,
         "SupportContact",
-        &format!("/customers/{customer}/subscriptions/{subscription}/supportcontact"),
+        format!("/customers/{customer}/subscriptions/{subscription}/supportcontact"),
     )
+}
+
+/// Partner Center's documentation spells it `targetSubscriptionID`, its 2019 swagger (and the
+/// clients generated from it) `targetSubscriptionId`: both are sent.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UpgradeResultWire<'a> {
+    #[serde(flatten)]
+    result: &'a UpgradeResult,
+    target_subscription_id: &'a str,
 }
 
 fn list_json(customer: &str, all: &[Subscription]) -> ApiResult {
     collection(
-        all.iter().map(|s| subscription_json(customer, s)).collect(),
+        all.iter().map(|s| subscription_wire(customer, s)).collect(),
         all.len() as i64,
         &format!("/customers/{customer}/subscriptions"),
         None,
@@ -70,7 +85,7 @@ pub async fn get_subscription(
     Path((id, sid)): Path<(String, String)>,
 ) -> ApiResult {
     let id = path_id(&id, TenantId::parse)?;
-    ok(subscription_json(
+    ok(subscription_wire(
         id.as_str(),
         &subscriptions::get(&state.svc, &actor, &id, &sid).await?,
     ))
@@ -88,18 +103,6 @@ pub struct PatchBody {
     attributes: Option<Value>,
 }
 
-fn etag(headers: &HeaderMap, attributes: Option<&Value>) -> Option<String> {
-    headers
-        .get(http::header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| {
-            attributes
-                .and_then(|a| a.get("etag"))
-                .and_then(|e| e.as_str().map(str::to_owned))
-        })
-}
-
 /// `PATCH /v1/customers/{id}/subscriptions/{sid}`
 pub async fn patch_subscription(
     State(state): State<AppState>,
@@ -114,7 +117,7 @@ pub async fn patch_subscription(
             subscriptions::add_quantity(&state.svc, &actor, &req.meta, &id, &sid, delta).await?
         }
         None => {
-            let etag = etag(&headers, req.body.attributes.as_ref());
+            let etag = if_match(&headers, req.body.attributes.as_ref());
             subscriptions::change(
                 &state.svc,
                 &actor,
@@ -127,7 +130,7 @@ pub async fn patch_subscription(
             .await?
         }
     };
-    ok(subscription_json(id.as_str(), &s))
+    ok(subscription_wire(id.as_str(), &s))
 }
 
 /// `GET …/upgrades`: the offers this subscription can move to.
@@ -138,14 +141,7 @@ pub async fn list_upgrades(
 ) -> ApiResult {
     let id = path_id(&id, TenantId::parse)?;
     let all = subscriptions::upgrades(&state.svc, &actor, &id, &sid).await?;
-    let items: Vec<Value> = all
-        .iter()
-        .map(|u| {
-            let mut v = json!(u);
-            v["attributes"] = json!({ "objectType": "Upgrade" });
-            v
-        })
-        .collect();
+    let items = all.iter().map(|u| Annotated::typed(u, "Upgrade")).collect();
     collection(
         items,
         all.len() as i64,
@@ -163,12 +159,13 @@ pub async fn create_upgrade(
 ) -> ApiResult {
     let id = path_id(&id, TenantId::parse)?;
     let r = subscriptions::upgrade(&state.svc, &actor, &req.meta, &id, &sid, &req.body).await?;
-    let mut v = json!(r);
-    // Partner Center's documentation spells it `targetSubscriptionID`, its 2019 swagger (and
-    // the clients generated from it) `targetSubscriptionId`: both are sent.
-    v["targetSubscriptionId"] = json!(r.target_subscription_id);
-    v["attributes"] = json!({ "objectType": "UpgradeResult" });
-    ok(v)
+    ok(Annotated::typed(
+        UpgradeResultWire {
+            result: &r,
+            target_subscription_id: &r.target_subscription_id,
+        },
+        "UpgradeResult",
+    ))
 }
 
 /// `GET …/addons`: the active add-ons that depend on this subscription.
@@ -189,7 +186,7 @@ pub async fn get_support_contact(
 ) -> ApiResult {
     let id = path_id(&id, TenantId::parse)?;
     let c = subscriptions::support_contact(&state.svc, &actor, &id, &sid).await?;
-    ok(contact_json(id.as_str(), &sid, &c))
+    ok(contact_wire(id.as_str(), &sid, &c))
 }
 
 pub async fn put_support_contact(
@@ -201,7 +198,7 @@ pub async fn put_support_contact(
     let id = path_id(&id, TenantId::parse)?;
     let c = subscriptions::set_support_contact(&state.svc, &actor, &req.meta, &id, &sid, &req.body)
         .await?;
-    ok(contact_json(id.as_str(), &sid, &c))
+    ok(contact_wire(id.as_str(), &sid, &c))
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

@@ -3,23 +3,32 @@
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use http::StatusCode;
-use serde_json::json;
+use serde::Serialize;
 use twotier_core::tokens::{self, ApiToken, NewTokenInput, Owner};
 use twotier_domain::ids::TokenId;
 
-use super::{ApiResult, collection, created, path_id, resource};
+use super::{Annotated, ApiResult, collection, created, path_id};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller, NoBody};
 use crate::routes::{Policy, Routes};
 
-fn token_json(t: &ApiToken) -> serde_json::Value {
-    resource(t, "ApiToken", &format!("/tokens/{}", t.id))
+fn token_wire(t: &ApiToken) -> Annotated<&ApiToken> {
+    Annotated::hashed(t, "ApiToken", format!("/tokens/{}", t.id))
+}
+
+/// A new token with its secret, shown once.
+#[derive(Serialize)]
+struct CreatedToken<'a> {
+    #[serde(flatten)]
+    token: Annotated<&'a ApiToken>,
+    #[serde(rename = "token")]
+    secret: Option<&'a str>,
 }
 
 pub async fn list_tokens(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult {
     let all = tokens::list(&state.svc, &actor).await?;
     let total = all.len() as i64;
-    collection(all.iter().map(token_json).collect(), total, "/tokens", None)
+    collection(all.iter().map(token_wire).collect(), total, "/tokens", None)
 }
 
 pub async fn create_token(
@@ -28,8 +37,10 @@ pub async fn create_token(
     req: ApiWrite<NewTokenInput>,
 ) -> ApiResult {
     let done = tokens::create(&state.svc, &actor, &req.meta, &Owner::Me, &req.body).await?;
-    let mut body = token_json(&done.token);
-    body["token"] = json!(done.secret);
+    let body = CreatedToken {
+        token: token_wire(&done.token),
+        secret: done.secret.as_deref(),
+    };
     created(body)
 }
 

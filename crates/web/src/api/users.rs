@@ -1,28 +1,50 @@
 //! `/v1/users`: the users of the caller's tenant and their roles; `/v1/me`.
 
 use axum::extract::{Path, State};
-use serde_json::json;
+use serde::Serialize;
 use twotier_core::users::{self, NewUserInput, User, UserPatch};
+use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::UserId;
 
-use super::{ApiResult, collection, created, ok, path_id, resource};
+use super::{Annotated, ApiResult, collection, created, credential, ok, path_id};
 use crate::AppState;
 use crate::extract::{ApiWrite, Caller, NoBody};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
 
-fn user_json(u: &User) -> serde_json::Value {
-    resource(u, "PartnerUser", &format!("/users/{}", u.id))
+fn user_wire(u: &User) -> Annotated<&User> {
+    Annotated::hashed(u, "PartnerUser", format!("/users/{}", u.id))
+}
+
+/// A new user with the temporary password, shown once.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedUserWire<'a> {
+    #[serde(flatten)]
+    user: Annotated<&'a User>,
+    temporary_password: Option<&'a str>,
+    temporary_password_expires_at: Timestamp,
+    credential: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PasswordResetWire<'a> {
+    user_id: &'a str,
+    email: &'a str,
+    temporary_password: Option<&'a str>,
+    temporary_password_expires_at: Timestamp,
+    credential: &'static str,
 }
 
 pub async fn get_me(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult {
-    ok(user_json(&users::me(&state.svc, &actor).await?))
+    ok(user_wire(&users::me(&state.svc, &actor).await?))
 }
 
 pub async fn list_users(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult {
     let all = users::list(&state.svc, &actor, &actor.tenant_id).await?;
     let total = all.len() as i64;
-    collection(all.iter().map(user_json).collect(), total, "/users", None)
+    collection(all.iter().map(user_wire).collect(), total, "/users", None)
 }
 
 pub async fn create_user(
@@ -31,15 +53,12 @@ pub async fn create_user(
     req: ApiWrite<NewUserInput>,
 ) -> ApiResult {
     let done = users::create(&state.svc, &actor, &req.meta, &actor.tenant_id, &req.body).await?;
-    let mut body = user_json(&done.user);
-    body["temporaryPassword"] = json!(done.temporary_password);
-    body["temporaryPasswordExpiresAt"] = json!(done.temporary_password_expires_at);
-    body["credential"] = json!(if done.temporary_password.is_some() {
-        "issued"
-    } else {
-        "already_issued"
-    });
-    created(body)
+    created(CreatedUserWire {
+        user: user_wire(&done.user),
+        temporary_password: done.temporary_password.as_deref(),
+        temporary_password_expires_at: done.temporary_password_expires_at,
+        credential: credential(done.temporary_password.is_some()),
+    })
 }
 
 pub async fn get_user(
@@ -48,7 +67,7 @@ pub async fn get_user(
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = path_id(&id, UserId::parse)?;
-    ok(user_json(
+    ok(user_wire(
         &users::get(&state.svc, &actor, &actor.tenant_id, &id).await?,
     ))
 }
@@ -60,7 +79,7 @@ pub async fn update_user(
     req: ApiWrite<UserPatch>,
 ) -> ApiResult {
     let id = path_id(&id, UserId::parse)?;
-    ok(user_json(
+    ok(user_wire(
         &users::update(
             &state.svc,
             &actor,
@@ -81,14 +100,16 @@ pub async fn reset_user_password(
 ) -> ApiResult {
     let id = path_id(&id, UserId::parse)?;
     let done = users::reset_password(&state.svc, &actor, &req.meta, &actor.tenant_id, &id).await?;
-    ok(json!({
-        "userId": done.user_id,
-        "email": done.email,
-        "temporaryPassword": done.temporary_password,
-        "temporaryPasswordExpiresAt": done.temporary_password_expires_at,
-        "credential": if done.temporary_password.is_some() { "issued" } else { "already_issued" },
-        "attributes": { "objectType": "PasswordReset" },
-    }))
+    ok(Annotated::typed(
+        PasswordResetWire {
+            user_id: &done.user_id,
+            email: &done.email,
+            temporary_password: done.temporary_password.as_deref(),
+            temporary_password_expires_at: done.temporary_password_expires_at,
+            credential: credential(done.temporary_password.is_some()),
+        },
+        "PasswordReset",
+    ))
 }
 
 /// This module's routes, one a line: method, path, policy, handler.
