@@ -112,14 +112,12 @@ pub(super) async fn account(
     done: Option<&str>,
     errors: FieldErrors,
     token_name: String,
-) -> Response {
-    let (me, tokens) = match users::account_view(&state.svc, &s.actor).await {
-        Ok(v) => (v.me, v.tokens),
-        Err(e) => return PageError(e).into_response(),
-    };
+) -> PageResult {
+    let view = users::account_view(&state.svc, &s.actor).await?;
+    let (me, tokens) = (view.me, view.tokens);
     let status = form_status(&errors);
     let roles = me.roles.iter().map(|r| r.label()).collect();
-    render_status(
+    Ok(render_status(
         status,
         &AccountPage {
             ctx: Ctx::new(s, "My account", "/account").with_flash(done),
@@ -130,14 +128,14 @@ pub(super) async fn account(
             errors,
             token_name,
         },
-    )
+    ))
 }
 
 pub async fn account_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     account(
         &state,
         &s,
@@ -153,7 +151,7 @@ pub async fn create_token(
     Viewer(s): Viewer,
     Meta(meta): Meta,
     form: FormData,
-) -> Response {
+) -> PageResult {
     let days = form.get("expires_days");
     let expires_days = match days.trim() {
         "" => None,
@@ -176,7 +174,7 @@ pub async fn create_token(
         expires_days,
     };
     match tokens::create(&state.svc, &s.actor, &meta, &Owner::Me, &input).await {
-        Ok(done) => render(&SecretPage {
+        Ok(done) => Ok(render(&SecretPage {
             ctx: Ctx::new(&s, "Token created", "/account"),
             heading: "Personal API token created".to_owned(),
             facts: vec![
@@ -188,11 +186,8 @@ pub async fn create_token(
             usage: "Send it as Authorization: Bearer <token>. It acts with your roles.".to_owned(),
             back_href: "/account".to_owned(),
             back_label: "Back to my account".to_owned(),
-        }),
-        Err(e) => match field_errors(e) {
-            Ok(f) => account(&state, &s, None, f, input.name).await,
-            Err(page) => page.into_response(),
-        },
+        })),
+        Err(e) => account(&state, &s, None, field_errors(e)?, input.name).await,
     }
 }
 

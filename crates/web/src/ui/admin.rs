@@ -381,18 +381,15 @@ pub async fn update_security(
     Viewer(s): Viewer,
     Meta(meta): Meta,
     form: FormData,
-) -> Response {
-    match twotier_core::auth::set_require_two_factor(
+) -> PageResult {
+    twotier_core::auth::set_require_two_factor(
         &state.svc,
         &s.actor,
         &meta,
         form.checked("require_two_factor"),
     )
-    .await
-    {
-        Ok(()) => Redirect::to("/security?done=security").into_response(),
-        Err(e) => PageError(e).into_response(),
-    }
+    .await?;
+    Ok(Redirect::to("/security?done=security").into_response())
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

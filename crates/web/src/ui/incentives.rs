@@ -5,12 +5,11 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
 use twotier_core::incentives::{self, IncentiveReport};
 
 use super::{Ctx, csv_response, render};
 use crate::AppState;
-use crate::error::{PageError, PageResult};
+use crate::error::PageResult;
 use crate::extract::Viewer;
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
@@ -105,15 +104,13 @@ pub async fn incentives_csv(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let (month, reseller) = params(&q, &state);
-    match incentives::report(&state.svc, &s.actor, &month, Some(&reseller))
-        .await
-        .and_then(|r| incentives::to_csv(&r))
-    {
-        Ok(csv) => csv_response(csv, "twotier-incentives.csv"),
-        Err(e) => PageError(e).into_response(),
-    }
+    let report = incentives::report(&state.svc, &s.actor, &month, Some(&reseller)).await?;
+    Ok(csv_response(
+        incentives::to_csv(&report)?,
+        "twotier-incentives.csv",
+    ))
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

@@ -233,28 +233,25 @@ pub async fn my_providers_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     if s.actor.tenant_kind != TenantKind::Reseller {
-        return PageError(CoreError::NotFound).into_response();
+        return Err(PageError(CoreError::NotFound));
     }
     let name = q.get("name").cloned().unwrap_or_default();
-    match partnerships::list(
+    let page = partnerships::list(
         &state.svc,
         &s.actor,
         &page_of(&q, RelationshipType::IsIndirectResellerOf),
     )
-    .await
-    {
-        Ok(page) => render(&ProvidersPage {
-            ctx: Ctx::new(&s, "Indirect providers", "/indirect-providers")
-                .with_flash(q.get("done").map(String::as_str)),
-            next_href: next_href("/indirect-providers", &name, page.next.as_ref()),
-            providers: page.items,
-            total: page.total,
-            name,
-        }),
-        Err(e) => PageError(e).into_response(),
-    }
+    .await?;
+    Ok(render(&ProvidersPage {
+        ctx: Ctx::new(&s, "Indirect providers", "/indirect-providers")
+            .with_flash(q.get("done").map(String::as_str)),
+        next_href: next_href("/indirect-providers", &name, page.next.as_ref()),
+        providers: page.items,
+        total: page.total,
+        name,
+    }))
 }
 
 #[derive(Template)]

@@ -383,12 +383,9 @@ pub async fn disable_two_factor(
     Viewer(s): Viewer,
     Meta(meta): Meta,
     form: FormData,
-) -> Response {
+) -> PageResult {
     match auth::disable_two_factor(&state.svc, &s, &meta, &form.get("current_password")).await {
-        Ok(()) => Redirect::to("/account?done=two-factor-off").into_response(),
-        Err(e) => match field_errors(e) {
-            Ok(f) => super::account::account(&state, &s, None, f, String::new()).await,
-            Err(page) => page.into_response(),
-        },
+        Ok(()) => Ok(Redirect::to("/account?done=two-factor-off").into_response()),
+        Err(e) => super::account::account(&state, &s, None, field_errors(e)?, String::new()).await,
     }
 }
