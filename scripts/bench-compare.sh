@@ -4,8 +4,9 @@
 # before, … so that the machine's drift falls on both sides alike. Each round starts the
 # side's own server (and runs its own twotier-bench for the direct-SQL rows); the HTTP load
 # comes from the after side's twotier-bench, the same client for both. Prints, per measure,
-# the median ops/s of each side, their spread, after/before, and after/before of the figures
-# divided by the `GET /healthz` ceiling of their own round.
+# the median ops/s of each side, their spread, after/before, after/before of the figures
+# divided by the `GET /healthz` ceiling of their own round, and the median (with quartiles)
+# of each round's own after/before, which leaves out the drift between rounds.
 #   scripts/bench-compare.sh BEFORE_RELEASE_DIR [AFTER_RELEASE_DIR]
 # BEFORE_RELEASE_DIR holds the before build's `twotier` and `twotier-bench` (for example a
 # worktree's target/release); AFTER_RELEASE_DIR defaults to this tree's, built here.
@@ -117,8 +118,8 @@ for r in rows:
     if k not in keys:
         keys.append(k)
 print()
-print("| backend | measure | before (median, min–max) | after (median, min–max) | after/before | after/before, per ceiling |")
-print("|---|---|---|---|---|---|")
+print("| backend | measure | before (median, min–max) | after (median, min–max) | after/before | after/before, per ceiling | paired after/before (median, quartiles) |")
+print("|---|---|---|---|---|---|---|")
 for backend, measure in keys:
     side = {s: [r for r in rows if r["backend"] == backend and r["measure"] == measure and r["side"] == s]
             for s in ("before", "after")}
@@ -128,7 +129,12 @@ for backend, measure in keys:
     cell = lambda s: f"{med[s]:,.0f} ({min(ops[s]):,.0f}–{max(ops[s]):,.0f})"
     ratio = med["after"] / med["before"]
     ratio_c = statistics.median(per["after"]) / statistics.median(per["before"])
-    print(f"| {backend} | {measure} | {cell('before')} | {cell('after')} | {ratio:.3f} | {ratio_c:.3f} |")
+    # Each round runs both sides back to back, so their ratio leaves out the drift between
+    # rounds; the quartiles of the rounds' ratios say how sure the median is.
+    before_of = {r["round"]: r["result"]["perSecond"] for r in side["before"]}
+    paired = sorted(r["result"]["perSecond"] / before_of[r["round"]] for r in side["after"] if r["round"] in before_of)
+    q = statistics.quantiles(paired, n=4) if len(paired) > 1 else [paired[0]] * 3
+    print(f"| {backend} | {measure} | {cell('before')} | {cell('after')} | {ratio:.3f} | {ratio_c:.3f} | {q[1]:.3f} ({q[0]:.3f}–{q[2]:.3f}) |")
 print()
 print(f"errors {errors}, lost updates {lost}")
 EOF
