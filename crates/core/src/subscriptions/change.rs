@@ -48,6 +48,26 @@ pub async fn change(
     Ok(out)
 }
 
+/// Checks a change with every rule of [`change`] and returns the subscription as it would
+/// be after it, writing nothing: the change runs in a transaction that is rolled back, so
+/// a confirmation step refuses exactly what the change would refuse.
+pub(super) async fn dry_run(
+    svc: &Services,
+    actor: &Actor,
+    customer: &TenantId,
+    id: &str,
+    etag: Option<&str>,
+    input: &ChangeInput,
+) -> Result<Subscription, CoreError> {
+    let meta = RequestMeta::default();
+    let mut ch = match Change::begin::<Subscription>(svc, actor, &meta).await? {
+        crate::write::Begun::Fresh(ch) => ch,
+        crate::write::Begun::Replay(done) => return Ok(done),
+    };
+    // Dropped without a commit: rolled back.
+    change_in(&mut ch, customer, id, etag, input).await
+}
+
 pub(super) async fn change_in(
     ch: &mut Change<'_>,
     customer: &TenantId,

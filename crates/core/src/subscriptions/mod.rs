@@ -500,12 +500,37 @@ pub enum Named<'a> {
     UpgradeTarget(&'a str),
 }
 
-/// What the confirmation step of a change shows: the subscription, and the name of what the
-/// change points at (the typed value itself when no such name is known).
+/// What the confirmation step of a change shows: the subscription, the name of what the
+/// change points at, and, for a change of its own fields, the subscription as it would be
+/// after it (checked with every rule of the change; `None` for support contacts and upgrades,
+/// which their own confirmations check).
 #[derive(Debug, Clone)]
 pub struct Proposal {
     pub subscription: Subscription,
     pub named: Option<String>,
+    pub after: Option<Subscription>,
+}
+
+impl Proposal {
+    /// Whether the change would leave every field as it is.
+    pub fn changes_nothing(&self) -> bool {
+        self.after.as_ref().is_some_and(|a| {
+            let b = &self.subscription;
+            (
+                a.quantity,
+                a.status,
+                &a.friendly_name,
+                a.auto_renew_enabled,
+                &a.partner_id,
+            ) == (
+                b.quantity,
+                b.status,
+                &b.friendly_name,
+                b.auto_renew_enabled,
+                &b.partner_id,
+            )
+        })
+    }
 }
 
 pub async fn proposal(
@@ -514,6 +539,7 @@ pub async fn proposal(
     customer: &TenantId,
     id: &str,
     named: Named<'_>,
+    change: Option<(&ChangeInput, Option<&str>)>,
 ) -> Result<Proposal, CoreError> {
     let subscription = get(svc, actor, customer, id).await?;
     let named = match named {
@@ -534,9 +560,14 @@ pub async fn proposal(
                 .map_or_else(|| offer.to_owned(), |u| u.target_offer.name),
         ),
     };
+    let after = match change {
+        Some((input, etag)) => Some(change::dry_run(svc, actor, customer, id, etag, input).await?),
+        None => None,
+    };
     Ok(Proposal {
         subscription,
         named,
+        after,
     })
 }
 

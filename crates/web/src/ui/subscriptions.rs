@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use twotier_core::CoreError;
 use twotier_core::auth::Session;
 use twotier_core::subscriptions::{
-    self, ChangeInput, Named, Subscription, SupportContact, SupportContactInput, Upgrade,
+    self, ChangeInput, Named, Proposal, Subscription, SupportContact, SupportContactInput, Upgrade,
     UpgradeInput, UpgradeTarget,
 };
 use twotier_domain::FieldErrors;
@@ -140,14 +140,60 @@ async fn view(
 
 /// What an action will do, in words, for the confirmation step; `named` is the name of what
 /// it points at (read with the subscription).
-fn describe(sub: &Subscription, named: Option<&str>, form: &FormData) -> Result<String, CoreError> {
+/// The change of the subscription's own fields a form asks for (`None` for a support
+/// contact or an upgrade, which have their own use cases); a value that is not one is an
+/// error next to its field.
+fn change_input(action: &str, form: &FormData) -> Result<Option<ChangeInput>, FieldErrors> {
+    let status = |s: SubscriptionStatus| ChangeInput {
+        status: Some(s.as_str().to_owned()),
+        ..ChangeInput::default()
+    };
+    Ok(Some(match action {
+        "quantity" => {
+            let Ok(quantity) = form.get("quantity").trim().parse::<i64>() else {
+                return Err(FieldErrors::single(
+                    "quantity",
+                    "give the licence count as a whole number",
+                ));
+            };
+            ChangeInput {
+                quantity: Some(quantity),
+                ..ChangeInput::default()
+            }
+        }
+        "suspend" => status(SubscriptionStatus::Suspended),
+        "reactivate" => status(SubscriptionStatus::Active),
+        "cancel" => status(SubscriptionStatus::Deleted),
+        "rename" => ChangeInput {
+            friendly_name: Some(form.get("friendly_name")),
+            ..ChangeInput::default()
+        },
+        "autorenew" => ChangeInput {
+            auto_renew_enabled: Some(form.get("auto_renew") == "on"),
+            ..ChangeInput::default()
+        },
+        "partner" => {
+            let mpn = form.get("partner_id").trim().to_owned();
+            ChangeInput {
+                partner_id: Some((!mpn.is_empty()).then_some(mpn)),
+                ..ChangeInput::default()
+            }
+        }
+        "support" | "upgrade" => return Ok(None),
+        _ => return Err(FieldErrors::single("form", "choose a change to make")),
+    }))
+}
+
+/// What the confirmation says will happen: before → after, from the checked proposal.
+fn describe(p: &Proposal, form: &FormData) -> Result<String, CoreError> {
+    let sub = &p.subscription;
+    let after = p.after.as_ref().unwrap_or(sub);
     let name = &sub.friendly_name;
-    let named = named.unwrap_or_default();
+    let named = p.named.as_deref().unwrap_or_default();
     Ok(match form.get("action").as_str() {
         "quantity" => format!(
             "Change the licence count of {name} from {} to {}.",
-            sub.quantity,
-            form.get("quantity").trim()
+            sub.quantity, after.quantity
         ),
         "suspend" => format!(
             "Suspend {name}. Its {} licences stop working until it is reactivated.",
@@ -161,10 +207,10 @@ fn describe(sub: &Subscription, named: Option<&str>, form: &FormData) -> Result<
             "Cancel {name}. This cannot be undone. (Cancelling is possible until {}.)",
             sub.cancellation_allowed_until_date.display()
         ),
-        "rename" => format!("Rename {name} to {}.", form.get("friendly_name").trim()),
+        "rename" => format!("Rename {name} to {}.", after.friendly_name),
         "autorenew" => format!(
             "Turn auto-renew {} for {name}.",
-            if form.get("auto_renew") == "on" {
+            if after.auto_renew_enabled {
                 "on"
             } else {
                 "off"
@@ -227,6 +273,15 @@ pub async fn change(
             .await
             .into_response());
     }
+    // The change as the form gives it; a value that is not one is refused before anything
+    // is confirmed.
+    let input = match change_input(&action, &form) {
+        Ok(input) => input,
+        Err(errors) => {
+            return page(StatusCode::UNPROCESSABLE_ENTITY, errors, None, form).await;
+        }
+    };
+    let etag = Some(form.get("etag"));
     if form.get("confirmed") != "yes" {
         let (partner_id, support, target) = (
             form.get("partner_id"),
@@ -239,13 +294,27 @@ pub async fn change(
             "upgrade" => Named::UpgradeTarget(&target),
             _ => Named::Nothing,
         };
-        let described = subscriptions::proposal(&state.svc, &s.actor, &id, &sid, named)
+        let checked = input.as_ref().map(|i| (i, etag.as_deref()));
+        let described = subscriptions::proposal(&state.svc, &s.actor, &id, &sid, named, checked)
             .await
             .and_then(|p| {
-                describe(&p.subscription, p.named.as_deref(), &form).map(|w| (p.subscription, w))
+                let what = describe(&p, &form)?;
+                Ok((p, what))
             });
         return Ok(match described {
-            Ok((sub, what)) => {
+            Ok((p, _)) if p.changes_nothing() => {
+                page(
+                    StatusCode::OK,
+                    FieldErrors::single(
+                        "form",
+                        "Nothing to change: the subscription already is as you asked.",
+                    ),
+                    None,
+                    form,
+                )
+                .await?
+            }
+            Ok((p, what)) => {
                 let mut fields: Vec<(String, String)> = form
                     .0
                     .iter()
@@ -257,7 +326,7 @@ pub async fn change(
                     StatusCode::OK,
                     &ConfirmPage {
                         ctx: Ctx::new(&s, "Confirm the change", "/customers"),
-                        heading: format!("Confirm: {}", sub.friendly_name),
+                        heading: format!("Confirm: {}", p.subscription.friendly_name),
                         what,
                         action_href: format!("/customers/{id}/subscriptions/{sid}"),
                         fields,
@@ -268,116 +337,52 @@ pub async fn change(
             Err(e) => failed(e, &page, form).await.into_response(),
         });
     }
-    let etag = Some(form.get("etag"));
     let svc = &state.svc;
-    let change = |input: ChangeInput| {
-        let (meta, etag) = (meta.clone(), etag.clone());
-        let (svc, actor, id, sid) = (svc, &s.actor, &id, &sid);
-        async move {
-            subscriptions::change(svc, actor, &meta, id, sid, etag.as_deref(), &input)
+    let done = match action.as_str() {
+        "quantity" => "subscription-quantity",
+        "suspend" => "subscription-suspended",
+        "reactivate" => "subscription-reactivated",
+        "cancel" => "subscription-cancelled",
+        "rename" => "subscription-renamed",
+        "autorenew" => "subscription-autorenew",
+        "partner" => "subscription-partner",
+        "support" => "subscription-support",
+        _ => "subscription-upgraded",
+    };
+    let result = match (input, action.as_str()) {
+        (Some(input), _) => {
+            subscriptions::change(svc, &s.actor, &meta, &id, &sid, etag.as_deref(), &input)
                 .await
                 .map(|s| s.id)
         }
-    };
-    let (result, done) = match action.as_str() {
-        "quantity" => {
-            let quantity = form.get("quantity").trim().parse::<i64>();
-            let Ok(quantity) = quantity else {
-                return Ok(page(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    FieldErrors::single("quantity", "give the licence count as a whole number"),
-                    None,
-                    form,
-                )
-                .await
-                .into_response());
-            };
-            (
-                change(ChangeInput {
-                    quantity: Some(quantity),
-                    ..ChangeInput::default()
-                })
-                .await,
-                "subscription-quantity",
-            )
-        }
-        "suspend" | "reactivate" | "cancel" => {
-            let (status, done) = match action.as_str() {
-                "suspend" => (SubscriptionStatus::Suspended, "subscription-suspended"),
-                "reactivate" => (SubscriptionStatus::Active, "subscription-reactivated"),
-                _ => (SubscriptionStatus::Deleted, "subscription-cancelled"),
-            };
-            (
-                change(ChangeInput {
-                    status: Some(status.as_str().to_owned()),
-                    ..ChangeInput::default()
-                })
-                .await,
-                done,
-            )
-        }
-        "rename" => (
-            change(ChangeInput {
-                friendly_name: Some(form.get("friendly_name")),
-                ..ChangeInput::default()
-            })
-            .await,
-            "subscription-renamed",
-        ),
-        "autorenew" => (
-            change(ChangeInput {
-                auto_renew_enabled: Some(form.get("auto_renew") == "on"),
-                ..ChangeInput::default()
-            })
-            .await,
-            "subscription-autorenew",
-        ),
-        "partner" => {
-            let mpn = form.get("partner_id").trim().to_owned();
-            (
-                change(ChangeInput {
-                    partner_id: Some((!mpn.is_empty()).then_some(mpn)),
-                    ..ChangeInput::default()
-                })
-                .await,
-                "subscription-partner",
-            )
-        }
-        "support" => (
-            subscriptions::set_support_contact(
-                svc,
-                &s.actor,
-                &meta,
-                &id,
-                &sid,
-                &SupportContactInput {
-                    support_tenant_id: Some(form.get("support_tenant_id")),
-                    support_mpn_id: None,
+        (None, "support") => subscriptions::set_support_contact(
+            svc,
+            &s.actor,
+            &meta,
+            &id,
+            &sid,
+            &SupportContactInput {
+                support_tenant_id: Some(form.get("support_tenant_id")),
+                support_mpn_id: None,
+            },
+        )
+        .await
+        .map(|_| sid.clone()),
+        (None, _) => subscriptions::upgrade(
+            svc,
+            &s.actor,
+            &meta,
+            &id,
+            &sid,
+            &UpgradeInput {
+                target_offer: UpgradeTarget {
+                    id: form.get("target_offer"),
                 },
-            )
-            .await
-            .map(|_| sid.clone()),
-            "subscription-support",
-        ),
-        "upgrade" => (
-            subscriptions::upgrade(
-                svc,
-                &s.actor,
-                &meta,
-                &id,
-                &sid,
-                &UpgradeInput {
-                    target_offer: UpgradeTarget {
-                        id: form.get("target_offer"),
-                    },
-                    upgrade_type: None,
-                },
-            )
-            .await
-            .map(|r| r.target_subscription_id),
-            "subscription-upgraded",
-        ),
-        _ => (Err(CoreError::invalid("action", "unknown action")), ""),
+                upgrade_type: None,
+            },
+        )
+        .await
+        .map(|r| r.target_subscription_id),
     };
     Ok(match result {
         Ok(shown) => Redirect::to(&format!(

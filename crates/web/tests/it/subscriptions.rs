@@ -799,3 +799,90 @@ async fn a_helpdesk_agent_reads_but_never_buys_or_cancels() {
     let q = patch(&app, &agent, &p, Some(&e), json!({ "quantity": 11 })).await;
     assert_eq!(q.status, StatusCode::OK, "{}", q.text());
 }
+
+/// The confirmation step checks the change with every rule first: a value that is not one,
+/// a change that changes nothing and a change the subscription's state refuses never reach
+/// "Confirm", and the refusal does not echo the bad value.
+#[tokio::test]
+async fn a_change_is_checked_before_it_is_confirmed() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (customer, _basic, mail) = setup(&app, &world).await;
+    let agent = world.user("provider_admin_agent").session();
+    let page = format!(
+        "/customers/{customer}/subscriptions/{}",
+        mail["id"].as_str().unwrap()
+    );
+    let version = |html: &str| {
+        html.split("name=\"etag\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_owned()
+    };
+    let ask = |fields: Vec<(&'static str, String)>| {
+        let (app, agent, page) = (&app, &agent, &page);
+        async move {
+            let current = version(&app.page(page, agent).await.text());
+            let mut all: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            all.push(("etag", &current));
+            app.form(Method::POST, page, agent, &all).await
+        }
+    };
+    let r = ask(vec![
+        ("action", "quantity".into()),
+        ("quantity", "abc".into()),
+    ])
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        !r.text().contains("to abc") && !r.text().contains("Confirm:"),
+        "{}",
+        r.text()
+    );
+    assert!(r.text().contains("whole number"), "{}", r.text());
+
+    let r = ask(vec![
+        ("action", "quantity".into()),
+        ("quantity", "10".into()),
+    ])
+    .await;
+    assert!(r.text().contains("Nothing to change"), "{}", r.text());
+    assert!(!r.text().contains("Confirm:"), "{}", r.text());
+    let r = ask(vec![
+        ("action", "rename".into()),
+        ("friendly_name", "   ".into()),
+    ])
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!r.text().contains("Confirm:"), "{}", r.text());
+
+    let r = ask(vec![
+        ("action", "quantity".into()),
+        ("quantity", "12".into()),
+    ])
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("from 10 to 12"), "{}", r.text());
+    // Only the confirmation step ran: nothing changed.
+    let still = app.page(&page, &agent).await.text();
+    assert!(still.contains("10 Licenses"), "{still}");
+
+    // A suspended subscription's licence count is refused at once.
+    let r = ask(vec![("action", "suspend".into())]).await;
+    assert!(r.text().contains("Confirm:"), "{}", r.text());
+    let r = ask(vec![
+        ("action", "suspend".into()),
+        ("confirmed", "yes".into()),
+    ])
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = ask(vec![
+        ("action", "quantity".into()),
+        ("quantity", "12".into()),
+    ])
+    .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    assert!(r.text().contains("suspended subscription"), "{}", r.text());
+    assert!(!r.text().contains("Confirm:"), "{}", r.text());
+}
