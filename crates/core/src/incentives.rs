@@ -106,6 +106,46 @@ pub struct IncentivesView {
     pub report: IncentiveReport,
     /// (tenant id, name) of the provider's resellers; empty for a reseller.
     pub resellers: Vec<(String, String)>,
+    /// Seat-days per reseller over the twelve months up to the report's.
+    pub trend: Trend,
+}
+
+/// Seat-days per reseller for a run of months (oldest first).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Trend {
+    /// `YYYY-MM`, oldest first.
+    pub months: Vec<String>,
+    /// One series per reseller that earned any, by name.
+    pub series: Vec<TrendSeries>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrendSeries {
+    pub reseller_name: String,
+    /// Seat-days of each month of `months`.
+    pub values: Vec<f64>,
+}
+
+/// How many months the trend shows.
+pub const TREND_MONTHS: usize = 12;
+
+/// The `YYYY-MM` `n` months before `month` (which month_bounds has read).
+fn months_back(month: &str, n: usize) -> Vec<String> {
+    let (y, m) = month.trim().split_once('-').unwrap_or_default();
+    let (mut y, mut m): (i32, i32) = (y.parse().unwrap_or(2000), m.parse().unwrap_or(1));
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(format!("{y:04}-{m:02}"));
+        m -= 1;
+        if m == 0 {
+            m = 12;
+            y -= 1;
+        }
+    }
+    out.reverse();
+    out
 }
 
 pub async fn view(
@@ -116,7 +156,12 @@ pub async fn view(
 ) -> Result<IncentivesView, CoreError> {
     let report = report(svc, actor, month, reseller).await?;
     let resellers = crate::partnerships::reseller_filter(svc, actor).await?;
-    Ok(IncentivesView { report, resellers })
+    let trend = trend(svc, actor, &report.month, reseller).await?;
+    Ok(IncentivesView {
+        report,
+        resellers,
+        trend,
+    })
 }
 
 /// The report for a month: a provider sees all its resellers (or one, with `reseller`); a
@@ -137,28 +182,7 @@ pub async fn report(
     };
     let (from, to) = month_bounds(month)?;
     let mut c = svc.db.read().await?;
-    let reseller = reseller.map(str::trim).filter(|s| !s.is_empty());
-    let history = match actor.tenant_kind {
-        TenantKind::Provider => {
-            rows::history_of_provider(&mut c.conn(), &actor.tenant_id, to.millis()).await?
-        }
-        TenantKind::Reseller => {
-            if reseller.is_some_and(|r| r != actor.tenant_id.as_str()) {
-                return Err(CoreError::NotFound);
-            }
-            rows::history_of_reseller(&mut c.conn(), &actor.tenant_id, to.millis()).await?
-        }
-        _ => return Err(CoreError::Forbidden(Permission::ViewIncentives)),
-    };
-    if let Some(r) = reseller
-        && actor.tenant_kind == TenantKind::Provider
-    {
-        let id = TenantId::parse(r)
-            .ok_or_else(|| CoreError::invalid("resellerId", "not a tenant id"))?;
-        authz::visible_tenant(&mut c.conn(), actor, &id).await?;
-    }
-    let own = (actor.tenant_kind == TenantKind::Reseller).then(|| actor.tenant_id.to_string());
-    let wanted = reseller.map(str::to_owned).or(own);
+    let (history, wanted) = history_for(&mut c.conn(), actor, reseller, to).await?;
     let mut lines = Vec::new();
     let mut names: HashMap<TenantId, (String, String)> = HashMap::new();
     let mut offers: HashMap<OfferId, String> = HashMap::new();
@@ -201,6 +225,81 @@ pub async fn report(
     })
 }
 
+/// The subscription history the actor's report reads (up to `to`), and the one reseller it
+/// is limited to: the one asked for, and always a reseller's own.
+async fn history_for(
+    c: &mut twotier_store::Conn<'_>,
+    actor: &Actor,
+    reseller: Option<&str>,
+    to: Timestamp,
+) -> Result<(Vec<HistoryRow>, Option<String>), CoreError> {
+    let reseller = reseller.map(str::trim).filter(|s| !s.is_empty());
+    let history = match actor.tenant_kind {
+        TenantKind::Provider => rows::history_of_provider(c, &actor.tenant_id, to.millis()).await?,
+        TenantKind::Reseller => {
+            if reseller.is_some_and(|r| r != actor.tenant_id.as_str()) {
+                return Err(CoreError::NotFound);
+            }
+            rows::history_of_reseller(c, &actor.tenant_id, to.millis()).await?
+        }
+        _ => return Err(CoreError::Forbidden(Permission::ViewIncentives)),
+    };
+    if let Some(r) = reseller
+        && actor.tenant_kind == TenantKind::Provider
+    {
+        let id = TenantId::parse(r)
+            .ok_or_else(|| CoreError::invalid("resellerId", "not a tenant id"))?;
+        authz::visible_tenant(c, actor, &id).await?;
+    }
+    let own = (actor.tenant_kind == TenantKind::Reseller).then(|| actor.tenant_id.to_string());
+    Ok((history, reseller.map(str::to_owned).or(own)))
+}
+
+/// Seat-days per reseller in each of the [`TREND_MONTHS`] months up to `month`, from one
+/// read of the history.
+async fn trend(
+    svc: &Services,
+    actor: &Actor,
+    month: &str,
+    reseller: Option<&str>,
+) -> Result<Trend, CoreError> {
+    let months = months_back(month, TREND_MONTHS);
+    let (_, to) = month_bounds(month)?;
+    let mut c = svc.db.read().await?;
+    let (history, wanted) = history_for(&mut c.conn(), actor, reseller, to).await?;
+    let now = svc.now().millis();
+    let mut by_reseller: HashMap<TenantId, Vec<f64>> = HashMap::new();
+    for (i, m) in months.iter().enumerate() {
+        // Months before the calendar twotier counts in are empty.
+        let Ok((from, to)) = month_bounds(m) else {
+            continue;
+        };
+        for ((reseller_id, _), days) in seat_days(&history, from.millis(), to.millis().min(now)) {
+            if wanted.as_ref().is_some_and(|w| w != reseller_id.as_str()) {
+                continue;
+            }
+            by_reseller
+                .entry(reseller_id)
+                .or_insert_with(|| vec![0.0; TREND_MONTHS])[i] += days;
+        }
+    }
+    let mut series = Vec::with_capacity(by_reseller.len());
+    for (id, values) in by_reseller {
+        let name = partner_rows::find(&mut c.conn(), &id)
+            .await?
+            .map_or_else(|| id.to_string(), |p| p.name);
+        series.push(TrendSeries {
+            reseller_name: name,
+            values: values
+                .into_iter()
+                .map(|d| (d * 100.0).round() / 100.0)
+                .collect(),
+        });
+    }
+    series.sort_by(|a, b| a.reseller_name.cmp(&b.reseller_name));
+    Ok(Trend { months, series })
+}
+
 /// The report as CSV: one line per reseller and offer.
 pub fn to_csv(report: &IncentiveReport) -> Result<String, CoreError> {
     let mut csv = crate::csv_export::Csv::new(&[
@@ -230,7 +329,17 @@ pub fn to_csv(report: &IncentiveReport) -> Result<String, CoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use twotier_domain::ids::SubscriptionId;
+
+    #[test]
+    fn the_trend_runs_back_twelve_months_across_the_year() {
+        let months = months_back("2026-03", 12);
+        assert_eq!(months.len(), 12);
+        assert_eq!(months.first().map(String::as_str), Some("2025-04"));
+        assert_eq!(months.last().map(String::as_str), Some("2026-03"));
+        assert_eq!(months_back("2026-01", 2), ["2025-12", "2026-01"]);
+    }
 
     fn h(
         sub: &str,

@@ -41,13 +41,14 @@ pub enum Operation {
     CreateCustomerRelationshipRequest,
     RevokeCustomerRelationshipRequest,
     AcceptCustomerRelationshipRequest,
+    DeclineCustomerRelationshipRequest,
     RemovePartnerCustomerRelationship,
     DapAdminRelationshipApproved,
     DapAdminRelationshipTerminated,
 }
 
 impl Operation {
-    pub const ALL: [Self; 41] = [
+    pub const ALL: [Self; 42] = [
         Self::EnrollPartner,
         Self::UpdatePartnerProfile,
         Self::DisablePartner,
@@ -86,6 +87,7 @@ impl Operation {
         Self::CreateCustomerRelationshipRequest,
         Self::RevokeCustomerRelationshipRequest,
         Self::AcceptCustomerRelationshipRequest,
+        Self::DeclineCustomerRelationshipRequest,
         Self::RemovePartnerCustomerRelationship,
         Self::DapAdminRelationshipApproved,
         Self::DapAdminRelationshipTerminated,
@@ -131,9 +133,59 @@ impl Operation {
             Self::CreateCustomerRelationshipRequest => "create_customer_relationship_request",
             Self::RevokeCustomerRelationshipRequest => "revoke_customer_relationship_request",
             Self::AcceptCustomerRelationshipRequest => "accept_customer_relationship_request",
+            Self::DeclineCustomerRelationshipRequest => "decline_customer_relationship_request",
             Self::RemovePartnerCustomerRelationship => "remove_partner_customer_relationship",
             Self::DapAdminRelationshipApproved => "dap_admin_relationship_approved",
             Self::DapAdminRelationshipTerminated => "dap_admin_relationship_terminated",
+        }
+    }
+
+    /// For people: the audit log shows this, with the wire name as a secondary line.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::EnrollPartner => "Partner enrolled",
+            Self::UpdatePartnerProfile => "Partner profile changed",
+            Self::DisablePartner => "Partner disabled",
+            Self::EnablePartner => "Partner enabled",
+            Self::AcceptPartnerAgreement => "Partner agreement accepted",
+            Self::CreatePartnerUser => "User created",
+            Self::UpdatePartnerUser => "User changed",
+            Self::RemovePartnerUser => "User removed",
+            Self::ResetPartnerUserPassword => "Password reset",
+            Self::ChangePassword => "Password changed",
+            Self::EnableTwoFactor => "Two-factor sign-in turned on",
+            Self::DisableTwoFactor => "Two-factor sign-in turned off",
+            Self::UpdateSecurityPolicy => "Security policy changed",
+            Self::CreateApiToken => "API token created",
+            Self::RevokeApiToken => "API token revoked",
+            Self::CreateApplication => "API app registered",
+            Self::DisableApplication => "API app disabled",
+            Self::CreatePartnershipInvitation => "Partnership invitation created",
+            Self::RevokePartnershipInvitation => "Partnership invitation revoked",
+            Self::CreatePartnerRelationship => "Partnership created",
+            Self::RemovePartnerRelationship => "Partnership removed",
+            Self::ImportCatalog => "Catalog imported",
+            Self::UpdateOffer => "Offer changed",
+            Self::AddCustomer => "Customer added",
+            Self::UpdateCustomerBillingProfile => "Billing profile changed",
+            Self::CreateOrder => "Order placed",
+            Self::ResetCustomerUserPassword => "Customer user password reset",
+            Self::UpdateSubscription => "Subscription changed",
+            Self::UpgradeSubscription => "Subscription upgraded",
+            Self::CreateMpnAssociation => "Reseller of record set",
+            Self::UpdateMpnAssociation => "Reseller of record changed",
+            Self::UpdateSupportContact => "Support contact designated",
+            Self::CreateCustomerUser => "Customer user created",
+            Self::UpdateCustomerUser => "Customer user changed",
+            Self::UpdateCustomerUserLicenses => "Licences assigned",
+            Self::CreateCustomerRelationshipRequest => "Relationship request created",
+            Self::RevokeCustomerRelationshipRequest => "Relationship request revoked",
+            Self::AcceptCustomerRelationshipRequest => "Relationship request accepted",
+            Self::DeclineCustomerRelationshipRequest => "Relationship request declined",
+            Self::RemovePartnerCustomerRelationship => "Customer relationship ended",
+            Self::DapAdminRelationshipApproved => "Delegated admin access granted",
+            Self::DapAdminRelationshipTerminated => "Delegated admin access removed",
         }
     }
 }

@@ -29,6 +29,11 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
     }
 }
 
+/// The months as pages abbreviate them, January first.
+pub const MONTH_NAMES: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 impl Timestamp {
     pub const fn millis(self) -> i64 {
         self.0
@@ -74,6 +79,12 @@ impl Timestamp {
             t.hour(),
             t.minute()
         )
+    }
+    /// The day only, for pages where the time of day does not matter: `7 Dec 2026` (UTC).
+    pub fn date(self) -> String {
+        let t = self.to_offset();
+        let month = MONTH_NAMES[usize::from(u8::from(t.month())) - 1];
+        format!("{} {month} {}", t.day(), t.year())
     }
     /// Parses `YYYY-MM-DD` (start of that day, UTC) or full RFC 3339.
     pub fn parse(input: &str) -> Option<Self> {
@@ -150,6 +161,8 @@ mod tests {
             Some(Timestamp(1_699_920_000_000))
         );
         assert_eq!(Timestamp::parse("14/11/2023"), None);
+        assert_eq!(t.date(), "14 Nov 2023");
+        assert_eq!(Timestamp(0).date(), "1 Jan 1970");
         let json = serde_json::to_string(&t).unwrap();
         assert_eq!(json, "\"2023-11-14T22:13:20.123Z\"");
         assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), t);

@@ -17,30 +17,122 @@ use crate::extract::Viewer;
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
 
-/// One row as the page shows it.
+/// One row as the page shows it: what happened in words ("Subscription changed"), what
+/// changed ("Licence count: 12 → 20"), and links to the customer and the subscription.
 #[derive(Debug)]
 pub struct Line {
     pub at: String,
     pub user: String,
     pub actor_kind: String,
     pub operation: String,
+    /// The operation for people; the wire name stays as a secondary line.
+    pub operation_label: &'static str,
     pub resource: String,
+    pub customer: Option<(String, String)>,
+    pub subscription_href: Option<String>,
+    pub changes: Vec<String>,
     pub old_value: String,
     pub new_value: String,
     pub request_id: String,
 }
 
 impl Line {
-    fn from_row(r: &Record) -> Self {
+    fn from_row(r: &Record, link_customers: bool) -> Self {
+        let customer = r
+            .customer_id
+            .clone()
+            .zip(r.customer_name.clone())
+            .filter(|_| link_customers);
+        let subscription_href = customer
+            .as_ref()
+            .filter(|_| r.resource_type == ResourceType::Subscription.as_str())
+            .map(|(id, _)| format!("/customers/{id}/subscriptions/{}", r.resource_id));
         Self {
             at: Timestamp(r.at).display(),
             user: r.actor_label.clone(),
             actor_kind: r.actor_kind.clone(),
             operation: r.operation.clone(),
+            operation_label: Operation::ALL
+                .iter()
+                .find(|o| o.as_str() == r.operation)
+                .map_or("", |o| o.label()),
             resource: format!("{} {}", r.resource_type, r.resource_id),
+            customer,
+            subscription_href,
+            changes: changes(r.old_value.as_deref(), r.new_value.as_deref()),
             old_value: r.old_value.clone().unwrap_or_default(),
             new_value: r.new_value.clone().unwrap_or_default(),
             request_id: r.request_id.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The fields a change set, in words: `Licence count: 12 → 20`, `Status: active → suspended`.
+fn changes(old: Option<&str>, new: Option<&str>) -> Vec<String> {
+    let parse = |v: Option<&str>| {
+        v.and_then(|v| serde_json::from_str::<serde_json::Value>(v).ok())
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default()
+    };
+    let (old, new) = (parse(old), parse(new));
+    let shown = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "none".to_owned(),
+        serde_json::Value::Bool(true) => "yes".to_owned(),
+        serde_json::Value::Bool(false) => "no".to_owned(),
+        other => {
+            let text = other.to_string();
+            if text.chars().count() > 60 {
+                format!("{}…", text.chars().take(60).collect::<String>())
+            } else {
+                text
+            }
+        }
+    };
+    // A one-field change is recorded as {"field": "quantity", "value": 12}.
+    if let (Some(field), Some(before), Some(after)) = (
+        new.get("field").and_then(|f| f.as_str()),
+        old.get("value"),
+        new.get("value"),
+    ) && old.get("field").and_then(|f| f.as_str()) == Some(field)
+    {
+        return vec![format!(
+            "{}: {} → {}",
+            field_label(field),
+            shown(before),
+            shown(after)
+        )];
+    }
+    new.iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, v)| match old.get(k) {
+            Some(before) => format!("{}: {} → {}", field_label(k), shown(before), shown(v)),
+            None => format!("{}: {}", field_label(k), shown(v)),
+        })
+        .collect()
+}
+
+/// A wire field for people: the names people know, or `camelCase` as words.
+fn field_label(key: &str) -> String {
+    match key {
+        "quantity" => "Licence count".to_owned(),
+        "friendlyName" => "Name".to_owned(),
+        "autoRenewEnabled" => "Auto-renew".to_owned(),
+        "partnerId" | "partnerIdOnRecord" => "Reseller of record (MPN ID)".to_owned(),
+        "delegatedAdmin" => "Delegated admin access".to_owned(),
+        other => {
+            let mut words = String::new();
+            for (i, c) in other.chars().enumerate() {
+                if c.is_uppercase() && i > 0 {
+                    words.push(' ');
+                    words.extend(c.to_lowercase());
+                } else if i == 0 {
+                    words.extend(c.to_uppercase());
+                } else {
+                    words.push(c);
+                }
+            }
+            words
         }
     }
 }
@@ -55,7 +147,8 @@ struct AuditPage {
     user: String,
     operation: String,
     resource_type: String,
-    operations: Vec<&'static str>,
+    /// (wire name, label) of every operation, for the filter.
+    operations: Vec<(&'static str, &'static str)>,
     resource_types: Vec<&'static str>,
     next_href: Option<String>,
     csv_href: String,
@@ -149,7 +242,10 @@ pub async fn audit_page(
         format!("/audit?{}", encode(&pairs))
     });
     let lines = page
-        .map(|p| p.records.iter().map(Line::from_row).collect())
+        .map(|p| {
+            let link = s.actor.can(P::ViewCustomers) && s.actor.tenant_kind.is_partner();
+            p.records.iter().map(|r| Line::from_row(r, link)).collect()
+        })
         .unwrap_or_default();
     Ok(render(&AuditPage {
         ctx: Ctx::new(&s, "Audit log", "/audit"),
@@ -160,7 +256,10 @@ pub async fn audit_page(
         user,
         operation,
         resource_type,
-        operations: Operation::ALL.iter().map(|o| o.as_str()).collect(),
+        operations: Operation::ALL
+            .iter()
+            .map(|o| (o.as_str(), o.label()))
+            .collect(),
         resource_types: ResourceType::ALL.iter().map(|r| r.as_str()).collect(),
         next_href,
         errors,
@@ -178,7 +277,20 @@ pub async fn audit_csv(
         return Err(PageError(twotier_core::CoreError::Invalid(errors)));
     }
     let csv = audit::export_csv(&state.svc, &s.actor, &aq).await?;
-    Ok(super::csv_response(csv, "twotier-audit.csv"))
+    let period = match (q.get("from"), q.get("to")) {
+        (Some(f), Some(t)) if !f.is_empty() && !t.is_empty() => format!("-{f}-to-{t}"),
+        (Some(f), _) if !f.is_empty() => format!("-from-{f}"),
+        (_, Some(t)) if !t.is_empty() => format!("-to-{t}"),
+        _ => String::new(),
+    };
+    let period: String = period
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    Ok(super::csv_response(
+        csv,
+        &format!("twotier-audit{period}.csv"),
+    ))
 }
 
 /// This module's routes, one a line: method, path, policy, handler.
@@ -187,4 +299,35 @@ pub(crate) fn routes(r: &mut Routes) {
     r.pages()
         .get   ("/audit",     Policy::Permission(P::ViewAudit), audit_page)
         .get   ("/audit.csv", Policy::Permission(P::ViewAudit), audit_csv);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes;
+
+    #[test]
+    fn a_change_reads_as_words() {
+        assert_eq!(
+            changes(
+                Some(r#"{"quantity":12,"status":"active"}"#),
+                Some(r#"{"quantity":20,"status":"active"}"#)
+            ),
+            ["Licence count: 12 → 20"]
+        );
+        assert_eq!(
+            changes(
+                None,
+                Some(r#"{"autoRenewEnabled":false,"billingCycle":"monthly"}"#)
+            ),
+            ["Auto-renew: no", "Billing cycle: monthly"]
+        );
+        assert!(changes(Some("not json"), None).is_empty());
+        assert_eq!(
+            changes(
+                Some(r#"{"field":"quantity","value":10}"#),
+                Some(r#"{"field":"quantity","value":12,"delta":2}"#)
+            ),
+            ["Licence count: 10 → 12"]
+        );
+    }
 }

@@ -337,6 +337,19 @@ async fn the_provider_sees_what_its_reseller_did_to_its_customers() {
         page.contains("ana@subsco.onmicrosoft.example"),
         "the page shows it too"
     );
+    // In words, with links to what it was about.
+    assert!(page.contains("Subscription changed"), "{page}");
+    assert!(
+        page.contains("→ 12"),
+        "the licence count change in words: {page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "href=\"/customers/{customer}/subscriptions/{}\"",
+            basic["id"].as_str().unwrap()
+        )),
+        "{page}"
+    );
     // The operator's other tenants see none of it.
     let other = world.user("other_reseller_global_admin").bearer();
     let unseen = ops_of(

@@ -149,6 +149,24 @@ async fn seat_days_follow_every_change_from_the_moment_it_happened() {
         page.contains("<svg") && page.contains("Fabrikam IT") && page.contains("60.00"),
         "{page}"
     );
+    // Twelve months of seat-days per reseller: a chart with its legend, and the same figures
+    // in a table, the month asked for last.
+    let trend = page
+        .split("<table id=\"trend\">")
+        .nth(1)
+        .expect("the trend table");
+    let header = trend.split("</thead>").next().unwrap();
+    assert_eq!(
+        header.matches("<th scope=\"col\" class=\"num\">").count(),
+        12,
+        "{header}"
+    );
+    assert!(
+        header.contains("Dec 25") && header.trim_end().ends_with("Nov 26</th></tr>"),
+        "{header}"
+    );
+    assert!(trend.contains("<td class=\"num\">60</td>"), "{trend}");
+    assert!(page.contains("class=\"legend\""), "{page}");
     let csv = app.page("/incentives.csv?month=2026-11", &session).await;
     assert_eq!(
         csv.header("content-type").as_deref(),
@@ -160,4 +178,9 @@ async fn seat_days_follow_every_change_from_the_moment_it_happened() {
         csv.text()
     );
     assert!(csv.text().ends_with("60.00\n"), "{}", csv.text());
+    assert!(
+        csv.header("content-disposition")
+            .is_some_and(|d| d.contains("twotier-incentives-2026-11.csv")),
+        "the file is named after its month"
+    );
 }
