@@ -43,6 +43,14 @@ pub(crate) fn check_link(
             Code::LinkRevoked,
             format!("{whom} revoked this {what}; ask them for a new one"),
         )),
+        InvitationState::Declined => Err(CoreError::rule(
+            Code::LinkRevoked,
+            format!("this {what} was declined; ask {whom} for a new one"),
+        )),
+        InvitationState::Superseded => Err(CoreError::rule(
+            Code::LinkRevoked,
+            format!("a newer request from {whom} was accepted, so this {what} is closed"),
+        )),
         InvitationState::Expired => Err(CoreError::rule(
             Code::LinkExpired,
             format!("this {what} has expired; ask {whom} for a new one"),

@@ -448,7 +448,19 @@ async fn open(
     let row = rows::find_by_hash(c, &link_hash(token, WHAT)?)
         .await?
         .ok_or_else(|| unknown_link(WHAT))?;
-    check_link(row.state, row.expires_at, now, WHAT, "the provider")?;
+    let (provider, reseller) = usable(c, &row, now, WHAT).await?;
+    Ok((row, provider, reseller))
+}
+
+/// Whether a request can still be accepted (pending, unexpired, from a provider that is not
+/// disabled); its provider and reseller if so.
+async fn usable(
+    c: &mut Conn<'_>,
+    row: &RequestRow,
+    now: Timestamp,
+    what: &str,
+) -> Result<(PartnerRow, Option<PartnerRow>), CoreError> {
+    check_link(row.state, row.expires_at, now, what, "the provider")?;
     let provider = partner_of(c, &row.provider_tenant_id).await?;
     if provider.disabled {
         return Err(CoreError::rule(
@@ -460,7 +472,7 @@ async fn open(
         Some(id) => Some(partner_of(c, id).await?),
         None => None,
     };
-    Ok((row, provider, reseller))
+    Ok((provider, reseller))
 }
 
 /// Whether this actor may accept: a Global admin of a customer in the provider's CSP region
@@ -602,6 +614,108 @@ pub async fn accept(
     let mut ch = crate::begin_change!(svc, actor, meta, ());
     let now = svc.now();
     let (row, provider, reseller) = open(&mut ch.conn(), token, now).await?;
+    accept_opened(ch, now, row, provider, reseller).await
+}
+
+/// The customer's Global admin accepts a request made for its organisation from its Partners
+/// page, without the link. Accepting it again shows the same success.
+pub async fn accept_pending(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    id: &str,
+) -> Result<(), CoreError> {
+    authz::require(actor, Permission::ManagePartnerAccess)?;
+    let id = RelationshipRequestId::parse(id).ok_or(CoreError::NotFound)?;
+    let mut ch = crate::begin_change!(svc, actor, meta, ());
+    let now = svc.now();
+    let row = made_for_me(&mut ch.conn(), actor, &id).await?;
+    if row.state == RequestState::Accepted
+        && row.accepted_by_tenant_id.as_ref() == Some(&actor.tenant_id)
+    {
+        return Ok(());
+    }
+    let (provider, reseller) = usable(&mut ch.conn(), &row, now, "relationship request").await?;
+    accept_opened(ch, now, row, provider, reseller).await
+}
+
+/// The customer's Global admin declines a request made for its organisation: it is closed
+/// and its link stops working. Declining it again shows the same success.
+pub async fn decline(
+    svc: &Services,
+    actor: &Actor,
+    meta: &RequestMeta,
+    id: &str,
+) -> Result<(), CoreError> {
+    authz::require(actor, Permission::ManagePartnerAccess)?;
+    let id = RelationshipRequestId::parse(id).ok_or(CoreError::NotFound)?;
+    let mut ch = crate::begin_change!(svc, actor, meta, ());
+    let now = svc.now();
+    let row = made_for_me(&mut ch.conn(), actor, &id).await?;
+    if row.state == RequestState::Declined {
+        return Ok(());
+    }
+    check_link(
+        row.state,
+        row.expires_at,
+        now,
+        "relationship request",
+        "the provider",
+    )?;
+    if !rows::decline(
+        &mut ch.conn(),
+        &row.id,
+        &actor.tenant_id,
+        &actor.label,
+        now.millis(),
+    )
+    .await?
+    {
+        return Err(CoreError::rule(
+            Code::LinkNotPending,
+            "this request is no longer pending",
+        ));
+    }
+    let customer = customer_rows::find(&mut ch.conn(), &actor.tenant_id)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    ch.audit(
+        Event::new(
+            Operation::DeclineCustomerRelationshipRequest,
+            ResourceType::CustomerRelationshipRequest,
+            &row.id,
+        )
+        .about(&row.provider_tenant_id)
+        .customer(&customer.tenant_id, &customer.company_name)
+        .old(serde_json::json!({ "state": RequestState::Pending }))
+        .new_value(serde_json::json!({ "state": RequestState::Declined })),
+    )
+    .await?;
+    ch.commit(&()).await?;
+    Ok(())
+}
+
+/// A request made for the actor's customer tenant; any other is not found.
+async fn made_for_me(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    id: &RelationshipRequestId,
+) -> Result<RequestRow, CoreError> {
+    rows::find_for_customer(c, &actor.tenant_id, id)
+        .await?
+        .ok_or(CoreError::NotFound)
+}
+
+/// Accepts a request found by its link or by its id: the request is spent, the provider's
+/// other pending requests to this customer are closed, and the relationships are made.
+async fn accept_opened(
+    mut ch: crate::write::Change<'_>,
+    now: Timestamp,
+    row: RequestRow,
+    provider: PartnerRow,
+    reseller: Option<PartnerRow>,
+) -> Result<(), CoreError> {
+    let actor = ch.actor;
     let customer =
         check_acceptor(&mut ch.conn(), actor, &row, &provider, reseller.as_ref()).await?;
     let by = actor
@@ -623,6 +737,15 @@ pub async fn accept(
             "this relationship request link was already used; each link works once",
         ));
     }
+    // A customer answers a provider once: its older pending requests are closed with this one.
+    let superseded = rows::supersede(
+        &mut ch.conn(),
+        &provider.tenant_id,
+        &customer.tenant_id,
+        &row.id,
+        now.millis(),
+    )
+    .await?;
     let customer_id = customer.tenant_id.clone();
     let mut partners = vec![(
         provider.clone(),
@@ -704,6 +827,7 @@ pub async fn accept(
             "providerTenantId": provider.tenant_id,
             "indirectResellerId": row.reseller_tenant_id,
             "delegatedAdmin": row.delegated_admin,
+            "supersededRequestIds": superseded,
         })),
     )
     .await?;
@@ -728,6 +852,7 @@ pub async fn pending_for_me(
             None => None,
         };
         out.push(PendingRequest {
+            id: r.id.clone(),
             provider_name: provider.map(|p| p.name).unwrap_or_default(),
             reseller_name: reseller.map(|p| p.name),
             delegated_admin: r.delegated_admin,
@@ -741,6 +866,7 @@ pub async fn pending_for_me(
 /// A request waiting for the customer; the link itself is in the provider's email.
 #[derive(Debug, Clone)]
 pub struct PendingRequest {
+    pub id: RelationshipRequestId,
     pub provider_name: String,
     pub reseller_name: Option<String>,
     pub delegated_admin: bool,

@@ -6,11 +6,15 @@ use crate::stored_enum;
 
 stored_enum!(
     /// The state of a single-use link. `expired` is never stored: a pending link past its
-    /// expiry reads as expired (`at`).
+    /// expiry reads as expired (`at`). Only a relationship request is declined (by the
+    /// customer) or superseded (another request of the same provider to the same customer
+    /// was accepted).
     InvitationState {
         Pending = "pending",
         Accepted = "accepted",
         Revoked = "revoked",
+        Declined = "declined",
+        Superseded = "superseded",
         Expired = "expired",
     }
 );
@@ -31,6 +35,8 @@ impl InvitationState {
             Self::Pending => "Pending",
             Self::Accepted => "Accepted",
             Self::Revoked => "Revoked",
+            Self::Declined => "Declined",
+            Self::Superseded => "Closed: a newer request was accepted",
             Self::Expired => "Expired",
         }
     }
@@ -56,7 +62,7 @@ impl RelationshipState {
 
 #[cfg(test)]
 mod tests {
-    use super::InvitationState::{Accepted, Expired, Pending, Revoked};
+    use super::InvitationState::{Accepted, Declined, Expired, Pending, Revoked, Superseded};
     use crate::clock::Timestamp;
 
     #[test]
@@ -68,6 +74,8 @@ mod tests {
             (Pending, 5_000, Expired),
             (Accepted, 5_000, Accepted),
             (Revoked, 5_000, Revoked),
+            (Declined, 5_000, Declined),
+            (Superseded, 500, Superseded),
         ];
         for (stored, now, want) in table {
             assert_eq!(stored.at(expiry, Timestamp(now)), want, "{stored} at {now}");

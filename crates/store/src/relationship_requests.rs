@@ -150,3 +150,62 @@ pub async fn spend(
         .await)?
         == 1)
 }
+
+/// A request made for this customer.
+pub async fn find_for_customer(
+    c: &mut Conn<'_>,
+    customer: &TenantId,
+    id: &RelationshipRequestId,
+) -> Result<Option<RequestRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM relationship_requests WHERE customer_tenant_id = $1 AND id = $2"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, RequestRow>(&sql)
+        .bind(customer)
+        .bind(id)
+        .fetch_optional(&mut **x)
+        .await)?)
+}
+
+/// The customer declines a pending request made for it; false when it was no longer pending.
+pub async fn decline(
+    c: &mut Conn<'_>,
+    id: &RelationshipRequestId,
+    customer: &TenantId,
+    by: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE relationship_requests SET state = 'declined', decided_at = $3, decided_by = $4 \
+         WHERE id = $1 AND customer_tenant_id = $2 AND state = 'pending'";
+    Ok(exec!(c, |x| sqlx::query(SQL)
+        .bind(id)
+        .bind(customer)
+        .bind(at)
+        .bind(by)
+        .execute(&mut **x)
+        .await)?
+        == 1)
+}
+
+/// Closes the provider's other pending requests made for this customer once one is accepted;
+/// returns the ids it closed.
+pub async fn supersede(
+    c: &mut Conn<'_>,
+    provider: &TenantId,
+    customer: &TenantId,
+    accepted: &RelationshipRequestId,
+    at: i64,
+) -> Result<Vec<RelationshipRequestId>, StoreError> {
+    const SQL: &str = "UPDATE relationship_requests SET state = 'superseded', decided_at = $4 \
+         WHERE provider_tenant_id = $1 AND customer_tenant_id = $2 AND id <> $3 AND state = 'pending' RETURNING id";
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<
+        _,
+        RelationshipRequestId,
+    >(SQL)
+    .bind(provider)
+    .bind(customer)
+    .bind(accepted)
+    .bind(at)
+    .fetch_all(&mut **x)
+    .await)?)
+}

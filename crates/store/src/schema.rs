@@ -157,18 +157,53 @@ mod tests {
 
     /// The statements that differ between the backends, by migration file: (why, SQLite's
     /// text, PostgreSQL's text). Everything else in a pair of migrations is the same text.
-    const BACKEND_SPECIFIC: [(&str, &str, &str, &str); 1] = [(
-        "20261124000001_foundation.sql",
-        "the audit log's append-only trigger: SQLite raises inline, PostgreSQL runs a function",
-        "CREATE TRIGGER audit_records_no_update BEFORE UPDATE ON audit_records\n\
+    const BACKEND_SPECIFIC: [(&str, &str, &str, &str); 2] = [
+        (
+            "20261124000001_foundation.sql",
+            "the audit log's append-only trigger: SQLite raises inline, PostgreSQL runs a function",
+            "CREATE TRIGGER audit_records_no_update BEFORE UPDATE ON audit_records\n\
          BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;\n\
          CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records\n\
          BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;\n",
-        "CREATE FUNCTION audit_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+            "CREATE FUNCTION audit_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$\n\
          BEGIN\n    RAISE EXCEPTION 'audit records are append-only';\nEND;\n$$;\n\
          CREATE TRIGGER audit_records_no_change BEFORE UPDATE OR DELETE ON audit_records\n\
          FOR EACH ROW EXECUTE FUNCTION audit_records_append_only();\n",
-    )];
+        ),
+        (
+            "20261207000011_home.sql",
+            "a grown CHECK: SQLite copies the table, PostgreSQL replaces the constraint",
+            "CREATE TABLE relationship_requests_new (\n\
+         id TEXT PRIMARY KEY,\n\
+         provider_tenant_id TEXT NOT NULL REFERENCES tenants (id),\n\
+         reseller_tenant_id TEXT REFERENCES tenants (id),\n\
+         -- The customer it was made for, when the provider named one; any customer otherwise.\n\
+         customer_tenant_id TEXT REFERENCES tenants (id),\n\
+         delegated_admin BOOLEAN NOT NULL,\n\
+         token_hash TEXT NOT NULL,\n\
+         state TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'revoked', 'declined', 'superseded')),\n\
+         created_by TEXT NOT NULL,\n\
+         created_at BIGINT NOT NULL,\n\
+         expires_at BIGINT NOT NULL,\n\
+         decided_at BIGINT,\n\
+         decided_by TEXT,\n\
+         accepted_by_tenant_id TEXT REFERENCES tenants (id)\n\
+     );\n\
+     INSERT INTO relationship_requests_new (id, provider_tenant_id, reseller_tenant_id, customer_tenant_id, delegated_admin,\n\
+         token_hash, state, created_by, created_at, expires_at, decided_at, decided_by, accepted_by_tenant_id)\n\
+     SELECT id, provider_tenant_id, reseller_tenant_id, customer_tenant_id, delegated_admin,\n\
+         token_hash, state, created_by, created_at, expires_at, decided_at, decided_by, accepted_by_tenant_id\n\
+     FROM relationship_requests;\n\
+     DROP TABLE relationship_requests;\n\
+     ALTER TABLE relationship_requests_new RENAME TO relationship_requests;\n\
+     CREATE UNIQUE INDEX relationship_requests_token ON relationship_requests (token_hash);\n\
+     CREATE INDEX relationship_requests_provider ON relationship_requests (provider_tenant_id, created_at);\n\
+     CREATE INDEX relationship_requests_customer ON relationship_requests (customer_tenant_id, state);\n",
+            "ALTER TABLE relationship_requests DROP CONSTRAINT relationship_requests_state_check;\n\
+     ALTER TABLE relationship_requests ADD CONSTRAINT relationship_requests_state_check\n\
+         CHECK (state IN ('pending', 'accepted', 'revoked', 'declined', 'superseded'));\n",
+        ),
+    ];
 
     /// One source of truth in two folders: every migration exists in both with the same name,
     /// and the two texts are identical except for the statements named above.

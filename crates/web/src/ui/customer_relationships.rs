@@ -273,6 +273,8 @@ struct PartnersPage {
     partners: Vec<CustomerPartner>,
     pending: Vec<PendingRequest>,
     can_manage: bool,
+    /// Why an answer to a request was refused, shown above the requests.
+    refusal: Option<String>,
 }
 
 /// The customer's partners, with whether each holds delegated admin access and since when.
@@ -281,14 +283,63 @@ pub async fn partners_page(
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
+    partners_page_with(&state, &s, q.get("done").map(String::as_str), None).await
+}
+
+async fn partners_page_with(
+    state: &AppState,
+    s: &twotier_core::auth::Session,
+    done: Option<&str>,
+    refusal: Option<String>,
+) -> PageResult {
     let v = relationship_requests::partners_view(&state.svc, &s.actor).await?;
-    let (partners, pending, can_manage) = (v.partners, v.pending, v.can_manage);
-    Ok(render(&PartnersPage {
-        ctx: Ctx::new(&s, "Partners", "/my/partners").with_flash(q.get("done").map(String::as_str)),
-        partners,
-        pending,
-        can_manage,
-    }))
+    let status = if refusal.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    Ok(render_status(
+        status,
+        &PartnersPage {
+            ctx: Ctx::new(s, "Partners", "/my/partners").with_flash(done),
+            partners: v.partners,
+            pending: v.pending,
+            can_manage: v.can_manage,
+            refusal,
+        },
+    ))
+}
+
+/// The customer's Global admin accepts a pending request from the Partners page.
+pub async fn accept_pending(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> PageResult {
+    match relationship_requests::accept_pending(&state.svc, &s.actor, &meta, &id).await {
+        Ok(()) => Ok(Redirect::to("/my/partners?done=relationship-accepted").into_response()),
+        Err(e @ CoreError::Rule { .. }) => {
+            partners_page_with(&state, &s, None, Some(classify(&e).2)).await
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+/// The customer's Global admin declines a pending request from the Partners page.
+pub async fn decline_pending(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> PageResult {
+    match relationship_requests::decline(&state.svc, &s.actor, &meta, &id).await {
+        Ok(()) => Ok(Redirect::to("/my/partners?done=relationship-declined").into_response()),
+        Err(e @ CoreError::Rule { .. }) => {
+            partners_page_with(&state, &s, None, Some(classify(&e).2)).await
+        }
+        Err(e) => Err(PageError(e)),
+    }
 }
 
 #[derive(Template)]
@@ -401,6 +452,8 @@ pub(crate) fn routes(r: &mut Routes) {
         .post  ("/customer-relationships/accept",               Policy::SignedIn,                                   accept)
         .get   ("/my/subscriptions",                            Policy::Permission(P::ViewOwnSubscriptions),        subscriptions_page)
         .get   ("/my/partners",                                 Policy::Permission(P::ViewOwnSubscriptions),        partners_page)
+        .post  ("/my/partners/requests/{id}/accept",            Policy::Permission(P::ManagePartnerAccess),         accept_pending)
+        .post  ("/my/partners/requests/{id}/decline",           Policy::Permission(P::ManagePartnerAccess),         decline_pending)
         .get   ("/my/partners/{id}/remove-admin",               Policy::Permission(P::ManagePartnerAccess),         remove_access_form)
         .post  ("/my/partners/{id}/remove-admin",               Policy::Permission(P::ManagePartnerAccess),         remove_access)
         .post  ("/customers/{id}/relationship",                 Policy::Permission(P::EditCustomers),               change_relationship);

@@ -977,3 +977,180 @@ async fn the_customers_global_admin_manages_its_users_in_the_portal() {
         .await;
     assert!(seen.text().contains("id=\"reseller-cannot-end\""));
 }
+
+/// A request made for the customer's organisation, created from the provider's page.
+async fn request_for(app: &TestApp, world: &World, domain: &str, reseller: bool) -> String {
+    let agent = world.user("provider_admin_agent").session();
+    let reseller_id = if reseller {
+        world.reseller.to_string()
+    } else {
+        String::new()
+    };
+    let r = app
+        .form(
+            Method::POST,
+            "/customers/relationship-requests",
+            &agent,
+            &[
+                ("customer_domain", domain),
+                ("indirect_reseller_id", reseller_id.as_str()),
+                ("delegated_admin", "on"),
+                ("expires_in_days", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    let rest = html
+        .split("customer-relationships/accept?token=")
+        .nth(1)
+        .expect("the link on the page");
+    rest.split(['"', '<', '&', '\n'])
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The customer's Global admin answers the requests made for it on its Partners page: one
+/// accept (again: the same success) closes the provider's older pending request, a decline
+/// spends its link, and nothing else sees or answers them.
+#[tokio::test]
+async fn the_customer_accepts_or_declines_requests_on_its_partners_page() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    app.import_demo_catalog(&world).await;
+    app.partner(&world).await;
+    let (_customer, admin) = app.existing_customer(&world, "acme", "FR").await;
+    let older = request_for(&app, &world, "acme", false).await;
+    app.clock.advance_hours(1);
+    let newer = request_for(&app, &world, "acme", true).await;
+    let page = app.page("/my/partners", &admin.session()).await;
+    let html = page.text();
+    let ids: Vec<String> = html
+        .split("data-request-id=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2, "{html}");
+    assert!(html.contains("with delegated admin access"), "{html}");
+    // Newest first: the one that names the reseller.
+    let (newer_id, older_id) = (ids[0].clone(), ids[1].clone());
+
+    // Another customer's admin cannot answer them: not found, nothing changes.
+    let (_other, stranger) = app.existing_customer(&world, "globex", "FR").await;
+    for action in ["accept", "decline"] {
+        let r = app
+            .form(
+                Method::POST,
+                &format!("/my/partners/requests/{newer_id}/{action}"),
+                &stranger.session(),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{action}");
+    }
+
+    let accept = |id: String| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            app.form(
+                Method::POST,
+                &format!("/my/partners/requests/{id}/accept"),
+                &admin.session(),
+                &[],
+            )
+            .await
+        }
+    };
+    let r = accept(newer_id.clone()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(
+        r.header("location").unwrap(),
+        "/my/partners?done=relationship-accepted"
+    );
+    // A double click shows the same success and does nothing more.
+    let again = accept(newer_id.clone()).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.text());
+    let accepted = app
+        .audit_records()
+        .await
+        .iter()
+        .filter(|r| r.operation == "accept_customer_relationship_request")
+        .count();
+    assert_eq!(accepted, 1);
+
+    // The older request of the same provider is closed, and its link says why.
+    let page = app.page("/my/partners", &admin.session()).await;
+    assert!(!page.text().contains("data-request-id"), "{}", page.text());
+    let r = app
+        .page(
+            &format!("/customer-relationships/accept?token={older}"),
+            &admin.session(),
+        )
+        .await;
+    assert!(
+        r.text()
+            .contains("a newer request from the provider was accepted"),
+        "{}",
+        r.text()
+    );
+    let list = app
+        .page(
+            "/customers/relationship-requests",
+            &world.user("provider_admin_agent").session(),
+        )
+        .await;
+    assert!(
+        list.text().contains("Closed: a newer request was accepted"),
+        "{}",
+        list.text()
+    );
+    let r = accept(older_id).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(r.text().contains("id=\"request-error\""), "{}", r.text());
+
+    // A decline spends the link; declining again is the same success.
+    let third = request_for(&app, &world, "acme", false).await;
+    let page = app.page("/my/partners", &admin.session()).await;
+    let third_id = page
+        .text()
+        .split("data-request-id=\"")
+        .nth(1)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .expect("the third request");
+    for _ in 0..2 {
+        let r = app
+            .form(
+                Method::POST,
+                &format!("/my/partners/requests/{third_id}/decline"),
+                &admin.session(),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    }
+    let r = accept(third_id).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    let r = app
+        .page(
+            &format!("/customer-relationships/accept?token={third}"),
+            &admin.session(),
+        )
+        .await;
+    assert!(r.text().contains("was declined"), "{}", r.text());
+    let declined = app
+        .audit_records()
+        .await
+        .iter()
+        .filter(|r| r.operation == "decline_customer_relationship_request")
+        .count();
+    assert_eq!(declined, 1);
+    let r = app
+        .page(
+            &format!("/customer-relationships/accept?token={newer}"),
+            &admin.session(),
+        )
+        .await;
+    assert!(r.text().contains("already used"), "{}", r.text());
+}
