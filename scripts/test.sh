@@ -2,7 +2,8 @@
 # Runs the whole test suite twice: on embedded SQLite, then on PostgreSQL; each pass ends
 # with a real Partner Center client (Python, scripts/pc_client.sh) against a running server.
 # Installs what the tests need when it is missing (Chromium and its driver for the browser
-# tests, cargo-nextest) and starts the local PostgreSQL server when it is down.
+# tests, axe-core for their accessibility checks, cargo-nextest) and starts the local
+# PostgreSQL server when it is down.
 #   TEST_PG_URL   server for the PostgreSQL pass (default postgres://root@127.0.0.1:5432/postgres)
 #   SKIP_PG=1     run the SQLite pass only (for a quick local loop)
 set -euo pipefail
@@ -18,6 +19,18 @@ fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "== installing cargo-nextest"
   cargo install --locked cargo-nextest
+fi
+
+# axe-core, injected into pages by the browser tests (crates/testkit/src/webdriver.rs).
+axe_dir=target/axe-core
+if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+  echo "== installing axe-core for the accessibility checks"
+  if ! command -v npm >/dev/null 2>&1; then
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq npm >/dev/null
+  fi
+  mkdir -p "$axe_dir"
+  npm install --prefix "$axe_dir" --no-audit --no-fund --silent axe-core@4.14.1
 fi
 
 pg_url="${TEST_PG_URL:-postgres://root@127.0.0.1:5432/postgres}"

@@ -12,6 +12,7 @@ pub mod customer_relationships;
 pub mod customers;
 pub mod demo;
 pub mod error;
+pub mod home;
 pub mod incentives;
 pub mod lenient;
 pub mod licences;

@@ -35,6 +35,23 @@ impl FieldErrors {
             .iter()
             .flat_map(|(f, ms)| ms.iter().map(move |m| (f.as_str(), m.as_str())))
     }
+    /// The messages as sentences for people, without the field names (which are wire or
+    /// form names): "Enter a number of days from 1 to 90."
+    pub fn sentences(&self) -> String {
+        self.iter()
+            .map(|(_, m)| {
+                let mut chars = m.chars();
+                let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+                let rest: String = chars.collect();
+                let mut sentence = format!("{}{rest}", first.unwrap_or_default());
+                if !sentence.ends_with(['.', '!', '?']) {
+                    sentence.push('.');
+                }
+                sentence
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
     /// Collects the error of one parse into this set and returns the value if it parsed.
     pub fn check<T>(&mut self, field: &str, result: Result<T, DomainError>) -> Option<T> {
         match result {
@@ -66,5 +83,22 @@ pub struct DomainError(pub String);
 impl DomainError {
     pub fn new(message: impl Into<String>) -> Self {
         Self(message.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldErrors;
+
+    #[test]
+    fn sentences_leave_out_the_field_names() {
+        let mut e = FieldErrors::new();
+        e.add("expiresInDays", "enter a number of days from 1 to 90");
+        e.add("name", "Enter a name.");
+        assert_eq!(
+            e.sentences(),
+            "Enter a number of days from 1 to 90. Enter a name."
+        );
+        assert_eq!(FieldErrors::new().sentences(), "");
     }
 }

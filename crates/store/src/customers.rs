@@ -630,3 +630,15 @@ pub async fn partners_of(
         .fetch_all(&mut **x)
         .await)?)
 }
+
+/// How many customers the partner serves (its active relationships).
+pub async fn count_of_partner(
+    c: &mut Conn<'_>,
+    PartnerTenant(partner): PartnerTenant<'_>,
+) -> Result<i64, StoreError> {
+    const SQL: &str = "SELECT COUNT(*) FROM customer_relationships WHERE partner_tenant_id = $1 AND state = 'active'";
+    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(partner)
+        .fetch_one(&mut **x)
+        .await)?)
+}

@@ -351,3 +351,65 @@ pub async fn sample(
     .fetch_all(&mut **x)
     .await)?)
 }
+
+/// A subscription the partner's Home lists: suspended, or active with a cancellation window
+/// that closes soon.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttentionRow {
+    pub id: SubscriptionId,
+    pub customer_tenant_id: TenantId,
+    pub company_name: String,
+    pub offer_name: String,
+    pub friendly_name: String,
+    pub quantity: i32,
+    #[sqlx(try_from = "String")]
+    pub status: SubscriptionStatus,
+    /// When the offer's cancellation window closes (created + its days).
+    pub window_closes_at: i64,
+}
+
+/// Which of a partner's subscriptions a list reads: the provider's own sales, or those a
+/// reseller is the reseller of record of.
+#[derive(Debug, Clone, Copy)]
+pub enum SoldBy<'a> {
+    Provider(&'a TenantId),
+    Reseller(&'a TenantId),
+}
+
+/// The partner's subscriptions of customers it still serves that are suspended, or active
+/// with a cancellation window closing after `now` and by `until`; windows close soonest
+/// first, then suspended ones, at most `limit`. `since` bounds the creation time of the
+/// active ones (no window is longer than the catalog allows), so both read one index range.
+pub async fn needing_attention(
+    c: &mut Conn<'_>,
+    sold_by: SoldBy<'_>,
+    since: i64,
+    now: i64,
+    until: i64,
+    limit: i64,
+) -> Result<Vec<AttentionRow>, StoreError> {
+    let (column, partner) = match sold_by {
+        SoldBy::Provider(id) => ("provider_tenant_id", id),
+        SoldBy::Reseller(id) => ("reseller_tenant_id", id),
+    };
+    let closes = "s.created_at + CAST(o.cancellation_window_days AS BIGINT) * 86400000";
+    let sql = format!(
+        "SELECT s.id, s.customer_tenant_id, c.company_name, s.offer_name, s.friendly_name, s.quantity, s.status, \
+         {closes} AS window_closes_at \
+         FROM subscriptions s JOIN offers o ON o.id = s.offer_id \
+         JOIN customers c ON c.tenant_id = s.customer_tenant_id \
+         JOIN customer_relationships r ON r.partner_tenant_id = $1 AND r.customer_tenant_id = s.customer_tenant_id \
+         AND r.state = 'active' \
+         WHERE s.{column} = $1 AND (s.status = 'suspended' OR (s.status = 'active' AND s.created_at > $2 \
+         AND {closes} > $3 AND {closes} <= $4)) \
+         ORDER BY CASE WHEN s.status = 'active' THEN 0 ELSE 1 END, window_closes_at, s.id LIMIT $5"
+    );
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, AttentionRow>(&sql)
+        .bind(partner)
+        .bind(since)
+        .bind(now)
+        .bind(until)
+        .bind(limit)
+        .fetch_all(&mut **x)
+        .await)?)
+}

@@ -15,3 +15,15 @@ pub mod webdriver;
 pub use app::{Principal, TestApp, TestResponse, TestUser, World};
 pub use db::TestDb;
 pub use market::Market;
+
+/// Where browser tests put their screenshots: `target/screenshots/{sqlite,postgres}/`.
+pub fn screenshot_dir() -> std::path::PathBuf {
+    let backend = if TestDb::on_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/screenshots")
+        .join(backend)
+}

@@ -277,6 +277,146 @@ impl Browser {
     }
 }
 
+/// What the machine checks on a page: axe-core's serious and critical findings, how far the
+/// document is wider than the window, and how long the page took to reach DOMContentLoaded.
+#[derive(Debug, Clone, Default)]
+pub struct PageCheck {
+    /// One line per serious or critical axe-core violation: impact, rule, the first target.
+    pub violations: Vec<String>,
+    /// `scrollWidth - innerWidth` of the document, in CSS pixels (0 when it fits).
+    pub overflow_px: i64,
+    /// The elements that reach past the window's right edge outside any scrolling
+    /// container, outermost first, as `tag#id.class`, when the page overflows.
+    pub too_wide: Vec<String>,
+    /// `domContentLoadedEventEnd - startTime` of the navigation, in milliseconds.
+    pub dom_content_loaded_ms: f64,
+}
+
+/// Where axe-core's browser build is: `AXE_CORE_JS`, or the copy `scripts/test.sh` installs
+/// under `target/axe-core`.
+fn axe_core_source() -> Option<String> {
+    let path = std::env::var("AXE_CORE_JS").map_or_else(
+        |_| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/axe-core/node_modules/axe-core/axe.min.js")
+        },
+        std::path::PathBuf::from,
+    );
+    std::fs::read_to_string(path).ok()
+}
+
+impl Browser {
+    /// Runs a script in the page and returns its value (W3C "execute script").
+    pub async fn execute(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Runs a script that calls its last argument with the result (W3C "execute async script").
+    pub async fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Sets a cookie for the current page's origin.
+    pub async fn set_cookie(&self, name: &str, value: &str) {
+        self.call(
+            reqwest::Method::POST,
+            "/cookie",
+            Some(json!({ "cookie": { "name": name, "value": value, "path": "/" } })),
+        )
+        .await;
+    }
+
+    /// Deletes every cookie of the current page's origin (signs the browser out).
+    pub async fn delete_cookies(&self) {
+        self.call(reqwest::Method::DELETE, "/cookie", None).await;
+    }
+
+    /// Checks the current page: axe-core (WCAG 2 A and AA rules, serious and critical only),
+    /// horizontal overflow and load time. Without axe-core the violations stay empty, except
+    /// under `CI=true`, where its absence is a failure.
+    pub async fn check_page(&self) -> PageCheck {
+        let mut check = PageCheck::default();
+        let metrics = self
+            .execute(
+                "const n = performance.getEntriesByType('navigation')[0];
+                 const overflow = document.documentElement.scrollWidth - window.innerWidth;
+                 const wide = [];
+                 if (overflow > 0) {
+                   const walk = (el) => {
+                     for (const c of el.children) {
+                       const style = getComputedStyle(c);
+                       if (c.getBoundingClientRect().right > window.innerWidth + 1) {
+                         const name = c.tagName.toLowerCase() + (c.id ? '#' + c.id : '') +
+                           (c.className && typeof c.className === 'string' ? '.' + c.className.trim().split(/\\s+/).join('.') : '');
+                         wide.push(name);
+                         if (wide.length >= 8) return;
+                       }
+                       if (style.overflowX === 'visible') walk(c);
+                     }
+                   };
+                   walk(document.body);
+                 }
+                 return { overflow, wide, dcl: n ? n.domContentLoadedEventEnd - n.startTime : 0 };",
+                json!([]),
+            )
+            .await;
+        check.overflow_px = metrics["overflow"].as_i64().unwrap_or(0);
+        check.too_wide = metrics["wide"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        check.dom_content_loaded_ms = metrics["dcl"].as_f64().unwrap_or(0.0);
+        let Some(axe) = axe_core_source() else {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but axe-core is not installed (scripts/test.sh installs it)"
+            );
+            return check;
+        };
+        let loaded = self
+            .execute("return typeof window.axe === 'object';", json!([]))
+            .await;
+        if loaded != Value::Bool(true) {
+            self.execute(&axe, json!([])).await;
+        }
+        let found = self
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
+                   .then(r => done(r.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' at ' +
+                          v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+                json!([]),
+            )
+            .await;
+        check.violations = found
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        check
+    }
+}
+
 impl Browser {
     /// Closes the browser (the session) and stops chromedriver.
     pub async fn quit(mut self) {

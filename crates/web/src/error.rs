@@ -226,7 +226,7 @@ impl IntoResponse for PageError {
                 "Not allowed",
                 "Your roles do not allow this. Ask a Global admin of your organisation.".to_owned(),
             ),
-            CoreError::Invalid(fields) => ("Check your input", fields.to_string()),
+            CoreError::Invalid(fields) => ("Check your input", fields.sentences()),
             CoreError::Stale => (
                 "Changed meanwhile",
                 "Someone changed this since you opened it. Reload the page and try again."

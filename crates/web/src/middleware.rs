@@ -162,28 +162,101 @@ async fn request_ids(State(state): State<AppState>, mut req: Request, next: Next
 }
 
 /// Gives framework rejections (bad path, bad query, wrong method, body too large) our
-/// error format: Partner Center JSON on the API, a page elsewhere.
+/// error format: Partner Center JSON on the API, a page elsewhere. Error pages are shown in
+/// the signed-in layout when someone is signed in, and a page that needs a sign-in sends
+/// the person to it with `next`, so the deep link survives.
 async fn finalize(req: Request, next: Next) -> Response {
     let api = is_api_path(req.uri().path());
-    let response = next.run(req).await;
+    let wanted = (req.method() == Method::GET)
+        .then(|| req.uri().path_and_query().map(ToString::to_string))
+        .flatten();
+    let mut response = next.run(req).await;
     let status = response.status();
-    if !status.is_client_error() {
+    if api {
+        return finalize_api(response).await;
+    }
+    if let Some(wanted) = wanted
+        && status == StatusCode::SEE_OTHER
+        && response
+            .headers()
+            .get(header::LOCATION)
+            .map(HeaderValue::as_bytes)
+            == Some(b"/login")
+        && wanted != "/"
+    {
+        let to = format!(
+            "/login?{}",
+            serde_urlencoded::to_string([("next", wanted)]).unwrap_or_default()
+        );
+        if let Ok(v) = HeaderValue::from_str(&to) {
+            response.headers_mut().insert(header::LOCATION, v);
+        }
         return response;
     }
-    let content_type = response
+    let session = match response.extensions().get::<Principal>() {
+        Some(Principal::Session(s)) if s.pending.is_none() => Some(s.clone()),
+        _ => None,
+    };
+    if let Some(content) = response
+        .extensions()
+        .get::<crate::ui::ErrorContent>()
+        .cloned()
+    {
+        return match session {
+            Some(s) => keep_internal_cause(
+                &response,
+                crate::ui::signed_in_error_page(&s, status, &content),
+            ),
+            None => response,
+        };
+    }
+    if !status.is_client_error()
+        || is_ours(&response, "text/html")
+        || response.headers().contains_key(header::LOCATION)
+    {
+        return response;
+    }
+    let description = rejection_description(status, response).await.1;
+    let content = crate::ui::ErrorContent {
+        heading: "Not possible".to_owned(),
+        message: description,
+    };
+    match session {
+        Some(s) => crate::ui::signed_in_error_page(&s, status, &content),
+        None => crate::ui::error_page(status, &content.heading, &content.message),
+    }
+}
+
+async fn finalize_api(response: Response) -> Response {
+    let status = response.status();
+    if !status.is_client_error()
+        || is_ours(&response, "application/json")
+        || response.headers().contains_key(header::LOCATION)
+    {
+        return response;
+    }
+    let (code, description) = rejection_description(status, response).await;
+    error_body(status, code, description, Vec::new())
+}
+
+/// A re-rendered page keeps the cause of a 5xx for the log line.
+fn keep_internal_cause(from: &Response, mut to: Response) -> Response {
+    if let Some(cause) = from.extensions().get::<InternalCause>().cloned() {
+        to.extensions_mut().insert(cause);
+    }
+    to
+}
+
+fn is_ours(response: &Response, content_type: &str) -> bool {
+    response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let ours = if api {
-        content_type.starts_with("application/json")
-    } else {
-        content_type.starts_with("text/html")
-    };
-    if ours || response.headers().contains_key(header::LOCATION) {
-        return response;
-    }
+        .is_some_and(|v| v.starts_with(content_type))
+}
+
+/// The Partner Center code and a description of a framework rejection.
+async fn rejection_description(status: StatusCode, response: Response) -> (u32, String) {
     let detail = String::from_utf8_lossy(
         &to_bytes(response.into_body(), 4096)
             .await
@@ -192,7 +265,7 @@ async fn finalize(req: Request, next: Next) -> Response {
     .chars()
     .take(300)
     .collect::<String>();
-    let (code, description) = match status {
+    match status {
         StatusCode::NOT_FOUND => (1000, "The requested resource was not found".to_owned()),
         StatusCode::METHOD_NOT_ALLOWED => (
             405,
@@ -204,11 +277,6 @@ async fn finalize(req: Request, next: Next) -> Response {
         }
         _ if detail.is_empty() => (3000, "The request is not valid".to_owned()),
         _ => (3000, format!("The request is not valid: {detail}")),
-    };
-    if api {
-        error_body(status, code, description, Vec::new())
-    } else {
-        crate::ui::error_page(status, "Not possible", &description)
     }
 }
 
@@ -247,10 +315,19 @@ async fn resolve_principal(
             None => None,
         }
     };
+    let session = match &principal {
+        Some(p @ Principal::Session(_)) => Some(p.clone()),
+        _ => None,
+    };
     if let Some(p) = principal {
         req.extensions_mut().insert(p);
     }
-    next.run(req).await
+    let mut response = next.run(req).await;
+    // The outer layer (finalize) shows error pages in this person's signed-in layout.
+    if let Some(session) = session {
+        response.extensions_mut().insert(session);
+    }
+    response
 }
 
 /// The session token from the cookie header.

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
+use twotier_core::home::{self, Dashboard};
 use twotier_core::tokens::{self, ApiToken, NewTokenInput, Owner};
 use twotier_core::users::{self, User};
 use twotier_domain::FieldErrors;
@@ -23,75 +24,48 @@ use crate::routes::{Policy, Routes};
 struct HomePage {
     ctx: Ctx,
     roles: Vec<&'static str>,
-    tiles: Vec<(&'static str, &'static str, &'static str)>,
+    d: Dashboard,
+    /// Shortcuts to start the day's work: (href, label).
+    actions: Vec<(&'static str, &'static str)>,
+    warning_days: i64,
 }
 
-pub async fn home(Viewer(s): Viewer) -> Response {
+impl HomePage {
+    fn word<'a>(n: impl super::Count, one: &'a str, many: &'a str) -> &'a str {
+        super::plural(n, one, many)
+    }
+}
+
+/// Home: what the person's work is waiting on ([`home::dashboard`]) and where to start it.
+pub async fn home(State(state): State<AppState>, Viewer(s): Viewer) -> PageResult {
     let a = &s.actor;
-    let mut tiles = Vec::new();
-    if a.can(P::ViewPartners) {
-        tiles.push((
-            "/partners",
-            "Partners",
-            "Enrol indirect providers and resellers, edit directory profiles, disable partners.",
+    let d = home::dashboard(&state.svc, a).await?;
+    let mut actions = Vec::new();
+    if a.can(P::CreateCustomers) && a.tenant_kind == TenantKind::Provider {
+        actions.push(("/customers/new", "Add a customer"));
+    }
+    if a.can(P::ManagePartnerships) {
+        actions.push(("/resellers#invite", "Request a partnership"));
+    }
+    if a.can(P::RequestCustomerRelationship) && a.tenant_kind == TenantKind::Provider {
+        actions.push((
+            "/customers/relationship-requests",
+            "Ask an existing customer",
         ));
     }
-    if a.can(P::ViewOwnSubscriptions) {
-        tiles.push((
-            "/my/subscriptions",
-            "Subscriptions",
-            "What your organisation has bought, and who supports each subscription.",
-        ));
-        tiles.push((
-            "/my/partners",
-            "Partners",
-            "Who serves your organisation and who holds admin access; remove a partner's access.",
-        ));
+    if a.can(P::ManagePartners) {
+        actions.push(("/partners/new", "Enrol a partner"));
     }
-    if a.can(P::ManageUsers) && a.tenant_kind == TenantKind::Customer {
-        tiles.push((
-            "/my/users",
-            "Users and licences",
-            "Create users, assign licences, reset passwords, disable accounts.",
-        ));
-    } else if a.can(P::ManageUsers) {
-        tiles.push((
-            "/users",
-            "Users",
-            "Create users, give roles, reset passwords, disable accounts.",
-        ));
+    if a.can(P::ManageCatalog) {
+        actions.push(("/catalog", "Update the catalog"));
     }
-    if a.can(P::ManageApps) {
-        tiles.push((
-            "/apps",
-            "API apps",
-            "Register apps that call the API with client credentials.",
-        ));
-    }
-    if a.can(P::ViewAudit) {
-        tiles.push((
-            "/audit",
-            "Audit log",
-            "Every change, who made it and when; export as CSV.",
-        ));
-    }
-    if a.can(P::AcceptAgreement) && a.tenant_kind.is_partner() {
-        tiles.push((
-            "/agreement",
-            "Partner agreement",
-            "Accept the partner agreement before transacting.",
-        ));
-    }
-    tiles.push((
-        "/account",
-        "My account",
-        "Your profile, password, two-factor sign-in and personal API tokens.",
-    ));
-    render(&HomePage {
+    Ok(render(&HomePage {
         ctx: Ctx::new(&s, "Home", "/"),
         roles: a.roles.iter().map(|r| r.label()).collect(),
-        tiles,
-    })
+        d,
+        actions,
+        warning_days: home::WINDOW_WARNING_DAYS,
+    }))
 }
 
 #[derive(Template)]

@@ -1,4 +1,4 @@
-//! The stylesheet and script, compiled into the binary.
+//! The stylesheet, the script and the icon, compiled into the binary.
 
 use axum::response::{IntoResponse, Response};
 
@@ -16,6 +16,10 @@ async fn static_js() -> Response {
         "text/javascript; charset=utf-8",
         include_str!("../../static/app.js"),
     )
+}
+
+async fn favicon() -> Response {
+    static_file("image/svg+xml", include_str!("../../static/favicon.svg"))
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {
@@ -37,5 +41,6 @@ fn static_file(content_type: &'static str, body: &'static str) -> Response {
 pub(crate) fn routes(r: &mut Routes) {
     r.ops()
         .get   ("/static/app.css", Policy::Public, static_css)
-        .get   ("/static/app.js",  Policy::Public, static_js);
+        .get   ("/static/app.js",  Policy::Public, static_js)
+        .get   ("/static/favicon.svg", Policy::Public, favicon);
 }

@@ -45,6 +45,20 @@ impl CustomersPage {
     fn subscriptions_of(&self, customer: &str) -> &[Subscription] {
         self.subscriptions.get(customer).map_or(&[], Vec::as_slice)
     }
+
+    /// The reseller of record by name (its MPN ID for a reseller no longer listed).
+    fn reseller_of_record(&self, sub: &Subscription) -> Option<String> {
+        let id = sub.reseller_tenant_id.as_deref()?;
+        Some(
+            self.resellers
+                .iter()
+                .find(|(tenant, _)| tenant == id)
+                .map_or_else(
+                    || sub.partner_id.clone().unwrap_or_default(),
+                    |(_, name)| name.clone(),
+                ),
+        )
+    }
 }
 
 /// Search by company name or domain prefix, filter by indirect reseller, page by name.

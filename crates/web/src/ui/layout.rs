@@ -10,6 +10,22 @@ pub struct NavItem {
     pub current: bool,
 }
 
+/// A labelled group of the sidebar: daily work first, then administration, then the
+/// signed-in person's own pages.
+#[derive(Debug, Clone)]
+pub struct NavGroup {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub items: Vec<NavItem>,
+}
+
+/// The sidebar's groups, in the order they are shown.
+const GROUPS: [(&str, &str); 3] = [
+    ("work", "Daily work"),
+    ("admin", "Administration"),
+    ("you", "You"),
+];
+
 #[derive(Debug, Clone)]
 pub struct Badge {
     pub display_name: String,
@@ -23,7 +39,7 @@ pub struct Badge {
 #[derive(Debug, Clone, Default)]
 pub struct Ctx {
     pub title: String,
-    pub nav: Vec<NavItem>,
+    pub nav: Vec<NavGroup>,
     pub user: Option<Badge>,
     pub csrf: String,
     pub flash: Option<String>,
@@ -33,10 +49,14 @@ impl Ctx {
     pub fn anonymous(title: &str) -> Self {
         Self {
             title: title.to_owned(),
-            nav: vec![NavItem {
-                href: "/providers",
-                label: "Indirect providers",
-                current: title == "Indirect providers",
+            nav: vec![NavGroup {
+                id: "directory",
+                label: "Directory",
+                items: vec![NavItem {
+                    href: "/providers",
+                    label: "Indirect providers",
+                    current: title == "Indirect providers",
+                }],
             }],
             ..Self::default()
         }
@@ -44,58 +64,67 @@ impl Ctx {
 
     pub fn new(session: &Session, title: &str, current: &str) -> Self {
         let a = &session.actor;
-        let mut nav = Vec::new();
-        let mut add = |href: &'static str, label: &'static str| {
-            nav.push(NavItem {
+        let mut nav: Vec<NavGroup> = GROUPS
+            .iter()
+            .map(|&(id, label)| NavGroup {
+                id,
+                label,
+                items: Vec::new(),
+            })
+            .collect();
+        let mut add = |group: usize, href: &'static str, label: &'static str| {
+            nav[group].items.push(NavItem {
                 href,
                 label,
                 current: href == current,
             });
         };
+        let (work, admin, you) = (0, 1, 2);
         if session.pending.is_none() {
-            add("/", "Home");
-            if a.can(P::ViewPartners) {
-                add("/partners", "Partners");
-            }
+            add(work, "/", "Home");
             if a.can(P::ViewCustomers) && a.tenant_kind.is_partner() {
-                add("/customers", "Customers");
-            }
-            if a.can(P::ManageCatalog) {
-                add("/catalog", "Catalog");
+                add(work, "/customers", "Customers");
             }
             if a.can(P::ViewPartnerships) && a.tenant_kind == TenantKind::Provider {
-                add("/resellers", "Indirect resellers");
+                add(work, "/resellers", "Indirect resellers");
             }
             if a.can(P::ViewPartnerships) && a.tenant_kind == TenantKind::Reseller {
-                add("/indirect-providers", "Indirect providers");
+                add(work, "/indirect-providers", "Indirect providers");
             }
             if a.can(P::ViewOwnSubscriptions) {
-                add("/my/subscriptions", "Subscriptions");
-                add("/my/partners", "Partners");
-            }
-            if a.can(P::ManageUsers) && a.tenant_kind == TenantKind::Customer {
-                add("/my/users", "Users and licences");
-            } else if a.can(P::ManageUsers) {
-                add("/users", "Users");
-            }
-            if a.can(P::ManageApps) {
-                add("/apps", "API apps");
+                add(work, "/my/subscriptions", "Subscriptions");
+                add(work, "/my/partners", "Partners");
             }
             if a.can(P::ViewIncentives) && a.tenant_kind.is_partner() {
-                add("/incentives", "Incentives");
+                add(work, "/incentives", "Incentives");
             }
-            if a.can(P::ViewAudit) {
-                add("/audit", "Audit log");
+            if a.can(P::ViewPartners) {
+                add(work, "/partners", "Partners");
+            }
+            if a.can(P::ManageCatalog) {
+                add(work, "/catalog", "Catalog");
+            }
+            if a.can(P::ManageUsers) && a.tenant_kind == TenantKind::Customer {
+                add(admin, "/my/users", "Users and licences");
+            } else if a.can(P::ManageUsers) {
+                add(admin, "/users", "Users");
+            }
+            if a.can(P::ManageApps) {
+                add(admin, "/apps", "API apps");
             }
             if a.can(P::ManageSecurityPolicy) {
-                add("/security", "Security");
+                add(admin, "/security", "Security");
+            }
+            if a.can(P::ViewAudit) {
+                add(admin, "/audit", "Audit log");
             }
             if a.can(P::AcceptAgreement) && a.tenant_kind.is_partner() {
-                add("/agreement", "Partner agreement");
+                add(admin, "/agreement", "Partner agreement");
             }
-            add("/account", "My account");
+            add(you, "/account", "My account");
         }
-        add("/providers", "Provider directory");
+        add(you, "/providers", "Provider directory");
+        nav.retain(|g| !g.items.is_empty());
         Self {
             title: title.to_owned(),
             nav,
@@ -146,6 +175,7 @@ fn flash_text(key: &str) -> Option<&'static str> {
         "relationship-accepted" => {
             "You accepted the request. The partner now serves your organisation."
         }
+        "relationship-declined" => "You declined the request. Its link no longer works.",
         "admin-access-removed" => {
             "The partner's admin access was removed. Its next request inside your organisation is refused."
         }

@@ -6,9 +6,10 @@ mod layout;
 mod render;
 
 pub use forms::{FormData, field_errors};
-pub use layout::{Badge, Ctx, NavItem, kind_label};
+pub use layout::{Badge, Ctx, NavGroup, NavItem, kind_label};
 pub use render::{
-    SecretPage, csv_response, error_page, form_status, redirect_to_step, render, render_status,
+    Count, ErrorContent, SecretPage, csv_response, error_page, form_status, plural,
+    redirect_to_step, render, render_status, signed_in_error_page,
 };
 
 pub mod account;

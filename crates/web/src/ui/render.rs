@@ -39,10 +39,42 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
-/// A page with a heading and a message (errors, refusals).
+/// What an error page says, kept on its response so the layers that know who is signed in
+/// can show it again in the signed-in layout ([`signed_in_error_page`]).
+#[derive(Debug, Clone)]
+pub struct ErrorContent {
+    pub heading: String,
+    pub message: String,
+}
+
+/// A page with a heading and a message (errors, refusals), in the signed-out layout; the
+/// middleware shows it in the signed-in layout when someone is signed in.
 pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response {
+    let mut r = error_page_in(Ctx::anonymous(heading), status, heading, message);
+    r.extensions_mut().insert(ErrorContent {
+        heading: heading.to_owned(),
+        message: message.to_owned(),
+    });
+    r
+}
+
+/// The same error page in the signed-in layout of `session`.
+pub fn signed_in_error_page(
+    session: &Session,
+    status: StatusCode,
+    content: &ErrorContent,
+) -> Response {
+    error_page_in(
+        Ctx::new(session, &content.heading, ""),
+        status,
+        &content.heading,
+        &content.message,
+    )
+}
+
+fn error_page_in(ctx: Ctx, status: StatusCode, heading: &str, message: &str) -> Response {
     let page = ErrorPage {
-        ctx: Ctx::anonymous(heading),
+        ctx,
         heading,
         message,
     };
@@ -117,4 +149,29 @@ impl SecretPage {
             back_label: "Done".to_owned(),
         }
     }
+}
+
+/// A count a page writes with its noun.
+pub trait Count {
+    fn is_one(&self) -> bool;
+}
+impl Count for i64 {
+    fn is_one(&self) -> bool {
+        *self == 1
+    }
+}
+impl Count for usize {
+    fn is_one(&self) -> bool {
+        *self == 1
+    }
+}
+impl<T: Count + ?Sized> Count for &T {
+    fn is_one(&self) -> bool {
+        (**self).is_one()
+    }
+}
+
+/// The noun for a count: 1 `customer`, 0 or 2 `customers`.
+pub fn plural<'a>(n: impl Count, one: &'a str, many: &'a str) -> &'a str {
+    if n.is_one() { one } else { many }
 }

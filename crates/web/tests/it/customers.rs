@@ -493,7 +493,7 @@ async fn customers_stay_when_the_partnership_ends_and_the_pages_show_them() {
     let page = app.page("/resellers", &provider.session()).await.text();
     assert!(
         page.contains(&format!("href=\"/customers?reseller={reseller_id}\""))
-            && page.contains(">1</a>")
+            && page.contains(">1<span class=\"visually-hidden\"> customers of ")
     );
     let listed = app
         .page(
@@ -710,7 +710,7 @@ async fn the_provider_resets_the_customer_admins_password_and_sees_it_once() {
     let r = app.page("/password", &old_session).await;
     assert_eq!(
         r.header("location").as_deref(),
-        Some("/login"),
+        Some("/login?next=%2Fpassword"),
         "the admin's session ended: {}",
         r.status
     );

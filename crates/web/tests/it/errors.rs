@@ -280,3 +280,61 @@ async fn no_route_answers_hostile_input_with_a_server_error() {
         failures.join("\n")
     );
 }
+
+/// A refusal, an unknown page or a malformed address seen by someone signed in is shown in
+/// the signed-in layout, in user words; a page that needs a sign-in keeps its address.
+#[tokio::test]
+async fn error_pages_keep_the_signed_in_layout_and_sign_in_keeps_the_deep_link() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let admin = world.user("provider_global_admin");
+    for path in [
+        "/no/such/page",
+        "/incentives?month=abc",
+        "/customers/not-an-id",
+    ] {
+        let page = app.page(path, &admin.session()).await;
+        assert!(page.status.is_client_error(), "{path}: {}", page.status);
+        let html = page.text();
+        assert!(
+            html.contains("Sign out") && !html.contains("href=\"/login\""),
+            "{path} is not in the signed-in layout: {html}"
+        );
+        assert!(
+            html.contains("aria-label=\"Main\""),
+            "{path}: no navigation"
+        );
+    }
+    let page = app.page("/no/such/page", &Principal::Anonymous).await;
+    assert!(page.text().contains("href=\"/login\""));
+
+    // The deep link survives the sign-in.
+    let r = app
+        .page("/customers?q=Adv&size=10", &Principal::Anonymous)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let to = r.header("location").unwrap();
+    assert_eq!(to, "/login?next=%2Fcustomers%3Fq%3DAdv%26size%3D10");
+    let login = app.page(&to, &Principal::Anonymous).await;
+    assert!(
+        login
+            .text()
+            .contains("name=\"next\" value=\"/customers?q=Adv&#38;size=10\""),
+        "{}",
+        login.text()
+    );
+    let r = app
+        .form(
+            Method::POST,
+            "/login",
+            &Principal::Anonymous,
+            &[
+                ("email", admin.email.as_str()),
+                ("password", twotier_testkit::app::PASSWORD),
+                ("next", "/customers?q=Adv&size=10"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(r.header("location").unwrap(), "/customers?q=Adv&size=10");
+}

@@ -29,5 +29,6 @@ mod schema;
 mod sign_in;
 mod subscriptions;
 mod tokens;
+mod tour;
 mod users;
 mod wizard;

@@ -441,7 +441,7 @@ async fn the_customer_page_adds_subscriptions_once_per_form() {
         .to_owned();
     assert!(
         row.contains("2 subscription(s)")
-            && row.contains("reseller 2000001")
+            && row.contains("reseller Fabrikam IT")
             && row.contains(&format!("/customers/{customer}#add-subscription")),
         "{row}"
     );
