@@ -34,6 +34,8 @@ struct RequestsPage {
     resellers: Vec<Relationship>,
     form: FormData,
     errors: FieldErrors,
+    /// A fresh key: sending the form again (reload, Back, double click) makes one request.
+    request_key: String,
 }
 
 impl RequestsPage {
@@ -66,6 +68,7 @@ async fn requests_view(
             resellers,
             form,
             errors,
+            request_key: uuid::Uuid::new_v4().to_string(),
         },
     ))
 }
@@ -91,9 +94,10 @@ pub async fn requests_page(
 pub async fn create_request(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     form: FormData,
 ) -> Response {
+    meta.idempotency = form.idempotency("ui-relationship-request", "request_key");
     let days = form.get("expires_in_days");
     let expires_in_days = match days.trim() {
         "" => None,

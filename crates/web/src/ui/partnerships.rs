@@ -12,6 +12,7 @@ use twotier_core::partnerships::{
     self, Invitation, InvitationPreview, InviteInput, Relationship, RelationshipQuery,
     RelationshipType,
 };
+use twotier_domain::FieldErrors;
 use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
 use twotier_domain::tenant::TenantKind;
@@ -58,6 +59,11 @@ struct ResellersPage {
     next_href: Option<String>,
     /// Customers associated with each reseller.
     counts: HashMap<String, i64>,
+    /// The invitation form's errors and typed days, when it was refused.
+    errors: FieldErrors,
+    days: String,
+    /// A fresh key: sending the form again (reload, Back, double click) makes one invitation.
+    request_key: String,
 }
 
 /// The provider's indirect resellers and its outstanding invitations.
@@ -66,21 +72,37 @@ pub async fn resellers_page(
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
+    resellers_page_with(&state, &s, &q, FieldErrors::new(), String::new()).await
+}
+
+async fn resellers_page_with(
+    state: &AppState,
+    s: &twotier_core::auth::Session,
+    q: &HashMap<String, String>,
+    errors: FieldErrors,
+    days: String,
+) -> PageResult {
     let name = q.get("name").cloned().unwrap_or_default();
-    let query = page_of(&q, RelationshipType::IsIndirectCloudSolutionProviderOf);
+    let query = page_of(q, RelationshipType::IsIndirectCloudSolutionProviderOf);
     let v = partnerships::resellers_view(&state.svc, &s.actor, &query).await?;
-    Ok(render(&ResellersPage {
-        counts: v.customer_counts,
-        ctx: Ctx::new(&s, "Indirect resellers", "/resellers")
-            .with_flash(q.get("done").map(String::as_str)),
-        next_href: next_href("/resellers", &name, v.page.next.as_ref()),
-        resellers: v.page.items,
-        total: v.page.total,
-        name,
-        invitations: v.pending_invitations,
-        can_manage: v.can_manage,
-        can_create: v.can_create_customers,
-    }))
+    Ok(render_status(
+        super::form_status(&errors),
+        &ResellersPage {
+            counts: v.customer_counts,
+            ctx: Ctx::new(s, "Indirect resellers", "/resellers")
+                .with_flash(q.get("done").map(String::as_str)),
+            next_href: next_href("/resellers", &name, v.page.next.as_ref()),
+            resellers: v.page.items,
+            total: v.page.total,
+            name,
+            invitations: v.pending_invitations,
+            can_manage: v.can_manage,
+            can_create: v.can_create_customers,
+            errors,
+            days,
+            request_key: uuid::Uuid::new_v4().to_string(),
+        },
+    ))
 }
 
 impl ResellersPage {
@@ -121,20 +143,20 @@ pub(crate) fn mailto(subject: &str, body: &str) -> String {
 pub async fn create_invitation(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     form: FormData,
 ) -> Response {
+    meta.idempotency = form.idempotency("ui-invitation", "request_key");
     let days = form.get("expires_in_days");
     let expires_in_days = match days.trim() {
         "" => None,
         d => match d.parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
-                return PageError(CoreError::invalid(
-                    "expires_in_days",
-                    "enter a number of days",
-                ))
-                .into_response();
+                let errors = FieldErrors::single("expires_in_days", "enter a whole number of days");
+                return resellers_page_with(&state, &s, &HashMap::new(), errors, days.clone())
+                    .await
+                    .into_response();
             }
         },
     };
@@ -158,6 +180,16 @@ pub async fn create_invitation(
                 body,
                 expires: done.invitation.expires_at.display(),
             })
+        }
+        Err(CoreError::Invalid(found)) => {
+            // The core names the field as the API does.
+            let mut errors = FieldErrors::new();
+            for (_, message) in found.iter() {
+                errors.add("expires_in_days", message);
+            }
+            resellers_page_with(&state, &s, &HashMap::new(), errors, days)
+                .await
+                .into_response()
         }
         Err(e) => PageError(e).into_response(),
     }

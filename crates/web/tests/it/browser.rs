@@ -822,3 +822,96 @@ async fn sign_in_choices_two_factor_and_a_shared_customer_in_a_browser() {
     both("62-customer-shared-by-two-providers").await;
     browser.quit().await;
 }
+
+/// Where an error of a submitted form is: in the window, and the element that has focus
+/// (the invalid field, or the form's error when no one field is wrong).
+async fn error_in_view(browser: &Browser, error: &str) -> (bool, String) {
+    let v = browser
+        .execute(
+            "const e = document.querySelector(arguments[0]);
+             if (!e) return [false, 'missing'];
+             const r = e.getBoundingClientRect();
+             const a = document.activeElement;
+             return [r.top >= 0 && r.bottom <= window.innerHeight,
+                     a ? (a.id || a.tagName.toLowerCase()) : ''];",
+            serde_json::json!([error]),
+        )
+        .await;
+    (
+        v[0].as_bool().unwrap_or(false),
+        v[1].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+/// An invalid value in a form, far down its page or not, is answered by the same page in
+/// the signed-in layout with the message next to the field, scrolled into view with the
+/// field focused, at desktop and at phone width.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_value_is_shown_next_to_its_field_in_view() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (customer, _basic, mail) = crate::subscriptions::setup(&app, &world).await;
+    let base = app.serve().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    sign_in(&browser, &base, &world.user("provider_admin_agent").email).await;
+    let subscription = format!(
+        "{base}/customers/{customer}/subscriptions/{}",
+        mail["id"].as_str().unwrap()
+    );
+    // (page, field to fill, value, submit button, the error, the element that gets focus)
+    let cases = [
+        (
+            subscription.clone(),
+            "#new-quantity",
+            "abc",
+            "#change-quantity",
+            "#quantity-error",
+            "new-quantity",
+        ),
+        (
+            format!("{base}/customers/{customer}"),
+            "#email",
+            "not an address",
+            "form[action$='/billing'] button[type=submit]",
+            "#email-error",
+            "email",
+        ),
+        (
+            format!("{base}/customers/{customer}"),
+            "#qty-MAIL-ARCHIVE",
+            "lots",
+            "form[action$='/orders'] button[type=submit]",
+            "#order-errors",
+            "order-errors",
+        ),
+        (
+            format!("{base}/resellers"),
+            "#expires_in_days",
+            "0",
+            "#invite button[type=submit]",
+            "#expires_in_days-error",
+            "expires_in_days",
+        ),
+    ];
+    for (width, height) in [(1280, 900), (390, 844)] {
+        browser.resize(width, height).await;
+        for (page, field, value, submit, error, focused) in &cases {
+            browser.goto(page).await;
+            browser.fill(field, value).await;
+            browser.click(submit).await;
+            browser.find(error).await;
+            let (visible, active) = error_in_view(&browser, error).await;
+            let text = browser.text().await;
+            assert!(visible, "{page} at {width} px: {error} is off-screen");
+            assert_eq!(&active, focused, "{page} at {width} px");
+            assert!(
+                text.contains("Sign out") && !text.contains("expiresInDays"),
+                "{page}: {text}"
+            );
+        }
+    }
+    browser.screenshot(&shot("70-error-in-view-phone")).await;
+    browser.quit().await;
+}

@@ -778,3 +778,44 @@ async fn the_pages_invite_accept_and_remove() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// Sending the invitation form again (a reload, Back then submit, a double click) makes no
+/// second live link: it says the link was shown once, and one invitation is listed.
+#[tokio::test]
+async fn a_resent_invitation_form_makes_one_invitation() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let provider = world.user("provider_global_admin");
+    let page = app.page("/resellers", &provider.session()).await.text();
+    let key = page
+        .split("name=\"request_key\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the form's key")
+        .to_owned();
+    let session = provider.session();
+    let fields = [("expires_in_days", "14"), ("request_key", key.as_str())];
+    let send = || app.form(Method::POST, "/resellers/invitations", &session, &fields);
+    let first = send().await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+    assert!(first.text().contains("id=\"invitation-link\""));
+    let again = send().await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+    assert!(
+        again.text().contains("id=\"shown-once\"") && !again.text().contains("token="),
+        "{}",
+        again.text()
+    );
+    let listed = app.page("/resellers", &provider.session()).await.text();
+    assert_eq!(listed.matches("data-invitation-id").count(), 1, "{listed}");
+    // A new form (a new key) makes a new one.
+    let fresh = app
+        .form(
+            Method::POST,
+            "/resellers/invitations",
+            &provider.session(),
+            &[("expires_in_days", "14"), ("request_key", "another")],
+        )
+        .await;
+    assert!(fresh.text().contains("id=\"invitation-link\""));
+}
