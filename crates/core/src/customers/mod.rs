@@ -468,6 +468,9 @@ pub struct CustomerView {
     /// The actor's organisation holds delegated admin access to the customer.
     pub my_admin_access: bool,
     pub can_edit: bool,
+    /// The actor may open the customer's users and licences (its role administers on
+    /// behalf and its organisation holds delegated admin access).
+    pub can_manage_users: bool,
     /// The provider may issue a new temporary password for the customer's admin.
     pub can_reset_admin: bool,
 }
@@ -541,6 +544,7 @@ pub async fn view(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Custom
     let my_admin_access = customer.allow_delegated_access == Some(true);
     Ok(CustomerView {
         can_edit: actor.can(Permission::EditCustomers),
+        can_manage_users: actor.can(Permission::AdministerOnBehalf) && my_admin_access,
         can_reset_admin: is_provider
             && actor.can(Permission::AdministerOnBehalf)
             && my_admin_access,

@@ -128,6 +128,7 @@ struct CustomerPage {
     partners: Vec<twotier_core::customer_relationships::CustomerPartner>,
     is_provider: bool,
     my_admin_access: bool,
+    can_manage_users: bool,
 }
 
 /// Offers with licence counts, the billing cycle and the reseller of record.
@@ -324,6 +325,7 @@ async fn customer_view(
             partners: v.partners,
             is_provider: v.is_provider,
             my_admin_access: v.my_admin_access,
+            can_manage_users: v.can_manage_users,
             subscriptions: v.subscriptions,
             orders: v.orders,
             me: s.actor.tenant_id.to_string(),

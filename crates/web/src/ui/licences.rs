@@ -28,6 +28,8 @@ use twotier_domain::authz::Permission as P;
 #[template(path = "customer_users.html")]
 struct UsersPage {
     ctx: Ctx,
+    /// A partner looks at its customer (the page has breadcrumbs), not the customer itself.
+    partner_view: bool,
     customer_id: String,
     company: String,
     users: Vec<User>,
@@ -97,6 +99,7 @@ async fn users_view(
         status,
         &UsersPage {
             ctx: Ctx::new(s, "Users and licences", current).with_flash(done),
+            partner_view: current == "/customers",
             customer_id: id.to_string(),
             company: view.company,
             users: view.users,

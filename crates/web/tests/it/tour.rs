@@ -145,6 +145,16 @@ async fn every_page_of_the_demo_fits_a_phone_and_passes_axe_as_each_role() {
             for v in &desktop.violations {
                 failures.push(format!("{person} {path} at {} px: {v}", DESKTOP.0));
             }
+            // A detail page (one thing among many) says where it is.
+            let crumbs = browser
+                .execute(
+                    "return document.querySelector('nav[aria-label=Breadcrumb]') !== null;",
+                    serde_json::json!([]),
+                )
+                .await;
+            if route.contains(":id") && email.is_some() && crumbs != serde_json::Value::Bool(true) {
+                failures.push(format!("{person} {path} has no breadcrumbs"));
+            }
             browser.resize(PHONE.0, PHONE.1).await;
             let phone = browser.check_page().await;
             browser
