@@ -542,12 +542,11 @@ pub async fn view(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Custom
         None
     };
     let my_admin_access = customer.allow_delegated_access == Some(true);
+    let can_manage_users = actor.can(Permission::AdministerOnBehalf) && my_admin_access;
     Ok(CustomerView {
         can_edit: actor.can(Permission::EditCustomers),
-        can_manage_users: actor.can(Permission::AdministerOnBehalf) && my_admin_access,
-        can_reset_admin: is_provider
-            && actor.can(Permission::AdministerOnBehalf)
-            && my_admin_access,
+        can_manage_users,
+        can_reset_admin: is_provider && can_manage_users,
         customer,
         subscriptions,
         support_names,

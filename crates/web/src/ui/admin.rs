@@ -168,7 +168,9 @@ async fn user_view(
     Ok(render_status(
         status,
         &UserPage {
-            ctx: Ctx::new(s, &user.email, "/users").with_flash(done),
+            ctx: Ctx::new(s, &user.email, "/users")
+                .with_flash(done)
+                .with_crumbs(&[("/users", "Users")], &user.display_name),
             roles: role_options(&s.actor, &checked),
             user,
             is_self,

@@ -373,7 +373,8 @@ pub async fn remove_access_form(
 ) -> Response {
     match partner_of(&state, &s, &id).await {
         Ok(partner) => render(&RemoveAccessPage {
-            ctx: Ctx::new(&s, "Remove admin access", "/my/partners"),
+            ctx: Ctx::new(&s, "Remove admin access", "/my/partners")
+                .with_crumbs(&[("/my/partners", "Partners")], "Remove admin access"),
             partner,
         }),
         Err(e) => e.into_response(),

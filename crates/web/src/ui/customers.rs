@@ -319,7 +319,12 @@ async fn customer_view(
     Ok(render_status(
         status,
         &CustomerPage {
-            ctx: Ctx::new(s, &customer.company_profile.company_name, "/customers").with_flash(done),
+            ctx: Ctx::new(s, &customer.company_profile.company_name, "/customers")
+                .with_flash(done)
+                .with_crumbs(
+                    &[("/customers", "Customers")],
+                    &customer.company_profile.company_name,
+                ),
             can_edit: v.can_edit,
             can_reset_admin: v.can_reset_admin,
             partners: v.partners,

@@ -43,6 +43,14 @@ pub struct Ctx {
     pub user: Option<Badge>,
     pub csrf: String,
     pub flash: Option<String>,
+    /// Where a detail page sits: the pages above it (link, label), then its own label.
+    pub crumbs: Option<Crumbs>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Crumbs {
+    pub above: Vec<(String, String)>,
+    pub here: String,
 }
 
 impl Ctx {
@@ -136,6 +144,7 @@ impl Ctx {
             }),
             csrf: session.csrf_token.clone(),
             flash: None,
+            crumbs: None,
         }
     }
 
@@ -143,6 +152,19 @@ impl Ctx {
     #[must_use]
     pub fn with_flash(mut self, done: Option<&str>) -> Self {
         self.flash = done.and_then(flash_text).map(str::to_owned);
+        self
+    }
+
+    /// Breadcrumbs above the page's heading: `above` as (link, label), then `here`.
+    #[must_use]
+    pub fn with_crumbs(mut self, above: &[(&str, &str)], here: &str) -> Self {
+        self.crumbs = Some(Crumbs {
+            above: above
+                .iter()
+                .map(|&(href, label)| (href.to_owned(), label.to_owned()))
+                .collect(),
+            here: here.to_owned(),
+        });
         self
     }
 }

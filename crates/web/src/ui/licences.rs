@@ -28,8 +28,6 @@ use twotier_domain::authz::Permission as P;
 #[template(path = "customer_users.html")]
 struct UsersPage {
     ctx: Ctx,
-    /// A partner looks at its customer (the page has breadcrumbs), not the customer itself.
-    partner_view: bool,
     customer_id: String,
     company: String,
     users: Vec<User>,
@@ -90,16 +88,20 @@ async fn users_view(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let current = if s.actor.tenant_id == *id {
-        "/my/users"
+    let own = s.actor.tenant_id == *id;
+    let current = if own { "/my/users" } else { "/customers" };
+    let customer_href = format!("/customers/{id}");
+    let above: Vec<(&str, &str)> = if own {
+        vec![("/", "Home")]
     } else {
-        "/customers"
+        vec![("/customers", "Customers"), (&customer_href, &view.company)]
     };
     Ok(render_status(
         status,
         &UsersPage {
-            ctx: Ctx::new(s, "Users and licences", current).with_flash(done),
-            partner_view: current == "/customers",
+            ctx: Ctx::new(s, "Users and licences", current)
+                .with_flash(done)
+                .with_crumbs(&above, "Users and licences"),
             customer_id: id.to_string(),
             company: view.company,
             users: view.users,

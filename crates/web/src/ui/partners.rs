@@ -160,7 +160,9 @@ pub async fn partner_page(
     };
     let partner = partners::get(&state.svc, &s.actor, &id).await?;
     Ok(render(&PartnerPage {
-        ctx: Ctx::new(&s, &partner.name, "/partners").with_flash(q.get("done").map(String::as_str)),
+        ctx: Ctx::new(&s, &partner.name, "/partners")
+            .with_flash(q.get("done").map(String::as_str))
+            .with_crumbs(&[("/partners", "Partners")], &partner.name),
         can_manage: s.actor.can(P::ManagePartners),
         partner,
         errors: FieldErrors::new(),

@@ -231,7 +231,10 @@ pub async fn remove_form(
     };
     let reseller = partnerships::get_reseller(&state.svc, &s.actor, &id).await?;
     Ok(render(&RemovePage {
-        ctx: Ctx::new(&s, "Remove partnership", "/resellers"),
+        ctx: Ctx::new(&s, "Remove partnership", "/resellers").with_crumbs(
+            &[("/resellers", "Indirect resellers")],
+            "Remove partnership",
+        ),
         reseller,
     }))
 }

@@ -117,6 +117,14 @@ async fn view(
 ) -> PageResult {
     let v = subscriptions::view(&state.svc, &s.actor, id, sid).await?;
     ctx.title = v.subscription.friendly_name.clone();
+    let customer_href = format!("/customers/{}", v.customer_id);
+    let ctx = ctx.with_crumbs(
+        &[
+            ("/customers", "Customers"),
+            (&customer_href, &v.customer_name),
+        ],
+        &v.subscription.friendly_name,
+    );
     Ok(render_status(
         status,
         &SubscriptionPage {
