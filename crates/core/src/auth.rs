@@ -309,6 +309,13 @@ fn pending_step(p: &SessionPrincipal) -> Option<Step> {
     }
 }
 
+impl Session {
+    /// The stored hash of the session's cookie token: what other rows of this session key on.
+    pub(crate) fn id_hash(&self) -> &str {
+        &self.id_hash
+    }
+}
+
 /// Looks the cookie's session up. Disabled users, disabled tenants and expired sessions get
 /// `None`, so revocation takes effect on the very next request.
 pub async fn resolve_session(svc: &Services, token: &str) -> Result<Option<Session>, CoreError> {

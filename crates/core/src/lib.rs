@@ -24,6 +24,7 @@ pub mod partnerships;
 pub mod passwords;
 pub mod relationship_requests;
 pub mod secrets;
+pub mod shown_once;
 pub mod subscriptions;
 pub mod tokens;
 pub mod totp;

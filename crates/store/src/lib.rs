@@ -16,6 +16,7 @@ pub mod relationship_requests;
 pub mod schema;
 pub mod server_keys;
 pub mod sessions;
+pub mod shown_once;
 pub mod sign_in_throttles;
 mod sqlite_writer;
 pub mod subscriptions;

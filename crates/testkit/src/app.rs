@@ -61,6 +61,15 @@ impl TestResponse {
             .unwrap_or_default()
             .to_owned()
     }
+    /// The request key the page's forms carry (`request_key`), for sending a form twice.
+    pub fn request_key(&self) -> String {
+        self.text()
+            .split("name=\"request_key\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_default()
+            .to_owned()
+    }
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
@@ -715,8 +724,26 @@ impl TestApp {
             .await
     }
 
-    /// A page request; forms get the session's `_csrf` and a same-origin header like a browser.
+    /// A page request; forms get the session's `_csrf` and a same-origin header like a browser,
+    /// and a redirect to a secret's one-time page is followed, as a browser would.
     pub async fn form(
+        &self,
+        method: Method,
+        path: &str,
+        principal: &Principal,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        let r = self.form_unfollowed(method, path, principal, fields).await;
+        match r.header("location") {
+            Some(to) if r.status == StatusCode::SEE_OTHER && to.starts_with("/shown-once/") => {
+                self.page(&to, principal).await
+            }
+            _ => r,
+        }
+    }
+
+    /// [`Self::form`] without following any redirect.
+    pub async fn form_unfollowed(
         &self,
         method: Method,
         path: &str,

@@ -155,8 +155,9 @@ impl Browser {
     }
 
     /// The browser's Reload button. Reloading a page that answered a form post asks to send
-    /// the form again; the test accepts, as a user clicking through would.
-    pub async fn reload(&self) {
+    /// the form again; the test accepts, as a user clicking through would, and learns that
+    /// the prompt came (`true`): post/redirect/get pages never show it.
+    pub async fn reload(&self) -> bool {
         if self
             .try_call(reqwest::Method::POST, "/refresh", None)
             .await
@@ -165,7 +166,21 @@ impl Browser {
             let _ = self
                 .try_call(reqwest::Method::POST, "/alert/accept", None)
                 .await;
+            return true;
         }
+        false
+    }
+
+    /// Whether the page shown was reached through a redirect (post/redirect/get): a form
+    /// that answered with a page of its own would be posted again by Reload.
+    pub async fn came_through_redirect(&self) -> bool {
+        self.execute(
+            "const n = performance.getEntriesByType('navigation')[0]; return !!n && n.redirectCount > 0;",
+            json!([]),
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
     }
 
     pub async fn url(&self) -> String {

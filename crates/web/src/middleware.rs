@@ -309,12 +309,16 @@ async fn resolve_principal(
     } else {
         match session_cookie(req.headers()) {
             Some(t) => match twotier_core::auth::resolve_session(&state.svc, &t).await {
-                Ok(s) => s.map(|s| Principal::Session(Arc::new(s))),
+                Ok(s) => {
+                    req.extensions_mut().insert(SessionToken(t));
+                    s.map(|s| Principal::Session(Arc::new(s)))
+                }
                 Err(e) => return PageError(e).into_response(),
             },
             None => None,
         }
     };
+    let token = req.extensions().get::<SessionToken>().cloned();
     let session = match &principal {
         Some(p @ Principal::Session(_)) => Some(p.clone()),
         _ => None,
@@ -323,11 +327,31 @@ async fn resolve_principal(
         req.extensions_mut().insert(p);
     }
     let mut response = next.run(req).await;
+    if let (Some(Principal::Session(s)), Some(token)) = (&session, &token) {
+        response = crate::ui::shown_once::redirect_to_page(&state, s, token, response).await;
+    }
     // The outer layer (finalize) shows error pages in this person's signed-in layout.
     if let Some(session) = session {
         response.extensions_mut().insert(session);
     }
     response
+}
+
+/// The session's cookie token, for the pages that seal something to it (shown-once
+/// secrets); never printed.
+#[derive(Clone)]
+pub struct SessionToken(String);
+
+impl SessionToken {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(..)")
+    }
 }
 
 /// The session token from the cookie header.

@@ -153,6 +153,10 @@ async fn enforce(surface: Surface, policy: Policy, req: Request, next: Next) -> 
         (Some(Principal::Bearer(_)), Surface::Page) | (Some(Principal::Session(_)), Surface::Api)
     );
     let principal = if wrong_kind { None } else { principal };
+    // The page a GET asked for, kept through a pending sign-in step.
+    let wanted = (req.method() == Method::GET)
+        .then(|| req.uri().path_and_query().map(ToString::to_string))
+        .flatten();
     let refuse = |e: twotier_core::CoreError| -> Response {
         match surface {
             Surface::Page => PageError::from(e).into_response(),
@@ -169,7 +173,7 @@ async fn enforce(surface: Surface, policy: Policy, req: Request, next: Next) -> 
                 && let Principal::Session(s) = &principal
                 && let Some(step) = s.pending
             {
-                return ui::redirect_to_step(step);
+                return ui::redirect_to_step(step, wanted.as_deref());
             }
             if let Policy::Permission(p) = policy
                 && !principal.actor().can(p)

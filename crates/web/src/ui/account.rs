@@ -13,7 +13,7 @@ use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TokenId;
 use twotier_domain::tenant::TenantKind;
 
-use super::{Ctx, FormData, SecretPage, field_errors, form_status, render, render_status};
+use super::{Ctx, FormData, Secret, field_errors, form_status, render, render_status, show_once};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
@@ -148,8 +148,7 @@ pub async fn create_token(
         expires_days,
     };
     match tokens::create(&state.svc, &s.actor, &meta, &Owner::Me, &input).await {
-        Ok(done) => Ok(render(&SecretPage {
-            ctx: Ctx::new(&s, "Token created", "/account"),
+        Ok(done) => Ok(show_once(Secret {
             heading: "Personal API token created".to_owned(),
             facts: vec![
                 ("Name".to_owned(), done.token.name.clone()),
@@ -168,9 +167,11 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path(id): Path<String>,
+    form: FormData,
 ) -> PageResult {
+    meta.idempotency = form.confirm_once(&format!("revoke-token:{id}"));
     let Some(id) = TokenId::parse(&id) else {
         return Err(PageError(twotier_core::CoreError::NotFound));
     };

@@ -12,7 +12,7 @@ use twotier_domain::actor::Actor;
 use twotier_domain::authz::Role;
 use twotier_domain::ids::{AppId, UserId};
 
-use super::{Ctx, FormData, SecretPage, field_errors, form_status, render, render_status};
+use super::{Ctx, FormData, Secret, field_errors, form_status, render, render_status, show_once};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
@@ -105,8 +105,7 @@ pub async fn create_user(
         roles: form.all("roles"),
     };
     match users::create(&state.svc, &s.actor, &meta, &s.actor.tenant_id, &input).await {
-        Ok(done) => render(&SecretPage {
-            ctx: Ctx::new(&s, "User created", "/users"),
+        Ok(done) => show_once(Secret {
             heading: format!("{} can now sign in", done.user.email),
             facts: vec![
                 ("User name".to_owned(), done.user.email.clone()),
@@ -208,10 +207,11 @@ pub async fn user_page(
 pub async fn update_user(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
+    meta.idempotency = form.confirm_once(&format!("user:{id}"));
     let id = match user_id(&id) {
         Ok(id) => id,
         Err(e) => return e.into_response(),
@@ -251,8 +251,7 @@ pub async fn reset_password(
         Err(e) => return Err(e),
     };
     let done = users::reset_password(&state.svc, &s.actor, &meta, &s.actor.tenant_id, &id).await?;
-    Ok(render(&SecretPage {
-        ctx: Ctx::new(&s, "Password reset", "/users"),
+    Ok(show_once(Secret {
         heading: format!("New temporary password for {}", done.email),
         facts: vec![(
             "Expires".to_owned(),
@@ -325,8 +324,7 @@ pub async fn create_app(
         roles: form.all("roles"),
     };
     match apps::create(&state.svc, &s.actor, &meta, &input).await {
-        Ok(done) => render(&SecretPage {
-            ctx: Ctx::new(&s, "App registered", "/apps"),
+        Ok(done) => show_once(Secret {
             heading: format!("{} is registered", done.app.name),
             facts: vec![
                 ("Client id".to_owned(), done.app.client_id.clone()),
@@ -348,9 +346,11 @@ pub async fn create_app(
 pub async fn disable_app(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path(id): Path<String>,
+    form: FormData,
 ) -> PageResult {
+    meta.idempotency = form.confirm_once(&format!("disable-app:{id}"));
     let Some(id) = AppId::parse(&id) else {
         return Err(PageError(twotier_core::CoreError::NotFound));
     };

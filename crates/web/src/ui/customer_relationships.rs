@@ -154,9 +154,11 @@ pub async fn create_request(
 pub async fn revoke_request(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path(id): Path<String>,
+    form: FormData,
 ) -> PageResult {
+    meta.idempotency = form.confirm_once(&format!("revoke-request:{id}"));
     relationship_requests::revoke(&state.svc, &s.actor, &meta, &id).await?;
     Ok(Redirect::to("/customers/relationship-requests?done=request-revoked").into_response())
 }
@@ -237,9 +239,10 @@ pub async fn accept_page(
 pub async fn accept(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     form: FormData,
 ) -> Response {
+    meta.idempotency = form.confirm_once("accept-request");
     let token = form.get("token");
     let ctx = || Ctx::new(&s, "Relationship request", "");
     if !form.checked("consent") {
@@ -318,9 +321,11 @@ async fn partners_page_with(
 pub async fn accept_pending(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path(id): Path<String>,
+    form: FormData,
 ) -> PageResult {
+    meta.idempotency = form.confirm_once(&format!("accept-request:{id}"));
     match relationship_requests::accept_pending(&state.svc, &s.actor, &meta, &id).await {
         Ok(()) => Ok(Redirect::to("/my/partners?done=relationship-accepted").into_response()),
         Err(e @ CoreError::Rule { .. }) => {
@@ -334,9 +339,11 @@ pub async fn accept_pending(
 pub async fn decline_pending(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path(id): Path<String>,
+    form: FormData,
 ) -> PageResult {
+    meta.idempotency = form.confirm_once(&format!("decline-request:{id}"));
     match relationship_requests::decline(&state.svc, &s.actor, &meta, &id).await {
         Ok(()) => Ok(Redirect::to("/my/partners?done=relationship-declined").into_response()),
         Err(e @ CoreError::Rule { .. }) => {
@@ -384,9 +391,11 @@ pub async fn remove_access_form(
 pub async fn remove_access(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path(id): Path<String>,
+    form: FormData,
 ) -> PageResult {
+    meta.idempotency = form.confirm_once(&format!("remove-admin:{id}"));
     if TenantId::parse(&id).is_none() {
         return Err(PageError(CoreError::NotFound));
     }
@@ -415,10 +424,11 @@ pub async fn subscriptions_page(State(state): State<AppState>, Viewer(s): Viewer
 pub async fn change_relationship(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
+    meta.idempotency = form.confirm_once(&format!("relationship:{id}"));
     let Some(id) = TenantId::parse(&id) else {
         return PageError(CoreError::NotFound).into_response();
     };

@@ -19,7 +19,7 @@ use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
 use twotier_domain::term::BillingCycle;
 
-use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
+use super::{Ctx, FormData, field_errors, render, render_status, show_once, temporary_password};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
@@ -522,8 +522,7 @@ pub async fn reset_admin_password(
         return Err(PageError(CoreError::NotFound));
     };
     let done = customers::reset_admin_password(&state.svc, &s.actor, &meta, &id).await?;
-    Ok(render(&SecretPage::temporary_password(
-        Ctx::new(&s, "Password reset", "/customers"),
+    Ok(show_once(temporary_password(
         format!("New temporary password for {}", done.email),
         &done.email,
         done.temporary_password_expires_at,

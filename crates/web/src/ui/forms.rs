@@ -89,6 +89,15 @@ impl FormData {
     }
 }
 
+impl FormData {
+    /// The idempotency key of a confirm-once action (revoke, remove, cancel, accept) from the
+    /// page's `request_key`: `action` names the action and its object, so two buttons of one
+    /// page never share a key.
+    pub fn confirm_once(&self, action: &str) -> Option<twotier_core::write::IdempotencyKey> {
+        self.idempotency(&format!("ui:{action}"), "request_key")
+    }
+}
+
 impl<S: Send + Sync> FromRequest<S> for FormData {
     type Rejection = PageError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {

@@ -42,6 +42,9 @@ pub struct Ctx {
     pub nav: Vec<NavGroup>,
     pub user: Option<Badge>,
     pub csrf: String,
+    /// A fresh key in every form of the page: a confirm-once action that is sent twice
+    /// (double click, Back and send again) shows the first one's success.
+    pub request_key: String,
     pub flash: Option<String>,
     /// Where a detail page sits: the pages above it (link, label), then its own label.
     pub crumbs: Option<Crumbs>,
@@ -143,6 +146,7 @@ impl Ctx {
                 tenant_label: a.tenant_kind.label(),
             }),
             csrf: session.csrf_token.clone(),
+            request_key: uuid::Uuid::new_v4().to_string(),
             flash: None,
             crumbs: None,
         }

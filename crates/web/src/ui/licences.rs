@@ -17,7 +17,7 @@ use twotier_domain::authz::Role;
 use twotier_domain::ids::{SubscriptionId, TenantId, UserId};
 use twotier_domain::subscription::SubscriptionStatus;
 
-use super::{Ctx, FormData, SecretPage, render, render_status};
+use super::{Ctx, FormData, render_status, show_once, temporary_password};
 use crate::AppState;
 use crate::error::{PageError, PageResult, classify};
 use crate::extract::{Meta, Viewer};
@@ -193,8 +193,7 @@ pub async fn create_user(
         roles: vec![role.to_owned()],
     };
     match users::create(&state.svc, &s.actor, &meta, &id, &input).await {
-        Ok(done) => render(&SecretPage::temporary_password(
-            Ctx::new(&s, "User created", "/customers"),
+        Ok(done) => show_once(temporary_password(
             format!("{} can now sign in", done.user.email),
             &done.user.email,
             done.temporary_password_expires_at,
@@ -255,8 +254,7 @@ pub async fn reset_password(
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
     let done = users::reset_password(&state.svc, &s.actor, &meta, &id, &user).await?;
-    Ok(render(&SecretPage::temporary_password(
-        Ctx::new(&s, "Password reset", "/customers"),
+    Ok(show_once(temporary_password(
         format!("New temporary password for {}", done.email),
         &done.email,
         done.temporary_password_expires_at,
@@ -270,10 +268,11 @@ pub async fn reset_password(
 pub async fn set_disabled(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path((id, user)): Path<(String, String)>,
     form: FormData,
 ) -> Response {
+    meta.idempotency = form.confirm_once(&format!("user-disabled:{id}:{user}"));
     let (id, user) = match (customer_id(&id), user_id(&user)) {
         (Ok(id), Ok(user)) => (id, user),
         (Err(e), _) | (_, Err(e)) => return e.into_response(),

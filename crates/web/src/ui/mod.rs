@@ -8,8 +8,9 @@ mod render;
 pub use forms::{FormData, field_errors};
 pub use layout::{Badge, Ctx, NavGroup, NavItem, kind_label};
 pub use render::{
-    Count, ErrorContent, SecretPage, csv_response, error_page, form_status, plural,
-    redirect_to_step, render, render_status, signed_in_error_page,
+    Count, ErrorContent, Secret, SecretPage, ShowOnce, csv_response, error_page, form_status,
+    plural, redirect_to_step, render, render_status, show_once, signed_in_error_page,
+    temporary_password,
 };
 
 pub mod account;
@@ -24,6 +25,7 @@ pub mod licences;
 pub mod partners;
 pub mod partnerships;
 pub mod session;
+pub mod shown_once;
 pub mod subscriptions;
 pub mod wizard;
 
@@ -54,5 +56,6 @@ pub fn routes(r: &mut Routes) {
     licences::routes(r);
     customers::routes(r);
     subscriptions::routes(r);
+    shown_once::routes(r);
     assets::routes(r);
 }

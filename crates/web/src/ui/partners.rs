@@ -14,7 +14,7 @@ use twotier_domain::ids::TenantId;
 use twotier_domain::partner::Country;
 use twotier_domain::tenant::TenantKind;
 
-use super::{Ctx, FormData, SecretPage, field_errors, render, render_status};
+use super::{Ctx, FormData, Secret, field_errors, render, render_status, show_once};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{MaybeViewer, Meta, Viewer};
@@ -110,8 +110,7 @@ pub async fn create_partner(
         accept_agreement: false,
     };
     match partners::enroll(&state.svc, &s.actor, &meta, &input).await {
-        Ok(done) => render(&SecretPage {
-            ctx: Ctx::new(&s, "Partner enrolled", "/partners"),
+        Ok(done) => show_once(Secret {
             heading: format!("{} is enrolled", done.partner.name),
             facts: vec![
                 ("Kind".to_owned(), done.partner.kind.label().to_owned()),

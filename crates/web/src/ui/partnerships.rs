@@ -198,9 +198,11 @@ pub async fn create_invitation(
 pub async fn revoke_invitation(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path(id): Path<String>,
+    form: FormData,
 ) -> PageResult {
+    meta.idempotency = form.confirm_once(&format!("revoke-invitation:{id}"));
     if twotier_domain::ids::InvitationId::parse(&id).is_none() {
         return Err(PageError(CoreError::NotFound));
     }
@@ -242,9 +244,11 @@ pub async fn remove_form(
 pub async fn remove(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path(id): Path<String>,
+    form: FormData,
 ) -> PageResult {
+    meta.idempotency = form.confirm_once(&format!("remove-partnership:{id}"));
     let id = match reseller_id(&id) {
         Ok(id) => id,
         Err(e) => return Err(e),
@@ -361,9 +365,10 @@ pub async fn accept_page(
 pub async fn accept(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     form: FormData,
 ) -> Response {
+    meta.idempotency = form.confirm_once("accept-invitation");
     let token = form.get("token");
     if !form.checked("consent") {
         return render_status(

@@ -86,14 +86,22 @@ fn error_page_in(ctx: Ctx, status: StatusCode, heading: &str, message: &str) -> 
     r
 }
 
-/// Where a session with a pending step must go first.
-pub fn redirect_to_step(step: Step) -> Response {
-    Redirect::to(match step {
+/// Where a session with a pending step must go first, keeping the page it asked for
+/// (`next`), so a deep link survives a forced password change and the second factor.
+pub fn redirect_to_step(step: Step, wanted: Option<&str>) -> Response {
+    let page = match step {
         Step::ChangePassword => "/password",
         Step::EnterCode => "/two-factor",
         Step::EnrolTwoFactor => "/two-factor/setup",
-    })
-    .into_response()
+    };
+    match wanted.filter(|w| *w != "/" && !w.is_empty()) {
+        Some(w) => Redirect::to(&format!(
+            "{page}?{}",
+            serde_urlencoded::to_string([("next", w)]).unwrap_or_default()
+        ))
+        .into_response(),
+        None => Redirect::to(page).into_response(),
+    }
 }
 
 /// A CSV download.
@@ -110,44 +118,49 @@ pub fn csv_response(body: String, filename: &str) -> Response {
     r
 }
 
-/// A secret shown exactly once (temporary password, token, client secret).
+pub use twotier_core::shown_once::Secret;
+
+/// The page that shows a secret once; [`show_once`] gets there through a redirect.
 #[derive(Debug, Template)]
 #[template(path = "secret.html")]
 pub struct SecretPage {
     pub ctx: Ctx,
-    pub heading: String,
-    pub facts: Vec<(String, String)>,
-    pub secret_label: String,
-    pub secret: String,
-    pub usage: String,
-    pub back_href: String,
-    pub back_label: String,
+    /// `None` when it was shown already (refresh, Back, another session).
+    pub secret: Option<Secret>,
 }
 
-impl SecretPage {
-    /// A user's temporary password, shown once, with the user name and when it expires.
-    pub fn temporary_password(
-        ctx: Ctx,
-        heading: String,
-        email: &str,
-        expires: twotier_domain::clock::Timestamp,
-        secret: Option<String>,
-        usage: &str,
-        back_href: String,
-    ) -> Self {
-        Self {
-            ctx,
-            heading,
-            facts: vec![
-                ("User name".to_owned(), email.to_owned()),
-                ("Expires".to_owned(), expires.display()),
-            ],
-            secret_label: "Temporary password".to_owned(),
-            secret: secret.unwrap_or_default(),
-            usage: usage.to_owned(),
-            back_href,
-            back_label: "Done".to_owned(),
-        }
+/// A secret to show once, carried on the response: the session layer, which holds the
+/// cookie that seals it, keeps it and redirects to `/shown-once/{id}` (post/redirect/get).
+#[derive(Debug, Clone)]
+pub struct ShowOnce(pub Secret);
+
+/// Answers a POST that made a secret: a redirect to the one page that shows it.
+pub fn show_once(secret: Secret) -> Response {
+    let mut r = StatusCode::OK.into_response();
+    r.extensions_mut().insert(ShowOnce(secret));
+    r
+}
+
+/// A user's temporary password, with the user name and when it expires.
+pub fn temporary_password(
+    heading: String,
+    email: &str,
+    expires: twotier_domain::clock::Timestamp,
+    secret: Option<String>,
+    usage: &str,
+    back_href: String,
+) -> Secret {
+    Secret {
+        heading,
+        facts: vec![
+            ("User name".to_owned(), email.to_owned()),
+            ("Expires".to_owned(), expires.display()),
+        ],
+        secret_label: "Temporary password".to_owned(),
+        secret: secret.unwrap_or_default(),
+        usage: usage.to_owned(),
+        back_href,
+        back_label: "Done".to_owned(),
     }
 }
 

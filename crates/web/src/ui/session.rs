@@ -196,28 +196,40 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> PageRe
 struct PasswordPage {
     ctx: Ctx,
     forced: bool,
+    /// The page to open once the sign-in is complete.
+    next: String,
     errors: FieldErrors,
 }
 
 /// The password page is for a complete sign-in, or the forced change of a temporary
 /// password; with the second factor still to come it sends the person there first.
-fn second_factor_first(s: &auth::Session) -> Option<Response> {
+fn second_factor_first(s: &auth::Session, next: &str) -> Option<Response> {
     match s.pending {
         Some(step @ (Step::EnterCode | Step::EnrolTwoFactor)) => {
-            Some(super::redirect_to_step(step))
+            Some(super::redirect_to_step(step, Some(next)))
         }
         _ => None,
     }
 }
 
-pub async fn password_form(Viewer(s): Viewer) -> Response {
-    if let Some(r) = second_factor_first(&s) {
+/// The `next` of a sign-in step's page (query or form), or Home.
+fn next_of(q: &HashMap<String, String>) -> String {
+    safe_next(q.get("next").map_or("/", String::as_str))
+}
+
+pub async fn password_form(
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let next = next_of(&q);
+    if let Some(r) = second_factor_first(&s, &next) {
         return r;
     }
     let forced = s.pending == Some(Step::ChangePassword);
     render(&PasswordPage {
         ctx: Ctx::new(&s, "Change your password", "/account"),
         forced,
+        next,
         errors: FieldErrors::new(),
     })
 }
@@ -228,7 +240,8 @@ pub async fn change_password(
     Meta(meta): Meta,
     form: FormData,
 ) -> Response {
-    if let Some(r) = second_factor_first(&s) {
+    let next = safe_next(&form.get("next"));
+    if let Some(r) = second_factor_first(&s, &next) {
         return r;
     }
     let forced = s.pending == Some(Step::ChangePassword);
@@ -245,7 +258,7 @@ pub async fn change_password(
         {
             Ok(()) => {
                 return Redirect::to(if forced {
-                    "/"
+                    &next
                 } else {
                     "/account?done=password"
                 })
@@ -264,6 +277,7 @@ pub async fn change_password(
         &PasswordPage {
             ctx: Ctx::new(&s, "Change your password", "/account"),
             forced,
+            next,
             errors,
         },
     )
@@ -273,15 +287,18 @@ pub async fn change_password(
 #[template(path = "code.html")]
 struct CodePage {
     ctx: Ctx,
+    next: String,
     error: Option<String>,
 }
 
-pub async fn code_form(Viewer(s): Viewer) -> Response {
+pub async fn code_form(Viewer(s): Viewer, Query(q): Query<HashMap<String, String>>) -> Response {
+    let next = next_of(&q);
     if s.pending != Some(Step::EnterCode) {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&next).into_response();
     }
     render(&CodePage {
         ctx: Ctx::new(&s, "Two-factor sign-in", ""),
+        next,
         error: None,
     })
 }
@@ -291,8 +308,9 @@ pub async fn verify_code(
     Viewer(s): Viewer,
     form: FormData,
 ) -> Response {
+    let next = safe_next(&form.get("next"));
     match auth::verify_code(&state.svc, &s, &form.get("code")).await {
-        Ok(()) => Redirect::to("/").into_response(),
+        Ok(()) => Redirect::to(&next).into_response(),
         // The session has ended: the password is asked again.
         Err(CoreError::Rule {
             code: twotier_core::Code::TwoFactorRoundOver,
@@ -303,7 +321,7 @@ pub async fn verify_code(
                 &LoginPage {
                     ctx: Ctx::anonymous("Sign in"),
                     email: s.email.clone(),
-                    next: "/".to_owned(),
+                    next: next.clone(),
                     error: Some(
                         "Too many wrong codes: sign in again with your password.".to_owned(),
                     ),
@@ -319,6 +337,7 @@ pub async fn verify_code(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &CodePage {
                     ctx: Ctx::new(&s, "Two-factor sign-in", ""),
+                    next,
                     error: f.get("code").map(str::to_owned),
                 },
             ),
@@ -332,12 +351,18 @@ pub async fn verify_code(
 struct SetupPage {
     ctx: Ctx,
     required: bool,
+    next: String,
     secret: String,
     qr_svg: String,
     error: Option<String>,
 }
 
-async fn setup_page(state: &AppState, s: &auth::Session, error: Option<String>) -> PageResult {
+async fn setup_page(
+    state: &AppState,
+    s: &auth::Session,
+    next: String,
+    error: Option<String>,
+) -> PageResult {
     let e = auth::start_enrolment(&state.svc, s).await?;
     let required = s.pending == Some(Step::EnrolTwoFactor);
     let status = if error.is_some() {
@@ -350,6 +375,7 @@ async fn setup_page(state: &AppState, s: &auth::Session, error: Option<String>) 
         &SetupPage {
             ctx: Ctx::new(s, "Set up two-factor sign-in", "/account"),
             required,
+            next,
             secret: e.secret,
             qr_svg: e.qr_svg,
             error,
@@ -357,8 +383,14 @@ async fn setup_page(state: &AppState, s: &auth::Session, error: Option<String>) 
     ))
 }
 
-pub async fn setup_form(State(state): State<AppState>, Viewer(s): Viewer) -> Response {
-    setup_page(&state, &s, None).await.into_response()
+pub async fn setup_form(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    setup_page(&state, &s, next_of(&q), None)
+        .await
+        .into_response()
 }
 
 pub async fn confirm_setup(
@@ -367,10 +399,17 @@ pub async fn confirm_setup(
     Meta(meta): Meta,
     form: FormData,
 ) -> Response {
+    let next = safe_next(&form.get("next"));
+    // A required enrolment completes the sign-in: on to the page that was asked for.
+    let done = if s.pending == Some(Step::EnrolTwoFactor) && next != "/" {
+        next.clone()
+    } else {
+        "/account?done=two-factor-on".to_owned()
+    };
     match auth::confirm_enrolment(&state.svc, &s, &meta, &form.get("code")).await {
-        Ok(()) => Redirect::to("/account?done=two-factor-on").into_response(),
+        Ok(()) => Redirect::to(&done).into_response(),
         Err(e) => match field_errors(e) {
-            Ok(f) => setup_page(&state, &s, f.get("code").map(str::to_owned))
+            Ok(f) => setup_page(&state, &s, next, f.get("code").map(str::to_owned))
                 .await
                 .into_response(),
             Err(page) => page.into_response(),

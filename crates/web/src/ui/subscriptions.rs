@@ -240,22 +240,32 @@ fn describe(p: &Proposal, form: &FormData) -> Result<String, CoreError> {
     })
 }
 
-/// Every change posts here with `action`; the first post shows what will happen, the
-/// confirmed one does it.
-pub async fn change(
+/// What a change will do, before anything is done: each change form opens this page with
+/// GET (so Back and Reload are safe), and it shows the change, before and after, with a
+/// Confirm button; a value that is not one is refused next to its field instead.
+pub async fn confirm_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
     Path((id, sid)): Path<(String, String)>,
-    form: FormData,
+    Query(fields): Query<Vec<(String, String)>>,
 ) -> PageResult {
     let id = match ids(&id) {
         Ok(id) => id,
         Err(r) => return Ok(*r),
     };
+    propose(&state, &s, &id, &sid, FormData(fields)).await
+}
+
+async fn propose(
+    state: &AppState,
+    s: &Session,
+    id: &TenantId,
+    sid: &str,
+    form: FormData,
+) -> PageResult {
     let page = |status, errors, check, typed| {
-        let ctx = Ctx::new(&s, "Subscription", "/customers");
-        view(&state, &s, ctx, &id, &sid, status, errors, check, typed)
+        let ctx = Ctx::new(s, "Subscription", "/customers");
+        view(state, s, ctx, id, sid, status, errors, check, typed)
     };
     let action = form.get("action");
     if action == "check_partner" {
@@ -290,61 +300,90 @@ pub async fn change(
         }
     };
     let etag = Some(form.get("etag"));
-    if form.get("confirmed") != "yes" {
-        let (partner_id, support, target) = (
-            form.get("partner_id"),
-            form.get("support_tenant_id"),
-            form.get("target_offer"),
-        );
-        let named = match action.as_str() {
-            "partner" if !partner_id.trim().is_empty() => Named::PartnerId(&partner_id),
-            "support" => Named::SupportTenant(&support),
-            "upgrade" => Named::UpgradeTarget(&target),
-            _ => Named::Nothing,
-        };
-        let checked = input.as_ref().map(|i| (i, etag.as_deref()));
-        let described = subscriptions::proposal(&state.svc, &s.actor, &id, &sid, named, checked)
-            .await
-            .and_then(|p| {
-                let what = describe(&p, &form)?;
-                Ok((p, what))
-            });
-        return Ok(match described {
-            Ok((p, _)) if p.changes_nothing() => {
-                page(
-                    StatusCode::OK,
-                    FieldErrors::single(
-                        "form",
-                        "Nothing to change: the subscription already is as you asked.",
-                    ),
-                    None,
-                    form,
-                )
-                .await?
-            }
-            Ok((p, what)) => {
-                let mut fields: Vec<(String, String)> = form
-                    .0
-                    .iter()
-                    .filter(|(k, _)| k != "_csrf")
-                    .cloned()
-                    .collect();
-                fields.push(("confirmed".to_owned(), "yes".to_owned()));
-                render_status(
-                    StatusCode::OK,
-                    &ConfirmPage {
-                        ctx: Ctx::new(&s, "Confirm the change", "/customers"),
-                        heading: format!("Confirm: {}", p.subscription.friendly_name),
-                        what,
-                        action_href: format!("/customers/{id}/subscriptions/{sid}"),
-                        fields,
-                        back_href: format!("/customers/{id}/subscriptions/{sid}"),
-                    },
-                )
-            }
-            Err(e) => failed(e, &page, form).await.into_response(),
+    let (partner_id, support, target) = (
+        form.get("partner_id"),
+        form.get("support_tenant_id"),
+        form.get("target_offer"),
+    );
+    let named = match action.as_str() {
+        "partner" if !partner_id.trim().is_empty() => Named::PartnerId(&partner_id),
+        "support" => Named::SupportTenant(&support),
+        "upgrade" => Named::UpgradeTarget(&target),
+        _ => Named::Nothing,
+    };
+    let checked = input.as_ref().map(|i| (i, etag.as_deref()));
+    let described = subscriptions::proposal(&state.svc, &s.actor, id, sid, named, checked)
+        .await
+        .and_then(|p| {
+            let what = describe(&p, &form)?;
+            Ok((p, what))
         });
+    Ok(match described {
+        Ok((p, _)) if p.changes_nothing() => {
+            page(
+                StatusCode::OK,
+                FieldErrors::single(
+                    "form",
+                    "Nothing to change: the subscription already is as you asked.",
+                ),
+                None,
+                form,
+            )
+            .await?
+        }
+        Ok((p, what)) => {
+            let mut fields: Vec<(String, String)> = form
+                .0
+                .iter()
+                .filter(|(k, _)| k != "_csrf" && k != "request_key")
+                .cloned()
+                .collect();
+            fields.push(("confirmed".to_owned(), "yes".to_owned()));
+            render_status(
+                StatusCode::OK,
+                &ConfirmPage {
+                    ctx: Ctx::new(s, "Confirm the change", "/customers"),
+                    heading: format!("Confirm: {}", p.subscription.friendly_name),
+                    what,
+                    action_href: format!("/customers/{id}/subscriptions/{sid}"),
+                    fields,
+                    back_href: format!("/customers/{id}/subscriptions/{sid}"),
+                },
+            )
+        }
+        Err(e) => failed(e, &page, form).await.into_response(),
+    })
+}
+
+/// A confirmed change (`confirmed=yes`, from the confirm page) is done here; an unconfirmed
+/// post shows the confirm page as [`confirm_page`] does.
+pub async fn change(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Meta(mut meta): Meta,
+    Path((id, sid)): Path<(String, String)>,
+    form: FormData,
+) -> PageResult {
+    meta.idempotency = form.confirm_once(&format!("subscription:{id}:{sid}"));
+    let id = match ids(&id) {
+        Ok(id) => id,
+        Err(r) => return Ok(*r),
+    };
+    if form.get("confirmed") != "yes" {
+        return propose(&state, &s, &id, &sid, form).await;
     }
+    let page = |status, errors, check, typed| {
+        let ctx = Ctx::new(&s, "Subscription", "/customers");
+        view(&state, &s, ctx, &id, &sid, status, errors, check, typed)
+    };
+    let action = form.get("action");
+    let input = match change_input(&action, &form) {
+        Ok(input) => input,
+        Err(errors) => {
+            return page(StatusCode::UNPROCESSABLE_ENTITY, errors, None, form).await;
+        }
+    };
+    let etag = Some(form.get("etag"));
     let svc = &state.svc;
     let done = match action.as_str() {
         "quantity" => "subscription-quantity",
@@ -433,5 +472,6 @@ where
 pub(crate) fn routes(r: &mut Routes) {
     r.pages()
         .get   ("/customers/{id}/subscriptions/{subscription_id}", Policy::Permission(P::ViewCustomers),       subscription_page)
+        .get   ("/customers/{id}/subscriptions/{subscription_id}/confirm", Policy::Permission(P::ManageSubscriptions), confirm_page)
         .post  ("/customers/{id}/subscriptions/{subscription_id}", Policy::Permission(P::ManageSubscriptions), change);
 }

@@ -17,7 +17,7 @@ use twotier_domain::FieldErrors;
 use twotier_domain::partner::Country;
 use twotier_domain::term::BillingCycle;
 
-use super::{Ctx, FormData, SecretPage, field_errors, form_status, render, render_status};
+use super::{Ctx, FormData, Secret, field_errors, form_status, render_status, show_once};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
@@ -300,8 +300,7 @@ pub async fn wizard_step(
                             ),
                         );
                     }
-                    render(&SecretPage {
-                        ctx: Ctx::new(&s, "Customer created", "/customers"),
+                    show_once(Secret {
                         heading: format!("{} is a customer", c.company_profile.company_name),
                         facts: vec![
                             ("Domain".to_owned(), c.company_profile.domain.clone()),

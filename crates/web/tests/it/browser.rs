@@ -410,10 +410,16 @@ async fn the_new_customer_wizard_from_a_resellers_row() {
     let password = browser.element_text("#secret-value").await;
     assert_eq!(password.chars().count(), 20);
     browser.screenshot(&shot("33-wizard-confirmation")).await;
-    // Reloading does not show the password again (the resubmitted form creates nothing).
-    browser.reload().await;
-    browser.wait_for_text("already created").await;
+    // The password page was reached through a redirect, so Reload asks nothing, posts
+    // nothing and does not show the password again.
+    assert!(browser.came_through_redirect().await);
+    assert!(
+        !browser.reload().await,
+        "Reload asked to send the form again"
+    );
+    browser.wait_for_text("shown once").await;
     assert!(!browser.text().await.contains(&password));
+    browser.screenshot(&shot("33-wizard-shown-once")).await;
     // Nor does going back.
     browser.back().await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -444,12 +450,24 @@ async fn subscription_changes_in_a_browser() {
             sub["id"].as_str().unwrap()
         )
     };
-    // Confirms, then waits for the result page.
+    // Confirms, then waits for the result page. The confirm page is a GET and the result is
+    // reached through a redirect, so Reload on either asks nothing and posts nothing.
     let confirm = |done: &'static str| {
         let browser = &browser;
         async move {
             browser.wait_for_text("Confirm").await;
+            assert!(
+                !browser.reload().await,
+                "Reload of the confirm page asked to post"
+            );
+            browser.wait_for_text("Confirm").await;
             browser.click("#confirm").await;
+            let text = browser.wait_for_text(done).await;
+            assert!(browser.came_through_redirect().await, "{text}");
+            assert!(
+                !browser.reload().await,
+                "Reload after the change asked to post"
+            );
             browser.wait_for_text(done).await
         }
     };

@@ -745,15 +745,23 @@ async fn the_pages_invite_accept_and_remove() {
         )
         .await;
     assert!(confirm.text().contains("good faith") && confirm.text().contains("sends no message"));
-    let removed = app
-        .form(
-            Method::POST,
-            &format!("/resellers/{}/remove", world.reseller),
-            &provider.session(),
-            &[],
-        )
-        .await;
-    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    // "Yes, remove" clicked twice: one removal, and both show its success.
+    let key = confirm.request_key();
+    for _ in 0..2 {
+        let removed = app
+            .form(
+                Method::POST,
+                &format!("/resellers/{}/remove", world.reseller),
+                &provider.session(),
+                &[("request_key", &key)],
+            )
+            .await;
+        assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.text());
+        assert_eq!(
+            removed.header("location").as_deref(),
+            Some("/resellers?done=partnership-removed")
+        );
+    }
     assert!(
         !app.page("/resellers", &provider.session())
             .await

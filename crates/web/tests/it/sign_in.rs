@@ -538,3 +538,101 @@ async fn a_tenant_requiring_two_factor_requires_it_for_tokens() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
 }
+
+/// A deep link survives the whole sign-in: the password, a forced password change and the
+/// second factor each carry `next`, and the last one opens the page that was asked for.
+#[tokio::test]
+async fn a_deep_link_survives_a_forced_password_change_and_the_second_factor() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let admin = world.user("provider_global_admin");
+    let wanted = "/customers?q=Adv&size=10";
+    let encoded = "%2Fcustomers%3Fq%3DAdv%26size%3D10";
+
+    // A new user with a temporary password opens the link.
+    let created = app
+        .form(
+            Method::POST,
+            "/users",
+            &admin.session(),
+            &[
+                ("email", "deep@fabrikam.example"),
+                ("display_name", "Deep Link"),
+                ("roles", "sales_agent"),
+            ],
+        )
+        .await;
+    let temporary = created.shown_secret();
+    assert!(!temporary.is_empty(), "{}", created.text());
+    let (cookie, csrf) = app.sign_in("deep@fabrikam.example", &temporary).await;
+    let pending = Principal::Session { cookie, csrf };
+    let r = app.page(wanted, &pending).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.header("location").unwrap(),
+        format!("/password?next={encoded}")
+    );
+    let form = app
+        .page(&r.header("location").unwrap(), &pending)
+        .await
+        .text();
+    assert!(
+        form.contains("name=\"next\" value=\"/customers?q=Adv&#38;size=10\""),
+        "{form}"
+    );
+    let changed = app
+        .form(
+            Method::POST,
+            "/password",
+            &pending,
+            &[
+                ("current_password", temporary.as_str()),
+                ("new_password", "a long new passphrase 4 deep"),
+                ("confirm_password", "a long new passphrase 4 deep"),
+                ("next", wanted),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.text());
+    assert_eq!(changed.header("location").unwrap(), wanted);
+
+    // Someone with two-factor sign-in: the code page keeps the link too.
+    let agent = world.user("provider_admin_agent");
+    let secret = app.enrol_two_factor(agent).await;
+    let (cookie, csrf) = app.sign_in(&agent.email, PASSWORD).await;
+    let pending = Principal::Session { cookie, csrf };
+    let r = app.page(wanted, &pending).await;
+    assert_eq!(
+        r.header("location").unwrap(),
+        format!("/two-factor?next={encoded}")
+    );
+    let form = app
+        .page(&r.header("location").unwrap(), &pending)
+        .await
+        .text();
+    assert!(form.contains("name=\"next\" value=\"/customers?q=Adv&#38;size=10\""));
+    let code = twotier_core::totp::code_at(&secret, app.svc.now().millis() / 30_000);
+    let r = app
+        .form(
+            Method::POST,
+            "/two-factor",
+            &pending,
+            &[("code", &code), ("next", wanted)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(r.header("location").unwrap(), wanted);
+    // A `next` of another site is not followed.
+    let (cookie, csrf) = app.sign_in(&agent.email, PASSWORD).await;
+    let pending = Principal::Session { cookie, csrf };
+    let code = twotier_core::totp::code_at(&secret, app.svc.now().millis() / 30_000 + 1);
+    let r = app
+        .form(
+            Method::POST,
+            "/two-factor",
+            &pending,
+            &[("code", &code), ("next", "//evil.example/")],
+        )
+        .await;
+    assert_eq!(r.header("location").as_deref(), Some("/"), "{}", r.text());
+}

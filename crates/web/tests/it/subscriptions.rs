@@ -885,4 +885,45 @@ async fn a_change_is_checked_before_it_is_confirmed() {
     assert!(r.status.is_client_error(), "{}", r.status);
     assert!(r.text().contains("suspended subscription"), "{}", r.text());
     assert!(!r.text().contains("Confirm:"), "{}", r.text());
+
+    // Confirm clicked twice (or Back and Confirm again): one change, both show its success,
+    // not "this subscription changed since you opened it".
+    let current = version(&app.page(&page, &agent).await.text());
+    let confirm = app
+        .form(
+            Method::POST,
+            &page,
+            &agent,
+            &[("action", "reactivate"), ("etag", &current)],
+        )
+        .await;
+    assert!(confirm.text().contains("Confirm:"), "{}", confirm.text());
+    let key = confirm.request_key();
+    for _ in 0..2 {
+        let r = app
+            .form(
+                Method::POST,
+                &page,
+                &agent,
+                &[
+                    ("action", "reactivate"),
+                    ("etag", &current),
+                    ("confirmed", "yes"),
+                    ("request_key", &key),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        assert!(
+            r.header("location")
+                .is_some_and(|l| l.ends_with("?done=subscription-reactivated"))
+        );
+    }
+    let history = app
+        .audit_records()
+        .await
+        .into_iter()
+        .filter(|a| a.operation == "update_subscription")
+        .count();
+    assert_eq!(history, 2, "one suspension and one reactivation");
 }

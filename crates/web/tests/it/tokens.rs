@@ -147,7 +147,27 @@ async fn the_ui_creates_and_revokes_tokens() {
         .as_str()
         .unwrap()
         .to_owned();
-    let r = app
+    // Revoke sent twice from the same page (a double click, Back and send again): the second
+    // shows the same success instead of "not found".
+    let key = app.page("/account", &user.session()).await.request_key();
+    assert!(!key.is_empty());
+    for _ in 0..2 {
+        let r = app
+            .form(
+                Method::POST,
+                &format!("/account/tokens/{id}/revoke"),
+                &user.session(),
+                &[("request_key", &key)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        assert_eq!(
+            r.header("location").as_deref(),
+            Some("/account?done=token-revoked")
+        );
+    }
+    // Without the page's key a second revoke is refused: the token is gone.
+    let again = app
         .form(
             Method::POST,
             &format!("/account/tokens/{id}/revoke"),
@@ -155,7 +175,7 @@ async fn the_ui_creates_and_revokes_tokens() {
             &[],
         )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
     assert_eq!(
         app.api(Method::GET, "/v1/me", &Principal::Bearer(token), None)
             .await
@@ -406,4 +426,70 @@ async fn a_remembered_token_still_follows_role_changes_disabling_revocation_and_
     let (token, _) = remembered_token(1, fresh).await;
     app.clock.advance_hours(25);
     assert_eq!(me(&token).await.status, StatusCode::UNAUTHORIZED);
+}
+
+/// A token made in the UI is shown through a redirect to a one-time page: the POST answers
+/// 303 (so Back and refresh post nothing), the page shows it once, a refresh and another
+/// session of the same user see "shown once", and the database never holds it readable.
+#[tokio::test]
+async fn a_new_token_is_shown_once_through_a_redirect() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let user = world.user("provider_billing_admin");
+    let session = user.session();
+    let new_token = |name: &'static str| {
+        let (app, session) = (&app, &session);
+        async move {
+            app.form_unfollowed(
+                Method::POST,
+                "/account/tokens",
+                session,
+                &[("name", name), ("expires_days", "30")],
+            )
+            .await
+        }
+    };
+    let posted = new_token("build server").await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text());
+    let page = posted.header("location").expect("location");
+    assert!(page.starts_with("/shown-once/"), "{page}");
+    assert!(!posted.text().contains("ttp_"));
+
+    // Another session of the same person cannot take it, and leaves it in place.
+    let (cookie, csrf) = app
+        .sign_in(&user.email, twotier_testkit::app::PASSWORD)
+        .await;
+    let other = Principal::Session { cookie, csrf };
+    let elsewhere = app.page(&page, &other).await;
+    assert_eq!(elsewhere.status, StatusCode::OK);
+    assert!(elsewhere.text().contains("shown once") && elsewhere.shown_secret().is_empty());
+
+    let shown = app.page(&page, &user.session()).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    let token = shown.shown_secret();
+    assert!(token.starts_with("ttp_"), "{}", shown.text());
+    assert_eq!(shown.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(
+        app.api(
+            Method::GET,
+            "/v1/me",
+            &Principal::Bearer(token.clone()),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+
+    let again = app.page(&page, &user.session()).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(again.shown_secret().is_empty() && !again.text().contains(&token));
+    assert!(again.text().contains("shown once"));
+
+    // A secret nobody opens in ten minutes is gone.
+    let waiting = new_token("later").await;
+    let late = waiting.header("location").expect("location");
+    app.clock.advance_millis(11 * 60_000);
+    let stale = app.page(&late, &user.session()).await;
+    assert!(stale.shown_secret().is_empty() && stale.text().contains("shown once"));
 }

@@ -1,0 +1,148 @@
+//! Secrets shown exactly once, through a redirect: the POST that makes a temporary password,
+//! token or client secret keeps it sealed for its session and redirects to a page that shows
+//! it and forgets it, so Back and refresh neither post again nor show it twice.
+//!
+//! The sealing key is derived from the session's cookie token, which the database never
+//! holds (it keeps only a hash): a copy of the database alone cannot read a waiting secret,
+//! and another session cannot take it.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use twotier_store::shown_once as store;
+
+use crate::auth::Session;
+use crate::{CoreError, Services, secrets};
+
+/// How long a secret waits for its page: a redirect takes milliseconds, a slow phone seconds.
+const WAIT_MILLIS: i64 = 10 * 60_000;
+
+/// What the one-time page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Secret {
+    pub heading: String,
+    /// Facts about what the secret is for (user name, expiry), as label and value.
+    pub facts: Vec<(String, String)>,
+    pub secret_label: String,
+    pub secret: String,
+    pub usage: String,
+    pub back_href: String,
+    pub back_label: String,
+}
+
+/// Seals `secret` for the session whose cookie carries `token`; returns the id of its page.
+pub async fn keep(
+    svc: &Services,
+    session: &Session,
+    token: &str,
+    secret: &Secret,
+) -> Result<String, CoreError> {
+    let id = hex::encode(secrets::random_bytes::<16>());
+    let plain =
+        serde_json::to_vec(secret).map_err(|e| CoreError::internal_msg(format!("secret: {e}")))?;
+    let stored = seal(token, &id, &plain)?;
+    let now = svc.now().millis();
+    let mut tx = svc.db.begin().await?;
+    store::insert(
+        &mut tx.conn(),
+        &id,
+        session.id_hash(),
+        &stored,
+        now,
+        now - WAIT_MILLIS,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The secret behind `id`, once: `None` when it was shown already, is stale, belongs to
+/// another session or never existed.
+pub async fn take(
+    svc: &Services,
+    session: &Session,
+    token: &str,
+    id: &str,
+) -> Result<Option<Secret>, CoreError> {
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let now = svc.now().millis();
+    let mut tx = svc.db.begin().await?;
+    let sealed = store::take(&mut tx.conn(), id, session.id_hash(), now - WAIT_MILLIS).await?;
+    tx.commit().await?;
+    Ok(sealed
+        .and_then(|stored| open(token, id, &stored))
+        .and_then(|plain| serde_json::from_slice(&plain).ok()))
+}
+
+/// Base64 of nonce and ciphertext, bound to the id.
+fn seal(token: &str, id: &str, plain: &[u8]) -> Result<String, CoreError> {
+    let nonce = secrets::random_bytes::<12>();
+    let sealed = cipher(token, id)
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: plain,
+                aad: id.as_bytes(),
+            },
+        )
+        .map_err(|_| CoreError::internal("sealing a secret failed"))?;
+    let mut stored = nonce.to_vec();
+    stored.extend_from_slice(&sealed);
+    Ok(STANDARD.encode(stored))
+}
+
+/// The plain text of [`seal`], or `None` for another token, another id or a broken value.
+fn open(token: &str, id: &str, stored: &str) -> Option<Vec<u8>> {
+    let stored = STANDARD.decode(stored).ok()?;
+    if stored.len() < 12 {
+        return None;
+    }
+    let (nonce, sealed) = stored.split_at(12);
+    cipher(token, id)
+        .decrypt(
+            Nonce::from_slice(nonce),
+            Payload {
+                msg: sealed,
+                aad: id.as_bytes(),
+            },
+        )
+        .ok()
+}
+
+/// A key of its own for each waiting secret, from the session token and the secret's id.
+fn cipher(token: &str, id: &str) -> ChaCha20Poly1305 {
+    #[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(token.as_bytes()).expect("any key length");
+    mac.update(b"twotier shown-once v1:");
+    mac.update(id.as_bytes());
+    let key = mac.finalize().into_bytes();
+    ChaCha20Poly1305::new(Key::from_slice(&key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_same_token_and_id_open_a_sealed_secret() {
+        let sealed = seal("tts_one", "a1", b"ttp_secret").expect("seal");
+        assert!(!sealed.contains("ttp_secret"));
+        assert_eq!(
+            open("tts_one", "a1", &sealed).as_deref(),
+            Some(&b"ttp_secret"[..])
+        );
+        assert_eq!(open("tts_two", "a1", &sealed), None);
+        assert_eq!(open("tts_one", "a2", &sealed), None);
+        assert_eq!(open("tts_one", "a1", "not base64!"), None);
+        assert_ne!(
+            seal("tts_one", "a1", b"x").ok(),
+            seal("tts_one", "a1", b"x").ok()
+        );
+    }
+}

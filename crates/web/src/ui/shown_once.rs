@@ -1,0 +1,55 @@
+//! The one-time page of a secret (post/redirect/get for temporary passwords, tokens and
+//! client secrets): the POST that made it redirects here, this page shows it and forgets it.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use twotier_core::auth::Session;
+use twotier_core::shown_once;
+
+use super::{Ctx, SecretPage, ShowOnce, render};
+use crate::AppState;
+use crate::error::{PageError, PageResult};
+use crate::extract::Viewer;
+use crate::middleware::SessionToken;
+use crate::routes::{Policy, Routes};
+
+/// Shows the secret once; a refresh, Back or another session sees that it was shown.
+pub async fn shown_once_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    axum::Extension(token): axum::Extension<SessionToken>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let secret = shown_once::take(&state.svc, &s, token.expose(), &id).await?;
+    let title = secret
+        .as_ref()
+        .map_or("Shown once", |secret| secret.heading.as_str())
+        .to_owned();
+    Ok(render(&SecretPage {
+        ctx: Ctx::new(&s, &title, ""),
+        secret,
+    }))
+}
+
+/// Turns a response that carries a secret ([`super::show_once`]) into the redirect to its
+/// one-time page, sealed for this session.
+pub async fn redirect_to_page(
+    state: &AppState,
+    session: &Session,
+    token: &SessionToken,
+    response: Response,
+) -> Response {
+    let Some(ShowOnce(secret)) = response.extensions().get::<ShowOnce>().cloned() else {
+        return response;
+    };
+    match shown_once::keep(&state.svc, session, token.expose(), &secret).await {
+        Ok(id) => Redirect::to(&format!("/shown-once/{id}")).into_response(),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+#[rustfmt::skip]
+pub(crate) fn routes(r: &mut Routes) {
+    r.pages()
+        .get("/shown-once/{id}", Policy::SignedIn, shown_once_page);
+}
