@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use twotier_store::shown_once as store;
 
+use twotier_domain::ids::ShownOnceId;
+
 use crate::auth::Session;
 use crate::{CoreError, Services, secrets};
 
@@ -40,11 +42,11 @@ pub async fn keep(
     session: &Session,
     token: &str,
     secret: &Secret,
-) -> Result<String, CoreError> {
-    let id = hex::encode(secrets::random_bytes::<16>());
+) -> Result<ShownOnceId, CoreError> {
+    let id = ShownOnceId::generate();
     let plain =
         serde_json::to_vec(secret).map_err(|e| CoreError::internal_msg(format!("secret: {e}")))?;
-    let stored = seal(token, &id, &plain)?;
+    let stored = seal(token, id.as_str(), &plain)?;
     let now = svc.now().millis();
     let mut tx = svc.db.begin().await?;
     store::insert(
@@ -68,15 +70,15 @@ pub async fn take(
     token: &str,
     id: &str,
 ) -> Result<Option<Secret>, CoreError> {
-    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let Some(id) = ShownOnceId::parse(id) else {
         return Ok(None);
-    }
+    };
     let now = svc.now().millis();
     let mut tx = svc.db.begin().await?;
-    let sealed = store::take(&mut tx.conn(), id, session.id_hash(), now - WAIT_MILLIS).await?;
+    let sealed = store::take(&mut tx.conn(), &id, session.id_hash(), now - WAIT_MILLIS).await?;
     tx.commit().await?;
     Ok(sealed
-        .and_then(|stored| open(token, id, &stored))
+        .and_then(|stored| open(token, id.as_str(), &stored))
         .and_then(|plain| serde_json::from_slice(&plain).ok()))
 }
 

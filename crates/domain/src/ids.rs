@@ -44,7 +44,9 @@ id_type!(
     PartnershipId,
     BillingProfileId,
     OrderId,
-    SubscriptionId
+    SubscriptionId,
+    ShownOnceId,
+    WizardDraftId
 );
 
 /// The id of a catalog offer. Offers are imported with the ids their vendor gave them, which are

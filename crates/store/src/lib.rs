@@ -22,6 +22,7 @@ mod sqlite_writer;
 pub mod subscriptions;
 pub mod tenants;
 pub mod users;
+pub mod wizard_drafts;
 
 use std::str::FromStr;
 use std::sync::Arc;

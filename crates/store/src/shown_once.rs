@@ -1,11 +1,12 @@
 //! Secrets waiting for the one page view that shows them (`shown_once`).
 
 use crate::{Conn, StoreError, exec, on_conn};
+use twotier_domain::ids::ShownOnceId;
 
 /// Keeps a sealed secret for the session, purging what is older than `stale_before` first.
 pub async fn insert(
     c: &mut Conn<'_>,
-    id: &str,
+    id: &ShownOnceId,
     session_hash: &str,
     sealed: &str,
     at: i64,
@@ -32,7 +33,7 @@ pub async fn insert(
 /// second call finds nothing.
 pub async fn take(
     c: &mut Conn<'_>,
-    id: &str,
+    id: &ShownOnceId,
     session_hash: &str,
     stale_before: i64,
 ) -> Result<Option<String>, StoreError> {

@@ -26,6 +26,7 @@ use crate::{Code, CoreError, RequestMeta, Services, authz, users};
 mod admin_password;
 mod billing;
 mod create;
+pub mod wizard_drafts;
 
 pub use admin_password::reset_admin_password;
 pub use billing::update_billing;

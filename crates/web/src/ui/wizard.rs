@@ -1,20 +1,22 @@
 //! The new-customer wizard: details → subscriptions → review → submit, then
-//! the admin's temporary password once. Every step carries what was typed in hidden fields
-//! (no JavaScript needed); each step is checked by running the real use case in a
-//! transaction that is rolled back; Submit is one transaction; a replayed submit creates
-//! nothing.
+//! the admin's temporary password once. Once the details pass, what was typed is kept in a
+//! server-side draft of the session (`customers::wizard_drafts`) and each step is a page of
+//! its own, reached through a redirect, so Back and Reload are safe; each step is checked by
+//! running the real use case in a transaction that is rolled back; Submit is one
+//! transaction; a repeated submit creates nothing.
 
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use twotier_core::CoreError;
 use twotier_core::auth::Session;
 use twotier_core::catalog::Offer;
 use twotier_core::customers::{self, AddressInput, BillingInput, CompanyInput, NewCustomerInput};
 use twotier_domain::FieldErrors;
 use twotier_domain::partner::Country;
+use twotier_domain::tenant::TenantKind;
 use twotier_domain::term::BillingCycle;
 
 use super::{Ctx, FormData, Secret, field_errors, form_status, render_status, show_once};
@@ -23,6 +25,9 @@ use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
 use crate::routes::{Policy, Routes};
 use twotier_domain::authz::Permission as P;
+
+/// The wizard's steps, in order; with a draft each is a page `/customers/new/{draft}/{step}`.
+const STEPS: [&str; 3] = ["details", "subscriptions", "review"];
 
 /// The fields of the details step: (name, label).
 const DETAILS: [(&str, &str); 13] = [
@@ -68,6 +73,8 @@ fn error_key(field: &str) -> &'static str {
 struct WizardPage {
     ctx: Ctx,
     step: &'static str,
+    /// The server-side draft, once the details step has passed.
+    draft: Option<String>,
     form: FormData,
     errors: FieldErrors,
     countries: Vec<Country>,
@@ -95,12 +102,26 @@ impl WizardPage {
             .find(|r| r.0 == id)
             .map_or_else(|| "None (a direct customer)".to_owned(), |r| r.1.clone())
     }
+    fn billing_label(&self) -> String {
+        BillingCycle::parse(&self.form.get("billing_cycle"))
+            .map_or_else(|_| self.form.get("billing_cycle"), |c| c.label().to_owned())
+    }
     fn country_name(&self) -> String {
         Country::parse(&self.form.get("country"))
             .map_or_else(|_| self.form.get("country"), |c| c.name.to_owned())
     }
-    /// The hidden fields that carry every other step's values.
+    /// Where the step's form posts: its draft's step, or the start.
+    fn action_href(&self) -> String {
+        match &self.draft {
+            Some(d) => step_href(d, self.step),
+            None => "/customers/new".to_owned(),
+        }
+    }
+    /// The hidden fields that carry the other steps' values before there is a draft.
     fn carried(&self) -> Vec<(String, String)> {
+        if self.draft.is_some() {
+            return Vec::new();
+        }
         self.form
             .0
             .iter()
@@ -151,6 +172,7 @@ async fn page(
     state: &AppState,
     s: &Session,
     step: &'static str,
+    draft: Option<&str>,
     form: FormData,
     errors: FieldErrors,
 ) -> PageResult {
@@ -158,17 +180,15 @@ async fn page(
     let country = form.get("country");
     let offers_in = (step != "details").then_some(country.as_str());
     let options =
-        match customers::wizard_options(&state.svc, &s.actor, Some(&reseller), offers_in).await {
-            Ok(o) => o,
-            Err(e) => return Err(PageError(e)),
-        };
-    Ok(render_step(state, s, step, form, errors, options))
+        customers::wizard_options(&state.svc, &s.actor, Some(&reseller), offers_in).await?;
+    Ok(render_step(state, s, step, draft, form, errors, options))
 }
 
 fn render_step(
     state: &AppState,
     s: &Session,
     step: &'static str,
+    draft: Option<&str>,
     form: FormData,
     errors: FieldErrors,
     options: customers::WizardOptions,
@@ -179,6 +199,7 @@ fn render_step(
         &WizardPage {
             ctx: Ctx::new(s, "Add new customer", "/customers"),
             step,
+            draft: draft.map(str::to_owned),
             form,
             errors,
             countries: options.countries,
@@ -194,7 +215,7 @@ pub async fn new_customer(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     // customers::wizard_options answers "not found" to anyone but a provider.
     let form = FormData(vec![
         (
@@ -209,126 +230,195 @@ pub async fn new_customer(
         ),
         ("wizard_key".to_owned(), uuid::Uuid::new_v4().to_string()),
     ]);
-    page(&state, &s, "details", form, FieldErrors::new())
-        .await
-        .into_response()
+    page(&state, &s, "details", None, form, FieldErrors::new()).await
 }
 
-fn check_errors(e: CoreError) -> Result<FieldErrors, PageError> {
-    field_errors(e)
-}
-
-/// A step that is checked before the next is shown: the next page when the check passes,
-/// the same page with the errors next to their fields when it does not.
-async fn checked_step(
+/// Runs the real use case on what the draft holds, rolled back: `None` when it passes, the
+/// step again with every error next to its field when it does not.
+async fn refused(
     state: &AppState,
     s: &Session,
-    form: FormData,
+    step: &'static str,
+    draft: Option<&str>,
+    form: &FormData,
     order: Option<&twotier_core::orders::OrderInput>,
-    (this, next): (&'static str, &'static str),
-) -> PageResult {
-    let step = customers::wizard_step(&state.svc, &s.actor, &input(&form), order).await?;
-    Ok(match step.checked {
-        Ok(()) => render_step(state, s, next, form, FieldErrors::new(), step.options),
-        Err(e) => match check_errors(e) {
-            Ok(errors) => render_step(state, s, this, form, errors, step.options),
-            Err(p) => p.into_response(),
-        },
+) -> Result<Option<Response>, PageError> {
+    let checked = customers::wizard_step(&state.svc, &s.actor, &input(form), order).await?;
+    Ok(match checked.checked {
+        Ok(()) => None,
+        Err(e) => Some(render_step(
+            state,
+            s,
+            step,
+            draft,
+            form.clone(),
+            field_errors(e)?,
+            checked.options,
+        )),
     })
 }
 
-/// Every step posts here with `step` (the step the form came from) and `action`.
-pub async fn wizard_step(
+/// The fields a step's form sends that the draft keeps.
+fn typed(form: &FormData) -> impl Iterator<Item = &(String, String)> {
+    form.0
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "_csrf" | "request_key" | "step" | "action"))
+}
+
+fn step_href(draft: &str, step: &str) -> String {
+    format!("/customers/new/{draft}/{step}")
+}
+
+/// The details step's first post: checked, then kept as a new draft, whose subscriptions
+/// step opens next (post/redirect/get).
+pub async fn start(State(state): State<AppState>, Viewer(s): Viewer, form: FormData) -> PageResult {
+    if s.actor.tenant_kind != TenantKind::Provider {
+        return Err(PageError(CoreError::NotFound));
+    }
+    let form = FormData(typed(&form).cloned().collect());
+    if let Some(page) = refused(&state, &s, "details", None, &form, None).await? {
+        return Ok(page);
+    }
+    let draft = customers::wizard_drafts::save(&state.svc, &s, None, &form.0).await?;
+    Ok(Redirect::to(&step_href(draft.as_str(), "subscriptions")).into_response())
+}
+
+fn step_named(step: &str) -> Result<&'static str, PageError> {
+    STEPS
+        .into_iter()
+        .find(|s| *s == step)
+        .ok_or(PageError(CoreError::NotFound))
+}
+
+/// The page of a draft that was submitted or has gone.
+fn draft_gone() -> Response {
+    super::error_page(
+        http::StatusCode::GONE,
+        "This form has ended",
+        "This new-customer form was submitted, or it is more than a day old. The customers list shows the customers that were created; start again to add another.",
+    )
+}
+
+/// A step of a draft, as a page of its own.
+pub async fn step_page(
+    State(state): State<AppState>,
+    Viewer(s): Viewer,
+    Path((draft, step)): Path<(String, String)>,
+) -> PageResult {
+    let step = step_named(&step)?;
+    let Some(fields) = customers::wizard_drafts::load(&state.svc, &s, &draft).await? else {
+        return Ok(draft_gone());
+    };
+    page(
+        &state,
+        &s,
+        step,
+        Some(&draft),
+        FormData(fields),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+/// A step's form: what it sends is kept in the draft, then checked; the next step (or the
+/// one Back names) opens through a redirect, a refusal shows the step again with its errors.
+pub async fn step_post(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Meta(mut meta): Meta,
+    Path((draft, step)): Path<(String, String)>,
     form: FormData,
-) -> Response {
-    if s.actor.tenant_kind != twotier_domain::tenant::TenantKind::Provider {
-        return PageError(CoreError::NotFound).into_response();
+) -> PageResult {
+    let step = step_named(&step)?;
+    let Some(mut fields) = customers::wizard_drafts::load(&state.svc, &s, &draft).await? else {
+        return Ok(draft_gone());
+    };
+    if step == "subscriptions" {
+        // The offers of another country, chosen before the country changed, are dropped.
+        fields.retain(|(k, _)| !k.starts_with("qty."));
     }
-    match (form.get("step").as_str(), form.get("action").as_str()) {
-        (_, "back_to_details") => page(&state, &s, "details", form, FieldErrors::new())
-            .await
-            .into_response(),
-        (_, "back_to_subscriptions") => page(&state, &s, "subscriptions", form, FieldErrors::new())
-            .await
-            .into_response(),
-        ("details", _) => checked_step(&state, &s, form, None, ("details", "subscriptions"))
-            .await
-            .into_response(),
+    for (k, v) in typed(&form) {
+        match fields.iter_mut().find(|(name, _)| name == k) {
+            Some(kept) => kept.1.clone_from(v),
+            None => fields.push((k.clone(), v.clone())),
+        }
+    }
+    customers::wizard_drafts::save(&state.svc, &s, Some(&draft), &fields).await?;
+    let kept = FormData(fields);
+    let go = |to: &str| Ok(Redirect::to(&step_href(&draft, to)).into_response());
+    match (step, form.get("action").as_str()) {
+        (_, "back_to_details") => go("details"),
+        (_, "back_to_subscriptions") => go("subscriptions"),
+        ("details", _) => match refused(&state, &s, step, Some(&draft), &kept, None).await? {
+            Some(page) => Ok(page),
+            None => go("subscriptions"),
+        },
         ("subscriptions", _) => {
-            let order = match form.order(None) {
+            let order = match kept.order(None) {
                 Ok(o) => o,
-                Err(errors) => {
-                    return page(&state, &s, "subscriptions", form, errors)
-                        .await
-                        .into_response();
-                }
+                Err(errors) => return page(&state, &s, step, Some(&draft), kept, errors).await,
             };
-            checked_step(&state, &s, form, Some(&order), ("subscriptions", "review"))
-                .await
-                .into_response()
+            match refused(&state, &s, step, Some(&draft), &kept, Some(&order)).await? {
+                Some(page) => Ok(page),
+                None => go("review"),
+            }
         }
         ("review", "submit") => {
-            let order = match form.order(None) {
+            let order = match kept.order(None) {
                 Ok(o) => o,
                 Err(errors) => {
-                    return page(&state, &s, "subscriptions", form, errors)
-                        .await
-                        .into_response();
+                    return page(&state, &s, "subscriptions", Some(&draft), kept, errors).await;
                 }
             };
-            // The wizard's key makes a repeated submit (reload, back and submit) a replay.
-            meta.idempotency = form.idempotency("ui-wizard", "wizard_key");
-            match customers::create_with_order(&state.svc, &s.actor, &meta, &input(&form), &order)
+            // The wizard's key makes a repeated submit a replay that creates nothing.
+            meta.idempotency = kept.idempotency("ui-wizard", "wizard_key");
+            match customers::create_with_order(&state.svc, &s.actor, &meta, &input(&kept), &order)
                 .await
             {
                 Ok(done) => {
-                    let c = done.customer;
-                    let (user, password) = match c.user_credentials {
-                        Some(u) => (u.user_name, u.password),
-                        None => (format!("admin@{}", c.company_profile.domain), String::new()),
-                    };
-                    if password.is_empty() {
-                        return super::error_page(
-                            http::StatusCode::OK,
-                            "Customer already created",
-                            &format!(
-                                "{} was created by this form before. Its temporary password was shown once and is not shown again; reset it if it was lost.",
-                                c.company_profile.company_name
-                            ),
-                        );
-                    }
-                    show_once(Secret {
-                        heading: format!("{} is a customer", c.company_profile.company_name),
-                        facts: vec![
-                            ("Domain".to_owned(), c.company_profile.domain.clone()),
-                            ("Admin user name".to_owned(), user),
-                            (
-                                "Subscriptions".to_owned(),
-                                done.order.map_or(0, |o| o.line_items.len()).to_string(),
-                            ),
-                        ],
-                        secret_label: "Temporary password of the customer's admin".to_owned(),
-                        secret: password,
-                        usage: "The customer's admin must change it at first sign-in.".to_owned(),
-                        back_href: "/customers".to_owned(),
-                        back_label: "Done".to_owned(),
-                    })
+                    customers::wizard_drafts::discard(&state.svc, &s, &draft).await?;
+                    Ok(created(done))
                 }
-                Err(e) => match check_errors(e) {
-                    Ok(errors) => page(&state, &s, "review", form, errors)
-                        .await
-                        .into_response(),
-                    Err(p) => p.into_response(),
-                },
+                Err(e) => page(&state, &s, step, Some(&draft), kept, field_errors(e)?).await,
             }
         }
-        _ => page(&state, &s, "details", form, FieldErrors::new())
-            .await
-            .into_response(),
+        _ => go(step),
     }
+}
+
+/// The created customer's admin password, shown once; a replay says it was shown.
+fn created(done: customers::CustomerWithOrder) -> Response {
+    let c = done.customer;
+    let (user, password) = match c.user_credentials {
+        Some(u) => (u.user_name, u.password),
+        None => (format!("admin@{}", c.company_profile.domain), String::new()),
+    };
+    if password.is_empty() {
+        return super::error_page(
+            http::StatusCode::OK,
+            "Customer already created",
+            &format!(
+                "{} was created by this form before. Its temporary password was shown once and is not shown again; reset it if it was lost.",
+                c.company_profile.company_name
+            ),
+        );
+    }
+    show_once(Secret {
+        heading: format!("{} is a customer", c.company_profile.company_name),
+        facts: vec![
+            ("Domain".to_owned(), c.company_profile.domain.clone()),
+            ("Admin user name".to_owned(), user),
+            (
+                "Subscriptions".to_owned(),
+                done.order.map_or(0, |o| o.line_items.len()).to_string(),
+            ),
+        ],
+        secret_label: "Temporary password of the customer's admin".to_owned(),
+        secret: password,
+        usage: "The customer's admin must change it at first sign-in.".to_owned(),
+        back_href: "/customers".to_owned(),
+        back_label: "Done".to_owned(),
+    })
 }
 
 /// The wizard's availability check as the prefix is typed: `{"available": bool, "message": …}`;
@@ -366,6 +456,8 @@ pub async fn domain_check(
 pub(crate) fn routes(r: &mut Routes) {
     r.pages()
         .get   ("/customers/new",          Policy::Permission(P::CreateCustomers), new_customer)
-        .post  ("/customers/new",          Policy::Permission(P::CreateCustomers), wizard_step)
+        .post  ("/customers/new",          Policy::Permission(P::CreateCustomers), start)
+        .get   ("/customers/new/{draft}/{step}", Policy::Permission(P::CreateCustomers), step_page)
+        .post  ("/customers/new/{draft}/{step}", Policy::Permission(P::CreateCustomers), step_post)
         .get   ("/customers/domain-check", Policy::Permission(P::CreateCustomers), domain_check);
 }

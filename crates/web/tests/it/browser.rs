@@ -391,10 +391,31 @@ async fn the_new_customer_wizard_from_a_resellers_row() {
     browser.screenshot(&shot("30-wizard-details")).await;
     browser.click("#next").await;
     browser.wait_for_text("a licence count for each").await;
+    // Each step is a page of its own, reached through a redirect: Reload asks nothing.
+    assert!(browser.came_through_redirect().await);
+    assert!(
+        !browser.reload().await,
+        "Reload of a wizard step asked to post"
+    );
+    browser.wait_for_text("a licence count for each").await;
     browser.fill("#qty-CNT-STANDARD", "20").await;
     browser.screenshot(&shot("31-wizard-subscriptions")).await;
     browser.click("#next").await;
     // Wait for text only the review page has (the subscriptions page lists the offer too).
+    browser.wait_for_text("20 licence(s)").await;
+    // Back shows the subscriptions step with what was typed; Next again leads to the review.
+    browser.back().await;
+    browser.wait_for_text("a licence count for each").await;
+    assert_eq!(
+        browser
+            .execute(
+                "return document.querySelector('#qty-CNT-STANDARD').value;",
+                serde_json::json!([])
+            )
+            .await,
+        serde_json::json!("20")
+    );
+    browser.click("#next").await;
     let review = browser.wait_for_text("20 licence(s)").await;
     assert!(
         review.contains("Fabrikam IT") && review.contains("20 licence(s)"),

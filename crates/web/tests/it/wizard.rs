@@ -1,5 +1,6 @@
-//! The new-customer wizard: steps keep what was typed, each step is checked, Submit creates
-//! the customer and its order in one transaction (or nothing), a replay creates nothing.
+//! The new-customer wizard: each step is a page of its own with what was typed kept in a
+//! server-side draft, each step is checked, Submit creates the customer and its order in one
+//! transaction (or nothing), and a repeated submit creates nothing.
 
 use http::{Method, StatusCode};
 use twotier_testkit::{Principal, TestApp, TestResponse};
@@ -16,7 +17,6 @@ fn hidden(page: &TestResponse, name: &str) -> String {
 
 fn details<'a>(key: &'a str, reseller: &'a str, domain: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
-        ("step", "details"),
         ("action", "next"),
         ("wizard_key", key),
         ("reseller", reseller),
@@ -36,6 +36,27 @@ fn details<'a>(key: &'a str, reseller: &'a str, domain: &'a str) -> Vec<(&'a str
         ("country", "FR"),
         ("billing_cycle", "monthly"),
     ]
+}
+
+/// Where a step's post redirects (post/redirect/get); panics if it did not.
+fn redirected(r: &TestResponse) -> String {
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    r.header("location").expect("location")
+}
+
+/// The details and subscriptions steps of a new draft; returns the draft's review page.
+async fn to_review(
+    app: &TestApp,
+    who: &Principal,
+    details: &[(&str, &str)],
+    qty: &[(&str, &str)],
+) -> String {
+    let subscriptions = redirected(&app.form(Method::POST, "/customers/new", who, details).await);
+    let mut fields = vec![("action", "next"), ("billing_cycle", "monthly")];
+    fields.extend_from_slice(qty);
+    let review = redirected(&app.form(Method::POST, &subscriptions, who, &fields).await);
+    assert!(review.ends_with("/review"), "{review}");
+    review
 }
 
 async fn count(app: &TestApp, who: &Principal) -> u64 {
@@ -83,14 +104,21 @@ async fn from_a_resellers_row_to_the_password_shown_once() {
     assert!(
         bad.text().contains("id=\"domain-error\"") && bad.text().contains("value=\"Wizard Co\"")
     );
-    let step2 = app
-        .form(
+    // A passing step is kept as a draft and the next step opens through a redirect.
+    let subscriptions = redirected(
+        &app.form(
             Method::POST,
             "/customers/new",
             &agent.session(),
             &details(&key, &reseller, "wizardco"),
         )
-        .await;
+        .await,
+    );
+    assert!(
+        subscriptions.starts_with("/customers/new/") && subscriptions.ends_with("/subscriptions"),
+        "{subscriptions}"
+    );
+    let step2 = app.page(&subscriptions, &agent.session()).await;
     assert_eq!(step2.status, StatusCode::OK, "{}", step2.text());
     assert!(step2.text().contains("name=\"qty.CNT-BASIC\""));
     assert_eq!(
@@ -98,46 +126,89 @@ async fn from_a_resellers_row_to_the_password_shown_once() {
         0,
         "checking a step creates nothing"
     );
+    // Another session, even of the same person, does not see the draft.
+    let (cookie, csrf) = app
+        .sign_in(&agent.email, twotier_testkit::app::PASSWORD)
+        .await;
+    let other = Principal::Session { cookie, csrf };
+    assert_eq!(
+        app.page(&subscriptions, &other).await.status,
+        StatusCode::GONE
+    );
 
-    let mut sub = details(&key, &reseller, "wizardco");
-    sub[0] = ("step", "subscriptions");
     let empty = app
-        .form(Method::POST, "/customers/new", &agent.session(), &sub)
+        .form(
+            Method::POST,
+            &subscriptions,
+            &agent.session(),
+            &[("action", "next")],
+        )
         .await;
     assert!(empty.text().contains("at least one offer"));
-    let mut too_many = sub.clone();
-    too_many.push(("qty.MTG-ROOM", "999"));
+    let too_many = app
+        .form(
+            Method::POST,
+            &subscriptions,
+            &agent.session(),
+            &[("action", "next"), ("qty.MTG-ROOM", "999")],
+        )
+        .await;
     assert!(
-        app.form(Method::POST, "/customers/new", &agent.session(), &too_many)
+        too_many.text().contains("quantities of 1 to 100"),
+        "{}",
+        too_many.text()
+    );
+    let review = redirected(
+        &app.form(
+            Method::POST,
+            &subscriptions,
+            &agent.session(),
+            &[
+                ("action", "next"),
+                ("qty.MTG-ROOM", ""),
+                ("qty.CNT-BASIC", "12"),
+            ],
+        )
+        .await,
+    );
+    let shown = app.page(&review, &agent.session()).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.text());
+    assert!(
+        shown.text().contains("Contour Business Basic") && shown.text().contains("Fabrikam IT"),
+        "{}",
+        shown.text()
+    );
+    // Back keeps what was typed, on every step.
+    let details_page = redirected(
+        &app.form(
+            Method::POST,
+            &review,
+            &agent.session(),
+            &[("action", "back_to_details")],
+        )
+        .await,
+    );
+    assert!(details_page.ends_with("/details"));
+    assert!(
+        app.page(&details_page, &agent.session())
             .await
             .text()
-            .contains("quantities of 1 to 100")
+            .contains("value=\"wizardco\"")
     );
-    sub.push(("qty.CNT-BASIC", "12"));
-    let review = app
-        .form(Method::POST, "/customers/new", &agent.session(), &sub)
-        .await;
-    assert_eq!(review.status, StatusCode::OK, "{}", review.text());
     assert!(
-        review.text().contains("Contour Business Basic") && review.text().contains("Fabrikam IT")
-    );
-    // Back keeps what was typed.
-    let mut back = sub.clone();
-    back[0] = ("step", "review");
-    back[1] = ("action", "back_to_details");
-    let again = app
-        .form(Method::POST, "/customers/new", &agent.session(), &back)
-        .await;
-    assert!(
-        again.text().contains("value=\"wizardco\"")
-            && again.text().contains("name=\"qty.CNT-BASIC\" value=\"12\"")
+        app.page(&subscriptions, &agent.session())
+            .await
+            .text()
+            .contains("name=\"qty.CNT-BASIC\" inputmode=\"numeric\" size=\"5\" value=\"12\"")
     );
 
-    let mut submit = sub.clone();
-    submit[0] = ("step", "review");
-    submit[1] = ("action", "submit");
     let done = app
-        .form(Method::POST, "/customers/new", &agent.session(), &submit)
+        .form(
+            Method::POST,
+            &review,
+            &agent.session(),
+            &[("action", "submit")],
+        )
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text());
     let html = done.text();
@@ -147,11 +218,17 @@ async fn from_a_resellers_row_to_the_password_shown_once() {
     );
     let password = done.shown_secret();
     assert_eq!(password.chars().count(), 20);
-    // A replayed submit creates nothing and shows no password.
+    // A repeated submit (Back, then Submit again) creates nothing and shows no password.
     let replay = app
-        .form(Method::POST, "/customers/new", &agent.session(), &submit)
+        .form(
+            Method::POST,
+            &review,
+            &agent.session(),
+            &[("action", "submit")],
+        )
         .await;
-    assert!(replay.text().contains("already created") && !replay.text().contains(&password));
+    assert_eq!(replay.status, StatusCode::GONE);
+    assert!(replay.text().contains("was submitted") && !replay.text().contains(&password));
     assert_eq!(count(&app, &agent.bearer()).await, 1);
     let customers = app
         .api(Method::GET, "/v1/customers", &agent.bearer(), None)
@@ -199,10 +276,13 @@ async fn a_failing_order_at_submit_leaves_no_customer() {
     let world = app.world().await;
     app.import_demo_catalog(&world).await;
     let agent = world.user("provider_admin_agent");
-    let mut submit = details("key-2", "", "atomicco");
-    submit[0] = ("step", "review");
-    submit[1] = ("action", "submit");
-    submit.push(("qty.CNT-BASIC", "3"));
+    let review = to_review(
+        &app,
+        &agent.session(),
+        &details("key-2", "", "atomicco"),
+        &[("qty.CNT-BASIC", "3")],
+    )
+    .await;
     let ops = world.user("operator_admin");
     let r = app
         .form(
@@ -215,7 +295,12 @@ async fn a_failing_order_at_submit_leaves_no_customer() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let before = app.audit_records().await.len();
     let failed = app
-        .form(Method::POST, "/customers/new", &agent.session(), &submit)
+        .form(
+            Method::POST,
+            &review,
+            &agent.session(),
+            &[("action", "submit")],
+        )
         .await;
     assert_eq!(
         failed.status,
@@ -242,12 +327,23 @@ async fn a_failing_order_at_submit_leaves_no_customer() {
         app.page("/customers/new", &reseller.session()).await.status,
         StatusCode::NOT_FOUND
     );
-    let mut forged = details("key-3", "", "forgedco");
-    forged[1] = ("action", "next");
+    let forged = details("key-3", "", "forgedco");
     let r = app
         .form(Method::POST, "/customers/new", &reseller.session(), &forged)
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Nor does it open or post to a provider's draft.
+    for method in [Method::GET, Method::POST] {
+        let r = app
+            .form(
+                method,
+                &review,
+                &reseller.session(),
+                &[("action", "submit")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    }
     assert_eq!(count(&app, &agent.bearer()).await, 0);
 }
 
@@ -276,12 +372,20 @@ async fn the_reseller_of_record_is_the_associated_reseller_past_the_500th() {
         "the reseller is listed and preselected though 500 others sort before it"
     );
     let key = hidden(&start, "wizard_key");
-    let mut submit = details(&key, &reseller, "pastfivehundred");
-    submit[0] = ("step", "review");
-    submit[1] = ("action", "submit");
-    submit.push(("qty.CNT-BASIC", "3"));
+    let review = to_review(
+        &app,
+        &agent.session(),
+        &details(&key, &reseller, "pastfivehundred"),
+        &[("qty.CNT-BASIC", "3")],
+    )
+    .await;
     let done = app
-        .form(Method::POST, "/customers/new", &agent.session(), &submit)
+        .form(
+            Method::POST,
+            &review,
+            &agent.session(),
+            &[("action", "submit")],
+        )
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text());
     let customers = app
