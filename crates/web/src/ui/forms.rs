@@ -126,3 +126,97 @@ pub fn field_errors(e: twotier_core::CoreError) -> Result<FieldErrors, PageError
         other => Err(PageError(other)),
     }
 }
+
+/// The summary above a form with several errors: (id of the field, "Field: message"), in
+/// the order of their keys (`FieldErrors` keeps them sorted). A field's id is the last part of the error's key in snake case
+/// (`billingProfile.defaultAddress.firstName` → `first_name`); an order's errors point to the
+/// order table (`order`).
+pub fn error_summary(errors: &FieldErrors) -> Vec<(String, String)> {
+    errors
+        .iter()
+        .filter(|(key, _)| *key != "form")
+        .map(|(key, message)| {
+            let anchor = field_anchor(key);
+            let text = format!("{}: {message}", field_label(&anchor));
+            (anchor, text)
+        })
+        .collect()
+}
+
+/// A field's name for people, from its id (`first_name` → "First name").
+fn field_label(anchor: &str) -> String {
+    match anchor {
+        "mpn_id" => return "MPN ID".to_owned(),
+        "address_line1" => return "Address".to_owned(),
+        "address_line2" => return "Address line 2".to_owned(),
+        "phone_number" => return "Phone".to_owned(),
+        "order" => return "Order".to_owned(),
+        _ => {}
+    }
+    let words = anchor.replace('_', " ");
+    let mut chars = words.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+fn field_anchor(key: &str) -> String {
+    if key == "order" || key == "billingCycle" || key.starts_with("lineItems") {
+        return "order".to_owned();
+    }
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let last = last.split('[').next().unwrap_or(last);
+    if last == "associatedPartnerId" {
+        return "reseller".to_owned();
+    }
+    let mut id = String::with_capacity(last.len() + 4);
+    for c in last.chars() {
+        if c.is_ascii_uppercase() {
+            id.push('_');
+            id.push(c.to_ascii_lowercase());
+        } else {
+            id.push(c);
+        }
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_keys_point_to_their_fields() {
+        for (key, id) in [
+            ("billingProfile.defaultAddress.firstName", "first_name"),
+            (
+                "billingProfile.defaultAddress.addressLine1",
+                "address_line1",
+            ),
+            ("companyProfile.domain", "domain"),
+            ("displayName", "display_name"),
+            ("email", "email"),
+            ("associatedPartnerId", "reseller"),
+            ("lineItems[0].quantity", "order"),
+        ] {
+            assert_eq!(field_anchor(key), id, "{key}");
+        }
+        let mut errors = FieldErrors::new();
+        errors.add("form", "the whole form");
+        errors.add("mpnId", "enter the MPN ID");
+        errors.add(
+            "billingProfile.defaultAddress.firstName",
+            "use 1 to 50 characters",
+        );
+        assert_eq!(
+            error_summary(&errors),
+            vec![
+                (
+                    "first_name".to_owned(),
+                    "First name: use 1 to 50 characters".to_owned()
+                ),
+                ("mpn_id".to_owned(), "MPN ID: enter the MPN ID".to_owned()),
+            ]
+        );
+    }
+}

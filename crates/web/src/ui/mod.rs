@@ -5,7 +5,7 @@ mod forms;
 mod layout;
 mod render;
 
-pub use forms::{FormData, field_errors};
+pub use forms::{FormData, error_summary, field_errors};
 pub use layout::{Badge, Ctx, NavGroup, NavItem, kind_label};
 pub use render::{
     Count, ErrorContent, Secret, SecretPage, ShowOnce, csv_response, error_page, form_status,

@@ -952,5 +952,25 @@ async fn an_invalid_value_is_shown_next_to_its_field_in_view() {
         }
     }
     browser.screenshot(&shot("70-error-in-view-phone")).await;
+    // Several errors at once: all listed above the form, which is in view, the first
+    // invalid field focused.
+    for (width, height, name) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        browser.resize(width, height).await;
+        browser.goto(&format!("{base}/customers/{customer}")).await;
+        browser.fill("#first_name", " ").await;
+        browser.fill("#email", "not an address").await;
+        browser
+            .click("form[action$='/billing'] button[type=submit]")
+            .await;
+        browser.find(".error-summary").await;
+        let (visible, active) = error_in_view(&browser, ".error-summary").await;
+        assert!(visible, "the error summary is off-screen at {width} px");
+        assert_eq!(active, "first_name", "at {width} px");
+        let summary = browser.element_text(".error-summary").await;
+        assert!(summary.contains("2 things to fix"), "{summary}");
+        browser
+            .screenshot(&shot(&format!("71-error-summary-{name}")))
+            .await;
+    }
     browser.quit().await;
 }

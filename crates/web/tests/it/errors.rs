@@ -338,3 +338,59 @@ async fn error_pages_keep_the_signed_in_layout_and_sign_in_keeps_the_deep_link()
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(r.header("location").unwrap(), "/customers?q=Adv&size=10");
 }
+
+/// A form refused for several reasons lists them all at once above it, each linking to its
+/// field (whose id is there), next to the messages under the fields.
+#[tokio::test]
+async fn a_form_with_several_errors_lists_them_above_it_with_links_to_the_fields() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    app.import_demo_catalog(&world).await;
+    let operator = world.user("operator_admin");
+    let admin = world.user("provider_global_admin");
+    let agent = world.user("provider_admin_agent");
+    for (who, path, fields) in [
+        (
+            operator,
+            "/partners",
+            vec![("kind", "reseller"), ("website", "not a url")],
+        ),
+        (
+            admin,
+            "/users",
+            vec![("email", "not-an-email"), ("roles", "no_such_role")],
+        ),
+        (
+            agent,
+            "/customers/new",
+            vec![("domain", "x"), ("country", "FR")],
+        ),
+    ] {
+        let r = app.form(Method::POST, path, &who.session(), &fields).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            r.text()
+        );
+        let html = r.text();
+        let summary = html
+            .split("class=\"error-summary\"")
+            .nth(1)
+            .and_then(|s| s.split("</div>").next())
+            .unwrap_or_else(|| panic!("{path}: no error summary: {html}"));
+        let anchors: Vec<&str> = summary
+            .split("href=\"#")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .collect();
+        assert!(anchors.len() >= 2, "{path}: {summary}");
+        for anchor in anchors {
+            assert!(
+                html.contains(&format!("id=\"{anchor}\"")),
+                "{path}: the summary links to #{anchor}, which is not on the page"
+            );
+        }
+        assert!(html.contains("aria-invalid=\"true\""), "{path}");
+    }
+}

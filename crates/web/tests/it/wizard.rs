@@ -25,7 +25,7 @@ fn details<'a>(key: &'a str, reseller: &'a str, domain: &'a str) -> Vec<(&'a str
         ("first_name", "Noa"),
         ("last_name", "Blanc"),
         ("email", "it@wizardco.test"),
-        ("phone", ""),
+        ("phone_number", ""),
         ("address_line1", "9 rue Haute"),
         ("address_line2", ""),
         ("postal_code", "33000"),
