@@ -129,6 +129,46 @@ struct CustomerPage {
     is_provider: bool,
     my_admin_access: bool,
     can_manage_users: bool,
+    /// The section shown (`?tab=`), and the tabs to the others: (link, label, current).
+    tab: &'static str,
+    tabs: Vec<(String, &'static str, bool)>,
+}
+
+/// The customer page's sections, each a tab (`?tab=`): one screen each instead of one long
+/// page. Users and licences is a page of its own, linked as a tab.
+const TABS: [(&str, &str); 5] = [
+    ("subscriptions", "Subscriptions"),
+    ("orders", "Orders"),
+    ("add", "Add subscription"),
+    ("billing", "Billing profile"),
+    ("account", "Account and relationships"),
+];
+
+/// The tab to show: the one whose form was refused, else the one asked for, else the one a
+/// change came from (its flash), else Subscriptions.
+fn chosen_tab(
+    asked: Option<&str>,
+    done: Option<&str>,
+    errors: &FieldErrors,
+    order_failed: bool,
+) -> &'static str {
+    if order_failed {
+        return "add";
+    }
+    if errors.get("relationship").is_some() {
+        return "account";
+    }
+    if !errors.is_empty() {
+        return "billing";
+    }
+    let from_done = match done {
+        Some("billing-saved") => Some("billing"),
+        _ => None,
+    };
+    asked
+        .or(from_done)
+        .and_then(|t| TABS.iter().find(|(key, _)| *key == t))
+        .map_or("subscriptions", |(key, _)| *key)
 }
 
 /// Offers with licence counts, the billing cycle and the reseller of record.
@@ -266,6 +306,7 @@ pub async fn customer_page(
         None,
         FieldErrors::new(),
         None,
+        q.get("tab").map(String::as_str),
     )
     .await
     .into_response()
@@ -286,6 +327,7 @@ pub(crate) async fn customer_page_with_error(
         None,
         FieldErrors::single("relationship", message),
         None,
+        None,
     )
     .await
     .into_response()
@@ -299,6 +341,7 @@ async fn customer_view(
     typed: Option<BillingProfile>,
     errors: FieldErrors,
     typed_order: Option<(FormData, FieldErrors)>,
+    asked_tab: Option<&str>,
 ) -> PageResult {
     let v = customers::view(&state.svc, &s.actor, id).await?;
     let mut customer = v.customer;
@@ -311,6 +354,22 @@ async fn customer_view(
     }
     let order_form = v.ordering.map(|o| order_form(o, typed_order));
     let order_failed = order_form.as_ref().is_some_and(|f| !f.errors.is_empty());
+    let tab = chosen_tab(asked_tab, done, &errors, order_failed);
+    let mut tabs: Vec<(String, &'static str, bool)> = TABS
+        .iter()
+        .filter(|(key, _)| *key != "add" || order_form.is_some())
+        .map(|&(key, label)| (format!("/customers/{id}?tab={key}"), label, key == tab))
+        .collect();
+    if v.can_manage_users {
+        tabs.insert(
+            3,
+            (
+                format!("/customers/{id}/users"),
+                "Users and licences",
+                false,
+            ),
+        );
+    }
     let status = if errors.is_empty() && !order_failed {
         StatusCode::OK
     } else {
@@ -338,6 +397,8 @@ async fn customer_view(
             customer,
             errors,
             order_form,
+            tab,
+            tabs,
         },
     ))
 }
@@ -394,6 +455,7 @@ pub async fn update_billing(
                 None,
                 FieldErrors::single("form", message),
                 None,
+                None,
             )
             .await
             .into_response()
@@ -421,7 +483,7 @@ pub async fn update_billing(
                     },
                     version: 0,
                 };
-                customer_view(&state, &s, &id, None, Some(typed), errors, None)
+                customer_view(&state, &s, &id, None, Some(typed), errors, None, None)
                     .await
                     .into_response()
             }
@@ -483,6 +545,7 @@ pub async fn place_order(
                 None,
                 FieldErrors::new(),
                 Some((form, errors)),
+                None,
             )
             .await
             .into_response());
@@ -502,6 +565,7 @@ pub async fn place_order(
                     None,
                     FieldErrors::new(),
                     Some((form, errors)),
+                    None,
                 )
                 .await
                 .into_response(),
@@ -528,7 +592,7 @@ pub async fn reset_admin_password(
         done.temporary_password_expires_at,
         done.temporary_password,
         "Give it to the customer's admin, who must choose a new password at the first sign-in. The old password no longer works and the admin's sessions have ended.",
-        format!("/customers/{id}"),
+        format!("/customers/{id}?tab=account"),
     )))
 }
 

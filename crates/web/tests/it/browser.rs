@@ -690,7 +690,9 @@ async fn an_existing_customer_from_request_to_ended_relationship() {
 
     // The reseller creates a user in the customer and assigns a licence.
     sign_in(&browser, &base, reseller).await;
-    browser.goto(&format!("{base}/customers/{customer}")).await;
+    browser
+        .goto(&format!("{base}/customers/{customer}?tab=account"))
+        .await;
     browser.click("#users-and-licences").await;
     browser.wait_for_text("Users and licences").await;
     browser
@@ -743,7 +745,9 @@ async fn an_existing_customer_from_request_to_ended_relationship() {
     // The provider cannot end the relationship while the subscription is active; it can
     // after cancelling it.
     sign_in(&browser, &base, provider).await;
-    browser.goto(&format!("{base}/customers/{customer}")).await;
+    browser
+        .goto(&format!("{base}/customers/{customer}?tab=account"))
+        .await;
     browser.click("#end-relationship-toggle").await;
     browser.click("#end-relationship").await;
     let refused = browser.wait_for_text("active subscription").await;
@@ -755,7 +759,9 @@ async fn an_existing_customer_from_request_to_ended_relationship() {
     browser.wait_for_text("Confirm").await;
     browser.click("#confirm").await;
     browser.wait_for_text("The subscription is cancelled").await;
-    browser.goto(&format!("{base}/customers/{customer}")).await;
+    browser
+        .goto(&format!("{base}/customers/{customer}?tab=account"))
+        .await;
     browser.click("#end-relationship-toggle").await;
     browser.click("#end-relationship").await;
     let list = browser
@@ -910,7 +916,7 @@ async fn an_invalid_value_is_shown_next_to_its_field_in_view() {
             "new-quantity",
         ),
         (
-            format!("{base}/customers/{customer}"),
+            format!("{base}/customers/{customer}?tab=billing"),
             "#email",
             "not an address",
             "form[action$='/billing'] button[type=submit]",
@@ -918,7 +924,7 @@ async fn an_invalid_value_is_shown_next_to_its_field_in_view() {
             "email",
         ),
         (
-            format!("{base}/customers/{customer}"),
+            format!("{base}/customers/{customer}?tab=add"),
             "#qty-MAIL-ARCHIVE",
             "lots",
             "form[action$='/orders'] button[type=submit]",
@@ -956,7 +962,9 @@ async fn an_invalid_value_is_shown_next_to_its_field_in_view() {
     // invalid field focused.
     for (width, height, name) in [(1280, 900, "desktop"), (390, 844, "phone")] {
         browser.resize(width, height).await;
-        browser.goto(&format!("{base}/customers/{customer}")).await;
+        browser
+            .goto(&format!("{base}/customers/{customer}?tab=billing"))
+            .await;
         browser.fill("#first_name", " ").await;
         browser.fill("#email", "not an address").await;
         browser

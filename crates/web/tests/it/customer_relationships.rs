@@ -971,7 +971,7 @@ async fn the_customers_global_admin_manages_its_users_in_the_portal() {
     // The reseller's customer page says it cannot end the relationship.
     let seen = app
         .page(
-            &format!("/customers/{customer}"),
+            &format!("/customers/{customer}?tab=account"),
             &world.user("reseller_admin_agent").session(),
         )
         .await;

@@ -562,7 +562,7 @@ async fn the_billing_profile_form_saves_shows_errors_and_refuses_stale_changes()
     let id = c["id"].as_str().unwrap();
     let helpdesk = world.user("provider_helpdesk_agent");
     let page = app
-        .page(&format!("/customers/{id}"), &helpdesk.session())
+        .page(&format!("/customers/{id}?tab=billing"), &helpdesk.session())
         .await
         .text();
     assert!(page.contains("name=\"etag\" value=\"1\""));
@@ -679,7 +679,7 @@ async fn the_provider_resets_the_customer_admins_password_and_sees_it_once() {
     );
     let page = app
         .page(
-            &format!("/customers/{id}"),
+            &format!("/customers/{id}?tab=account"),
             &world.user("provider_admin_agent").session(),
         )
         .await

@@ -335,7 +335,10 @@ async fn the_customer_page_adds_subscriptions_once_per_form() {
     let customer = setup(&app, &world).await;
     let provider = world.user("provider_sales_agent");
     let page = app
-        .page(&format!("/customers/{customer}"), &provider.session())
+        .page(
+            &format!("/customers/{customer}?tab=add"),
+            &provider.session(),
+        )
         .await
         .text();
     assert!(
@@ -423,7 +426,10 @@ async fn the_customer_page_adds_subscriptions_once_per_form() {
     // The customer page lists the order with its line items.
     let order_id = orders["items"][0]["id"].as_str().unwrap();
     let customer_page = app
-        .page(&format!("/customers/{customer}"), &provider.session())
+        .page(
+            &format!("/customers/{customer}?tab=orders"),
+            &provider.session(),
+        )
         .await
         .text();
     assert!(
@@ -442,7 +448,7 @@ async fn the_customer_page_adds_subscriptions_once_per_form() {
     assert!(
         row.contains("2 subscription(s)")
             && row.contains("reseller Fabrikam IT")
-            && row.contains(&format!("/customers/{customer}#add-subscription")),
+            && row.contains(&format!("/customers/{customer}?tab=add")),
         "{row}"
     );
     let reseller_list = app

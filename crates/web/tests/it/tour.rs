@@ -36,7 +36,14 @@ fn route_of(path_and_query: &str) -> String {
     let mut keys: Vec<&str> = query
         .split('&')
         .filter(|p| !p.is_empty())
-        .map(|p| p.split('=').next().unwrap_or_default())
+        // A tab is a page of its own: its value is part of the route.
+        .map(|p| {
+            if p.starts_with("tab=") {
+                p
+            } else {
+                p.split('=').next().unwrap_or_default()
+            }
+        })
         .collect();
     keys.sort_unstable();
     keys.dedup();
