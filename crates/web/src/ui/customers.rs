@@ -302,11 +302,13 @@ pub async fn customer_page(
         &state,
         &s,
         &id,
-        q.get("done").map(String::as_str),
+        Opened {
+            done: q.get("done").map(String::as_str),
+            tab: q.get("tab").map(String::as_str),
+        },
         None,
         FieldErrors::new(),
         None,
-        q.get("tab").map(String::as_str),
     )
     .await
     .into_response()
@@ -323,26 +325,35 @@ pub(crate) async fn customer_page_with_error(
         state,
         s,
         id,
-        None,
+        Opened::default(),
         None,
         FieldErrors::single("relationship", message),
-        None,
         None,
     )
     .await
     .into_response()
 }
 
+/// How the customer page was opened: the flash of a change (`?done=`) and the tab asked for.
+#[derive(Debug, Clone, Copy, Default)]
+struct Opened<'a> {
+    done: Option<&'a str>,
+    tab: Option<&'a str>,
+}
+
 async fn customer_view(
     state: &AppState,
     s: &Session,
     id: &TenantId,
-    done: Option<&str>,
+    opened: Opened<'_>,
     typed: Option<BillingProfile>,
     errors: FieldErrors,
     typed_order: Option<(FormData, FieldErrors)>,
-    asked_tab: Option<&str>,
 ) -> PageResult {
+    let Opened {
+        done,
+        tab: asked_tab,
+    } = opened;
     let v = customers::view(&state.svc, &s.actor, id).await?;
     let mut customer = v.customer;
     if let Some(typed) = typed {
@@ -451,10 +462,9 @@ pub async fn update_billing(
                 &state,
                 &s,
                 &id,
-                None,
+                Opened::default(),
                 None,
                 FieldErrors::single("form", message),
-                None,
                 None,
             )
             .await
@@ -483,9 +493,17 @@ pub async fn update_billing(
                     },
                     version: 0,
                 };
-                customer_view(&state, &s, &id, None, Some(typed), errors, None, None)
-                    .await
-                    .into_response()
+                customer_view(
+                    &state,
+                    &s,
+                    &id,
+                    Opened::default(),
+                    Some(typed),
+                    errors,
+                    None,
+                )
+                .await
+                .into_response()
             }
             Err(page) => page.into_response(),
         },
@@ -541,11 +559,10 @@ pub async fn place_order(
                 &state,
                 &s,
                 &id,
-                None,
+                Opened::default(),
                 None,
                 FieldErrors::new(),
                 Some((form, errors)),
-                None,
             )
             .await
             .into_response());
@@ -561,11 +578,10 @@ pub async fn place_order(
                     &state,
                     &s,
                     &id,
-                    None,
+                    Opened::default(),
                     None,
                     FieldErrors::new(),
                     Some((form, errors)),
-                    None,
                 )
                 .await
                 .into_response(),
