@@ -392,6 +392,9 @@ pub struct SubscriptionView {
     pub support_candidates: Vec<SupportContact>,
     pub upgrades: Vec<Upgrade>,
     pub abilities: Abilities,
+    /// (MPN ID, name) of the resellers the actor may make reseller of record (the current
+    /// one included, even when it is no longer a partner); empty when it may not.
+    pub resellers: Vec<(String, String)>,
 }
 
 pub async fn view(
@@ -406,13 +409,30 @@ pub async fn view(
         .await?
         .company_name;
     drop(c);
+    let abilities = abilities(actor, &subscription);
+    let mut resellers: Vec<(String, String)> = if abilities.set_reseller_of_record {
+        crate::partnerships::resellers_to_pick(svc, actor)
+            .await?
+            .into_iter()
+            .map(|r| (r.mpn_id, r.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if abilities.set_reseller_of_record
+        && let Some(current) = &subscription.partner_id
+        && !resellers.iter().any(|(mpn, _)| mpn == current)
+    {
+        resellers.insert(0, (current.clone(), format!("MPN ID {current}")));
+    }
     Ok(SubscriptionView {
         customer_id: customer.to_string(),
         customer_name,
         support: support_contact(svc, actor, customer, id).await?,
         support_candidates: support_candidates(svc, actor, customer).await?,
         upgrades: upgrades(svc, actor, customer, id).await?,
-        abilities: abilities(actor, &subscription),
+        abilities,
+        resellers,
         subscription,
     })
 }

@@ -42,8 +42,8 @@ struct SubscriptionPage {
     can_set_partner: bool,
     can_set_support: bool,
     errors: FieldErrors,
-    /// What the MPN ID check said, and whether it is a reseller that can be chosen.
-    partner_check: Option<(bool, String)>,
+    /// (MPN ID, name) of the resellers that may be the reseller of record.
+    resellers: Vec<(String, String)>,
     typed: FormData,
 }
 
@@ -96,7 +96,6 @@ pub async fn subscription_page(
         &sid,
         StatusCode::OK,
         FieldErrors::new(),
-        None,
         FormData(Vec::new()),
     )
     .await
@@ -112,7 +111,6 @@ async fn view(
     sid: &str,
     status: StatusCode,
     errors: FieldErrors,
-    partner_check: Option<(bool, String)>,
     typed: FormData,
 ) -> PageResult {
     let v = subscriptions::view(&state.svc, &s.actor, id, sid).await?;
@@ -140,7 +138,7 @@ async fn view(
             candidates: v.support_candidates,
             upgrades: v.upgrades,
             errors,
-            partner_check,
+            resellers: v.resellers,
             typed,
         },
     ))
@@ -263,40 +261,17 @@ async fn propose(
     sid: &str,
     form: FormData,
 ) -> PageResult {
-    let page = |status, errors, check, typed| {
+    let page = |status, errors, typed| {
         let ctx = Ctx::new(s, "Subscription", "/customers");
-        view(state, s, ctx, id, sid, status, errors, check, typed)
+        view(state, s, ctx, id, sid, status, errors, typed)
     };
     let action = form.get("action");
-    if action == "check_partner" {
-        let check =
-            match subscriptions::check_partner_id(&state.svc, &s.actor, &form.get("partner_id"))
-                .await
-            {
-                Ok(name) => (
-                    true,
-                    format!("MPN ID {} is {name}.", form.get("partner_id").trim()),
-                ),
-                Err(CoreError::Rule { message, .. }) => (false, message),
-                Err(CoreError::Invalid(f)) => (
-                    false,
-                    f.iter()
-                        .next()
-                        .map(|(_, m)| m.to_owned())
-                        .unwrap_or_default(),
-                ),
-                Err(e) => return Err(PageError(e)),
-            };
-        return Ok(page(StatusCode::OK, FieldErrors::new(), Some(check), form)
-            .await
-            .into_response());
-    }
     // The change as the form gives it; a value that is not one is refused before anything
     // is confirmed.
     let input = match change_input(&action, &form) {
         Ok(input) => input,
         Err(errors) => {
-            return page(StatusCode::UNPROCESSABLE_ENTITY, errors, None, form).await;
+            return page(StatusCode::UNPROCESSABLE_ENTITY, errors, form).await;
         }
     };
     let etag = Some(form.get("etag"));
@@ -326,7 +301,6 @@ async fn propose(
                     "form",
                     "Nothing to change: the subscription already is as you asked.",
                 ),
-                None,
                 form,
             )
             .await?
@@ -372,15 +346,15 @@ pub async fn change(
     if form.get("confirmed") != "yes" {
         return propose(&state, &s, &id, &sid, form).await;
     }
-    let page = |status, errors, check, typed| {
+    let page = |status, errors, typed| {
         let ctx = Ctx::new(&s, "Subscription", "/customers");
-        view(&state, &s, ctx, &id, &sid, status, errors, check, typed)
+        view(&state, &s, ctx, &id, &sid, status, errors, typed)
     };
     let action = form.get("action");
     let input = match change_input(&action, &form) {
         Ok(input) => input,
         Err(errors) => {
-            return page(StatusCode::UNPROCESSABLE_ENTITY, errors, None, form).await;
+            return page(StatusCode::UNPROCESSABLE_ENTITY, errors, form).await;
         }
     };
     let etag = Some(form.get("etag"));
@@ -444,7 +418,7 @@ pub async fn change(
 /// else changed the subscription meanwhile, as it now is).
 async fn failed<F, Fut>(e: CoreError, page: &F, form: FormData) -> PageResult
 where
-    F: Fn(StatusCode, FieldErrors, Option<(bool, String)>, FormData) -> Fut,
+    F: Fn(StatusCode, FieldErrors, FormData) -> Fut,
     Fut: Future<Output = PageResult>,
 {
     match e {
@@ -455,13 +429,12 @@ where
                     "form",
                     "This subscription changed since you opened it. The page now shows it as it is; make your change again.",
                 ),
-                None,
                 FormData(Vec::new()),
             )
             .await
         }
         e => match field_errors(e) {
-            Ok(errors) => page(StatusCode::UNPROCESSABLE_ENTITY, errors, None, form).await,
+            Ok(errors) => page(StatusCode::UNPROCESSABLE_ENTITY, errors, form).await,
             Err(p) => Err(p),
         },
     }

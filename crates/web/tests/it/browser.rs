@@ -504,16 +504,10 @@ async fn subscription_changes_in_a_browser() {
     confirm("The licence count was changed").await;
     assert_eq!(browser.element_text("#quantity").await, "12 Licenses");
 
-    // The reseller of record, checked before it is saved.
-    browser.fill("#partner_id", "1000001").await;
-    browser.click("#check-partner").await;
-    browser
-        .wait_for_text("not valid as partner on record")
-        .await;
-    browser.fill("#partner_id", "2000001").await;
-    browser.click("#check-partner").await;
-    browser.wait_for_text("MPN ID 2000001 is Fabrikam").await;
+    // The reseller of record, chosen from the provider's resellers by name.
+    browser.click("#partner_id option[value='2000001']").await;
     browser.click("#save-partner").await;
+    browser.wait_for_text("Fabrikam").await;
     confirm("The reseller of record was changed").await;
     assert_eq!(browser.element_text("#partner-id").await, "2000001");
 
@@ -533,6 +527,15 @@ async fn subscription_changes_in_a_browser() {
             .contains("Fabrikam")
     );
     browser.screenshot(&shot("41-subscription")).await;
+    browser
+        .execute(
+            "document.querySelector('#partner_id').scrollIntoView();",
+            serde_json::json!([]),
+        )
+        .await;
+    browser
+        .screenshot(&shot("41-subscription-reseller-of-record"))
+        .await;
 
     // Suspend and reactivate.
     browser.click("#suspend").await;
