@@ -184,10 +184,7 @@ async fn finalize(req: Request, next: Next) -> Response {
             == Some(b"/login")
         && wanted != "/"
     {
-        let to = format!(
-            "/login?{}",
-            serde_urlencoded::to_string([("next", wanted)]).unwrap_or_default()
-        );
+        let to = crate::ui::with_next("/login", &wanted);
         if let Ok(v) = HeaderValue::from_str(&to) {
             response.headers_mut().insert(header::LOCATION, v);
         }

@@ -10,7 +10,7 @@ pub use layout::{Badge, Ctx, NavGroup, NavItem, kind_label};
 pub use render::{
     Count, ErrorContent, Secret, SecretPage, ShowOnce, csv_response, error_page, form_status,
     plural, redirect_to_step, render, render_status, show_once, signed_in_error_page,
-    temporary_password,
+    temporary_password, with_next,
 };
 
 pub mod account;

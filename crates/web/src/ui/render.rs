@@ -95,13 +95,17 @@ pub fn redirect_to_step(step: Step, wanted: Option<&str>) -> Response {
         Step::EnrolTwoFactor => "/two-factor/setup",
     };
     match wanted.filter(|w| *w != "/" && !w.is_empty()) {
-        Some(w) => Redirect::to(&format!(
-            "{page}?{}",
-            serde_urlencoded::to_string([("next", w)]).unwrap_or_default()
-        ))
-        .into_response(),
+        Some(w) => Redirect::to(&with_next(page, w)).into_response(),
         None => Redirect::to(page).into_response(),
     }
+}
+
+/// `page?next=…`: a page that sends the person on to `next` when it is done.
+pub fn with_next(page: &str, next: &str) -> String {
+    format!(
+        "{page}?{}",
+        serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
+    )
 }
 
 /// A CSV download.

@@ -238,6 +238,20 @@ fn describe(p: &Proposal, form: &FormData) -> Result<String, CoreError> {
     })
 }
 
+/// The subscription page again, with a refused form's errors and what it was given.
+async fn shown_again(
+    state: &AppState,
+    s: &Session,
+    id: &TenantId,
+    sid: &str,
+    status: StatusCode,
+    errors: FieldErrors,
+    typed: FormData,
+) -> PageResult {
+    let ctx = Ctx::new(s, "Subscription", "/customers");
+    view(state, s, ctx, id, sid, status, errors, typed).await
+}
+
 /// What a change will do, before anything is done: each change form opens this page with
 /// GET (so Back and Reload are safe), and it shows the change, before and after, with a
 /// Confirm button; a value that is not one is refused next to its field instead.
@@ -261,10 +275,7 @@ async fn propose(
     sid: &str,
     form: FormData,
 ) -> PageResult {
-    let page = |status, errors, typed| {
-        let ctx = Ctx::new(s, "Subscription", "/customers");
-        view(state, s, ctx, id, sid, status, errors, typed)
-    };
+    let page = |status, errors, typed| shown_again(state, s, id, sid, status, errors, typed);
     let action = form.get("action");
     // The change as the form gives it; a value that is not one is refused before anything
     // is confirmed.
@@ -346,10 +357,7 @@ pub async fn change(
     if form.get("confirmed") != "yes" {
         return propose(&state, &s, &id, &sid, form).await;
     }
-    let page = |status, errors, typed| {
-        let ctx = Ctx::new(&s, "Subscription", "/customers");
-        view(&state, &s, ctx, &id, &sid, status, errors, typed)
-    };
+    let page = |status, errors, typed| shown_again(&state, &s, &id, &sid, status, errors, typed);
     let action = form.get("action");
     let input = match change_input(&action, &form) {
         Ok(input) => input,
