@@ -13,7 +13,7 @@ use twotier_domain::ids::{OfferId, OrderId, SubscriptionId, TenantId};
 use twotier_domain::subscription::OrderStatus;
 use twotier_domain::subscription::SubscriptionStatus;
 use twotier_domain::tenant::TenantKind;
-use twotier_domain::term::BillingCycle;
+use twotier_domain::term::{BillingCycle, TermDuration};
 use twotier_store::orders::{self as rows, OrderRow};
 use twotier_store::subscriptions::{self as subscription_rows, SubscriptionRow};
 use twotier_store::{
@@ -119,6 +119,79 @@ pub async fn create(
     Ok(out)
 }
 
+/// What an order would do, checked as placing it would check it, without placing it: the
+/// review step of the UI's Add subscription.
+#[derive(Debug, Clone)]
+pub struct OrderReview {
+    pub customer_name: String,
+    pub billing_cycle: BillingCycle,
+    pub lines: Vec<ReviewLine>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReviewLine {
+    pub offer_id: String,
+    pub offer_name: String,
+    pub quantity: i32,
+    pub term: TermDuration,
+    /// The end of the commitment if the order were placed now.
+    pub commitment_end: Timestamp,
+    pub cancellation_window_days: i32,
+    /// (MPN ID, name) of the reseller of record.
+    pub reseller: Option<(String, String)>,
+}
+
+/// Checks an order for the review step: every error placing it would give, nothing written.
+pub async fn review(
+    svc: &Services,
+    actor: &Actor,
+    customer: &TenantId,
+    input: &OrderInput,
+) -> Result<OrderReview, CoreError> {
+    let mut c = svc.db.read().await?;
+    let checked = check(&mut c.conn(), actor, customer, input).await?;
+    let now = svc.now();
+    let mut lines = Vec::with_capacity(checked.lines.len());
+    for l in checked.lines {
+        let reseller = match (&l.reseller, &l.partner_id_on_record) {
+            (Some(tenant), Some(mpn)) => partner_rows::find(&mut c.conn(), tenant)
+                .await?
+                .map(|r| (mpn.clone(), r.name)),
+            _ => None,
+        };
+        lines.push(ReviewLine {
+            offer_id: l.offer.id.to_string(),
+            quantity: l.quantity,
+            term: l.offer.term,
+            commitment_end: l.offer.term.end_from(now),
+            cancellation_window_days: l.offer.cancellation_window_days,
+            offer_name: l.offer.name,
+            reseller,
+        });
+    }
+    Ok(OrderReview {
+        customer_name: checked.customer.company_name,
+        billing_cycle: checked.cycle,
+        lines,
+    })
+}
+
+/// An order that passed every check, ready to be written.
+struct Checked {
+    customer: twotier_store::customers::CustomerRow,
+    cycle: BillingCycle,
+    lines: Vec<CheckedLine>,
+}
+
+struct CheckedLine {
+    number: i64,
+    offer: twotier_store::catalog::OfferRow,
+    quantity: i32,
+    friendly_name: String,
+    reseller: Option<TenantId>,
+    partner_id_on_record: Option<String>,
+}
+
 /// The order's work inside an open change (also used with a new customer).
 pub(crate) async fn create_in(
     ch: &mut crate::write::Change<'_>,
@@ -126,12 +199,101 @@ pub(crate) async fn create_in(
     input: &OrderInput,
 ) -> Result<Order, CoreError> {
     let (svc, actor) = (ch.svc, ch.actor);
-    authz::authorize(&mut ch.conn(), actor, Permission::PlaceOrders, customer).await?;
-    require_seller(actor)?;
-    let cust = customer_rows::find(&mut ch.conn(), customer)
+    let Checked {
+        customer: cust,
+        cycle,
+        lines: checked,
+    } = check(&mut ch.conn(), actor, customer, input).await?;
+    let now = svc.now();
+    let order_id = OrderId::generate();
+    rows::insert_order(
+        &mut ch.conn(),
+        &OrderRow {
+            id: order_id.clone(),
+            customer_tenant_id: customer.clone(),
+            provider_tenant_id: actor.tenant_id.clone(),
+            billing_cycle: cycle,
+            status: OrderStatus::Completed,
+            created_by: actor.label.clone(),
+            created_at: now.millis(),
+        },
+    )
+    .await?;
+    let mut created = Vec::new();
+    for CheckedLine {
+        number: k,
+        offer,
+        quantity,
+        friendly_name: friendly,
+        reseller,
+        partner_id_on_record: por,
+    } in checked
+    {
+        let row = SubscriptionRow {
+            id: SubscriptionId::generate(),
+            customer_tenant_id: customer.clone(),
+            provider_tenant_id: actor.tenant_id.clone(),
+            order_id: order_id.clone(),
+            line_item_number: i32::try_from(k).unwrap_or_default(),
+            offer_id: offer.id.clone(),
+            offer_name: offer.name.clone(),
+            friendly_name: friendly,
+            quantity,
+            unit_type: offer.unit_type.clone(),
+            status: SubscriptionStatus::Active,
+            billing_cycle: cycle,
+            term: offer.term,
+            auto_renew: true,
+            reseller_tenant_id: reseller,
+            partner_id_on_record: por,
+            created_at: now.millis(),
+            effective_start: now.millis(),
+            commitment_end: offer.term.end_from(now).millis(),
+            version: 1,
+            updated_at: now.millis(),
+            support_tenant_id: None,
+            upgraded_from: None,
+            upgraded_to: None,
+        };
+        subscription_rows::insert(&mut ch.conn(), &row).await?;
+        crate::subscriptions::record_history(ch, &row).await?;
+        created.push(row);
+    }
+    let order_row = rows::find_order(&mut ch.conn(), customer, &order_id)
         .await?
         .ok_or(CoreError::NotFound)?;
-    let provider = partner_rows::find(&mut ch.conn(), &actor.tenant_id)
+    let out = order(order_row, &created);
+    let mut details = serde_json::json!({ "OrderId": out.id, "BillingCycle": out.billing_cycle });
+    for li in &out.line_items {
+        let k = li.line_item_number;
+        details[format!("OfferId-{k}")] = serde_json::json!(li.offer_id);
+        details[format!("SubscriptionId-{k}")] = serde_json::json!(li.subscription_id);
+        details[format!("Quantity-{k}")] = serde_json::json!(li.quantity);
+        details[format!("PartnerOnRecord-{k}")] = serde_json::json!(li.partner_id_on_record);
+    }
+    ch.audit(
+        Event::new(Operation::CreateOrder, ResourceType::Order, &out.id)
+            .about(customer)
+            .customer(customer, &cust.company_name)
+            .new_value(details),
+    )
+    .await?;
+    Ok(out)
+}
+
+/// Every check of an order, in one pass: all errors of all line items together.
+async fn check(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    customer: &TenantId,
+    input: &OrderInput,
+) -> Result<Checked, CoreError> {
+    authz::authorize(c, actor, Permission::PlaceOrders, customer).await?;
+    require_seller(actor)?;
+    let cust = customer_rows::find(c, customer)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let provider = partner_rows::find(c, &actor.tenant_id)
         .await?
         .ok_or(CoreError::NotFound)?;
     let mut cycle_text = input.billing_cycle.trim().to_lowercase();
@@ -159,15 +321,14 @@ pub(crate) async fn create_in(
         ));
     }
     // An add-on is bought from the provider that sold its base subscription.
-    let owned: BTreeSet<OfferId> =
-        subscription_rows::of_customer(&mut ch.conn(), customer, None, None)
-            .await?
-            .into_iter()
-            .filter(|s| {
-                s.status == SubscriptionStatus::Active && s.provider_tenant_id == actor.tenant_id
-            })
-            .map(|s| s.offer_id)
-            .collect();
+    let owned: BTreeSet<OfferId> = subscription_rows::of_customer(c, customer, None, None)
+        .await?
+        .into_iter()
+        .filter(|s| {
+            s.status == SubscriptionStatus::Active && s.provider_tenant_id == actor.tenant_id
+        })
+        .map(|s| s.offer_id)
+        .collect();
     let in_order: BTreeSet<String> = input
         .line_items
         .iter()
@@ -179,7 +340,7 @@ pub(crate) async fn create_in(
         let k = item.line_item_number.unwrap_or_default();
         let field = |name: &str| format!("lineItems[{k}].{name}");
         let offer = match OfferId::parse(&item.offer_id) {
-            Some(id) => offer_rows::find(&mut ch.conn(), &id).await?,
+            Some(id) => offer_rows::find(c, &id).await?,
             None => None,
         };
         let Some(offer) = offer else {
@@ -243,93 +404,36 @@ pub(crate) async fn create_in(
                 "use at most 200 characters without control characters",
             );
         }
-        checked.push((
-            k,
+        checked.push(CheckedLine {
+            number: k,
             offer,
-            i32::try_from(quantity).unwrap_or(1),
-            friendly,
-            item.partner_id_on_record.clone(),
-        ));
+            quantity: i32::try_from(quantity).unwrap_or(1),
+            friendly_name: friendly,
+            reseller: None,
+            partner_id_on_record: item
+                .partner_id_on_record
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+        });
     }
     if !e.is_empty() {
         return Err(CoreError::Invalid(e));
     }
     // Every line item reported an unknown cycle above, and there is at least one.
     let cycle = cycle.ok_or_else(|| CoreError::invalid("billingCycle", "unknown billing cycle"))?;
-    let now = svc.now();
-    let order_id = OrderId::generate();
-    rows::insert_order(
-        &mut ch.conn(),
-        &OrderRow {
-            id: order_id.clone(),
-            customer_tenant_id: customer.clone(),
-            provider_tenant_id: actor.tenant_id.clone(),
-            billing_cycle: cycle,
-            status: OrderStatus::Completed,
-            created_by: actor.label.clone(),
-            created_at: now.millis(),
-        },
-    )
-    .await?;
-    let mut created = Vec::new();
-    for (k, offer, quantity, friendly, por) in checked {
-        let (reseller, por) = match por.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(raw) => (
-                Some(crate::partnerships::partner_of_record(&mut ch.conn(), &provider, raw).await?),
-                Some(raw.to_owned()),
-            ),
-            None => (None, None),
-        };
-        let row = SubscriptionRow {
-            id: SubscriptionId::generate(),
-            customer_tenant_id: customer.clone(),
-            provider_tenant_id: actor.tenant_id.clone(),
-            order_id: order_id.clone(),
-            line_item_number: i32::try_from(k).unwrap_or_default(),
-            offer_id: offer.id.clone(),
-            offer_name: offer.name.clone(),
-            friendly_name: friendly,
-            quantity,
-            unit_type: offer.unit_type.clone(),
-            status: SubscriptionStatus::Active,
-            billing_cycle: cycle,
-            term: offer.term,
-            auto_renew: true,
-            reseller_tenant_id: reseller,
-            partner_id_on_record: por,
-            created_at: now.millis(),
-            effective_start: now.millis(),
-            commitment_end: offer.term.end_from(now).millis(),
-            version: 1,
-            updated_at: now.millis(),
-            support_tenant_id: None,
-            upgraded_from: None,
-            upgraded_to: None,
-        };
-        subscription_rows::insert(&mut ch.conn(), &row).await?;
-        crate::subscriptions::record_history(ch, &row).await?;
-        created.push(row);
+    // The reseller of record is checked last, with Partner Center's own codes.
+    for line in &mut checked {
+        if let Some(raw) = &line.partner_id_on_record {
+            line.reseller = Some(crate::partnerships::partner_of_record(c, &provider, raw).await?);
+        }
     }
-    let order_row = rows::find_order(&mut ch.conn(), customer, &order_id)
-        .await?
-        .ok_or(CoreError::NotFound)?;
-    let out = order(order_row, &created);
-    let mut details = serde_json::json!({ "OrderId": out.id, "BillingCycle": out.billing_cycle });
-    for li in &out.line_items {
-        let k = li.line_item_number;
-        details[format!("OfferId-{k}")] = serde_json::json!(li.offer_id);
-        details[format!("SubscriptionId-{k}")] = serde_json::json!(li.subscription_id);
-        details[format!("Quantity-{k}")] = serde_json::json!(li.quantity);
-        details[format!("PartnerOnRecord-{k}")] = serde_json::json!(li.partner_id_on_record);
-    }
-    ch.audit(
-        Event::new(Operation::CreateOrder, ResourceType::Order, &out.id)
-            .about(customer)
-            .customer(customer, &cust.company_name)
-            .new_value(details),
-    )
-    .await?;
-    Ok(out)
+    Ok(Checked {
+        customer: cust,
+        cycle,
+        lines: checked,
+    })
 }
 
 /// The customer's orders the actor may see: a provider's own, and for a reseller those of

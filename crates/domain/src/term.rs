@@ -29,6 +29,16 @@ impl TermDuration {
         })
     }
 
+    /// The term for people: "1 month", "1 year", "3 years".
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::OneMonth => "1 month",
+            Self::OneYear => "1 year",
+            Self::ThreeYears => "3 years",
+        }
+    }
+
     /// The legacy offer's `term` and `termUnitOfMeasure`.
     #[must_use]
     pub const fn count_and_unit(self) -> (i32, &'static str) {

@@ -463,8 +463,8 @@ pub struct CustomerView {
     pub support_names: HashMap<String, String>,
     pub orders: Vec<crate::orders::Order>,
     pub partners: Vec<crate::customer_relationships::CustomerPartner>,
-    /// What the actor needs to order, when it may place orders for this customer.
-    pub ordering: Option<Ordering>,
+    /// The actor may place orders for this customer (Add subscription).
+    pub can_order: bool,
     pub is_provider: bool,
     /// The actor's organisation holds delegated admin access to the customer.
     pub my_admin_access: bool,
@@ -479,6 +479,7 @@ pub struct CustomerView {
 /// The offers a provider can order for the customer and the resellers it can name.
 #[derive(Debug, Clone)]
 pub struct Ordering {
+    pub customer: Customer,
     /// Offers on sale in the customer's country.
     pub offers: Vec<crate::catalog::Offer>,
     /// (MPN ID, name) of the provider's active resellers.
@@ -499,49 +500,7 @@ pub async fn view(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Custom
     let orders = crate::orders::list(svc, actor, id).await?;
     let partners = crate::customer_relationships::partners(svc, actor, id).await?;
     let is_provider = actor.tenant_kind == TenantKind::Provider;
-    let ordering = if is_provider && actor.can(Permission::PlaceOrders) {
-        let offers = crate::catalog::for_customer(svc, actor, id)
-            .await?
-            .into_iter()
-            .filter(|o| o.is_available_for_purchase)
-            .collect();
-        let mut resellers: Vec<(String, String)> =
-            crate::partnerships::resellers_to_pick(svc, actor)
-                .await?
-                .into_iter()
-                .map(|r| (r.mpn_id, r.name))
-                .collect();
-        let mut c = svc.db.read().await?;
-        let associated = match &customer.associated_partner_id {
-            Some(reseller)
-                if partnerships::find_active(
-                    &mut c.conn(),
-                    ProviderTenant(&actor.tenant_id),
-                    ResellerTenant(reseller),
-                )
-                .await?
-                .is_some() =>
-            {
-                partner_rows::find(&mut c.conn(), reseller).await?
-            }
-            _ => None,
-        };
-        let default_reseller_of_record = associated.map(|r| {
-            let mpn_id = r.mpn_id.to_string();
-            // Listed even when it is not among the first resellers by name.
-            if !resellers.iter().any(|(m, _)| *m == mpn_id) {
-                resellers.insert(0, (mpn_id.clone(), r.name));
-            }
-            mpn_id
-        });
-        Some(Ordering {
-            offers,
-            resellers,
-            default_reseller_of_record,
-        })
-    } else {
-        None
-    };
+    let can_order = is_provider && actor.can(Permission::PlaceOrders);
     let my_admin_access = customer.allow_delegated_access == Some(true);
     let can_manage_users = actor.can(Permission::AdministerOnBehalf) && my_admin_access;
     Ok(CustomerView {
@@ -553,9 +512,93 @@ pub async fn view(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Custom
         support_names,
         orders,
         partners,
-        ordering,
+        can_order,
         is_provider,
         my_admin_access,
+    })
+}
+
+impl Ordering {
+    /// The offers whose name or id contains `text` (any case), of `category` if one is given.
+    pub fn matching(&self, text: &str, category: &str) -> Vec<&crate::catalog::Offer> {
+        let text = text.trim().to_lowercase();
+        self.offers
+            .iter()
+            .filter(|o| category.is_empty() || o.category.id == category)
+            .filter(|o| {
+                text.is_empty()
+                    || o.name.to_lowercase().contains(&text)
+                    || o.id.to_lowercase().contains(&text)
+            })
+            .collect()
+    }
+
+    /// The categories of the offers on sale, (id, name), in catalog order.
+    pub fn categories(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for o in &self.offers {
+            if !out.iter().any(|(id, _)| *id == o.category.id) {
+                out.push((o.category.id.clone(), o.category.name.clone()));
+            }
+        }
+        out
+    }
+
+    /// An offer's name by id (the id itself for one no longer on sale).
+    pub fn offer_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.offers
+            .iter()
+            .find(|o| o.id == id)
+            .map_or(id, |o| o.name.as_str())
+    }
+}
+
+/// What the Add subscription flow needs: the offers on sale in the customer's country, and
+/// the provider's resellers with the associated one first.
+pub async fn ordering(svc: &Services, actor: &Actor, id: &TenantId) -> Result<Ordering, CoreError> {
+    let customer = get(svc, actor, id).await?;
+    crate::orders::require_seller(actor)?;
+    if !actor.can(Permission::PlaceOrders) {
+        return Err(CoreError::Forbidden(Permission::PlaceOrders));
+    }
+    let offers = crate::catalog::for_customer(svc, actor, id)
+        .await?
+        .into_iter()
+        .filter(|o| o.is_available_for_purchase)
+        .collect();
+    let mut resellers: Vec<(String, String)> = crate::partnerships::resellers_to_pick(svc, actor)
+        .await?
+        .into_iter()
+        .map(|r| (r.mpn_id, r.name))
+        .collect();
+    let mut c = svc.db.read().await?;
+    let associated = match &customer.associated_partner_id {
+        Some(reseller)
+            if partnerships::find_active(
+                &mut c.conn(),
+                ProviderTenant(&actor.tenant_id),
+                ResellerTenant(reseller),
+            )
+            .await?
+            .is_some() =>
+        {
+            partner_rows::find(&mut c.conn(), reseller).await?
+        }
+        _ => None,
+    };
+    let default_reseller_of_record = associated.map(|r| {
+        let mpn_id = r.mpn_id.to_string();
+        // Listed even when it is not among the first resellers by name.
+        if !resellers.iter().any(|(m, _)| *m == mpn_id) {
+            resellers.insert(0, (mpn_id.clone(), r.name));
+        }
+        mpn_id
+    });
+    Ok(Ordering {
+        customer,
+        offers,
+        resellers,
+        default_reseller_of_record,
     })
 }
 

@@ -17,7 +17,6 @@ use twotier_core::subscriptions::Subscription;
 use twotier_domain::FieldErrors;
 use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
-use twotier_domain::term::BillingCycle;
 
 use super::{Ctx, FormData, field_errors, render, render_status, show_once, temporary_password};
 use crate::AppState;
@@ -122,8 +121,6 @@ struct CustomerPage {
     /// The provider may issue a new temporary password for the customer's admin.
     can_reset_admin: bool,
     errors: FieldErrors,
-    /// The Add subscription form, for a provider user who may place orders.
-    order_form: Option<OrderForm>,
     /// The customer's partners, and whether the viewer's organisation holds delegated admin.
     partners: Vec<twotier_core::customer_relationships::CustomerPartner>,
     is_provider: bool,
@@ -136,25 +133,16 @@ struct CustomerPage {
 
 /// The customer page's sections, each a tab (`?tab=`): one screen each instead of one long
 /// page. Users and licences is a page of its own, linked as a tab.
-const TABS: [(&str, &str); 5] = [
+const TABS: [(&str, &str); 4] = [
     ("subscriptions", "Subscriptions"),
     ("orders", "Orders"),
-    ("add", "Add subscription"),
     ("billing", "Billing profile"),
     ("account", "Account and relationships"),
 ];
 
 /// The tab to show: the one whose form was refused, else the one asked for, else the one a
 /// change came from (its flash), else Subscriptions.
-fn chosen_tab(
-    asked: Option<&str>,
-    done: Option<&str>,
-    errors: &FieldErrors,
-    order_failed: bool,
-) -> &'static str {
-    if order_failed {
-        return "add";
-    }
+fn chosen_tab(asked: Option<&str>, done: Option<&str>, errors: &FieldErrors) -> &'static str {
     if errors.get("relationship").is_some() {
         return "account";
     }
@@ -169,27 +157,6 @@ fn chosen_tab(
         .or(from_done)
         .and_then(|t| TABS.iter().find(|(key, _)| *key == t))
         .map_or("subscriptions", |(key, _)| *key)
-}
-
-/// Offers with licence counts, the billing cycle and the reseller of record.
-#[derive(Debug)]
-pub struct OrderForm {
-    offers: Vec<twotier_core::catalog::Offer>,
-    /// (MPN ID, name) of the provider's active resellers.
-    resellers: Vec<(String, String)>,
-    form: FormData,
-    errors: FieldErrors,
-    /// A fresh idempotency key: a repeated submit of this form orders once.
-    key: String,
-}
-
-impl OrderForm {
-    fn quantity(&self, offer: &str) -> String {
-        self.form.get(&format!("qty.{offer}"))
-    }
-    fn selected(&self, name: &str, value: &str) -> bool {
-        self.form.get(name) == value
-    }
 }
 
 impl CustomerPage {
@@ -308,7 +275,6 @@ pub async fn customer_page(
         },
         None,
         FieldErrors::new(),
-        None,
     )
     .await
     .into_response()
@@ -328,7 +294,6 @@ pub(crate) async fn customer_page_with_error(
         Opened::default(),
         None,
         FieldErrors::single("relationship", message),
-        None,
     )
     .await
     .into_response()
@@ -348,7 +313,6 @@ async fn customer_view(
     opened: Opened<'_>,
     typed: Option<BillingProfile>,
     errors: FieldErrors,
-    typed_order: Option<(FormData, FieldErrors)>,
 ) -> PageResult {
     let Opened {
         done,
@@ -363,17 +327,27 @@ async fn customer_view(
             ..typed
         };
     }
-    let order_form = v.ordering.map(|o| order_form(o, typed_order));
-    let order_failed = order_form.as_ref().is_some_and(|f| !f.errors.is_empty());
-    let tab = chosen_tab(asked_tab, done, &errors, order_failed);
+    let tab = chosen_tab(asked_tab, done, &errors);
     let mut tabs: Vec<(String, &'static str, bool)> = TABS
         .iter()
-        .filter(|(key, _)| *key != "add" || order_form.is_some())
         .map(|&(key, label)| (format!("/customers/{id}?tab={key}"), label, key == tab))
         .collect();
+    // Add subscription and Users and licences are pages of their own, linked as tabs.
+    let mut at = 2;
+    if v.can_order {
+        tabs.insert(
+            at,
+            (
+                format!("/customers/{id}/orders/new"),
+                "Add subscription",
+                false,
+            ),
+        );
+        at += 1;
+    }
     if v.can_manage_users {
         tabs.insert(
-            3,
+            at,
             (
                 format!("/customers/{id}/users"),
                 "Users and licences",
@@ -381,7 +355,7 @@ async fn customer_view(
             ),
         );
     }
-    let status = if errors.is_empty() && !order_failed {
+    let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -407,7 +381,6 @@ async fn customer_view(
             support_names: v.support_names,
             customer,
             errors,
-            order_form,
             tab,
             tabs,
         },
@@ -465,7 +438,6 @@ pub async fn update_billing(
                 Opened::default(),
                 None,
                 FieldErrors::single("form", message),
-                None,
             )
             .await
             .into_response()
@@ -493,102 +465,13 @@ pub async fn update_billing(
                     },
                     version: 0,
                 };
-                customer_view(
-                    &state,
-                    &s,
-                    &id,
-                    Opened::default(),
-                    Some(typed),
-                    errors,
-                    None,
-                )
-                .await
-                .into_response()
+                customer_view(&state, &s, &id, Opened::default(), Some(typed), errors)
+                    .await
+                    .into_response()
             }
             Err(page) => page.into_response(),
         },
     }
-}
-
-/// The Add subscription form: what was typed, or the associated reseller preselected.
-fn order_form(o: customers::Ordering, typed: Option<(FormData, FieldErrors)>) -> OrderForm {
-    let (form, errors) = typed.unwrap_or_else(|| {
-        (
-            FormData(vec![
-                (
-                    "partner_id_on_record".to_owned(),
-                    o.default_reseller_of_record.unwrap_or_default(),
-                ),
-                (
-                    "billing_cycle".to_owned(),
-                    BillingCycle::Monthly.as_str().to_owned(),
-                ),
-            ]),
-            FieldErrors::new(),
-        )
-    });
-    OrderForm {
-        offers: o.offers,
-        resellers: o.resellers,
-        form,
-        errors,
-        key: uuid::Uuid::new_v4().to_string(),
-    }
-}
-
-/// Add subscription: the offers with a licence count become one order.
-pub async fn place_order(
-    State(state): State<AppState>,
-    Viewer(s): Viewer,
-    Meta(mut meta): Meta,
-    Path(id): Path<String>,
-    form: FormData,
-) -> PageResult {
-    let Some(id) = TenantId::parse(&id) else {
-        return Err(PageError(CoreError::NotFound));
-    };
-    // A reseller's post is refused as such, before the form is read.
-    if let Err(e) = twotier_core::orders::require_seller(&s.actor) {
-        return Err(PageError(e));
-    }
-    let por = Some(form.get("partner_id_on_record")).filter(|p| !p.is_empty());
-    let input = match form.order(por) {
-        Ok(input) => input,
-        Err(errors) => {
-            return Ok(customer_view(
-                &state,
-                &s,
-                &id,
-                Opened::default(),
-                None,
-                FieldErrors::new(),
-                Some((form, errors)),
-            )
-            .await
-            .into_response());
-        }
-    };
-    // The form's key makes a repeated submit (reload, double click) order once.
-    meta.idempotency = form.idempotency("ui-order", "request_key");
-    Ok(
-        match twotier_core::orders::create(&state.svc, &s.actor, &meta, &id, &input).await {
-            Ok(_) => Redirect::to(&format!("/customers/{id}?done=order-placed")).into_response(),
-            Err(e) => match field_errors(e) {
-                Ok(errors) => customer_view(
-                    &state,
-                    &s,
-                    &id,
-                    Opened::default(),
-                    None,
-                    FieldErrors::new(),
-                    Some((form, errors)),
-                )
-                .await
-                .into_response(),
-                Err(page) => page.into_response(),
-            },
-        },
-    )
 }
 
 /// Issues a new temporary password for the customer's admin and shows it once.
@@ -619,6 +502,5 @@ pub(crate) fn routes(r: &mut Routes) {
         .get   ("/customers",                     Policy::Permission(P::ViewCustomers),      customers_page)
         .get   ("/customers/{id}",                Policy::Permission(P::ViewCustomers),      customer_page)
         .post  ("/customers/{id}/billing",        Policy::Permission(P::EditCustomers),      update_billing)
-        .post  ("/customers/{id}/admin-password", Policy::Permission(P::AdministerOnBehalf), reset_admin_password)
-        .post  ("/customers/{id}/orders",         Policy::Permission(P::PlaceOrders),        place_order);
+        .post  ("/customers/{id}/admin-password", Policy::Permission(P::AdministerOnBehalf), reset_admin_password);
 }

@@ -26,10 +26,13 @@ impl FormData {
         matches!(self.get(name).as_str(), "on" | "true" | "1" | "yes")
     }
 
-    /// The `qty.<offer>` fields with a licence count, as an order (errors under `order`).
+    /// The `qty.<offer>` fields with a licence count, as an order: a count that is not a
+    /// number is reported under its field (`qty.<offer>`) with the offer's name (`name_of`),
+    /// an order without any under `order`.
     pub fn order(
         &self,
         partner_id_on_record: Option<String>,
+        name_of: &dyn Fn(&str) -> String,
     ) -> Result<twotier_core::orders::OrderInput, FieldErrors> {
         let mut errors = FieldErrors::new();
         let mut line_items = Vec::new();
@@ -49,8 +52,8 @@ impl FormData {
                     friendly_name: None,
                 }),
                 Err(_) => errors.add(
-                    "order",
-                    format!("enter a whole number of licences for {offer}"),
+                    name,
+                    format!("enter a whole number of licences for {}", name_of(offer)),
                 ),
             }
         }
@@ -90,6 +93,28 @@ impl FormData {
 }
 
 impl FormData {
+    /// A GET form's fields, from the query string (a query that cannot be read is empty).
+    pub fn from_query(query: Option<&str>) -> Self {
+        Self(
+            query
+                .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+                .unwrap_or_default(),
+        )
+    }
+
+    /// The fields as a query string, without the session's (`_csrf`, `request_key`): the
+    /// link back to a GET form with what was typed.
+    pub fn query_string(&self) -> String {
+        let kept: Vec<&(String, String)> = self
+            .0
+            .iter()
+            .filter(|(k, _)| k != "_csrf" && k != "request_key")
+            .collect();
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    }
+}
+
+impl FormData {
     /// The idempotency key of a confirm-once action (revoke, remove, cancel, accept) from the
     /// page's `request_key`: `action` names the action and its object, so two buttons of one
     /// page never share a key.
@@ -116,6 +141,47 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
             })?;
         Ok(Self(pairs))
     }
+}
+
+/// An order's errors keyed by the form's fields: a line item's under its offer's licence
+/// count (`lineItems[2].quantity` → `qty.<offer of line 2>`), the billing cycle's under
+/// `billing_cycle`, the reseller of record's (Partner Center rule codes) under
+/// `partner_id_on_record` when one was chosen.
+pub fn order_errors(
+    e: twotier_core::CoreError,
+    input: &twotier_core::orders::OrderInput,
+) -> Result<FieldErrors, PageError> {
+    let reseller_chosen = input.line_items.iter().any(|l| {
+        l.partner_id_on_record
+            .as_deref()
+            .is_some_and(|p| !p.trim().is_empty())
+    });
+    let errors = match e {
+        twotier_core::CoreError::Rule { message, .. } if reseller_chosen => {
+            return Ok(FieldErrors::single("partner_id_on_record", message));
+        }
+        other => field_errors(other)?,
+    };
+    let mut keyed = FieldErrors::new();
+    for (key, message) in errors.iter() {
+        let line = key
+            .strip_prefix("lineItems[")
+            .and_then(|rest| rest.split(']').next())
+            .and_then(|n| n.parse::<i64>().ok())
+            .and_then(|n| {
+                input
+                    .line_items
+                    .iter()
+                    .find(|l| l.line_item_number == Some(n))
+            });
+        let field = match (key, line) {
+            (_, Some(l)) => format!("qty.{}", l.offer_id),
+            ("billingCycle", None) => "billing_cycle".to_owned(),
+            (other, None) => other.to_owned(),
+        };
+        keyed.add(&field, message);
+    }
+    Ok(keyed)
 }
 
 /// Field errors for a form that is shown again.
@@ -151,6 +217,8 @@ fn field_label(anchor: &str) -> String {
         "address_line2" => return "Address line 2".to_owned(),
         "phone_number" => return "Phone".to_owned(),
         "order" => return "Order".to_owned(),
+        "partner_id_on_record" => return "Reseller of record".to_owned(),
+        a if a.starts_with("qty-") => return "Licences".to_owned(),
         _ => {}
     }
     let words = anchor.replace('_', " ");
@@ -161,6 +229,12 @@ fn field_label(anchor: &str) -> String {
 }
 
 fn field_anchor(key: &str) -> String {
+    if let Some(offer) = key.strip_prefix("qty.") {
+        return format!("qty-{offer}");
+    }
+    if key == "billing_cycle" {
+        return key.to_owned();
+    }
     if key == "order" || key == "billingCycle" || key.starts_with("lineItems") {
         return "order".to_owned();
     }
@@ -198,6 +272,7 @@ mod tests {
             ("email", "email"),
             ("associatedPartnerId", "reseller"),
             ("lineItems[0].quantity", "order"),
+            ("qty.MAIL-P1", "qty-MAIL-P1"),
         ] {
             assert_eq!(field_anchor(key), id, "{key}");
         }

@@ -5,7 +5,7 @@ mod forms;
 mod layout;
 mod render;
 
-pub use forms::{FormData, error_summary, field_errors};
+pub use forms::{FormData, error_summary, field_errors, order_errors};
 pub use layout::{Badge, Ctx, NavGroup, NavItem, kind_label};
 pub use render::{
     Count, ErrorContent, Secret, SecretPage, ShowOnce, csv_response, error_page, form_status,
@@ -22,6 +22,7 @@ pub mod customer_relationships;
 pub mod customers;
 pub mod incentives;
 pub mod licences;
+pub mod orders;
 pub mod partners;
 pub mod partnerships;
 pub mod session;
@@ -51,6 +52,7 @@ pub fn routes(r: &mut Routes) {
     partnerships::routes(r);
     catalog::routes(r);
     wizard::routes(r);
+    orders::routes(r);
     incentives::routes(r);
     customer_relationships::routes(r);
     licences::routes(r);

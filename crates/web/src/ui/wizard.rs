@@ -354,7 +354,7 @@ pub async fn step_post(
             None => go("subscriptions"),
         },
         ("subscriptions", _) => {
-            let order = match kept.order(None) {
+            let order = match kept.order(None, &str::to_owned) {
                 Ok(o) => o,
                 Err(errors) => return page(&state, &s, step, Some(&draft), kept, errors).await,
             };
@@ -364,7 +364,7 @@ pub async fn step_post(
             }
         }
         ("review", "submit") => {
-            let order = match kept.order(None) {
+            let order = match kept.order(None, &str::to_owned) {
                 Ok(o) => o,
                 Err(errors) => {
                     return page(&state, &s, "subscriptions", Some(&draft), kept, errors).await;

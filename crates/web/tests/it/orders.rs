@@ -334,53 +334,84 @@ async fn the_customer_page_adds_subscriptions_once_per_form() {
     let world = app.world().await;
     let customer = setup(&app, &world).await;
     let provider = world.user("provider_sales_agent");
+    let session = provider.session();
     let page = app
-        .page(
-            &format!("/customers/{customer}?tab=add"),
-            &provider.session(),
-        )
+        .page(&format!("/customers/{customer}/orders/new"), &session)
         .await
         .text();
     assert!(
         page.contains("Add subscription") && page.contains("<option value=\"2000001\" selected>"),
         "the associated reseller is preselected"
     );
-    let key = page
-        .split("name=\"request_key\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let path = format!("/customers/{customer}/orders");
-    let bad = app
-        .form(
-            Method::POST,
-            &path,
-            &provider.session(),
-            &[
-                ("request_key", &key),
-                ("qty.MTG-ROOM", "500"),
-                ("billing_cycle", "annual"),
-                ("partner_id_on_record", "2000001"),
-            ],
+    // Search by part of a name, any case; a count typed for a hidden offer is carried.
+    let found = app
+        .page(
+            &format!("/customers/{customer}/orders/new?q=ARCH&qty.MTG-ROOM=2"),
+            &session,
         )
-        .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .text();
     assert!(
-        bad.text().contains("quantities of 1 to 100") && bad.text().contains("value=\"500\""),
-        "the message and what was typed"
+        found.contains("id=\"qty-MAIL-ARCHIVE\"")
+            && !found.contains("id=\"qty-MTG-ROOM\"")
+            && found.contains("<input type=\"hidden\" name=\"qty.MTG-ROOM\" value=\"2\">"),
+        "{found}"
     );
-    let none = app
-        .form(
-            Method::POST,
-            &path,
-            &provider.session(),
-            &[("request_key", &key), ("billing_cycle", "monthly")],
+    // The review step checks the order as placing it would, each message under its field.
+    let review = |query: &str| {
+        let path = format!("/customers/{customer}/orders/review?{query}");
+        let session = session.clone();
+        let app = &app;
+        async move { app.page(&path, &session).await }
+    };
+    let bad = review(
+        "qty.MTG-ROOM=500&qty.MAIL-P1=lots&billing_cycle=annual&partner_id_on_record=2000001",
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = bad.text();
+    assert!(
+        bad.contains("enter a whole number of licences for")
+            && bad.contains("id=\"qty-MAIL-P1-error\""),
+        "{bad}"
+    );
+    let bad = review("qty.MTG-ROOM=500&billing_cycle=annual&partner_id_on_record=2000001")
+        .await
+        .text();
+    assert!(
+        bad.contains("quantities of 1 to 100")
+            && bad.contains("value=\"500\" aria-invalid=\"true\"")
+            && bad.contains("id=\"qty-MTG-ROOM-error\""),
+        "the message under the field, with what was typed: {bad}"
+    );
+    let none = review("billing_cycle=monthly").await.text();
+    assert!(none.contains("at least one offer"));
+    let reviewed = review(
+        "qty.MAIL-P1=5&qty.MAIL-ARCHIVE=5&billing_cycle=monthly&partner_id_on_record=2000001",
+    )
+    .await;
+    assert_eq!(reviewed.status, StatusCode::OK);
+    let key = reviewed.request_key();
+    let reviewed = reviewed.text();
+    assert!(
+        reviewed.contains("2 subscriptions, 10 licences")
+            && reviewed.contains("Fabrikam IT")
+            && reviewed.contains("Submit order"),
+        "{reviewed}"
+    );
+    assert_eq!(
+        app.api(
+            Method::GET,
+            &format!("/v1/customers/{customer}/orders"),
+            &provider.bearer(),
+            None,
         )
-        .await;
-    assert!(none.text().contains("at least one offer"));
+        .await
+        .json()["totalCount"],
+        0,
+        "a review orders nothing"
+    );
+    let path = format!("/customers/{customer}/orders");
     let fields = [
         ("request_key", key.as_str()),
         ("qty.MAIL-P1", "5"),
@@ -389,9 +420,13 @@ async fn the_customer_page_adds_subscriptions_once_per_form() {
         ("partner_id_on_record", "2000001"),
     ];
     let ok = app
-        .form(Method::POST, &path, &provider.session(), &fields)
+        .form_unfollowed(Method::POST, &path, &session, &fields)
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    assert_eq!(
+        ok.header("location").as_deref(),
+        Some(format!("/customers/{customer}?tab=orders&done=order-placed").as_str())
+    );
     let again = app
         .form(Method::POST, &path, &provider.session(), &fields)
         .await;
@@ -448,7 +483,7 @@ async fn the_customer_page_adds_subscriptions_once_per_form() {
     assert!(
         row.contains("2 subscription(s)")
             && row.contains("reseller Fabrikam IT")
-            && row.contains(&format!("/customers/{customer}?tab=add")),
+            && row.contains(&format!("/customers/{customer}/orders/new")),
         "{row}"
     );
     let reseller_list = app

@@ -405,7 +405,7 @@ async fn the_reseller_of_record_is_the_associated_reseller_past_the_500th() {
     assert_eq!(subs["items"][0]["partnerId"], "2000001", "{subs}");
     // The customer's page preselects the same reseller for the next order.
     let page = app
-        .page(&format!("/customers/{id}?tab=add"), &agent.session())
+        .page(&format!("/customers/{id}/orders/new"), &agent.session())
         .await
         .text();
     assert!(
