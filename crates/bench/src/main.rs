@@ -24,7 +24,7 @@ use twotier_domain::ids::{
 };
 use twotier_domain::subscription::{OrderStatus, SubscriptionStatus};
 use twotier_domain::term::{BillingCycle, TermDuration};
-use twotier_store::customers::{self, CustomerRow, ListFilter, Owner};
+use twotier_store::customers::{self, Cursor, CustomerRow, ListFilter, ListSort, Owner};
 use twotier_store::{ConnectOptions, Db};
 use twotier_store::{ProviderTenant, ResellerTenant};
 
@@ -714,8 +714,14 @@ async fn main() -> anyhow::Result<()> {
                         owner: Owner::Reseller(&reseller),
                         name_prefix: None,
                         domain_prefix: None,
+                        contains: None,
                         reseller: None,
-                        after: after.as_ref().map(|(n, i)| (n.as_str(), i.as_str())),
+                        sort: ListSort::Name,
+                        cursor: after.as_ref().map(|(n, i)| Cursor {
+                            key: n,
+                            id: i,
+                            backwards: false,
+                        }),
                         limit: size + 1,
                     },
                 )
@@ -734,11 +740,14 @@ async fn main() -> anyhow::Result<()> {
                         owner: Owner::Reseller(&reseller),
                         name_prefix: None,
                         domain_prefix: None,
+                        contains: None,
                         reseller: None,
-                        after: after
-                            .as_ref()
-                            .as_ref()
-                            .map(|(n, i)| (n.as_str(), i.as_str())),
+                        sort: ListSort::Name,
+                        cursor: after.as_ref().as_ref().map(|(n, i)| Cursor {
+                            key: n,
+                            id: i,
+                            backwards: false,
+                        }),
                         limit: size + 1,
                     };
                     customers::list(&db, &filter).await.is_ok()

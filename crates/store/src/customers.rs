@@ -113,10 +113,56 @@ pub struct ListFilter<'a> {
     pub owner: Owner<'a>,
     pub name_prefix: Option<&'a str>,
     pub domain_prefix: Option<&'a str>,
+    /// Company name or domain containing this text anywhere (the UI's search; it reads the
+    /// owner's whole list when few match, where a prefix reads an index range).
+    pub contains: Option<&'a str>,
     pub reseller: Option<&'a TenantId>,
-    /// Keyset cursor: (lowercased company name, tenant id) of the previous page's last row.
-    pub after: Option<(&'a str, &'a str)>,
+    pub sort: ListSort,
+    /// Keyset cursor: the sort key and tenant id of the row the page starts after, read
+    /// forwards (the next page) or backwards (the previous one).
+    pub cursor: Option<Cursor<'a>>,
     pub limit: i64,
+}
+
+/// The order of a customer list, each on an index that leads with the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ListSort {
+    /// By company name, A to Z.
+    #[default]
+    Name,
+    /// By company name, Z to A.
+    NameDescending,
+    /// Newest relationship first.
+    Newest,
+    /// Oldest relationship first.
+    Oldest,
+}
+
+impl ListSort {
+    fn column(self) -> &'static str {
+        match self {
+            Self::Name | Self::NameDescending => "r.company_name_lower",
+            Self::Newest | Self::Oldest => "r.created_at",
+        }
+    }
+    fn descending(self) -> bool {
+        matches!(self, Self::NameDescending | Self::Newest)
+    }
+    /// The row's key in this order, as a cursor carries it.
+    pub fn key_of(self, row: &CustomerListRow) -> String {
+        match self {
+            Self::Name | Self::NameDescending => row.company_name_lower.clone(),
+            Self::Newest | Self::Oldest => row.since.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Cursor<'a> {
+    pub key: &'a str,
+    pub id: &'a str,
+    /// Read the rows before the cursor (the previous page), nearest first.
+    pub backwards: bool,
 }
 
 /// One row of a partner's customer list: what a list shows, not the whole customer (the
@@ -133,10 +179,12 @@ pub struct CustomerListRow {
     pub reseller_name: Option<String>,
     pub billing_version: i64,
     pub created_at: i64,
+    /// When the owner's relationship with the customer began.
+    pub since: i64,
 }
 
 /// The list's columns as (expression, name), in `CustomerListRow`'s order.
-const LIST_COLUMNS: [(&str, &str); 9] = [
+const LIST_COLUMNS: [(&str, &str); 10] = [
     ("r.customer_tenant_id", "tenant_id"),
     ("r.company_name", "company_name"),
     ("r.company_name_lower", "company_name_lower"),
@@ -146,6 +194,7 @@ const LIST_COLUMNS: [(&str, &str); 9] = [
     ("t.name", "reseller_name"),
     ("r.billing_version", "billing_version"),
     ("c.created_at", "created_at"),
+    ("r.created_at", "since"),
 ];
 
 /// The page query with only the conditions asked for, so each backend picks the index that
@@ -207,15 +256,33 @@ fn list_sql<'a>(f: &'a ListFilter<'a>, backend: crate::Backend) -> (String, Vec<
             &[Some(domain)],
         );
     }
-    if let Some((name, id)) = f.after {
+    if let Some(text) = crate::like_contains(f.contains) {
         add(
             &mut sql,
-            "(r.company_name_lower, r.customer_tenant_id) > (?, ?)",
-            &[Some(name.to_owned()), Some(id.to_owned())],
+            "(r.company_name_lower LIKE ? ESCAPE '\\' OR c.domain LIKE ? ESCAPE '\\')",
+            &[Some(text.clone()), Some(text)],
         );
     }
+    let column = f.sort.column();
+    // Backwards reads the list in the opposite order from the cursor; the caller turns the
+    // rows round.
+    let descending = f.sort.descending() != f.cursor.is_some_and(|c| c.backwards);
+    if let Some(cursor) = f.cursor {
+        let key = if column == "r.created_at" {
+            "CAST(? AS BIGINT)"
+        } else {
+            "?"
+        };
+        let op = if descending { "<" } else { ">" };
+        add(
+            &mut sql,
+            &format!("({column}, r.customer_tenant_id) {op} ({key}, ?)"),
+            &[Some(cursor.key.to_owned()), Some(cursor.id.to_owned())],
+        );
+    }
+    let dir = if descending { "DESC" } else { "ASC" };
     sql.push_str(&format!(
-        " ORDER BY r.company_name_lower, r.customer_tenant_id LIMIT {}",
+        " ORDER BY {column} {dir}, r.customer_tenant_id {dir} LIMIT {}",
         f.limit.max(1)
     ));
     let sql = match backend {
@@ -236,14 +303,17 @@ fn list_sql<'a>(f: &'a ListFilter<'a>, backend: crate::Backend) -> (String, Vec<
     (sql, binds)
 }
 
-/// A page of customers by company name; keyset, so deep pages cost what the first does.
+/// A page of customers in the filter's order (a backwards page too, its rows in that
+/// order); keyset, so deep pages cost what the first does.
 pub async fn list(db: &Db, f: &ListFilter<'_>) -> Result<Vec<CustomerListRow>, StoreError> {
     // A page of an owner's list (or of one reseller's part of it) has one best plan for every
     // owner, small or the largest: the list index in order, then the customer of each row, so
     // PostgreSQL keeps that plan (`Db::read_list`). A search's best plan depends on what is
     // searched for, so it is planned for the values at hand, on the ordinary pool.
     let searching = crate::like_prefix(f.name_prefix).is_some()
-        || crate::like_prefix(f.domain_prefix).is_some();
+        || crate::like_prefix(f.domain_prefix).is_some()
+        || crate::like_prefix(f.contains).is_some()
+        || f.sort != ListSort::Name;
     let mut c = if searching {
         db.read().await?
     } else {
@@ -261,9 +331,14 @@ pub async fn list(db: &Db, f: &ListFilter<'_>) -> Result<Vec<CustomerListRow>, S
                 .map_err(|e| StoreError::Corrupt(format!("customer list: {e}")))?;
             // An aggregate's order is not promised; the page's order is the keyset's, which
             // is byte order, as SQLite compares text.
-            rows.sort_by(|a, b| {
-                (&a.company_name_lower, &a.tenant_id).cmp(&(&b.company_name_lower, &b.tenant_id))
+            rows.sort_by(|a, b| match f.sort.column() {
+                "r.created_at" => (a.since, &a.tenant_id).cmp(&(b.since, &b.tenant_id)),
+                _ => (&a.company_name_lower, &a.tenant_id)
+                    .cmp(&(&b.company_name_lower, &b.tenant_id)),
             });
+            if f.sort.descending() {
+                rows.reverse();
+            }
             Ok(rows)
         }
         Conn::Postgres(x) => {
@@ -271,9 +346,34 @@ pub async fn list(db: &Db, f: &ListFilter<'_>) -> Result<Vec<CustomerListRow>, S
             for b in &binds {
                 q = q.bind(b.as_deref());
             }
-            Ok(q.fetch_all(&mut *x).await?)
+            let mut rows = q.fetch_all(&mut *x).await?;
+            if f.cursor.is_some_and(|c| c.backwards) {
+                rows.reverse();
+            }
+            Ok(rows)
         }
     }
+}
+
+/// How many customers the list's filter matches, counted up to `cap` (a page shows "more
+/// than" beyond it, so a large owner's count costs a bounded read).
+pub async fn count(db: &Db, f: &ListFilter<'_>, cap: i64) -> Result<i64, StoreError> {
+    let unpaged = ListFilter {
+        cursor: None,
+        limit: cap,
+        sort: ListSort::Name,
+        ..f.clone()
+    };
+    let (sql, binds) = list_sql(&unpaged, crate::Backend::Postgres);
+    let sql = format!("SELECT COUNT(*) FROM ({sql}) counted");
+    let mut c = db.read().await?;
+    Ok(on_conn!(&mut c.conn(), |x| {
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for b in &binds {
+            q = q.bind(b.as_deref());
+        }
+        q.fetch_one(&mut **x).await
+    })?)
 }
 
 /// How many customers of the provider each reseller is associated with.

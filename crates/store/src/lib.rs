@@ -76,6 +76,12 @@ pub(crate) fn like_prefix(prefix: Option<&str>) -> Option<String> {
     })
 }
 
+/// A LIKE pattern matching text that contains `text` anywhere, lowercased, its wildcards
+/// escaped (used with `ESCAPE '\\'`).
+pub(crate) fn like_contains(text: Option<&str>) -> Option<String> {
+    like_prefix(text).map(|p| format!("%{p}"))
+}
+
 /// A value of a row written by [`insert_rows`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Val<'a> {
@@ -526,6 +532,10 @@ mod tests {
         );
         assert_eq!(super::like_prefix(Some("  ")), None);
         assert_eq!(super::like_prefix(None), None);
+        assert_eq!(
+            super::like_contains(Some("a_b")).as_deref(),
+            Some("%a\\_b%")
+        );
     }
 
     /// The store's boundary is typed: an id goes in as its own type, so two ids passed in the

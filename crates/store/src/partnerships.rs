@@ -285,6 +285,24 @@ pub async fn count_counterparts(
         .await)?)
 }
 
+/// The provider's former resellers, (tenant id, name) by name: a partnership was removed
+/// and none is active now. Their customers and seat-days remain, so lists filter by them.
+pub async fn former_resellers(
+    c: &mut Conn<'_>,
+    provider: &TenantId,
+) -> Result<Vec<(TenantId, String)>, StoreError> {
+    const SQL: &str = "SELECT DISTINCT t.id, t.name FROM partnerships s JOIN tenants t ON t.id = s.reseller_tenant_id \
+         WHERE s.provider_tenant_id = $1 AND s.state = 'removed' AND NOT EXISTS (SELECT 1 FROM partnerships a \
+         WHERE a.provider_tenant_id = s.provider_tenant_id AND a.reseller_tenant_id = s.reseller_tenant_id AND a.state = 'active') \
+         ORDER BY t.name, t.id";
+    Ok(on_conn!(c, |x| sqlx::query_as::<_, (TenantId, String)>(
+        SQL
+    )
+    .bind(provider)
+    .fetch_all(&mut **x)
+    .await)?)
+}
+
 /// The providers the reseller is partnered with now.
 pub async fn current_providers(
     c: &mut Conn<'_>,

@@ -15,7 +15,10 @@ use twotier_domain::partner::{Country, CspRegion};
 use twotier_domain::tenant::{TenantKind, parse_name};
 use twotier_domain::user::Email;
 use twotier_domain::{DomainError, FieldErrors};
-use twotier_store::customers::{self as rows, BillingPatch, CustomerRow, ListFilter, Owner};
+pub use twotier_store::customers::ListSort;
+use twotier_store::customers::{
+    self as rows, BillingPatch, Cursor, CustomerRow, ListFilter, Owner,
+};
 use twotier_store::{CustomerTenant, PartnerTenant, ProviderTenant, ResellerTenant};
 use twotier_store::{partners as partner_rows, partnerships, tenants};
 
@@ -251,6 +254,9 @@ pub struct CustomerListItem {
     pub associated_partner_name: Option<String>,
     pub country: String,
     pub created_at: Timestamp,
+    /// When the listing partner's relationship with the customer began (the UI's column).
+    #[serde(skip)]
+    pub since: Timestamp,
     /// The billing profile's version, the customer's etag.
     pub version: i64,
 }
@@ -269,6 +275,7 @@ impl From<rows::CustomerListRow> for CustomerListItem {
             associated_partner_name: r.reseller_name,
             country: r.country,
             created_at: Timestamp(r.created_at),
+            since: Timestamp(r.since),
             version: r.billing_version,
         }
     }
@@ -331,21 +338,34 @@ fn from_row(r: CustomerRow, viewer_is_reseller: bool) -> Customer {
 pub struct ListQuery {
     pub company_name: Option<String>,
     pub domain: Option<String>,
+    /// Company name or domain containing this text (the UI's search).
+    pub contains: Option<String>,
     pub reseller: Option<String>,
+    pub sort: ListSort,
+    /// The page after this (sort key, tenant id): the API's continuation and the UI's Next.
     pub after: Option<(String, String)>,
+    /// The page before this (sort key, tenant id): the UI's Previous.
+    pub before: Option<(String, String)>,
     pub limit: i64,
     /// Also read each listed customer's subscriptions (the UI's expandable rows).
     pub with_subscriptions: bool,
+    /// Also count the matches, up to [`COUNT_CAP`] (the UI's total; the API's `totalCount`
+    /// is the page's item count, as in Partner Center).
+    pub with_total: bool,
 }
 
-/// One page; no total, because counting a large reseller's customers on every page would
-/// cost more than the page (Partner Center's `totalCount` is the page's item count too).
+/// Matches are counted up to this many; beyond it a page says "more than".
+pub const COUNT_CAP: i64 = 10_000;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CustomerPage {
     pub items: Vec<CustomerListItem>,
     /// Subscriptions by customer id, when asked for.
     pub subscriptions: HashMap<String, Vec<crate::subscriptions::Subscription>>,
     pub next: Option<(String, String)>,
+    pub previous: Option<(String, String)>,
+    /// Matches counted up to [`COUNT_CAP`], when asked for.
+    pub total: Option<i64>,
 }
 
 /// A provider's customers, or the customers associated with a reseller (never the
@@ -385,11 +405,7 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
         TenantKind::Provider => Owner::Provider(&actor.tenant_id),
         TenantKind::Reseller => Owner::Reseller(&actor.tenant_id),
         _ => {
-            return Ok(CustomerPage {
-                items: Vec::new(),
-                subscriptions: HashMap::new(),
-                next: None,
-            });
+            return Ok(CustomerPage::empty());
         }
     };
     let limit = q.limit.clamp(1, 500);
@@ -404,28 +420,64 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
             Some(id) => Some(id),
             // No customer is associated with a reseller that cannot exist.
             None => {
-                return Ok(CustomerPage {
-                    items: Vec::new(),
-                    subscriptions: HashMap::new(),
-                    next: None,
-                });
+                return Ok(CustomerPage::empty());
             }
         },
+    };
+    // A time cursor that is not a number is no cursor (the list starts at its beginning).
+    let valid = |(key, _): &&(String, String)| {
+        matches!(q.sort, ListSort::Name | ListSort::NameDescending) || key.parse::<i64>().is_ok()
+    };
+    let cursor = match (
+        q.after.as_ref().filter(valid),
+        q.before.as_ref().filter(valid),
+    ) {
+        (Some((key, id)), _) => Some(Cursor {
+            key,
+            id,
+            backwards: false,
+        }),
+        (None, Some((key, id))) => Some(Cursor {
+            key,
+            id,
+            backwards: true,
+        }),
+        (None, None) => None,
     };
     let f = ListFilter {
         owner,
         name_prefix: q.company_name.as_deref(),
         domain_prefix: q.domain.as_deref(),
+        contains: q.contains.as_deref(),
         reseller: reseller.as_ref(),
-        after: q.after.as_ref().map(|(n, i)| (n.as_str(), i.as_str())),
+        sort: q.sort,
+        cursor,
         limit: limit + 1,
     };
     let mut found = rows::list(&svc.db, &f).await?;
-    let next = if found.len() as i64 > limit {
-        found.truncate(limit as usize);
-        found
-            .last()
-            .map(|r| (r.company_name_lower.clone(), r.tenant_id.to_string()))
+    let more = found.len() as i64 > limit;
+    let backwards = cursor.is_some_and(|c| c.backwards);
+    if more {
+        // The extra row is the one furthest from the cursor: the last, or going backwards
+        // (the rows turned round already) the first.
+        if backwards {
+            found.remove(0);
+        } else {
+            found.truncate(limit as usize);
+        }
+    }
+    let key = |r: &rows::CustomerListRow| (q.sort.key_of(r), r.tenant_id.to_string());
+    // Forwards there is a next page when a row was left over, and a previous one when the
+    // page started after a cursor; backwards the other way round.
+    let (has_next, has_previous) = if backwards {
+        (true, more)
+    } else {
+        (more, cursor.is_some())
+    };
+    let next = found.last().filter(|_| has_next).map(key);
+    let previous = found.first().filter(|_| has_previous).map(key);
+    let total = if q.with_total {
+        Some(rows::count(&svc.db, &f, COUNT_CAP).await?)
     } else {
         None
     };
@@ -451,7 +503,21 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
         subscriptions,
         items: found.into_iter().map(CustomerListItem::from).collect(),
         next,
+        previous,
+        total,
     })
+}
+
+impl CustomerPage {
+    fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            subscriptions: HashMap::new(),
+            next: None,
+            previous: None,
+            total: Some(0),
+        }
+    }
 }
 
 /// Everything a customer's page shows, read for the actor.

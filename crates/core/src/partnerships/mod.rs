@@ -233,7 +233,8 @@ pub async fn resellers_view(
     })
 }
 
-/// (tenant id, name) of the provider's resellers for a list's filter; empty for anyone else.
+/// (tenant id, name) of the provider's resellers for a list's filter, its former ones last
+/// (their customers and seat-days remain); empty for anyone else.
 pub async fn reseller_filter(
     svc: &Services,
     actor: &Actor,
@@ -241,11 +242,16 @@ pub async fn reseller_filter(
     if actor.tenant_kind != TenantKind::Provider {
         return Ok(Vec::new());
     }
-    Ok(resellers_to_pick(svc, actor)
+    let mut out: Vec<(String, String)> = resellers_to_pick(svc, actor)
         .await?
         .into_iter()
         .map(|r| (r.id, r.name))
-        .collect())
+        .collect();
+    let mut c = svc.db.read().await?;
+    for (id, name) in rows::former_resellers(&mut c.conn(), &actor.tenant_id).await? {
+        out.push((id.to_string(), format!("{name} (former reseller)")));
+    }
+    Ok(out)
 }
 
 /// The provider's active resellers to pick from (a form's list): the first 500 by name.

@@ -10,7 +10,7 @@ use twotier_core::CoreError;
 use twotier_core::auth::Session;
 use twotier_core::customers::{
     self, Address, AddressInput, BillingInput, BillingProfile, Customer, CustomerListItem,
-    ListQuery,
+    ListQuery, ListSort,
 };
 use twotier_core::orders::Order;
 use twotier_core::subscriptions::Subscription;
@@ -18,6 +18,7 @@ use twotier_domain::FieldErrors;
 use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
 
+use super::table::{self, Pager, SortHeader};
 use super::{Ctx, FormData, field_errors, render, render_status, show_once, temporary_password};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
@@ -32,12 +33,15 @@ struct CustomersPage {
     subscriptions: HashMap<String, Vec<Subscription>>,
     search: String,
     reseller: String,
-    /// (tenant id, name) of the provider's resellers, for the filter and the column.
+    /// (tenant id, name) of the provider's resellers, former ones last, for the filter and
+    /// the column.
     resellers: Vec<(String, String)>,
     is_provider: bool,
     can_create: bool,
     can_order: bool,
-    next_href: Option<String>,
+    headers: Vec<SortHeader>,
+    sort: &'static str,
+    pager: Pager,
 }
 
 impl CustomersPage {
@@ -58,9 +62,30 @@ impl CustomersPage {
                 ),
         )
     }
+
+    /// The filters in force, in words, with a link that clears them.
+    fn filters_shown(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.search.trim().is_empty() {
+            out.push(format!("name or domain contains “{}”", self.search.trim()));
+        }
+        if let Some((_, name)) = self.resellers.iter().find(|(id, _)| *id == self.reseller) {
+            out.push(format!("indirect reseller {name}"));
+        }
+        out
+    }
 }
 
-/// Search by company name or domain prefix, filter by indirect reseller, page by name.
+/// The sort orders of the customers list by their `sort=` value.
+const SORTS: [(&str, ListSort); 4] = [
+    ("name", ListSort::Name),
+    ("name-desc", ListSort::NameDescending),
+    ("newest", ListSort::Newest),
+    ("oldest", ListSort::Oldest),
+];
+
+/// Search by part of a company name or domain, filter by indirect reseller (former ones
+/// too), sort by name or by when the relationship began, page forwards and backwards.
 pub async fn customers_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
@@ -68,31 +93,72 @@ pub async fn customers_page(
 ) -> PageResult {
     let search = q.get("q").cloned().unwrap_or_default();
     let reseller = q.get("reseller").cloned().unwrap_or_default();
-    let by_domain = !search.is_empty()
-        && search.chars().all(|c| c.is_ascii_alphanumeric())
-        && q.get("by").map(String::as_str) == Some("domain");
+    let (sort_name, sort) = SORTS
+        .iter()
+        .find(|(name, _)| q.get("sort").map(String::as_str) == Some(*name))
+        .copied()
+        .unwrap_or(SORTS[0]);
+    let size = table::page_size(&q);
+    let cursor = |key: &str, id: &str| q.get(key).cloned().zip(q.get(id).cloned());
     let query = ListQuery {
-        company_name: (!by_domain && !search.is_empty()).then(|| search.clone()),
-        domain: by_domain.then(|| search.clone()),
+        contains: Some(search.clone()).filter(|t| !t.trim().is_empty()),
         reseller: TenantId::parse(&reseller).map(|t| t.to_string()),
-        after: q.get("after_name").cloned().zip(q.get("after_id").cloned()),
-        limit: 50,
+        sort,
+        after: cursor("after", "after_id"),
+        before: cursor("before", "before_id"),
+        limit: size,
         with_subscriptions: true,
+        with_total: true,
+        ..ListQuery::default()
     };
     let v = customers::list_view(&state.svc, &s.actor, &query).await?;
     let page = v.page;
-    let next_href = page.next.as_ref().map(|(n, i)| {
-        let pairs = [
+    let size_text = size.to_string();
+    let link = |sort: &str, cursor: Option<(&str, &str, &str)>| {
+        let mut params = vec![
             ("q", search.as_str()),
             ("reseller", reseller.as_str()),
-            ("after_name", n.as_str()),
-            ("after_id", i.as_str()),
+            ("sort", if sort == "name" { "" } else { sort }),
+            ("size", if size == 50 { "" } else { size_text.as_str() }),
         ];
-        format!(
-            "/customers?{}",
-            serde_urlencoded::to_string(pairs).unwrap_or_default()
-        )
-    });
+        if let Some((dir, key, id)) = cursor {
+            params.push((dir, key));
+            params.push((
+                if dir == "after" {
+                    "after_id"
+                } else {
+                    "before_id"
+                },
+                id,
+            ));
+        }
+        table::href("/customers", &params)
+    };
+    let headers = vec![
+        SortHeader::new("Company", ("name", "name-desc"), sort_name, |to| {
+            link(to, None)
+        }),
+        SortHeader::new("Customer since", ("oldest", "newest"), sort_name, |to| {
+            link(to, None)
+        }),
+    ];
+    let pager = Pager {
+        total: table::count_text(
+            page.total.unwrap_or_default(),
+            customers::COUNT_CAP,
+            "customer",
+            "customers",
+        ),
+        previous: page
+            .previous
+            .as_ref()
+            .map(|(k, i)| link(sort_name, Some(("before", k, i)))),
+        next: page
+            .next
+            .as_ref()
+            .map(|(k, i)| link(sort_name, Some(("after", k, i)))),
+        size,
+    };
     Ok(render(&CustomersPage {
         ctx: Ctx::new(&s, "Customers", "/customers"),
         customers: page.items,
@@ -103,7 +169,9 @@ pub async fn customers_page(
         can_create: v.can_create,
         can_order: v.can_order,
         is_provider: v.is_provider,
-        next_href,
+        headers,
+        sort: sort_name,
+        pager,
     }))
 }
 

@@ -28,6 +28,7 @@ pub mod partnerships;
 pub mod session;
 pub mod shown_once;
 pub mod subscriptions;
+pub mod table;
 pub mod wizard;
 
 use askama::Template;

@@ -17,6 +17,105 @@ fn body(prefix: &str, name: &str, country: &str, reseller: Option<&str>) -> Valu
     })
 }
 
+/// The link of a page's `rel` ("next", "prev") in the pager, decoded.
+fn pager_link(page: &str, rel: &str) -> Option<String> {
+    let before = page.split(&format!("\" rel=\"{rel}\"")).next()?;
+    if before.len() == page.len() {
+        return None;
+    }
+    Some(before.rsplit("href=\"").next()?.replace("&#38;", "&"))
+}
+
+/// The company names of a customers page's rows, in order.
+fn listed_names(page: &str) -> Vec<String> {
+    page.split("<tr data-customer-id=")
+        .skip(1)
+        .filter_map(|row| {
+            let link = row.split("</a>").next()?;
+            Some(link.rsplit('>').next()?.to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_customers_list_searches_anywhere_sorts_counts_and_pages_both_ways() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    app.partner(&world).await;
+    for n in 1..=27 {
+        create(
+            &app,
+            &world,
+            &format!("co{n:02}"),
+            &format!("Co {n:02}"),
+            None,
+        )
+        .await;
+    }
+    create(&app, &world, "zadv", "Zeta Advisors", None).await;
+    let session = world.user("provider_global_admin").session();
+    let first = app.page("/customers", &session).await.text();
+    let names = listed_names(&first);
+    assert_eq!(names.len(), 28, "a page holds 50 by default: {names:?}");
+    let small = app.page("/customers?size=25", &session).await.text();
+    let names = listed_names(&small);
+    assert_eq!(
+        (names.len(), names[0].as_str(), names[24].as_str()),
+        (25, "Co 01", "Co 25")
+    );
+    assert!(small.contains("28 customers") && pager_link(&small, "prev").is_none());
+    let next = pager_link(&small, "next").expect("a next page");
+    assert!(next.contains("size=25"), "the page size is kept: {next}");
+    let second = app.page(&next, &session).await.text();
+    assert_eq!(listed_names(&second), ["Co 26", "Co 27", "Zeta Advisors"]);
+    assert!(pager_link(&second, "next").is_none());
+    let back = app
+        .page(
+            &pager_link(&second, "prev").expect("a previous page"),
+            &session,
+        )
+        .await
+        .text();
+    assert_eq!(
+        listed_names(&back),
+        listed_names(&small),
+        "Previous is page one"
+    );
+    assert!(pager_link(&back, "prev").is_none() && pager_link(&back, "next").is_some());
+    // Sorting: by name Z to A, and by when the relationship began.
+    let desc = app.page("/customers?sort=name-desc", &session).await.text();
+    assert_eq!(listed_names(&desc)[0], "Zeta Advisors");
+    assert!(desc.contains("aria-sort=\"descending\""));
+    let oldest = app
+        .page("/customers?sort=oldest&size=25", &session)
+        .await
+        .text();
+    assert_eq!(listed_names(&oldest)[0], "Co 01");
+    let newest = app.page("/customers?sort=newest", &session).await.text();
+    assert_eq!(listed_names(&newest)[0], "Zeta Advisors");
+    // Search: part of a name or of a domain, any case; the filter is shown and kept.
+    let visor = app.page("/customers?q=VISOR", &session).await.text();
+    assert_eq!(listed_names(&visor), ["Zeta Advisors"]);
+    assert!(
+        visor.contains("1 customer (name or domain contains “VISOR”)")
+            && visor.contains("value=\"VISOR\""),
+        "{visor}"
+    );
+    let domain = app.page("/customers?q=o1", &session).await.text();
+    assert_eq!(listed_names(&domain).len(), 10, "co10 to co19");
+    let wild = app.page("/customers?q=%25", &session).await.text();
+    assert!(
+        wild.contains("No customers match"),
+        "a wildcard is a character"
+    );
+    // A cursor that is not one starts the list again, on both backends.
+    let odd = app
+        .page("/customers?sort=newest&after=abc&after_id=x", &session)
+        .await;
+    assert_eq!(odd.status, StatusCode::OK);
+    assert_eq!(listed_names(&odd.text())[0], "Zeta Advisors");
+}
+
 async fn create(
     app: &TestApp,
     world: &World,
@@ -548,6 +647,26 @@ async fn customers_stay_when_the_partnership_ends_and_the_pages_show_them() {
         )
         .await;
     assert!(detail.text().contains("staysco.onmicrosoft.example"));
+    // The former reseller stays in the list's filter, named as such, and still filters.
+    let list = app.page("/customers", &provider.session()).await.text();
+    assert!(
+        list.contains(&format!(
+            "<option value=\"{reseller_id}\">Fabrikam IT (former reseller)</option>"
+        )),
+        "{list}"
+    );
+    let filtered = app
+        .page(
+            &format!("/customers?reseller={reseller_id}"),
+            &provider.session(),
+        )
+        .await
+        .text();
+    assert!(
+        filtered.contains("Stays Co")
+            && filtered.contains("indirect reseller Fabrikam IT (former reseller)"),
+        "{filtered}"
+    );
     assert_eq!(
         app.page("/customers", &Principal::Anonymous).await.status,
         StatusCode::SEE_OTHER
