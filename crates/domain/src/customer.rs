@@ -76,6 +76,53 @@ impl Culture {
     }
 }
 
+/// The cultures a person picks from in the UI, (code, name); the API takes any well-formed one,
+/// and a form lists a customer's own even when it is not here.
+pub const CULTURES: [(&str, &str); 24] = [
+    ("cs-CZ", "Czech (Czechia)"),
+    ("da-DK", "Danish (Denmark)"),
+    ("de-AT", "German (Austria)"),
+    ("de-CH", "German (Switzerland)"),
+    ("de-DE", "German (Germany)"),
+    ("en-AU", "English (Australia)"),
+    ("en-CA", "English (Canada)"),
+    ("en-GB", "English (United Kingdom)"),
+    ("en-IE", "English (Ireland)"),
+    ("en-US", "English (United States)"),
+    ("es-ES", "Spanish (Spain)"),
+    ("fi-FI", "Finnish (Finland)"),
+    ("fr-BE", "French (Belgium)"),
+    ("fr-CA", "French (Canada)"),
+    ("fr-CH", "French (Switzerland)"),
+    ("fr-FR", "French (France)"),
+    ("it-IT", "Italian (Italy)"),
+    ("nb-NO", "Norwegian Bokmål (Norway)"),
+    ("nl-BE", "Dutch (Belgium)"),
+    ("nl-NL", "Dutch (Netherlands)"),
+    ("pl-PL", "Polish (Poland)"),
+    ("pt-BR", "Portuguese (Brazil)"),
+    ("pt-PT", "Portuguese (Portugal)"),
+    ("sv-SE", "Swedish (Sweden)"),
+];
+
+/// The languages a person picks from in the UI, (code, name), as [`CULTURES`].
+pub const LANGUAGES: [(&str, &str); 14] = [
+    ("cs", "Czech"),
+    ("da", "Danish"),
+    ("de", "German"),
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("fi", "Finnish"),
+    ("fr", "French"),
+    ("it", "Italian"),
+    ("nb", "Norwegian Bokmål"),
+    ("nl", "Dutch"),
+    ("pl", "Polish"),
+    ("pt", "Portuguese"),
+    ("sv", "Swedish"),
+    ("ja", "Japanese"),
+];
+
 /// A two-letter language such as `en`, in lowercase.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(transparent)]
@@ -119,6 +166,17 @@ mod tests {
         assert!(DomainPrefix::parse(&"x".repeat(28)).is_err());
         let e = DomainPrefix::of_domain("wingtip.example.com", SUFFIX).unwrap_err();
         assert!(e.0.contains(SUFFIX));
+    }
+
+    #[test]
+    fn the_lists_to_pick_from_are_valid_and_each_culture_has_its_language() {
+        for (code, _) in CULTURES {
+            assert_eq!(Culture::parse(code).unwrap().0, code);
+            assert!(LANGUAGES.iter().any(|(l, _)| code.starts_with(l)), "{code}");
+        }
+        for (code, _) in LANGUAGES {
+            assert_eq!(Language::parse(code).unwrap().0, code);
+        }
     }
 
     #[test]

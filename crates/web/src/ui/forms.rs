@@ -184,6 +184,72 @@ pub fn order_errors(
     Ok(keyed)
 }
 
+/// The input type of a form field by its name, so phones get the number pad and email
+/// keyboards their `@` (forms are `novalidate`: the server's messages sit under the fields).
+pub fn input_type(name: &str) -> &'static str {
+    match name {
+        "email" => "email",
+        "phone_number" => "tel",
+        _ => "text",
+    }
+}
+
+/// Whether a contact and address field must be filled (Partner Center's billing profile).
+pub fn is_required(name: &str) -> bool {
+    matches!(
+        name,
+        "company_name"
+            | "domain"
+            | "first_name"
+            | "last_name"
+            | "email"
+            | "address_line1"
+            | "postal_code"
+            | "city"
+            | "country"
+            | "culture"
+            | "language"
+    )
+}
+
+/// The browser's autofill hint for a contact field.
+pub fn autocomplete(name: &str) -> &'static str {
+    match name {
+        "email" => "email",
+        "phone_number" => "tel",
+        "first_name" => "given-name",
+        "last_name" => "family-name",
+        "postal_code" => "postal-code",
+        _ => "on",
+    }
+}
+
+/// The values of a field picked from a known set (culture, language), (code, name,
+/// selected), with the current value first when it is not one of them; `None` for a field
+/// typed freely.
+pub fn choices_for(name: &str, current: &str) -> Option<Vec<(String, String, bool)>> {
+    let known: &[(&str, &str)] = match name {
+        "culture" => &twotier_domain::customer::CULTURES,
+        "language" => &twotier_domain::customer::LANGUAGES,
+        _ => return None,
+    };
+    let current = current.trim();
+    let mut out: Vec<(String, String, bool)> = known
+        .iter()
+        .map(|(code, label)| {
+            (
+                (*code).to_owned(),
+                format!("{label} ({code})"),
+                *code == current,
+            )
+        })
+        .collect();
+    if !current.is_empty() && !known.iter().any(|(code, _)| *code == current) {
+        out.insert(0, (current.to_owned(), current.to_owned(), true));
+    }
+    Some(out)
+}
+
 /// Field errors for a form that is shown again.
 pub fn field_errors(e: twotier_core::CoreError) -> Result<FieldErrors, PageError> {
     match e {

@@ -5,7 +5,10 @@ mod forms;
 mod layout;
 mod render;
 
-pub use forms::{FormData, error_summary, field_errors, order_errors};
+pub use forms::{
+    FormData, autocomplete, choices_for, error_summary, field_errors, input_type, is_required,
+    order_errors,
+};
 pub use layout::{Badge, Ctx, NavGroup, NavItem, kind_label};
 pub use render::{
     Count, ErrorContent, Secret, SecretPage, ShowOnce, csv_response, error_page, form_status,

@@ -42,8 +42,8 @@ const DETAILS: [(&str, &str); 13] = [
     ("postal_code", "Postal code"),
     ("city", "City"),
     ("state", "State or province"),
-    ("culture", "Culture (e.g. en-GB)"),
-    ("language", "Language (e.g. en)"),
+    ("culture", "Culture"),
+    ("language", "Language"),
 ];
 
 /// Where each details field's errors are reported by the use case.

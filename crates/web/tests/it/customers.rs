@@ -685,6 +685,14 @@ async fn the_billing_profile_form_saves_shows_errors_and_refuses_stale_changes()
         .await
         .text();
     assert!(page.contains("name=\"etag\" value=\"1\""));
+    // Culture and language are picked by name; the fields have their input types.
+    assert!(
+        page.contains("<select id=\"culture\" name=\"culture\"")
+            && page.contains("<select id=\"language\" name=\"language\"")
+            && page.contains("type=\"email\"")
+            && page.contains("type=\"tel\""),
+        "{page}"
+    );
     let fields = |email: &'static str, city: &'static str, etag: &'static str| {
         vec![
             ("first_name", "Camille"),
@@ -750,6 +758,15 @@ async fn the_billing_profile_form_saves_shows_errors_and_refuses_stale_changes()
     assert_eq!(
         (now["email"].clone(), now["defaultAddress"]["city"].clone()),
         (json!("ap@formco.test"), json!("Lyon"))
+    );
+    let saved = app
+        .page(&format!("/customers/{id}?tab=billing"), &helpdesk.session())
+        .await
+        .text();
+    assert!(
+        saved.contains("<option value=\"fr-FR\" selected>French (France) (fr-FR)</option>")
+            && saved.contains("<option value=\"fr\" selected>French (fr)</option>"),
+        "the saved culture and language are the ones selected"
     );
     // A billing admin may not edit (nor see) customers.
     let r = app
