@@ -291,9 +291,8 @@ async fn a_partnership_from_invitation_to_removal() {
             .contains("twotier sends no message")
     );
     browser.screenshot(&shot("26-remove-confirmation")).await;
-    browser
-        .click("form[action$='/remove'] button[type=submit]")
-        .await;
+    // A double click removes once and shows the removal.
+    double_click(&browser, "form[action$='/remove'] button[type=submit]").await;
     let text = browser.wait_for_text("The partnership was removed").await;
     assert!(!text.contains("Fabrikam IT"), "{text}");
     // Its associated customer remains.
@@ -593,7 +592,8 @@ async fn subscription_changes_in_a_browser() {
                 "Reload of the confirm page asked to post"
             );
             browser.wait_for_text("Confirm").await;
-            browser.click("#confirm").await;
+            // A double click changes once and shows the change.
+            double_click(browser, "#confirm").await;
             let text = browser.wait_for_text(done).await;
             assert!(browser.came_through_redirect().await, "{text}");
             assert!(
@@ -780,7 +780,7 @@ async fn an_existing_customer_from_request_to_ended_relationship() {
     let page = browser.wait_for_text("Fabrikam IT").await;
     assert!(page.contains("Contoso Distribution"), "{page}");
     browser.click("#consent").await;
-    browser.click("#accept-request").await;
+    double_click(&browser, "#accept-request").await;
     let partners = browser.wait_for_text("You accepted the request").await;
     assert!(partners.contains("Fabrikam IT") && partners.contains("Contoso Distribution"));
     browser.screenshot(&shot("51-customer-partners")).await;
@@ -842,7 +842,7 @@ async fn an_existing_customer_from_request_to_ended_relationship() {
         ))
         .await;
     browser.wait_for_text("It stays your partner").await;
-    browser.click("#confirm-remove-admin").await;
+    double_click(&browser, "#confirm-remove-admin").await;
     browser.wait_for_text("admin access was removed").await;
     sign_out(&browser).await;
     sign_in(&browser, &base, reseller).await;
@@ -871,13 +871,13 @@ async fn an_existing_customer_from_request_to_ended_relationship() {
         .await;
     browser.click("#cancel-subscription").await;
     browser.wait_for_text("Confirm").await;
-    browser.click("#confirm").await;
+    double_click(&browser, "#confirm").await;
     browser.wait_for_text("The subscription is cancelled").await;
     browser
         .goto(&format!("{base}/customers/{customer}?tab=account"))
         .await;
     browser.click("#end-relationship-toggle").await;
-    browser.click("#end-relationship").await;
+    double_click(&browser, "#end-relationship").await;
     let list = browser
         .wait_for_text("The relationship with the customer has ended")
         .await;
