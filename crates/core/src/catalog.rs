@@ -595,13 +595,17 @@ pub async fn categories(
     actor: &Actor,
     country: &str,
 ) -> Result<Vec<Category>, CoreError> {
-    let offers = list(svc, actor, country, None).await?;
+    Ok(categories_of(&list(svc, actor, country, None).await?))
+}
+
+/// The categories of `offers`, once each, in the catalog's order (rank, then id).
+pub fn categories_of(offers: &[Offer]) -> Vec<Category> {
     let mut seen = BTreeMap::new();
     for o in offers {
         seen.entry((o.category.rank, o.category.id.clone()))
-            .or_insert(o.category);
+            .or_insert_with(|| o.category.clone());
     }
-    Ok(seen.into_values().collect())
+    seen.into_values().collect()
 }
 
 /// Takes an offer off sale (or back on): existing subscriptions are not touched.

@@ -34,16 +34,31 @@ pub struct Secret {
     pub usage: String,
     pub back_href: String,
     pub back_label: String,
+    /// An email that carries the secret (an invitation's link), which the person may edit
+    /// before sending it.
+    #[serde(default)]
+    pub email: Option<EmailDraft>,
+}
+
+/// The subject and text of an email to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailDraft {
+    pub subject: String,
+    pub body: String,
 }
 
 /// Seals `secret` for the session whose cookie carries `token`; returns the id of its page.
+/// A secret made by a change with an idempotency key keeps it as its `slot`: its page then
+/// has the id [`slot_page`] gives, so a repeat of that change (a double-click) is sent to
+/// the same one page rather than to nothing.
 pub async fn keep(
     svc: &Services,
     session: &Session,
     token: &str,
     secret: &Secret,
+    slot: Option<&str>,
 ) -> Result<ShownOnceId, CoreError> {
-    let id = ShownOnceId::generate();
+    let id = slot.map_or_else(ShownOnceId::generate, |slot| slot_page(token, slot));
     let plain =
         serde_json::to_vec(secret).map_err(|e| CoreError::internal_msg(format!("secret: {e}")))?;
     let stored = seal(token, id.as_str(), &plain)?;
@@ -80,6 +95,23 @@ pub async fn take(
     Ok(sealed
         .and_then(|stored| open(token, id.as_str(), &stored))
         .and_then(|plain| serde_json::from_slice(&plain).ok()))
+}
+
+/// The page id of the secret made by the change keyed `slot` in the session of `token`:
+/// the same for every repeat, unguessable without the session's cookie.
+pub fn slot_page(token: &str, slot: &str) -> ShownOnceId {
+    #[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(token.as_bytes()).expect("any key length");
+    mac.update(b"twotier shown-once slot v1:");
+    mac.update(slot.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    ShownOnceId::from_stored(
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string(),
+    )
 }
 
 /// Base64 of nonce and ciphertext, bound to the id.
@@ -142,6 +174,10 @@ mod tests {
         assert_eq!(open("tts_two", "a1", &sealed), None);
         assert_eq!(open("tts_one", "a2", &sealed), None);
         assert_eq!(open("tts_one", "a1", "not base64!"), None);
+        assert_eq!(slot_page("tts_one", "k"), slot_page("tts_one", "k"));
+        assert_ne!(slot_page("tts_one", "k"), slot_page("tts_two", "k"));
+        assert_ne!(slot_page("tts_one", "k"), slot_page("tts_one", "l"));
+        assert!(ShownOnceId::parse(slot_page("tts_one", "k").as_str()).is_some());
         assert_ne!(
             seal("tts_one", "a1", b"x").ok(),
             seal("tts_one", "a1", b"x").ok()

@@ -141,6 +141,23 @@ impl<'a> Change<'a> {
     }
 }
 
+/// The stored result of a finished change with this key, read without claiming it: how a
+/// confirm-once page answers a repeat whose form has gone (a double-click on a last step).
+/// `None` while the first request is still running or when there was none.
+pub async fn replayed<T: Replayable>(
+    svc: &Services,
+    actor: &Actor,
+    key: &str,
+) -> Result<Option<T>, CoreError> {
+    let mut c = svc.db.read().await?;
+    let row =
+        idempotency::find(&mut c.conn(), &actor.tenant_id, &actor.principal_id(), key).await?;
+    match row.and_then(|r| r.response) {
+        Some(stored) => Ok(Some(serde_json::from_str(&stored)?)),
+        None => Ok(None),
+    }
+}
+
 /// Opens a change, or returns from the calling use case with the stored result of the first
 /// request that carried the same idempotency key.
 #[macro_export]

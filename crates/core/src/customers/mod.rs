@@ -599,15 +599,9 @@ impl Ordering {
             .collect()
     }
 
-    /// The categories of the offers on sale, (id, name), in catalog order.
-    pub fn categories(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = Vec::new();
-        for o in &self.offers {
-            if !out.iter().any(|(id, _)| *id == o.category.id) {
-                out.push((o.category.id.clone(), o.category.name.clone()));
-            }
-        }
-        out
+    /// The categories of the offers on sale, in catalog order.
+    pub fn categories(&self) -> Vec<crate::catalog::Category> {
+        crate::catalog::categories_of(&self.offers)
     }
 
     /// An offer's name by id (the id itself for one no longer on sale).

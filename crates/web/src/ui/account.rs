@@ -13,7 +13,9 @@ use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TokenId;
 use twotier_domain::tenant::TenantKind;
 
-use super::{Ctx, FormData, Secret, field_errors, form_status, render, render_status, show_once};
+use super::{
+    Ctx, FormData, Secret, field_errors, form_status, render, render_status, show_once_for,
+};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
@@ -123,9 +125,10 @@ pub async fn account_page(
 pub async fn create_token(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     form: FormData,
 ) -> PageResult {
+    meta.idempotency = form.confirm_once("create-token");
     let days = form.get("expires_days");
     let expires_days = match days.trim() {
         "" => None,
@@ -148,18 +151,23 @@ pub async fn create_token(
         expires_days,
     };
     match tokens::create(&state.svc, &s.actor, &meta, &Owner::Me, &input).await {
-        Ok(done) => Ok(show_once(Secret {
-            heading: "Personal API token created".to_owned(),
-            facts: vec![
-                ("Name".to_owned(), done.token.name.clone()),
-                ("Expires".to_owned(), done.token.expires_at.display()),
-            ],
-            secret_label: "Token".to_owned(),
-            secret: done.secret.unwrap_or_default(),
-            usage: "Send it as Authorization: Bearer <token>. It acts with your roles.".to_owned(),
-            back_href: "/account".to_owned(),
-            back_label: "Back to my account".to_owned(),
-        })),
+        Ok(done) => Ok(show_once_for(
+            Secret {
+                heading: "Personal API token created".to_owned(),
+                facts: vec![
+                    ("Name".to_owned(), done.token.name.clone()),
+                    ("Expires".to_owned(), done.token.expires_at.display()),
+                ],
+                secret_label: "Token".to_owned(),
+                secret: done.secret.unwrap_or_default(),
+                usage: "Send it as Authorization: Bearer <token>. It acts with your roles."
+                    .to_owned(),
+                back_href: "/account".to_owned(),
+                back_label: "Back to my account".to_owned(),
+                email: None,
+            },
+            meta.idempotency.as_ref(),
+        )),
         Err(e) => account(&state, &s, None, field_errors(e)?, input.name).await,
     }
 }

@@ -12,7 +12,9 @@ use twotier_domain::actor::Actor;
 use twotier_domain::authz::Role;
 use twotier_domain::ids::{AppId, UserId};
 
-use super::{Ctx, FormData, Secret, field_errors, form_status, render, render_status, show_once};
+use super::{
+    Ctx, FormData, Secret, field_errors, form_status, render, render_status, show_once_for,
+};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
@@ -96,39 +98,44 @@ pub async fn users_page(
 pub async fn create_user(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     form: FormData,
 ) -> Response {
+    meta.idempotency = form.confirm_once("create-user");
     let input = NewUserInput {
         email: form.get("email"),
         display_name: form.get("display_name"),
         roles: form.all("roles"),
     };
     match users::create(&state.svc, &s.actor, &meta, &s.actor.tenant_id, &input).await {
-        Ok(done) => show_once(Secret {
-            heading: format!("{} can now sign in", done.user.email),
-            facts: vec![
-                ("User name".to_owned(), done.user.email.clone()),
-                (
-                    "Roles".to_owned(),
-                    done.user
-                        .roles
-                        .iter()
-                        .map(|r| r.label())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
-                (
-                    "Password expires".to_owned(),
-                    done.temporary_password_expires_at.display(),
-                ),
-            ],
-            secret_label: "Temporary password".to_owned(),
-            secret: done.temporary_password.unwrap_or_default(),
-            usage: "The user must change it at first sign-in.".to_owned(),
-            back_href: "/users".to_owned(),
-            back_label: "Done".to_owned(),
-        }),
+        Ok(done) => show_once_for(
+            Secret {
+                heading: format!("{} can now sign in", done.user.email),
+                facts: vec![
+                    ("User name".to_owned(), done.user.email.clone()),
+                    (
+                        "Roles".to_owned(),
+                        done.user
+                            .roles
+                            .iter()
+                            .map(|r| r.label())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                    (
+                        "Password expires".to_owned(),
+                        done.temporary_password_expires_at.display(),
+                    ),
+                ],
+                secret_label: "Temporary password".to_owned(),
+                secret: done.temporary_password.unwrap_or_default(),
+                usage: "The user must change it at first sign-in.".to_owned(),
+                back_href: "/users".to_owned(),
+                back_label: "Done".to_owned(),
+                email: None,
+            },
+            meta.idempotency.as_ref(),
+        ),
         Err(e) => match field_errors(e) {
             Ok(f) => users_view(&state, &s, None, Some(&form), f)
                 .await
@@ -216,7 +223,8 @@ pub async fn update_user(
         Ok(id) => id,
         Err(e) => return e.into_response(),
     };
-    let patch = match form.get("action").as_str() {
+    let action = form.get("action");
+    let patch = match action.as_str() {
         "disable" => UserPatch {
             disabled: Some(true),
             ..UserPatch::default()
@@ -232,7 +240,14 @@ pub async fn update_user(
         },
     };
     match users::update(&state.svc, &s.actor, &meta, &s.actor.tenant_id, &id, &patch).await {
-        Ok(_) => Redirect::to(&format!("/users/{id}?done=user-saved")).into_response(),
+        Ok(_) => {
+            let done = match action.as_str() {
+                "disable" => "user-disabled",
+                "enable" => "user-enabled",
+                _ => "user-saved",
+            };
+            Redirect::to(&format!("/users/{id}?done={done}")).into_response()
+        }
         Err(e) => match field_errors(e) {
             Ok(f) => user_view(&state, &s, &id, None, f).await.into_response(),
             Err(page) => page.into_response(),
@@ -243,26 +258,33 @@ pub async fn update_user(
 pub async fn reset_password(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path(id): Path<String>,
+    form: FormData,
 ) -> PageResult {
+    meta.idempotency = form.confirm_once(&format!("reset-password:{id}"));
     let id = match user_id(&id) {
         Ok(id) => id,
         Err(e) => return Err(e),
     };
     let done = users::reset_password(&state.svc, &s.actor, &meta, &s.actor.tenant_id, &id).await?;
-    Ok(show_once(Secret {
-        heading: format!("New temporary password for {}", done.email),
-        facts: vec![(
-            "Expires".to_owned(),
-            done.temporary_password_expires_at.display(),
-        )],
-        secret_label: "Temporary password".to_owned(),
-        secret: done.temporary_password.unwrap_or_default(),
-        usage: "The old password no longer works and the user's sessions have ended.".to_owned(),
-        back_href: format!("/users/{id}"),
-        back_label: "Done".to_owned(),
-    }))
+    Ok(show_once_for(
+        Secret {
+            heading: format!("New temporary password for {}", done.email),
+            facts: vec![(
+                "Expires".to_owned(),
+                done.temporary_password_expires_at.display(),
+            )],
+            secret_label: "Temporary password".to_owned(),
+            secret: done.temporary_password.unwrap_or_default(),
+            usage: "The old password no longer works and the user's sessions have ended."
+                .to_owned(),
+            back_href: format!("/users/{id}"),
+            back_label: "Done".to_owned(),
+            email: None,
+        },
+        meta.idempotency.as_ref(),
+    ))
 }
 
 #[derive(Template)]
@@ -316,15 +338,16 @@ pub async fn apps_page(
 pub async fn create_app(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     form: FormData,
 ) -> Response {
+    meta.idempotency = form.confirm_once("create-app");
     let input = NewAppInput {
         name: form.get("name"),
         roles: form.all("roles"),
     };
     match apps::create(&state.svc, &s.actor, &meta, &input).await {
-        Ok(done) => show_once(Secret {
+        Ok(done) => show_once_for(Secret {
             heading: format!("{} is registered", done.app.name),
             facts: vec![
                 ("Client id".to_owned(), done.app.client_id.clone()),
@@ -335,7 +358,8 @@ pub async fn create_app(
             usage: "POST /oauth2/token with grant_type=client_credentials, client_id and client_secret returns a bearer token.".to_owned(),
             back_href: "/apps".to_owned(),
             back_label: "Done".to_owned(),
-        }),
+            email: None,
+        }, meta.idempotency.as_ref()),
         Err(e) => match field_errors(e) {
             Ok(f) => apps_view(&state, &s, None, Some(&form), f).await.into_response(),
             Err(page) => page.into_response(),

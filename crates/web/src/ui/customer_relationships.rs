@@ -18,7 +18,7 @@ use twotier_core::subscriptions;
 use twotier_domain::FieldErrors;
 use twotier_domain::ids::TenantId;
 
-use super::partnerships::{InvitationPage, mailto};
+use super::partnerships::LinkToSend;
 use super::{Ctx, FormData, form_status, render, render_status};
 use crate::AppState;
 use crate::error::{PageError, PageResult, classify};
@@ -118,19 +118,16 @@ pub async fn create_request(
         expires_in_days,
     };
     match relationship_requests::create(&state.svc, &s.actor, &meta, &input).await {
-        Ok(done) => {
-            let body = done.email_body.unwrap_or_default();
-            render(&InvitationPage {
-                ctx: Ctx::new(&s, "Request a relationship", "/customers"),
-                heading: "Request a relationship with a customer".to_owned(),
-                done_href: "/customers/relationship-requests".to_owned(),
-                url: done.url.unwrap_or_default(),
-                mailto: mailto(&done.email_subject, &body),
-                subject: done.email_subject,
-                body,
-                expires: done.request.expires_at.display(),
-            })
+        Ok(done) => LinkToSend {
+            heading: "Request a relationship with a customer".to_owned(),
+            recipient: "customer's Global admin",
+            done_href: "/customers/relationship-requests",
+            url: done.url,
+            subject: done.email_subject,
+            body: done.email_body,
+            expires: done.request.expires_at.display(),
         }
+        .shown_once(meta.idempotency.as_ref()),
         Err(CoreError::Invalid(errors)) => {
             // The form's field names are snake_case; the core names them as the API does.
             let mut mapped = FieldErrors::new();

@@ -19,7 +19,9 @@ use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
 
 use super::table::{self, Pager, SortHeader};
-use super::{Ctx, FormData, field_errors, render, render_status, show_once, temporary_password};
+use super::{
+    Ctx, FormData, field_errors, render, render_status, show_once_for, temporary_password,
+};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
@@ -546,21 +548,26 @@ pub async fn update_billing(
 pub async fn reset_admin_password(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path(id): Path<String>,
+    form: FormData,
 ) -> PageResult {
+    meta.idempotency = form.confirm_once(&format!("reset-admin-password:{id}"));
     let Some(id) = TenantId::parse(&id) else {
         return Err(PageError(CoreError::NotFound));
     };
     let done = customers::reset_admin_password(&state.svc, &s.actor, &meta, &id).await?;
-    Ok(show_once(temporary_password(
-        format!("New temporary password for {}", done.email),
-        &done.email,
-        done.temporary_password_expires_at,
-        done.temporary_password,
-        "Give it to the customer's admin, who must choose a new password at the first sign-in. The old password no longer works and the admin's sessions have ended.",
-        format!("/customers/{id}?tab=account"),
-    )))
+    Ok(show_once_for(
+        temporary_password(
+            format!("New temporary password for {}", done.email),
+            &done.email,
+            done.temporary_password_expires_at,
+            done.temporary_password,
+            "Give it to the customer's admin, who must choose a new password at the first sign-in. The old password no longer works and the admin's sessions have ended.",
+            format!("/customers/{id}?tab=account"),
+        ),
+        meta.idempotency.as_ref(),
+    ))
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

@@ -77,18 +77,17 @@ impl FormData {
         scope: &str,
         key_field: &str,
     ) -> Option<twotier_core::write::IdempotencyKey> {
-        use sha2::Digest as _;
         let key = self.get(key_field);
-        if key.is_empty() {
-            return None;
-        }
+        (!key.is_empty()).then(|| self.keyed(format!("{scope}:{key}")))
+    }
+
+    /// The idempotency key `key` with the fingerprint of these fields.
+    pub fn keyed(&self, key: String) -> twotier_core::write::IdempotencyKey {
+        use sha2::Digest as _;
         let mut pairs: Vec<_> = self.0.iter().filter(|(k, _)| k != "_csrf").collect();
         pairs.sort();
         let fingerprint = hex::encode(sha2::Sha256::digest(format!("{pairs:?}").as_bytes()));
-        Some(twotier_core::write::IdempotencyKey {
-            key: format!("{scope}:{key}"),
-            fingerprint,
-        })
+        twotier_core::write::IdempotencyKey { key, fingerprint }
     }
 }
 

@@ -17,7 +17,7 @@ use twotier_domain::authz::Role;
 use twotier_domain::ids::{SubscriptionId, TenantId, UserId};
 use twotier_domain::subscription::SubscriptionStatus;
 
-use super::{Ctx, FormData, render_status, show_once, temporary_password};
+use super::{Ctx, FormData, render_status, show_once_for, temporary_password};
 use crate::AppState;
 use crate::error::{PageError, PageResult, classify};
 use crate::extract::{Meta, Viewer};
@@ -175,10 +175,11 @@ pub async fn my_users(Viewer(s): Viewer) -> Response {
 pub async fn create_user(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
+    meta.idempotency = form.confirm_once(&format!("create-user:{id}"));
     let id = match customer_id(&id) {
         Ok(id) => id,
         Err(e) => return e.into_response(),
@@ -193,14 +194,17 @@ pub async fn create_user(
         roles: vec![role.to_owned()],
     };
     match users::create(&state.svc, &s.actor, &meta, &id, &input).await {
-        Ok(done) => show_once(temporary_password(
-            format!("{} can now sign in", done.user.email),
-            &done.user.email,
-            done.temporary_password_expires_at,
-            done.temporary_password,
-            "Give it to the user, who must choose a new password at the first sign-in.",
-            format!("/customers/{id}/users"),
-        )),
+        Ok(done) => show_once_for(
+            temporary_password(
+                format!("{} can now sign in", done.user.email),
+                &done.user.email,
+                done.temporary_password_expires_at,
+                done.temporary_password,
+                "Give it to the user, who must choose a new password at the first sign-in.",
+                format!("/customers/{id}/users"),
+            ),
+            meta.idempotency.as_ref(),
+        ),
         Err(CoreError::Invalid(errors)) => {
             let mut mapped = FieldErrors::new();
             for (field, message) in errors.iter() {
@@ -246,22 +250,27 @@ pub async fn update_licences(
 pub async fn reset_password(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     Path((id, user)): Path<(String, String)>,
+    form: FormData,
 ) -> PageResult {
+    meta.idempotency = form.confirm_once(&format!("reset-password:{id}:{user}"));
     let (id, user) = match (customer_id(&id), user_id(&user)) {
         (Ok(id), Ok(user)) => (id, user),
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
     let done = users::reset_password(&state.svc, &s.actor, &meta, &id, &user).await?;
-    Ok(show_once(temporary_password(
-        format!("New temporary password for {}", done.email),
-        &done.email,
-        done.temporary_password_expires_at,
-        done.temporary_password,
-        "Give it to the user, who must choose a new password at the next sign-in. The old password no longer works and the user's sessions have ended.",
-        format!("/customers/{id}/users"),
-    )))
+    Ok(show_once_for(
+        temporary_password(
+            format!("New temporary password for {}", done.email),
+            &done.email,
+            done.temporary_password_expires_at,
+            done.temporary_password,
+            "Give it to the user, who must choose a new password at the next sign-in. The old password no longer works and the user's sessions have ended.",
+            format!("/customers/{id}/users"),
+        ),
+        meta.idempotency.as_ref(),
+    ))
 }
 
 /// Disables (`disabled=true`) or enables a user.

@@ -5,8 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
-use axum::response::{IntoResponse, Redirect};
-use http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use twotier_core::CoreError;
 use twotier_core::auth::Session;
 use twotier_core::catalog::Offer;
@@ -27,6 +26,8 @@ use crate::routes::{Policy, Routes};
 #[template(path = "order_new.html")]
 struct NewOrderPage {
     ctx: Ctx,
+    /// The offers the search shows.
+    shown: Vec<Offer>,
     ordering: Ordering,
     form: FormData,
     errors: FieldErrors,
@@ -53,13 +54,9 @@ impl NewOrderPage {
     fn category(&self) -> String {
         self.form.get("category")
     }
-    /// The offers the search shows.
-    fn shown(&self) -> Vec<&Offer> {
-        self.ordering.matching(&self.search(), &self.category())
-    }
     /// Licence counts typed for offers the search hides, carried so a search loses nothing.
     fn hidden_counts(&self) -> Vec<(String, String)> {
-        let shown: Vec<&str> = self.shown().iter().map(|o| o.id.as_str()).collect();
+        let shown: Vec<&str> = self.shown.iter().map(|o| o.id.as_str()).collect();
         self.form
             .0
             .iter()
@@ -145,22 +142,22 @@ fn order_input(ordering: &Ordering, form: &FormData) -> Result<OrderInput, Field
     form.order(por, &|offer| ordering.offer_name(offer).to_owned())
 }
 
-async fn new_order_page(
-    state: &AppState,
+/// Step 1's page, with `errors` under their fields when a later step refused the order.
+fn new_order_page(
     s: &Session,
-    id: &TenantId,
+    ordering: Ordering,
     form: FormData,
     errors: FieldErrors,
-) -> PageResult {
-    let ordering = customers::ordering(&state.svc, &s.actor, id).await?;
+) -> Response {
     let name = ordering.customer.company_profile.company_name.clone();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(render_status(
-        status,
+    let id = ordering.customer.id.clone();
+    let shown = ordering
+        .matching(&form.get("q"), &form.get("category"))
+        .into_iter()
+        .cloned()
+        .collect();
+    render_status(
+        super::form_status(&errors),
         &NewOrderPage {
             ctx: Ctx::new(s, "Add subscription", "/customers").with_crumbs(
                 &[
@@ -169,11 +166,12 @@ async fn new_order_page(
                 ],
                 "Add subscription",
             ),
+            shown,
             ordering,
             form,
             errors,
         },
-    ))
+    )
 }
 
 /// Step 1: find offers (`q`, `category`) and give licence counts.
@@ -185,7 +183,8 @@ pub async fn new_page(
 ) -> PageResult {
     let id = customer_id(&id)?;
     let form = FormData::from_query(query.as_deref());
-    new_order_page(&state, &s, &id, form, FieldErrors::new()).await
+    let ordering = customers::ordering(&state.svc, &s.actor, &id).await?;
+    Ok(new_order_page(&s, ordering, form, FieldErrors::new()))
 }
 
 /// Step 2: the order checked and shown before anything is placed; a refusal goes back to
@@ -201,7 +200,7 @@ pub async fn review_page(
     let ordering = customers::ordering(&state.svc, &s.actor, &id).await?;
     let input = match order_input(&ordering, &form) {
         Ok(input) => input,
-        Err(errors) => return new_order_page(&state, &s, &id, form, errors).await,
+        Err(errors) => return Ok(new_order_page(&s, ordering, form, errors)),
     };
     match orders::review(&state.svc, &s.actor, &id, &input).await {
         Ok(review) => Ok(render(&ReviewPage {
@@ -222,7 +221,7 @@ pub async fn review_page(
         })),
         Err(e) => {
             let errors = order_errors(e, &input)?;
-            new_order_page(&state, &s, &id, form, errors).await
+            Ok(new_order_page(&s, ordering, form, errors))
         }
     }
 }
@@ -253,7 +252,7 @@ pub async fn place_order(
         }
         Err(errors) => errors,
     };
-    new_order_page(&state, &s, &id, form, errors).await
+    Ok(new_order_page(&s, ordering, form, errors))
 }
 
 /// This module's routes, one a line: method, path, policy, handler.

@@ -14,7 +14,7 @@ use twotier_domain::ids::TenantId;
 use twotier_domain::partner::Country;
 use twotier_domain::tenant::TenantKind;
 
-use super::{Ctx, FormData, Secret, field_errors, render, render_status, show_once};
+use super::{Ctx, FormData, Secret, field_errors, render, render_status, show_once_for};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{MaybeViewer, Meta, Viewer};
@@ -93,9 +93,10 @@ pub async fn new_partner_form(Viewer(s): Viewer) -> Response {
 pub async fn create_partner(
     State(state): State<AppState>,
     Viewer(s): Viewer,
-    Meta(meta): Meta,
+    Meta(mut meta): Meta,
     form: FormData,
 ) -> Response {
+    meta.idempotency = form.confirm_once("enrol-partner");
     let input = EnrollInput {
         kind: form.get("kind"),
         name: form.get("name"),
@@ -110,7 +111,7 @@ pub async fn create_partner(
         accept_agreement: false,
     };
     match partners::enroll(&state.svc, &s.actor, &meta, &input).await {
-        Ok(done) => show_once(Secret {
+        Ok(done) => show_once_for(Secret {
             heading: format!("{} is enrolled", done.partner.name),
             facts: vec![
                 ("Kind".to_owned(), done.partner.kind.label().to_owned()),
@@ -123,7 +124,8 @@ pub async fn create_partner(
             usage: "Give it to the partner's Global admin, who must change it at first sign-in and accept the partner agreement.".to_owned(),
             back_href: format!("/partners/{}", done.partner.id),
             back_label: "Done".to_owned(),
-        }),
+            email: None,
+        }, meta.idempotency.as_ref()),
         Err(e) => match field_errors(e) {
             Ok(errors) => render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,

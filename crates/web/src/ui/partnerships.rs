@@ -17,7 +17,7 @@ use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
 use twotier_domain::tenant::TenantKind;
 
-use super::{Ctx, FormData, render, render_status};
+use super::{Ctx, EmailDraft, FormData, Secret, render, render_status, show_once_for};
 use crate::AppState;
 use crate::error::{PageError, PageResult, classify};
 use crate::extract::{MaybeViewer, Meta, Viewer};
@@ -111,32 +111,40 @@ impl ResellersPage {
     }
 }
 
-#[derive(Template)]
-#[template(path = "invitation.html")]
-pub(crate) struct InvitationPage {
-    pub ctx: Ctx,
+/// A link to send by email (an invitation or a relationship request), shown once through
+/// the one-time page: `url` is empty on a repeat of the form, which goes to the page the
+/// first request made.
+pub(crate) struct LinkToSend {
     pub heading: String,
+    pub recipient: &'static str,
     /// Where Done goes.
-    pub done_href: String,
-    pub url: String,
+    pub done_href: &'static str,
+    pub url: Option<String>,
     pub subject: String,
-    pub body: String,
-    pub mailto: String,
+    pub body: Option<String>,
     pub expires: String,
 }
 
-pub(crate) fn mailto(subject: &str, body: &str) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    format!("mailto:?subject={}&body={}", enc(subject), enc(body))
+impl LinkToSend {
+    pub(crate) fn shown_once(self, key: Option<&twotier_core::write::IdempotencyKey>) -> Response {
+        let secret = Secret {
+            heading: self.heading,
+            facts: vec![("Expires".to_owned(), self.expires.clone())],
+            secret_label: "Link".to_owned(),
+            secret: self.url.unwrap_or_default(),
+            usage: format!(
+                "Send this email to the {}. You may change the text; keep the link. The link works once and expires on {}. It is shown only now.",
+                self.recipient, self.expires
+            ),
+            back_href: self.done_href.to_owned(),
+            back_label: "Done".to_owned(),
+            email: Some(EmailDraft {
+                subject: self.subject,
+                body: self.body.unwrap_or_default(),
+            }),
+        };
+        show_once_for(secret, key)
+    }
 }
 
 /// Request a partnership: creates the link and shows the draft email once.
@@ -168,19 +176,16 @@ pub async fn create_invitation(
     )
     .await
     {
-        Ok(done) => {
-            let body = done.email_body.unwrap_or_default();
-            render(&InvitationPage {
-                ctx: Ctx::new(&s, "Request a partnership", "/resellers"),
-                heading: "Request a partnership".to_owned(),
-                done_href: "/resellers".to_owned(),
-                url: done.url.unwrap_or_default(),
-                mailto: mailto(&done.email_subject, &body),
-                subject: done.email_subject,
-                body,
-                expires: done.invitation.expires_at.display(),
-            })
+        Ok(done) => LinkToSend {
+            heading: "Request a partnership".to_owned(),
+            recipient: "reseller",
+            done_href: "/resellers",
+            url: done.url,
+            subject: done.email_subject,
+            body: done.email_body,
+            expires: done.invitation.expires_at.display(),
         }
+        .shown_once(meta.idempotency.as_ref()),
         Err(CoreError::Invalid(found)) => {
             // The core names the field as the API does.
             let mut errors = FieldErrors::new();

@@ -122,7 +122,7 @@ pub fn csv_response(body: String, filename: &str) -> Response {
     r
 }
 
-pub use twotier_core::shown_once::Secret;
+pub use twotier_core::shown_once::{EmailDraft, Secret};
 
 /// The page that shows a secret once; [`show_once`] gets there through a redirect.
 #[derive(Debug, Template)]
@@ -131,6 +131,23 @@ pub struct SecretPage {
     pub ctx: Ctx,
     /// `None` when it was shown already (refresh, Back, another session).
     pub secret: Option<Secret>,
+}
+
+impl SecretPage {
+    /// The `mailto:` link of the secret's email, if it has one.
+    fn mailto(&self) -> String {
+        let Some(mail) = self.secret.as_ref().and_then(|s| s.email.as_ref()) else {
+            return String::new();
+        };
+        let enc = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
+        format!(
+            "mailto:?subject={}&body={}",
+            enc(&mail.subject),
+            enc(&mail.body)
+        )
+    }
 }
 
 /// A secret to show once, carried on the response: the session layer, which holds the
@@ -142,6 +159,38 @@ pub struct ShowOnce(pub Secret);
 pub fn show_once(secret: Secret) -> Response {
     let mut r = StatusCode::OK.into_response();
     r.extensions_mut().insert(ShowOnce(secret));
+    r
+}
+
+/// The idempotency key of the change that made (or, on a repeat, made before) a secret:
+/// its one page is the same for every repeat, so a double-click on the last button leads to
+/// the secret rather than to "already done".
+#[derive(Debug, Clone)]
+pub struct ShownOnceSlot(pub String);
+
+/// Answers a change that made a secret with its one page. A change with an idempotency key
+/// keeps its key as the page's slot, and its repeat (a double-click, Back then submit),
+/// whose result holds no secret, goes to the page the first request made.
+pub fn show_once_for(
+    secret: Secret,
+    key: Option<&twotier_core::write::IdempotencyKey>,
+) -> Response {
+    match key {
+        Some(k) if secret.secret.is_empty() => shown_once_again(k.key.clone()),
+        Some(k) => {
+            let mut r = show_once(secret);
+            r.extensions_mut().insert(ShownOnceSlot(k.key.clone()));
+            r
+        }
+        None => show_once(secret),
+    }
+}
+
+/// Answers a repeat of a change keyed `slot` whose secret the first request made: a
+/// redirect to that secret's one page (which says "shown" once it has been seen).
+pub fn shown_once_again(slot: String) -> Response {
+    let mut r = StatusCode::OK.into_response();
+    r.extensions_mut().insert(ShownOnceSlot(slot));
     r
 }
 
@@ -165,6 +214,7 @@ pub fn temporary_password(
         usage: usage.to_owned(),
         back_href,
         back_label: "Done".to_owned(),
+        email: None,
     }
 }
 

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use twotier_core::auth::Session;
 use twotier_core::shown_once;
 
-use super::{Ctx, SecretPage, ShowOnce, render};
+use super::{Ctx, SecretPage, ShowOnce, ShownOnceSlot, render};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::Viewer;
@@ -32,20 +32,37 @@ pub async fn shown_once_page(
 }
 
 /// Turns a response that carries a secret ([`super::show_once`]) into the redirect to its
-/// one-time page, sealed for this session.
+/// one-time page, sealed for this session; a repeat of a keyed change
+/// ([`super::shown_once_again`]) goes to the page its first request made.
 pub async fn redirect_to_page(
     state: &AppState,
     session: &Session,
     token: &SessionToken,
     response: Response,
 ) -> Response {
-    let Some(ShowOnce(secret)) = response.extensions().get::<ShowOnce>().cloned() else {
-        return response;
+    let slot = response
+        .extensions()
+        .get::<ShownOnceSlot>()
+        .map(|s| s.0.clone());
+    let id = match (response.extensions().get::<ShowOnce>().cloned(), slot) {
+        (Some(ShowOnce(secret)), slot) => {
+            match shown_once::keep(
+                &state.svc,
+                session,
+                token.expose(),
+                &secret,
+                slot.as_deref(),
+            )
+            .await
+            {
+                Ok(id) => id,
+                Err(e) => return PageError(e).into_response(),
+            }
+        }
+        (None, Some(slot)) => shown_once::slot_page(token.expose(), &slot),
+        (None, None) => return response,
     };
-    match shown_once::keep(&state.svc, session, token.expose(), &secret).await {
-        Ok(id) => Redirect::to(&format!("/shown-once/{id}")).into_response(),
-        Err(e) => PageError(e).into_response(),
-    }
+    Redirect::to(&format!("/shown-once/{id}")).into_response()
 }
 
 #[rustfmt::skip]

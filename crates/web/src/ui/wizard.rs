@@ -14,12 +14,16 @@ use twotier_core::CoreError;
 use twotier_core::auth::Session;
 use twotier_core::catalog::Offer;
 use twotier_core::customers::{self, AddressInput, BillingInput, CompanyInput, NewCustomerInput};
+use twotier_core::write;
 use twotier_domain::FieldErrors;
 use twotier_domain::partner::Country;
 use twotier_domain::tenant::TenantKind;
 use twotier_domain::term::BillingCycle;
 
-use super::{Ctx, FormData, Secret, field_errors, form_status, render_status, show_once};
+use super::{
+    Ctx, FormData, Secret, field_errors, form_status, render_status, show_once_for,
+    shown_once_again,
+};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
 use crate::extract::{Meta, Viewer};
@@ -228,7 +232,6 @@ pub async fn new_customer(
             "billing_cycle".to_owned(),
             BillingCycle::Monthly.as_str().to_owned(),
         ),
-        ("wizard_key".to_owned(), uuid::Uuid::new_v4().to_string()),
     ]);
     page(&state, &s, "details", None, form, FieldErrors::new()).await
 }
@@ -330,8 +333,20 @@ pub async fn step_post(
     form: FormData,
 ) -> PageResult {
     let step = step_named(&step)?;
+    // Each draft is submitted once, keyed by its id.
+    let slot = format!("ui-wizard:{draft}");
     let Some(mut fields) = customers::wizard_drafts::load(&state.svc, &s, &draft).await? else {
-        return Ok(draft_gone());
+        // A repeat of a Submit that created the customer (a double-click, Back then Submit)
+        // goes to the page of its password, which says whether it was seen.
+        let submitted = (step, form.get("action").as_str()) == ("review", "submit")
+            && write::replayed::<customers::CustomerWithOrder>(&state.svc, &s.actor, &slot)
+                .await?
+                .is_some();
+        return Ok(if submitted {
+            shown_once_again(slot)
+        } else {
+            draft_gone()
+        });
     };
     if step == "subscriptions" {
         // The offers of another country, chosen before the country changed, are dropped.
@@ -370,14 +385,14 @@ pub async fn step_post(
                     return page(&state, &s, "subscriptions", Some(&draft), kept, errors).await;
                 }
             };
-            // The wizard's key makes a repeated submit a replay that creates nothing.
-            meta.idempotency = kept.idempotency("ui-wizard", "wizard_key");
+            // The draft's key makes a repeated submit a replay that creates nothing.
+            meta.idempotency = Some(kept.keyed(slot));
             match customers::create_with_order(&state.svc, &s.actor, &meta, &input(&kept), &order)
                 .await
             {
                 Ok(done) => {
                     customers::wizard_drafts::discard(&state.svc, &s, &draft).await?;
-                    Ok(created(done))
+                    Ok(created(done, meta.idempotency.as_ref()))
                 }
                 Err(e) => page(&state, &s, step, Some(&draft), kept, field_errors(e)?).await,
             }
@@ -386,39 +401,34 @@ pub async fn step_post(
     }
 }
 
-/// The created customer's admin password, shown once; a replay says it was shown.
-fn created(done: customers::CustomerWithOrder) -> Response {
+/// The created customer's admin password, shown once; a replay goes to the page the first
+/// submit made.
+fn created(done: customers::CustomerWithOrder, key: Option<&write::IdempotencyKey>) -> Response {
     let c = done.customer;
-    let (user, password) = match c.user_credentials {
-        Some(u) => (u.user_name, u.password),
-        None => (format!("admin@{}", c.company_profile.domain), String::new()),
-    };
-    if password.is_empty() {
-        return super::error_page(
-            http::StatusCode::OK,
-            "Customer already created",
-            &format!(
-                "{} was created by this form before. Its temporary password was shown once and is not shown again; reset it if it was lost.",
-                c.company_profile.company_name
-            ),
-        );
-    }
-    show_once(Secret {
-        heading: format!("{} is a customer", c.company_profile.company_name),
-        facts: vec![
-            ("Domain".to_owned(), c.company_profile.domain.clone()),
-            ("Admin user name".to_owned(), user),
-            (
-                "Subscriptions".to_owned(),
-                done.order.map_or(0, |o| o.line_items.len()).to_string(),
-            ),
-        ],
-        secret_label: "Temporary password of the customer's admin".to_owned(),
-        secret: password,
-        usage: "The customer's admin must change it at first sign-in.".to_owned(),
-        back_href: "/customers".to_owned(),
-        back_label: "Done".to_owned(),
-    })
+    let (user, password) = c
+        .user_credentials
+        .map(|u| (u.user_name, u.password))
+        .unwrap_or_default();
+    show_once_for(
+        Secret {
+            heading: format!("{} is a customer", c.company_profile.company_name),
+            facts: vec![
+                ("Domain".to_owned(), c.company_profile.domain.clone()),
+                ("Admin user name".to_owned(), user),
+                (
+                    "Subscriptions".to_owned(),
+                    done.order.map_or(0, |o| o.line_items.len()).to_string(),
+                ),
+            ],
+            secret_label: "Temporary password of the customer's admin".to_owned(),
+            secret: password,
+            usage: "The customer's admin must change it at first sign-in.".to_owned(),
+            back_href: "/customers".to_owned(),
+            back_label: "Done".to_owned(),
+            email: None,
+        },
+        key,
+    )
 }
 
 /// The wizard's availability check as the prefix is typed: `{"available": bool, "message": …}`;

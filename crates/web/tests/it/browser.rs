@@ -1096,3 +1096,153 @@ async fn an_invalid_value_is_shown_next_to_its_field_in_view() {
     }
     browser.quit().await;
 }
+
+/// How many elements match `css` on the current page.
+async fn count_of(browser: &Browser, css: &str) -> u64 {
+    browser
+        .execute(
+            "return document.querySelectorAll(arguments[0]).length;",
+            serde_json::json!([css]),
+        )
+        .await
+        .as_u64()
+        .unwrap_or_default()
+}
+
+/// Opens the `<details>` of a confirm, then double-clicks its button.
+async fn confirm_twice(browser: &Browser, form: &str) {
+    browser
+        .execute(
+            "document.querySelector(arguments[0]).closest('details').open = true;",
+            serde_json::json!([form]),
+        )
+        .await;
+    double_click(browser, &format!("{form} button[type=submit]")).await;
+}
+
+/// Each confirm-once button that ends or changes something, double-clicked, does it once and
+/// shows its success: a personal token, an app, a user, an invitation and a relationship
+/// request, each made (its secret or link on its one page), then revoked, disabled, enabled
+/// or declined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_double_click_on_each_revoke_disable_and_decline_does_one_thing() {
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (_, customer_admin) = app.existing_customer(&world, "doubles", "FR").await;
+    let base = app.serve().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    sign_in(&browser, &base, &world.user("provider_global_admin").email).await;
+
+    // A personal token.
+    browser.goto(&format!("{base}/account")).await;
+    let revoke = "form[action^='/account/tokens/'][action$='/revoke']";
+    let tokens = count_of(&browser, revoke).await;
+    browser.fill("#name", "Clicked twice").await;
+    browser
+        .click("form[action='/account/tokens'] button[type=submit]")
+        .await;
+    let shown = browser.wait_for_text("will not be shown again").await;
+    assert!(shown.contains("Clicked twice"), "{shown}");
+    assert!(!browser.element_text("#secret-value").await.is_empty());
+    checked_at_both_widths(&browser, "81-token-shown-once").await;
+    browser.goto(&format!("{base}/account")).await;
+    assert_eq!(count_of(&browser, revoke).await, tokens + 1, "one token");
+    confirm_twice(&browser, revoke).await;
+    browser.wait_for_text("The token was revoked").await;
+    assert_eq!(count_of(&browser, revoke).await, tokens);
+
+    // An API app.
+    browser.goto(&format!("{base}/apps")).await;
+    let disable = "form[action$='/disable']";
+    let apps = count_of(&browser, disable).await;
+    browser.fill("#name", "Twice app").await;
+    browser.click("input[name=roles]").await;
+    browser
+        .click("form[action='/apps'] button[type=submit]")
+        .await;
+    let shown = browser.wait_for_text("will not be shown again").await;
+    assert!(shown.contains("Twice app is registered"), "{shown}");
+    browser.goto(&format!("{base}/apps")).await;
+    assert_eq!(count_of(&browser, disable).await, apps + 1, "one app");
+    confirm_twice(&browser, disable).await;
+    browser.wait_for_text("The app was disabled").await;
+    assert_eq!(count_of(&browser, disable).await, apps);
+
+    // A user, disabled and enabled again.
+    browser.goto(&format!("{base}/users")).await;
+    let users = count_of(&browser, "tbody tr").await;
+    browser.fill("#email", "twice@contoso.test").await;
+    browser.fill("#display_name", "Twice Clicked").await;
+    browser.click("input[name=roles]").await;
+    browser
+        .click("form[action='/users'] button[type=submit]")
+        .await;
+    browser.wait_for_text("will not be shown again").await;
+    browser.goto(&format!("{base}/users")).await;
+    assert_eq!(count_of(&browser, "tbody tr").await, users + 1, "one user");
+    let user_page = browser
+        .execute(
+            "return [...document.querySelectorAll('tbody a')].find(a => a.textContent.includes('Twice Clicked')).href;",
+            serde_json::json!([]),
+        )
+        .await;
+    browser.goto(user_page.as_str().unwrap()).await;
+    browser.wait_for_text("Disable user").await;
+    confirm_twice(&browser, "form:has(input[value=disable])").await;
+    browser.wait_for_text("The user was disabled").await;
+    double_click(
+        &browser,
+        "form:has(input[value=enable]) button[type=submit]",
+    )
+    .await;
+    let enabled = browser.wait_for_text("The user was enabled").await;
+    assert!(enabled.contains("Disable user"), "{enabled}");
+
+    // An invitation to a reseller.
+    browser.goto(&format!("{base}/resellers")).await;
+    browser
+        .click("form[action='/resellers/invitations'] button[type=submit]")
+        .await;
+    browser.wait_for_text("It is shown only now").await;
+    assert!(!browser.element_text("#invitation-link").await.is_empty());
+    checked_at_both_widths(&browser, "80-invitation-link").await;
+    browser.goto(&format!("{base}/resellers")).await;
+    assert_eq!(count_of(&browser, "[data-invitation-id]").await, 1);
+    confirm_twice(&browser, "form[action$='/revoke']").await;
+    browser.wait_for_text("The invitation was revoked").await;
+    assert_eq!(count_of(&browser, "[data-invitation-id]").await, 0);
+
+    // Two relationship requests: one revoked, one the customer declines.
+    let domain = "doubles.onmicrosoft.example";
+    for _ in 0..2 {
+        browser
+            .goto(&format!("{base}/customers/relationship-requests"))
+            .await;
+        browser.fill("#customer_domain", domain).await;
+        browser.click("#create-request").await;
+        let made = browser.wait_for_text("It is shown only now").await;
+        assert!(made.contains("It is shown only now"), "{made}");
+        assert!(!browser.element_text("#invitation-link").await.is_empty());
+    }
+    browser
+        .goto(&format!("{base}/customers/relationship-requests"))
+        .await;
+    let revoke = "form[action$='/revoke']";
+    assert_eq!(count_of(&browser, revoke).await, 2, "one request a form");
+    confirm_twice(&browser, revoke).await;
+    browser
+        .wait_for_text("The relationship request was revoked")
+        .await;
+    assert_eq!(count_of(&browser, revoke).await, 1);
+    sign_out(&browser).await;
+
+    sign_in(&browser, &base, &customer_admin.email).await;
+    browser.goto(&format!("{base}/my/partners")).await;
+    assert_eq!(count_of(&browser, "[data-request-id]").await, 1);
+    confirm_twice(&browser, "form[action$='/decline']").await;
+    browser.wait_for_text("You declined the request").await;
+    assert_eq!(count_of(&browser, "[data-request-id]").await, 0);
+    browser.quit().await;
+}

@@ -5,20 +5,9 @@
 use http::{Method, StatusCode};
 use twotier_testkit::{Principal, TestApp, TestResponse};
 
-fn hidden(page: &TestResponse, name: &str) -> String {
-    let html = page.text();
-    let marker = format!("name=\"{name}\" value=\"");
-    html.split(&marker)
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn details<'a>(key: &'a str, reseller: &'a str, domain: &'a str) -> Vec<(&'a str, &'a str)> {
+fn details<'a>(reseller: &'a str, domain: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("action", "next"),
-        ("wizard_key", key),
         ("reseller", reseller),
         ("company_name", "Wizard Co"),
         ("domain", domain),
@@ -90,14 +79,13 @@ async fn from_a_resellers_row_to_the_password_shown_once() {
             .contains(&format!("<option value=\"{reseller}\" selected>")),
         "the reseller is preselected"
     );
-    let key = hidden(&start, "wizard_key");
 
     let bad = app
         .form(
             Method::POST,
             "/customers/new",
             &agent.session(),
-            &details(&key, &reseller, "no-dash"),
+            &details(&reseller, "no-dash"),
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -110,7 +98,7 @@ async fn from_a_resellers_row_to_the_password_shown_once() {
             Method::POST,
             "/customers/new",
             &agent.session(),
-            &details(&key, &reseller, "wizardco"),
+            &details(&reseller, "wizardco"),
         )
         .await,
     );
@@ -218,7 +206,8 @@ async fn from_a_resellers_row_to_the_password_shown_once() {
     );
     let password = done.shown_secret();
     assert_eq!(password.chars().count(), 20);
-    // A repeated submit (Back, then Submit again) creates nothing and shows no password.
+    // A repeated submit (Back, then Submit again, or a double-click) creates nothing and is
+    // sent to the password's one page, which has been seen.
     let replay = app
         .form(
             Method::POST,
@@ -227,8 +216,12 @@ async fn from_a_resellers_row_to_the_password_shown_once() {
             &[("action", "submit")],
         )
         .await;
-    assert_eq!(replay.status, StatusCode::GONE);
-    assert!(replay.text().contains("was submitted") && !replay.text().contains(&password));
+    assert_eq!(replay.status, StatusCode::OK);
+    assert!(
+        replay.text().contains("This secret was shown once") && !replay.text().contains(&password),
+        "{}",
+        replay.text()
+    );
     assert_eq!(count(&app, &agent.bearer()).await, 1);
     let customers = app
         .api(Method::GET, "/v1/customers", &agent.bearer(), None)
@@ -279,7 +272,7 @@ async fn a_failing_order_at_submit_leaves_no_customer() {
     let review = to_review(
         &app,
         &agent.session(),
-        &details("key-2", "", "atomicco"),
+        &details("", "atomicco"),
         &[("qty.CNT-BASIC", "3")],
     )
     .await;
@@ -327,7 +320,7 @@ async fn a_failing_order_at_submit_leaves_no_customer() {
         app.page("/customers/new", &reseller.session()).await.status,
         StatusCode::NOT_FOUND
     );
-    let forged = details("key-3", "", "forgedco");
+    let forged = details("", "forgedco");
     let r = app
         .form(Method::POST, "/customers/new", &reseller.session(), &forged)
         .await;
@@ -371,11 +364,10 @@ async fn the_reseller_of_record_is_the_associated_reseller_past_the_500th() {
             .contains(&format!("<option value=\"{reseller}\" selected>")),
         "the reseller is listed and preselected though 500 others sort before it"
     );
-    let key = hidden(&start, "wizard_key");
     let review = to_review(
         &app,
         &agent.session(),
-        &details(&key, &reseller, "pastfivehundred"),
+        &details(&reseller, "pastfivehundred"),
         &[("qty.CNT-BASIC", "3")],
     )
     .await;
