@@ -23,6 +23,10 @@ use crate::{CoreError, Services, secrets};
 /// How long a secret waits for its page: a redirect takes milliseconds, a slow phone seconds.
 const WAIT_MILLIS: i64 = 10 * 60_000;
 
+/// How long after its page was opened a secret may be shown once more to a repeat of the
+/// form that made it: a double-click's browser may abandon the first page it opened.
+const AGAIN_MILLIS: i64 = 10_000;
+
 /// What the one-time page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Secret {
@@ -70,7 +74,7 @@ pub async fn keep(
         session.id_hash(),
         &stored,
         now,
-        now - WAIT_MILLIS,
+        (now - WAIT_MILLIS, now - AGAIN_MILLIS),
     )
     .await?;
     tx.commit().await?;
@@ -90,11 +94,53 @@ pub async fn take(
     };
     let now = svc.now().millis();
     let mut tx = svc.db.begin().await?;
-    let sealed = store::take(&mut tx.conn(), &id, session.id_hash(), now - WAIT_MILLIS).await?;
+    let sealed = store::take(
+        &mut tx.conn(),
+        &id,
+        session.id_hash(),
+        now - WAIT_MILLIS,
+        now,
+        now - AGAIN_MILLIS,
+    )
+    .await?;
     tx.commit().await?;
     Ok(sealed
         .and_then(|stored| open(token, id.as_str(), &stored))
         .and_then(|plain| serde_json::from_slice(&plain).ok()))
+}
+
+/// The page of the secret made by the change keyed `slot`, for a repeat of that change: the
+/// first request may have committed but not yet kept its secret (the two run a moment apart,
+/// and a browser's double-click sends the second while the first is still answering), so
+/// this waits up to `within` for it to be kept. A secret already shown answers at once, and
+/// one shown only seconds ago is shown once more (the browser abandoned that page).
+pub async fn page_of_slot(
+    svc: &Services,
+    session: &Session,
+    token: &str,
+    slot: &str,
+    within: std::time::Duration,
+) -> Result<ShownOnceId, CoreError> {
+    const POLL: std::time::Duration = std::time::Duration::from_millis(25);
+    let id = slot_page(token, slot);
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let now = svc.now().millis();
+        let mut tx = svc.db.begin().await?;
+        let kept = store::find_again(
+            &mut tx.conn(),
+            &id,
+            session.id_hash(),
+            now - WAIT_MILLIS,
+            now - AGAIN_MILLIS,
+        )
+        .await?;
+        tx.commit().await?;
+        if kept || tokio::time::Instant::now() >= deadline {
+            return Ok(id);
+        }
+        tokio::time::sleep(POLL).await;
+    }
 }
 
 /// The page id of the secret made by the change keyed `slot` in the session of `token`:

@@ -133,12 +133,15 @@ async fn ensure_template(base: &str) -> String {
         .expect("connect template");
         db.migrate().await.expect("migrate template");
         db.close().await;
-        sqlx::query(&format!(
-            "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
-        ))
-        .execute(&mut admin)
-        .await
-        .expect("rename template");
+        // The closed connection's server process may still be leaving the database for a
+        // moment, and a database in use cannot be renamed: wait for it.
+        let rename = format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\"");
+        let mut tries = 0;
+        while let Err(e) = sqlx::query(&rename).execute(&mut admin).await {
+            tries += 1;
+            assert!(tries < 50, "rename template: {e}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
     sqlx::query("SELECT pg_advisory_unlock(7221001)")
         .execute(&mut admin)

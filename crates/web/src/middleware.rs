@@ -323,10 +323,28 @@ async fn resolve_principal(
     if let Some(p) = principal {
         req.extensions_mut().insert(p);
     }
-    let mut response = next.run(req).await;
-    if let (Some(Principal::Session(s)), Some(token)) = (&session, &token) {
-        response = crate::ui::shown_once::redirect_to_page(&state, s, token, response).await;
-    }
+    let mut response = match (&session, token) {
+        (Some(Principal::Session(s)), Some(token)) if !req.method().is_safe() => {
+            // A change runs to its end in a task of its own, even when the browser gives up
+            // on the request (a double-click cancels the first submit): its secret is then
+            // kept for the repeat to find.
+            let s = Arc::clone(s);
+            let change = async move {
+                let response = next.run(req).await;
+                crate::ui::shown_once::redirect_to_page(&state, &s, &token, response).await
+            };
+            match tokio::spawn(change.instrument(tracing::Span::current())).await {
+                Ok(response) => response,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            }
+        }
+        (Some(Principal::Session(s)), Some(token)) => {
+            let response = next.run(req).await;
+            crate::ui::shown_once::redirect_to_page(&state, s, &token, response).await
+        }
+        _ => next.run(req).await,
+    };
     // The outer layer (finalize) shows error pages in this person's signed-in layout.
     if let Some(session) = session {
         response.extensions_mut().insert(session);

@@ -1,4 +1,10 @@
 // Progressive enhancement only: every page works without this file.
+
+// A one-time page that Back brings out of the browser's page cache would show its secret
+// again: ask the server instead, which says it was shown.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted && document.querySelector("code.secret")) location.reload();
+});
 document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("button[data-copy]")) {
     const target = document.getElementById(button.dataset.copy);

@@ -13,6 +13,10 @@ use crate::extract::Viewer;
 use crate::middleware::SessionToken;
 use crate::routes::{Policy, Routes};
 
+/// How long a repeat waits for the secret of its first request to be kept: that is one
+/// insert after the change commits, so this is only reached when the first one failed.
+const REPEAT_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Shows the secret once; a refresh, Back or another session sees that it was shown.
 pub async fn shown_once_page(
     State(state): State<AppState>,
@@ -59,7 +63,14 @@ pub async fn redirect_to_page(
                 Err(e) => return PageError(e).into_response(),
             }
         }
-        (None, Some(slot)) => shown_once::slot_page(token.expose(), &slot),
+        (None, Some(slot)) => {
+            match shown_once::page_of_slot(&state.svc, session, token.expose(), &slot, REPEAT_WAIT)
+                .await
+            {
+                Ok(id) => id,
+                Err(e) => return PageError(e).into_response(),
+            }
+        }
         (None, None) => return response,
     };
     Redirect::to(&format!("/shown-once/{id}")).into_response()

@@ -788,7 +788,8 @@ async fn the_pages_invite_accept_and_remove() {
 }
 
 /// Sending the invitation form again (a reload, Back then submit, a double click) makes no
-/// second live link: it says the link was shown once, and one invitation is listed.
+/// second live link: it shows the same link again for a few seconds, then says it was
+/// shown, and one invitation is listed.
 #[tokio::test]
 async fn a_resent_invitation_form_makes_one_invitation() {
     let app = TestApp::new().await;
@@ -807,12 +808,24 @@ async fn a_resent_invitation_form_makes_one_invitation() {
     let first = send().await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text());
     assert!(first.text().contains("id=\"invitation-link\""));
+    let link = |text: &str| {
+        text.split("id=\"invitation-link\">")
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .map(str::to_owned)
+    };
+    // Sent again at once (a double-click whose first page the browser abandoned), the same
+    // link is shown once more; seconds later the repeat finds it shown.
     let again = send().await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+    assert_eq!(link(&again.text()), link(&first.text()), "{}", again.text());
+    app.clock.advance_millis(11_000);
+    let late = send().await;
+    assert_eq!(late.status, StatusCode::OK, "{}", late.text());
     assert!(
-        again.text().contains("id=\"shown-once\"") && !again.text().contains("token="),
+        late.text().contains("id=\"shown-once\"") && !late.text().contains("token="),
         "{}",
-        again.text()
+        late.text()
     );
     let listed = app.page("/resellers", &provider.session()).await.text();
     assert_eq!(listed.matches("data-invitation-id").count(), 1, "{listed}");
@@ -826,4 +839,106 @@ async fn a_resent_invitation_form_makes_one_invitation() {
         )
         .await;
     assert!(fresh.text().contains("id=\"invitation-link\""));
+}
+
+/// The partner names of a list page's rows, in order.
+fn listed_partners(page: &str) -> Vec<String> {
+    page.split("<tr data-partner-id=")
+        .skip(1)
+        .filter_map(|row| {
+            let cell = row.split("<td>").nth(1)?;
+            Some(cell.split('<').next()?.to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_resellers_list_searches_name_or_mpn_id_sorts_counts_and_pages_both_ways() {
+    use crate::customers::pager_link;
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    app.partner(&world).await;
+    app.partnered_resellers(&world.provider, 30).await;
+    let session = world.user("provider_global_admin").session();
+    let small = app.page("/resellers?size=25", &session).await.text();
+    let names = listed_partners(&small);
+    assert_eq!(
+        (names.len(), names[0].as_str(), names[24].as_str()),
+        (25, "Aaa reseller 0000", "Aaa reseller 0024")
+    );
+    assert!(small.contains("31 partnerships") && pager_link(&small, "prev").is_none());
+    let next = pager_link(&small, "next").expect("a next page");
+    assert!(next.contains("size=25"), "the page size is kept: {next}");
+    let second = app.page(&next, &session).await.text();
+    assert_eq!(
+        listed_partners(&second),
+        [
+            "Aaa reseller 0025",
+            "Aaa reseller 0026",
+            "Aaa reseller 0027",
+            "Aaa reseller 0028",
+            "Aaa reseller 0029",
+            "Fabrikam IT"
+        ]
+    );
+    assert!(pager_link(&second, "next").is_none());
+    let back = pager_link(&second, "prev").expect("a previous page");
+    let back = app.page(&back, &session).await.text();
+    assert_eq!(
+        listed_partners(&back),
+        listed_partners(&small),
+        "Previous is page one"
+    );
+    assert!(pager_link(&back, "prev").is_none() && pager_link(&back, "next").is_some());
+    // Sorting by name Z to A, and by when the partnership began (many began in the same
+    // millisecond: the tenant id orders those, so paging by date skips and repeats none).
+    let desc = app.page("/resellers?sort=name-desc", &session).await.text();
+    assert_eq!(listed_partners(&desc)[0], "Fabrikam IT");
+    assert!(desc.contains("aria-sort=\"descending\""), "{desc}");
+    let oldest = app.page("/resellers?sort=oldest&size=25", &session).await;
+    assert_eq!(oldest.status, StatusCode::OK);
+    let newest = app
+        .page("/resellers?sort=newest&size=25", &session)
+        .await
+        .text();
+    let older = pager_link(&newest, "next").expect("a next page by date");
+    let rest = app.page(&older, &session).await.text();
+    assert_eq!(
+        listed_partners(&newest).len() + listed_partners(&rest).len(),
+        31,
+        "every partner once, in date order"
+    );
+    // Search: part of a name, any case, or of an MPN ID; the search is shown and kept.
+    let part = app.page("/resellers?q=SELLER+002", &session).await.text();
+    assert_eq!(listed_partners(&part).len(), 10, "0020 to 0029");
+    assert!(
+        part.contains("10 partnerships (name or MPN ID contains “SELLER 002”)")
+            && part.contains("value=\"SELLER 002\""),
+        "{part}"
+    );
+    let mpn = app.page("/resellers?q=7100012", &session).await.text();
+    assert_eq!(listed_partners(&mpn), ["Aaa reseller 0012"]);
+    let wild = app.page("/resellers?q=%25", &session).await.text();
+    assert!(
+        wild.contains("No indirect resellers match"),
+        "a wildcard is a character"
+    );
+    // A cursor that is not one starts the list again, on both backends.
+    let odd = app
+        .page("/resellers?sort=newest&after=abc&after_id=x", &session)
+        .await;
+    assert_eq!(odd.status, StatusCode::OK);
+    assert_eq!(listed_partners(&odd.text()).len(), 31);
+    // The reseller's list of its providers works the same way.
+    let reseller = world.user("reseller_global_admin").session();
+    let mine = app
+        .page("/indirect-providers?q=contoso", &reseller)
+        .await
+        .text();
+    assert_eq!(listed_partners(&mine), ["Contoso Distribution"]);
+    let none = app
+        .page("/indirect-providers?q=zzz", &reseller)
+        .await
+        .text();
+    assert!(none.contains("No indirect providers match"), "{none}");
 }
