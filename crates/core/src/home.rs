@@ -148,12 +148,7 @@ async fn partner_parts(svc: &Services, actor: &Actor, d: &mut Dashboard) -> Resu
         d.attention = Some(rows.into_iter().map(Attention::from).collect());
     }
     if actor.can(Permission::ViewPartnerships) {
-        let query = |kind| RelationshipQuery {
-            kind,
-            name_prefix: None,
-            after: None,
-            limit: 50,
-        };
+        let query = |kind| RelationshipQuery::first(kind, 50);
         if provider {
             let page = crate::partnerships::list(
                 svc,

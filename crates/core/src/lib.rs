@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod home;
 pub mod incentives;
+mod keyset;
 pub mod lenient;
 pub mod licences;
 pub(crate) mod links;

@@ -145,7 +145,7 @@ impl ListSort {
             Self::Newest | Self::Oldest => "r.created_at",
         }
     }
-    fn descending(self) -> bool {
+    pub(crate) fn descending(self) -> bool {
         matches!(self, Self::NameDescending | Self::Newest)
     }
     /// The row's key in this order, as a cursor carries it.

@@ -5,6 +5,7 @@ use twotier_domain::ids::{InvitationId, PartnershipId, TenantId};
 
 use twotier_domain::link::{InvitationState, RelationshipState};
 
+use crate::customers::{Cursor, ListSort};
 use crate::{Conn, ProviderTenant, ResellerTenant, StoreError, exec, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -213,6 +214,8 @@ pub struct CounterpartRow {
     pub partnership_id: PartnershipId,
     pub tenant_id: TenantId,
     pub name: String,
+    /// The name as the database lowercases it: the key of the name orders.
+    pub name_key: String,
     pub mpn_id: i64,
     pub country: String,
     #[sqlx(try_from = "String")]
@@ -233,56 +236,124 @@ pub enum Side {
 pub struct CounterpartFilter<'a> {
     pub side: Side,
     pub tenant: &'a TenantId,
+    /// Names that start with this (the API's `starts_with`).
     pub name_prefix: Option<&'a str>,
-    /// Keyset cursor (name, tenant id) of the previous page's last row.
-    pub after: Option<(&'a str, &'a str)>,
+    /// Names or MPN IDs that contain this (the lists' search).
+    pub contains: Option<&'a str>,
+    pub sort: ListSort,
+    /// The page starts after (or, backwards, ends before) this row of the order.
+    pub cursor: Option<Cursor<'a>>,
     pub limit: i64,
 }
 
-fn counterpart_sql(side: Side, select: &str, tail: &str) -> String {
-    let (me, other) = match side {
+impl ListSort {
+    /// A partner's key in this order, as a cursor carries it.
+    pub fn key_of_counterpart(self, row: &CounterpartRow) -> String {
+        match self {
+            Self::Name | Self::NameDescending => row.name_key.clone(),
+            Self::Newest | Self::Oldest => row.created_at.to_string(),
+        }
+    }
+}
+
+/// The query of a partner list: `select` over the active partnerships of `$1` with the
+/// partner on the other side, filtered, and when `paged` its page in order; with the binds
+/// after `$1`.
+fn counterpart_sql(f: &CounterpartFilter<'_>, select: &str, paged: bool) -> (String, Vec<String>) {
+    let (me, other) = match f.side {
         Side::Provider => ("provider_tenant_id", "reseller_tenant_id"),
         Side::Reseller => ("reseller_tenant_id", "provider_tenant_id"),
     };
-    format!(
+    let mut sql = format!(
         "SELECT {select} FROM partnerships s JOIN tenants t ON t.id = s.{other} JOIN partner_profiles p ON p.tenant_id = t.id \
-         WHERE s.{me} = $1 AND s.state = 'active' AND ($2 IS NULL OR lower(t.name) LIKE $2 ESCAPE '\\') {tail}"
-    )
+         WHERE s.{me} = $1 AND s.state = 'active'"
+    );
+    let mut binds = Vec::new();
+    let mut add = |sql: &mut String, condition: &str, values: Vec<String>| {
+        let mut condition = condition.to_owned();
+        for v in values {
+            binds.push(v);
+            condition = condition.replacen('?', &format!("${}", binds.len() + 1), 1);
+        }
+        sql.push_str(" AND ");
+        sql.push_str(&condition);
+    };
+    if let Some(prefix) = crate::like_prefix(f.name_prefix) {
+        add(&mut sql, "lower(t.name) LIKE ? ESCAPE '\\'", vec![prefix]);
+    }
+    if let Some(text) = crate::like_contains(f.contains) {
+        add(
+            &mut sql,
+            "(lower(t.name) LIKE ? ESCAPE '\\' OR CAST(p.mpn_id AS TEXT) LIKE ? ESCAPE '\\')",
+            vec![text.clone(), text],
+        );
+    }
+    if !paged {
+        return (sql, binds);
+    }
+    let (column, key) = match f.sort {
+        ListSort::Name | ListSort::NameDescending => ("lower(t.name)", "?"),
+        ListSort::Newest | ListSort::Oldest => ("s.created_at", "CAST(? AS BIGINT)"),
+    };
+    // Backwards reads the list in the opposite order from the cursor; the caller turns the
+    // rows round.
+    let descending = f.sort.descending() != f.cursor.is_some_and(|c| c.backwards);
+    if let Some(cursor) = f.cursor {
+        let op = if descending { "<" } else { ">" };
+        add(
+            &mut sql,
+            &format!("({column} {op} {key} OR ({column} = {key} AND t.id {op} ?))"),
+            vec![
+                cursor.key.to_owned(),
+                cursor.key.to_owned(),
+                cursor.id.to_owned(),
+            ],
+        );
+    }
+    let dir = if descending { "DESC" } else { "ASC" };
+    sql.push_str(&format!(
+        " ORDER BY {column} {dir}, t.id {dir} LIMIT {}",
+        f.limit.max(1)
+    ));
+    (sql, binds)
 }
 
-/// Active partnerships of the tenant with the partner on the other side, by name.
+/// A page of the tenant's active partnerships with the partner on the other side, in the
+/// filter's order (backwards from a backward cursor, turned round).
 pub async fn list_counterparts(
     c: &mut Conn<'_>,
     f: &CounterpartFilter<'_>,
 ) -> Result<Vec<CounterpartRow>, StoreError> {
-    let sql = counterpart_sql(
-        f.side,
-        "s.id AS partnership_id, t.id AS tenant_id, t.name, p.mpn_id, p.country, s.state, s.created_at",
-        "AND ($3 IS NULL OR t.name > $3 OR (t.name = $3 AND t.id > $4)) ORDER BY t.name, t.id LIMIT $5",
+    let (sql, binds) = counterpart_sql(
+        f,
+        "s.id AS partnership_id, t.id AS tenant_id, t.name, lower(t.name) AS name_key, p.mpn_id, p.country, s.state, s.created_at",
+        true,
     );
-    let prefix = crate::like_prefix(f.name_prefix);
-    let (after_name, after_id) = f.after.map_or((None, None), |(n, i)| (Some(n), Some(i)));
-    Ok(on_conn!(c, |x| sqlx::query_as::<_, CounterpartRow>(&sql)
-        .bind(f.tenant)
-        .bind(prefix.as_deref())
-        .bind(after_name)
-        .bind(after_id)
-        .bind(f.limit)
-        .fetch_all(&mut **x)
-        .await)?)
+    let mut rows = on_conn!(c, |x| {
+        let mut q = sqlx::query_as::<_, CounterpartRow>(&sql).bind(f.tenant);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        q.fetch_all(&mut **x).await
+    })?;
+    if f.cursor.is_some_and(|c| c.backwards) {
+        rows.reverse();
+    }
+    Ok(rows)
 }
 
 pub async fn count_counterparts(
     c: &mut Conn<'_>,
     f: &CounterpartFilter<'_>,
 ) -> Result<i64, StoreError> {
-    let sql = counterpart_sql(f.side, "COUNT(*)", "");
-    let prefix = crate::like_prefix(f.name_prefix);
-    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(&sql)
-        .bind(f.tenant)
-        .bind(prefix.as_deref())
-        .fetch_one(&mut **x)
-        .await)?)
+    let (sql, binds) = counterpart_sql(f, "COUNT(*)", false);
+    Ok(on_conn!(c, |x| {
+        let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(f.tenant);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        q.fetch_one(&mut **x).await
+    })?)
 }
 
 /// The provider's former resellers, (tenant id, name) by name: a partnership was removed

@@ -16,9 +16,7 @@ use twotier_domain::tenant::{TenantKind, parse_name};
 use twotier_domain::user::Email;
 use twotier_domain::{DomainError, FieldErrors};
 pub use twotier_store::customers::ListSort;
-use twotier_store::customers::{
-    self as rows, BillingPatch, Cursor, CustomerRow, ListFilter, Owner,
-};
+use twotier_store::customers::{self as rows, BillingPatch, CustomerRow, ListFilter, Owner};
 use twotier_store::{CustomerTenant, PartnerTenant, ProviderTenant, ResellerTenant};
 use twotier_store::{partners as partner_rows, partnerships, tenants};
 
@@ -424,26 +422,7 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
             }
         },
     };
-    // A time cursor that is not a number is no cursor (the list starts at its beginning).
-    let valid = |(key, _): &&(String, String)| {
-        matches!(q.sort, ListSort::Name | ListSort::NameDescending) || key.parse::<i64>().is_ok()
-    };
-    let cursor = match (
-        q.after.as_ref().filter(valid),
-        q.before.as_ref().filter(valid),
-    ) {
-        (Some((key, id)), _) => Some(Cursor {
-            key,
-            id,
-            backwards: false,
-        }),
-        (None, Some((key, id))) => Some(Cursor {
-            key,
-            id,
-            backwards: true,
-        }),
-        (None, None) => None,
-    };
+    let cursor = crate::keyset::cursor(q.sort, q.after.as_ref(), q.before.as_ref());
     let f = ListFilter {
         owner,
         name_prefix: q.company_name.as_deref(),
@@ -455,25 +434,8 @@ pub async fn list(svc: &Services, actor: &Actor, q: &ListQuery) -> Result<Custom
         limit: limit + 1,
     };
     let mut found = rows::list(&svc.db, &f).await?;
-    let more = found.len() as i64 > limit;
-    let backwards = cursor.is_some_and(|c| c.backwards);
-    if more {
-        // The extra row is the one furthest from the cursor: the last, or going backwards
-        // (the rows turned round already) the first.
-        if backwards {
-            found.remove(0);
-        } else {
-            found.truncate(limit as usize);
-        }
-    }
+    let (has_next, has_previous) = crate::keyset::cut(&mut found, limit, cursor);
     let key = |r: &rows::CustomerListRow| (q.sort.key_of(r), r.tenant_id.to_string());
-    // Forwards there is a next page when a row was left over, and a previous one when the
-    // page started after a cursor; backwards the other way round.
-    let (has_next, has_previous) = if backwards {
-        (true, more)
-    } else {
-        (more, cursor.is_some())
-    };
     let next = found.last().filter(|_| has_next).map(key);
     let previous = found.first().filter(|_| has_previous).map(key);
     let total = if q.with_total {

@@ -13,6 +13,7 @@ use twotier_domain::link::RelationshipState;
 use twotier_domain::partner::{CspRegion, parse_mpn_id};
 use twotier_domain::tenant::TenantKind;
 use twotier_store::Conn;
+pub use twotier_store::customers::ListSort;
 use twotier_store::partners::{self as partner_rows, PartnerRow};
 use twotier_store::partnerships::{
     self as rows, CounterpartFilter, InvitationRow, PartnershipRow, Side,
@@ -182,15 +183,38 @@ fn relationship(r: rows::CounterpartRow, kind: RelationshipType) -> Relationship
 pub struct RelationshipPage {
     pub total: i64,
     pub items: Vec<Relationship>,
+    /// Cursors (sort key, tenant id) of the pages after and before this one.
     pub next: Option<(String, String)>,
+    pub previous: Option<(String, String)>,
 }
 
+/// Which page of a partner list: filters, order and a cursor.
 #[derive(Debug, Clone)]
 pub struct RelationshipQuery {
     pub kind: RelationshipType,
+    /// Names that start with this (the API's filter).
     pub name_prefix: Option<String>,
+    /// Names or MPN IDs that contain this (the list page's search).
+    pub contains: Option<String>,
+    pub sort: ListSort,
     pub after: Option<(String, String)>,
+    pub before: Option<(String, String)>,
     pub limit: i64,
+}
+
+impl RelationshipQuery {
+    /// The first `limit` partners of `kind` by name.
+    pub fn first(kind: RelationshipType, limit: i64) -> Self {
+        Self {
+            kind,
+            name_prefix: None,
+            contains: None,
+            sort: ListSort::Name,
+            after: None,
+            before: None,
+            limit,
+        }
+    }
 }
 
 /// The provider's resellers page: one page of its resellers, its pending invitations, how
@@ -259,12 +283,7 @@ pub async fn resellers_to_pick(
     svc: &Services,
     actor: &Actor,
 ) -> Result<Vec<Relationship>, CoreError> {
-    let q = RelationshipQuery {
-        kind: RelationshipType::IsIndirectCloudSolutionProviderOf,
-        name_prefix: None,
-        after: None,
-        limit: 500,
-    };
+    let q = RelationshipQuery::first(RelationshipType::IsIndirectCloudSolutionProviderOf, 500);
     Ok(list(svc, actor, &q).await?.items)
 }
 
@@ -286,32 +305,33 @@ pub async fn list(
                 total: 0,
                 items: Vec::new(),
                 next: None,
+                previous: None,
             });
         }
     };
     let limit = q.limit.clamp(1, 500);
+    let cursor = crate::keyset::cursor(q.sort, q.after.as_ref(), q.before.as_ref());
     let filter = CounterpartFilter {
         side,
         tenant: &actor.tenant_id,
         name_prefix: q.name_prefix.as_deref(),
-        after: q.after.as_ref().map(|(n, i)| (n.as_str(), i.as_str())),
+        contains: q.contains.as_deref(),
+        sort: q.sort,
+        cursor,
         limit: limit + 1,
     };
     let mut c = svc.db.read().await?;
     let mut found = rows::list_counterparts(&mut c.conn(), &filter).await?;
     let total = rows::count_counterparts(&mut c.conn(), &filter).await?;
-    let next = if found.len() as i64 > limit {
-        found.truncate(limit as usize);
-        found
-            .last()
-            .map(|r| (r.name.clone(), r.tenant_id.to_string()))
-    } else {
-        None
-    };
+    let (has_next, has_previous) = crate::keyset::cut(&mut found, limit, cursor);
+    let key = |r: &rows::CounterpartRow| (q.sort.key_of_counterpart(r), r.tenant_id.to_string());
+    let next = found.last().filter(|_| has_next).map(key);
+    let previous = found.first().filter(|_| has_previous).map(key);
     Ok(RelationshipPage {
         total,
         items: found.into_iter().map(|r| relationship(r, q.kind)).collect(),
         next,
+        previous,
     })
 }
 

@@ -63,10 +63,9 @@ pub async fn list_relationships(
         None => None,
     };
     let query = RelationshipQuery {
-        kind,
         name_prefix,
         after: paging.cursor,
-        limit: paging.size,
+        ..RelationshipQuery::first(kind, paging.size)
     };
     let page = partnerships::list(&state.svc, &actor, &query).await?;
     let items = page.items.iter().map(relationship_wire).collect();

@@ -10,7 +10,7 @@ use twotier_core::CoreError;
 use twotier_core::auth::Session;
 use twotier_core::customers::{
     self, Address, AddressInput, BillingInput, BillingProfile, Customer, CustomerListItem,
-    ListQuery, ListSort,
+    ListQuery,
 };
 use twotier_core::orders::Order;
 use twotier_core::subscriptions::Subscription;
@@ -78,14 +78,6 @@ impl CustomersPage {
     }
 }
 
-/// The sort orders of the customers list by their `sort=` value.
-const SORTS: [(&str, ListSort); 4] = [
-    ("name", ListSort::Name),
-    ("name-desc", ListSort::NameDescending),
-    ("newest", ListSort::Newest),
-    ("oldest", ListSort::Oldest),
-];
-
 /// Search by part of a company name or domain, filter by indirect reseller (former ones
 /// too), sort by name or by when the relationship began, page forwards and backwards.
 pub async fn customers_page(
@@ -95,11 +87,7 @@ pub async fn customers_page(
 ) -> PageResult {
     let search = q.get("q").cloned().unwrap_or_default();
     let reseller = q.get("reseller").cloned().unwrap_or_default();
-    let (sort_name, sort) = SORTS
-        .iter()
-        .find(|(name, _)| q.get("sort").map(String::as_str) == Some(*name))
-        .copied()
-        .unwrap_or(SORTS[0]);
+    let (sort_name, sort) = table::sort_asked(&q);
     let size = table::page_size(&q);
     let cursor = |key: &str, id: &str| q.get(key).cloned().zip(q.get(id).cloned());
     let query = ListQuery {
@@ -115,26 +103,9 @@ pub async fn customers_page(
     };
     let v = customers::list_view(&state.svc, &s.actor, &query).await?;
     let page = v.page;
-    let size_text = size.to_string();
     let link = |sort: &str, cursor: Option<(&str, &str, &str)>| {
-        let mut params = vec![
-            ("q", search.as_str()),
-            ("reseller", reseller.as_str()),
-            ("sort", if sort == "name" { "" } else { sort }),
-            ("size", if size == 50 { "" } else { size_text.as_str() }),
-        ];
-        if let Some((dir, key, id)) = cursor {
-            params.push((dir, key));
-            params.push((
-                if dir == "after" {
-                    "after_id"
-                } else {
-                    "before_id"
-                },
-                id,
-            ));
-        }
-        table::href("/customers", &params)
+        let filters = [("q", search.as_str()), ("reseller", reseller.as_str())];
+        table::list_href("/customers", &filters, (sort, size), cursor)
     };
     let headers = vec![
         SortHeader::new("Company", ("name", "name-desc"), sort_name, |to| {

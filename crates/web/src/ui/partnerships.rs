@@ -9,41 +9,96 @@ use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
 use twotier_core::CoreError;
 use twotier_core::partnerships::{
-    self, Invitation, InvitationPreview, InviteInput, Relationship, RelationshipQuery,
-    RelationshipType,
+    self, Invitation, InvitationPreview, InviteInput, Relationship, RelationshipPage,
+    RelationshipQuery, RelationshipType,
 };
 use twotier_domain::FieldErrors;
 use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
 use twotier_domain::tenant::TenantKind;
 
+use super::table::{self, Pager, SortHeader};
 use super::{Ctx, EmailDraft, FormData, Secret, render, render_status, show_once_for};
 use crate::AppState;
 use crate::error::{PageError, PageResult, classify};
 use crate::extract::{MaybeViewer, Meta, Viewer};
 use crate::routes::{Policy, Routes};
 
-fn page_of(q: &HashMap<String, String>, kind: RelationshipType) -> RelationshipQuery {
-    RelationshipQuery {
-        kind,
-        name_prefix: q.get("name").cloned(),
-        after: q.get("after_name").cloned().zip(q.get("after_id").cloned()),
-        limit: 50,
-    }
+/// What a partner list page asked for (`q=` contains-search on name or MPN ID, `sort=`,
+/// `size=`, a cursor) and, once read, its sortable headers and pager.
+struct PartnerList {
+    path: &'static str,
+    search: String,
+    sort: &'static str,
+    size: i64,
+    query: RelationshipQuery,
 }
 
-fn next_href(base: &str, name: &str, next: Option<&(String, String)>) -> Option<String> {
-    next.map(|(n, i)| {
-        let pairs = [
-            ("name", name),
-            ("after_name", n.as_str()),
-            ("after_id", i.as_str()),
-        ];
-        format!(
-            "{base}?{}",
-            serde_urlencoded::to_string(pairs).unwrap_or_default()
-        )
-    })
+impl PartnerList {
+    fn asked(path: &'static str, q: &HashMap<String, String>, kind: RelationshipType) -> Self {
+        let search = q.get("q").cloned().unwrap_or_default();
+        let (sort, order) = table::sort_asked(q);
+        let size = table::page_size(q);
+        let cursor = |key: &str, id: &str| q.get(key).cloned().zip(q.get(id).cloned());
+        let query = RelationshipQuery {
+            contains: Some(search.clone()).filter(|t| !t.trim().is_empty()),
+            sort: order,
+            after: cursor("after", "after_id"),
+            before: cursor("before", "before_id"),
+            ..RelationshipQuery::first(kind, size)
+        };
+        Self {
+            path,
+            search,
+            sort,
+            size,
+            query,
+        }
+    }
+
+    /// The list's address in the order `sort`, at the page a cursor names.
+    fn link(&self, sort: &str, cursor: Option<(&str, &(String, String))>) -> String {
+        let cursor = cursor.map(|(dir, (key, id))| (dir, key.as_str(), id.as_str()));
+        let filters = [("q", self.search.as_str())];
+        table::list_href(self.path, &filters, (sort, self.size), cursor)
+    }
+
+    /// The column headers that sort (the partner's name, and when the partnership began).
+    fn headers(&self, name: &'static str) -> Vec<SortHeader> {
+        vec![
+            SortHeader::new(name, ("name", "name-desc"), self.sort, |to| {
+                self.link(to, None)
+            }),
+            SortHeader::new("Since", ("oldest", "newest"), self.sort, |to| {
+                self.link(to, None)
+            }),
+        ]
+    }
+
+    fn pager(&self, page: &RelationshipPage) -> Pager {
+        Pager {
+            total: table::count_text(page.total, i64::MAX, "partnership", "partnerships"),
+            previous: page
+                .previous
+                .as_ref()
+                .map(|c| self.link(self.sort, Some(("before", c)))),
+            next: page
+                .next
+                .as_ref()
+                .map(|c| self.link(self.sort, Some(("after", c)))),
+            size: self.size,
+        }
+    }
+
+    /// The search in force, in words.
+    fn filters_shown(&self) -> Vec<String> {
+        let text = self.search.trim();
+        if text.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!("name or MPN ID contains “{text}”")]
+        }
+    }
 }
 
 #[derive(Template)]
@@ -51,12 +106,14 @@ fn next_href(base: &str, name: &str, next: Option<&(String, String)>) -> Option<
 struct ResellersPage {
     ctx: Ctx,
     resellers: Vec<Relationship>,
-    total: i64,
-    name: String,
+    search: String,
+    sort: &'static str,
+    headers: Vec<SortHeader>,
+    pager: Pager,
+    filters: Vec<String>,
     invitations: Vec<Invitation>,
     can_manage: bool,
     can_create: bool,
-    next_href: Option<String>,
     /// Customers associated with each reseller.
     counts: HashMap<String, i64>,
     /// The invitation form's errors and typed days, when it was refused.
@@ -82,19 +139,24 @@ async fn resellers_page_with(
     errors: FieldErrors,
     days: String,
 ) -> PageResult {
-    let name = q.get("name").cloned().unwrap_or_default();
-    let query = page_of(q, RelationshipType::IsIndirectCloudSolutionProviderOf);
-    let v = partnerships::resellers_view(&state.svc, &s.actor, &query).await?;
+    let list = PartnerList::asked(
+        "/resellers",
+        q,
+        RelationshipType::IsIndirectCloudSolutionProviderOf,
+    );
+    let v = partnerships::resellers_view(&state.svc, &s.actor, &list.query).await?;
     Ok(render_status(
         super::form_status(&errors),
         &ResellersPage {
             counts: v.customer_counts,
             ctx: Ctx::new(s, "Indirect resellers", "/resellers")
                 .with_flash(q.get("done").map(String::as_str)),
-            next_href: next_href("/resellers", &name, v.page.next.as_ref()),
+            headers: list.headers("Reseller"),
+            pager: list.pager(&v.page),
+            filters: list.filters_shown(),
             resellers: v.page.items,
-            total: v.page.total,
-            name,
+            search: list.search,
+            sort: list.sort,
             invitations: v.pending_invitations,
             can_manage: v.can_manage,
             can_create: v.can_create_customers,
@@ -108,6 +170,10 @@ async fn resellers_page_with(
 impl ResellersPage {
     fn customers_of(&self, reseller: &str) -> i64 {
         self.counts.get(reseller).copied().unwrap_or_default()
+    }
+
+    fn filters_shown(&self) -> &[String] {
+        &self.filters
     }
 }
 
@@ -267,9 +333,17 @@ pub async fn remove(
 struct ProvidersPage {
     ctx: Ctx,
     providers: Vec<Relationship>,
-    total: i64,
-    name: String,
-    next_href: Option<String>,
+    search: String,
+    sort: &'static str,
+    headers: Vec<SortHeader>,
+    pager: Pager,
+    filters: Vec<String>,
+}
+
+impl ProvidersPage {
+    fn filters_shown(&self) -> &[String] {
+        &self.filters
+    }
 }
 
 /// The reseller's indirect providers.
@@ -281,20 +355,21 @@ pub async fn my_providers_page(
     if s.actor.tenant_kind != TenantKind::Reseller {
         return Err(PageError(CoreError::NotFound));
     }
-    let name = q.get("name").cloned().unwrap_or_default();
-    let page = partnerships::list(
-        &state.svc,
-        &s.actor,
-        &page_of(&q, RelationshipType::IsIndirectResellerOf),
-    )
-    .await?;
+    let list = PartnerList::asked(
+        "/indirect-providers",
+        &q,
+        RelationshipType::IsIndirectResellerOf,
+    );
+    let page = partnerships::list(&state.svc, &s.actor, &list.query).await?;
     Ok(render(&ProvidersPage {
         ctx: Ctx::new(&s, "Indirect providers", "/indirect-providers")
             .with_flash(q.get("done").map(String::as_str)),
-        next_href: next_href("/indirect-providers", &name, page.next.as_ref()),
+        headers: list.headers("Provider"),
+        pager: list.pager(&page),
+        filters: list.filters_shown(),
         providers: page.items,
-        total: page.total,
-        name,
+        search: list.search,
+        sort: list.sort,
     }))
 }
 

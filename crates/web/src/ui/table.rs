@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use twotier_core::customers::ListSort;
+
 /// The page sizes a person can choose; the first list is the default.
 pub const PAGE_SIZES: [i64; 4] = [25, 50, 100, 200];
 const DEFAULT_SIZE: i64 = 50;
@@ -17,6 +19,57 @@ pub fn href(path: &str, params: &[(&str, &str)]) -> String {
         "{path}?{}",
         serde_urlencoded::to_string(kept).unwrap_or_default()
     )
+}
+
+/// The orders of a list of partners or customers, by their `sort=` value; the first is the
+/// default.
+const SORTS: [(&str, ListSort); 4] = [
+    ("name", ListSort::Name),
+    ("name-desc", ListSort::NameDescending),
+    ("newest", ListSort::Newest),
+    ("oldest", ListSort::Oldest),
+];
+
+/// The order asked for (`sort=`), by its `sort=` value, else by name.
+pub fn sort_asked(q: &HashMap<String, String>) -> (&'static str, ListSort) {
+    SORTS
+        .iter()
+        .find(|(name, _)| q.get("sort").map(String::as_str) == Some(*name))
+        .copied()
+        .unwrap_or(SORTS[0])
+}
+
+/// A sorted list page's address: its filters, its order and page size (each left out when
+/// the default) and the cursor of a page (`("after" | "before", key, id)`).
+pub fn list_href(
+    path: &str,
+    filters: &[(&str, &str)],
+    (sort, size): (&str, i64),
+    cursor: Option<(&str, &str, &str)>,
+) -> String {
+    let size = size.to_string();
+    let mut params = filters.to_vec();
+    params.push(("sort", if sort == SORTS[0].0 { "" } else { sort }));
+    params.push((
+        "size",
+        if size == DEFAULT_SIZE.to_string() {
+            ""
+        } else {
+            &size
+        },
+    ));
+    if let Some((dir, key, id)) = cursor {
+        params.push((dir, key));
+        params.push((
+            if dir == "after" {
+                "after_id"
+            } else {
+                "before_id"
+            },
+            id,
+        ));
+    }
+    href(path, &params)
 }
 
 /// The page size asked for (`size=`), one of [`PAGE_SIZES`], else the default.

@@ -18,7 +18,7 @@ fn body(prefix: &str, name: &str, country: &str, reseller: Option<&str>) -> Valu
 }
 
 /// The link of a page's `rel` ("next", "prev") in the pager, decoded.
-fn pager_link(page: &str, rel: &str) -> Option<String> {
+pub(crate) fn pager_link(page: &str, rel: &str) -> Option<String> {
     let before = page.split(&format!("\" rel=\"{rel}\"")).next()?;
     if before.len() == page.len() {
         return None;
