@@ -149,17 +149,30 @@ pub struct Query {
     pub operation: Option<String>,
     pub resource_type: Option<String>,
     pub customer_id: Option<String>,
+    /// Records older than this (at, id): the next page newest first, the previous oldest
+    /// first.
     pub before: Option<(i64, String)>,
+    /// Records newer than this (at, id): the previous page newest first, the next oldest
+    /// first.
+    pub after: Option<(i64, String)>,
+    pub oldest_first: bool,
     pub limit: i64,
+    /// Count the records that match (up to [`COUNT_CAP`]).
+    pub with_total: bool,
 }
 
 pub const MAX_PAGE: i64 = 500;
 
+/// A list counts its matches up to this many.
+pub const COUNT_CAP: i64 = 10_000;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Page {
     pub records: Vec<Record>,
-    /// Cursor of the next (older) page, if any.
+    /// Cursors (at, id) of the pages after and before this one in its order, if any.
     pub next: Option<(i64, String)>,
+    pub previous: Option<(i64, String)>,
+    pub total: Option<i64>,
 }
 
 /// Records the actor may see: the operator sees all, everyone else those of their tenant.
@@ -182,12 +195,27 @@ pub async fn list(svc: &Services, actor: &Actor, q: &Query) -> Result<Page, Core
             return Ok(Page {
                 records: Vec::new(),
                 next: None,
+                previous: None,
+                total: q.with_total.then_some(0),
             });
         }
         Some(Some(id)) => Some(id),
         None => None,
     };
-    let filter = AuditFilter {
+    // Newest first, the next page is older (`before`) and the previous newer (`after`);
+    // oldest first the other way round. A previous page is read backwards from its cursor.
+    let (forwards, backwards) = if q.oldest_first {
+        (&q.after, &q.before)
+    } else {
+        (&q.before, &q.after)
+    };
+    let read_backwards = forwards.is_none() && backwards.is_some();
+    let cursor = forwards
+        .as_ref()
+        .or(backwards.as_ref())
+        .map(|(at, id)| (*at, id.as_str()));
+    let older = q.oldest_first == read_backwards;
+    let mut filter = AuditFilter {
         scope_tenant: scope,
         from: q.from.map(Timestamp::millis),
         to: q.to.map(Timestamp::millis),
@@ -195,7 +223,9 @@ pub async fn list(svc: &Services, actor: &Actor, q: &Query) -> Result<Page, Core
         operation: q.operation.as_deref().filter(|s| !s.is_empty()),
         resource_type: q.resource_type.as_deref().filter(|s| !s.is_empty()),
         customer_id: customer_id.as_ref(),
-        before: q.before.as_ref().map(|(at, id)| (*at, id.as_str())),
+        before: cursor.filter(|_| older),
+        after: cursor.filter(|_| !older),
+        ascending: q.oldest_first != read_backwards,
         limit: limit + 1,
     };
     let mut c = svc.db.read().await?;
@@ -204,13 +234,27 @@ pub async fn list(svc: &Services, actor: &Actor, q: &Query) -> Result<Page, Core
         .into_iter()
         .map(Record::from)
         .collect();
-    let next = if records.len() as i64 > limit {
-        records.truncate(limit as usize);
-        records.last().map(|r| (r.at, r.id.clone()))
+    if read_backwards {
+        records.reverse();
+    }
+    let (has_next, has_previous) =
+        crate::keyset::cut_page(&mut records, limit, cursor.is_some(), read_backwards);
+    let key = |r: &Record| (r.at, r.id.clone());
+    let next = records.last().filter(|_| has_next).map(key);
+    let previous = records.first().filter(|_| has_previous).map(key);
+    let total = if q.with_total {
+        filter.before = None;
+        filter.after = None;
+        Some(twotier_store::audit::count(&mut c.conn(), &filter, COUNT_CAP).await?)
     } else {
         None
     };
-    Ok(Page { records, next })
+    Ok(Page {
+        records,
+        next,
+        previous,
+        total,
+    })
 }
 
 pub async fn get(svc: &Services, actor: &Actor, id: &str) -> Result<Record, CoreError> {
@@ -245,8 +289,13 @@ pub async fn export_csv(svc: &Services, actor: &Actor, q: &Query) -> Result<Stri
         "correlation_id",
         "request_id",
     ])?;
+    // Every matching record, newest first, whatever page the caller was on.
     let mut q = Query {
         limit: MAX_PAGE,
+        before: None,
+        after: None,
+        oldest_first: false,
+        with_total: false,
         ..q.clone()
     };
     loop {

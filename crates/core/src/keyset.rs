@@ -28,14 +28,29 @@ pub(crate) fn cursor<'a>(
     }
 }
 
-/// Cuts the page read with one row more than `limit` to its size, and says whether there
-/// is a next page and a previous one.
+/// Cuts the page read with one row more than `limit` from `cursor` to its size, and says
+/// whether there is a next page and a previous one.
 pub(crate) fn cut<T>(found: &mut Vec<T>, limit: i64, cursor: Option<Cursor<'_>>) -> (bool, bool) {
+    cut_page(
+        found,
+        limit,
+        cursor.is_some(),
+        cursor.is_some_and(|c| c.backwards),
+    )
+}
+
+/// [`cut`] for a page read from a cursor (`from_cursor`) of any kind, forwards or
+/// `backwards` (its rows turned round into the list's order already).
+pub(crate) fn cut_page<T>(
+    found: &mut Vec<T>,
+    limit: i64,
+    from_cursor: bool,
+    backwards: bool,
+) -> (bool, bool) {
     let more = found.len() as i64 > limit;
-    let backwards = cursor.is_some_and(|c| c.backwards);
     if more {
         // The extra row is the one furthest from the cursor: the last, or going backwards
-        // (the rows turned round already) the first.
+        // the first.
         if backwards {
             found.remove(0);
         } else {
@@ -47,6 +62,6 @@ pub(crate) fn cut<T>(found: &mut Vec<T>, limit: i64, cursor: Option<Cursor<'_>>)
     if backwards {
         (true, more)
     } else {
-        (more, cursor.is_some())
+        (more, from_cursor)
     }
 }

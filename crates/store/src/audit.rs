@@ -72,8 +72,12 @@ pub struct AuditFilter<'a> {
     pub operation: Option<&'a str>,
     pub resource_type: Option<&'a str>,
     pub customer_id: Option<&'a TenantId>,
-    /// Newest first; the cursor is the (at, id) of the previous page's last row.
+    /// Only rows older than this (at, id).
     pub before: Option<(i64, &'a str)>,
+    /// Only rows newer than this (at, id).
+    pub after: Option<(i64, &'a str)>,
+    /// Read oldest first (else newest first).
+    pub ascending: bool,
     pub limit: i64,
 }
 
@@ -88,36 +92,69 @@ const SCOPE: &str = "($1 IS NULL OR tenant_id = $1 OR subject_tenant_id = $1 OR 
      AND (audit_records.tenant_id = cr.customer_tenant_id OR audit_records.tenant_id = cr.reseller_tenant_id) \
      AND (audit_records.subject_tenant_id IS NULL OR audit_records.subject_tenant_id = cr.customer_tenant_id)))";
 
+/// The filter's conditions on `audit_records`, binds `$1` to `$11`.
+const MATCHES: &str = "($2 IS NULL OR at >= $2) AND ($3 IS NULL OR at < $3) \
+     AND ($4 IS NULL OR lower(actor_label) LIKE $4) \
+     AND ($5 IS NULL OR operation = $5) AND ($6 IS NULL OR resource_type = $6) \
+     AND ($7 IS NULL OR customer_id = $7) \
+     AND ($8 IS NULL OR at < $8 OR (at = $8 AND id < $9)) \
+     AND ($10 IS NULL OR at > $10 OR (at = $10 AND id > $11))";
+
+/// Binds the filter's values to a query over [`MATCHES`].
+macro_rules! bind_matches {
+    ($q:expr, $f:expr) => {{
+        let f = $f;
+        let actor = f
+            .actor
+            .map(|a| format!("%{}%", a.to_lowercase().replace(['%', '_'], "")));
+        let (before_at, before_id) = f
+            .before
+            .map_or((None, None), |(at, id)| (Some(at), Some(id)));
+        let (after_at, after_id) = f
+            .after
+            .map_or((None, None), |(at, id)| (Some(at), Some(id)));
+        $q.bind(f.scope_tenant)
+            .bind(f.from)
+            .bind(f.to)
+            .bind(actor)
+            .bind(f.operation)
+            .bind(f.resource_type)
+            .bind(f.customer_id)
+            .bind(before_at)
+            .bind(before_id)
+            .bind(after_at)
+            .bind(after_id)
+    }};
+}
+
+/// The records that match, in the filter's read order.
 pub async fn list(c: &mut Conn<'_>, f: &AuditFilter<'_>) -> Result<Vec<AuditRow>, StoreError> {
+    let dir = if f.ascending { "ASC" } else { "DESC" };
     let sql = format!(
-        "SELECT {COLUMNS} FROM audit_records WHERE {SCOPE} \
-         AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR at < $3) \
-         AND ($4 IS NULL OR lower(actor_label) LIKE $4) \
-         AND ($5 IS NULL OR operation = $5) AND ($6 IS NULL OR resource_type = $6) \
-         AND ($7 IS NULL OR customer_id = $7) \
-         AND ($8 IS NULL OR at < $8 OR (at = $8 AND id < $9)) \
-         ORDER BY at DESC, id DESC LIMIT $10"
+        "SELECT {COLUMNS} FROM audit_records WHERE {SCOPE} AND {MATCHES} \
+         ORDER BY at {dir}, id {dir} LIMIT $12"
     );
-    let actor = f
-        .actor
-        .map(|a| format!("%{}%", a.to_lowercase().replace(['%', '_'], "")));
-    let (before_at, before_id) = match f.before {
-        Some((at, id)) => (Some(at), Some(id)),
-        None => (None, None),
-    };
-    Ok(on_conn!(c, |x| sqlx::query_as::<_, AuditRow>(&sql)
-        .bind(f.scope_tenant)
-        .bind(f.from)
-        .bind(f.to)
-        .bind(actor.as_deref())
-        .bind(f.operation)
-        .bind(f.resource_type)
-        .bind(f.customer_id)
-        .bind(before_at)
-        .bind(before_id)
-        .bind(f.limit)
-        .fetch_all(&mut **x)
-        .await)?)
+    Ok(on_conn!(c, |x| bind_matches!(
+        sqlx::query_as::<_, AuditRow>(&sql),
+        f
+    )
+    .bind(f.limit)
+    .fetch_all(&mut **x)
+    .await)?)
+}
+
+/// How many records match, counted up to `cap`.
+pub async fn count(c: &mut Conn<'_>, f: &AuditFilter<'_>, cap: i64) -> Result<i64, StoreError> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM audit_records WHERE {SCOPE} AND {MATCHES} LIMIT $12) m"
+    );
+    Ok(on_conn!(c, |x| bind_matches!(
+        sqlx::query_scalar::<_, i64>(&sql),
+        f
+    )
+    .bind(cap)
+    .fetch_one(&mut **x)
+    .await)?)
 }
 
 pub async fn find(

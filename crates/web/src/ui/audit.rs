@@ -10,6 +10,7 @@ use twotier_domain::FieldErrors;
 use twotier_domain::audit::{Operation, ResourceType};
 use twotier_domain::clock::Timestamp;
 
+use super::table::{self, Pager, SortHeader};
 use super::{Ctx, render};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
@@ -21,6 +22,7 @@ use twotier_domain::authz::Permission as P;
 /// changed ("Licence count: 12 → 20"), and links to the customer and the subscription.
 #[derive(Debug)]
 pub struct Line {
+    pub id: String,
     pub at: String,
     pub user: String,
     pub actor_kind: String,
@@ -48,6 +50,7 @@ impl Line {
             .filter(|_| r.resource_type == ResourceType::Subscription.as_str())
             .map(|(id, _)| format!("/customers/{id}/subscriptions/{}", r.resource_id));
         Self {
+            id: r.id.clone(),
             at: Timestamp(r.at).display(),
             user: r.actor_label.clone(),
             actor_kind: r.actor_kind.clone(),
@@ -150,9 +153,42 @@ struct AuditPage {
     /// (wire name, label) of every operation, for the filter.
     operations: Vec<(&'static str, &'static str)>,
     resource_types: Vec<&'static str>,
-    next_href: Option<String>,
+    /// The When header, which sorts newest or oldest first.
+    when: SortHeader,
+    sort: &'static str,
+    pager: Pager,
     csv_href: String,
     errors: FieldErrors,
+}
+
+impl AuditPage {
+    /// The filters in force, in words.
+    fn filters_shown(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let from = self.from.trim();
+        if !from.is_empty() {
+            out.push(format!("from {from}"));
+        }
+        let to = self.to.trim();
+        if !to.is_empty() {
+            out.push(format!("to {to}"));
+        }
+        let user = self.user.trim();
+        if !user.is_empty() {
+            out.push(format!("user contains “{user}”"));
+        }
+        if let Some((_, label)) = self.operations.iter().find(|(w, _)| *w == self.operation) {
+            out.push(format!("operation “{label}”"));
+        }
+        if let Some(r) = self
+            .resource_types
+            .iter()
+            .find(|r| **r == self.resource_type)
+        {
+            out.push(format!("resource {r}"));
+        }
+        out
+    }
 }
 
 /// Reads the filter form; bad dates are reported next to their field.
@@ -175,9 +211,7 @@ fn query(q: &HashMap<String, String>, errors: &mut FieldErrors) -> AuditQuery {
     let from = date("from");
     // The end date names a whole day: include it.
     let to = date("to").map(|t| t.plus_days(1));
-    let before = get("before_at")
-        .and_then(|at| at.parse::<i64>().ok())
-        .zip(get("before_id"));
+    let cursor = |at: &str, id: &str| get(at).and_then(|at| at.parse::<i64>().ok()).zip(get(id));
     AuditQuery {
         from,
         to,
@@ -185,8 +219,11 @@ fn query(q: &HashMap<String, String>, errors: &mut FieldErrors) -> AuditQuery {
         operation: get("operation"),
         resource_type: get("resource_type"),
         customer_id: None,
-        before,
-        limit: 100,
+        before: cursor("before", "before_id"),
+        after: cursor("after", "after_id"),
+        oldest_first: q.get("sort").map(String::as_str) == Some("oldest"),
+        limit: table::page_size(q),
+        with_total: true,
     }
 }
 
@@ -234,13 +271,42 @@ pub async fn audit_page(
         ("operation", operation.as_str()),
         ("resource_type", resource_type.as_str()),
     ];
-    let next_href = page.as_ref().and_then(|p| p.next.as_ref()).map(|(at, id)| {
-        let at = at.to_string();
-        let mut pairs = filters.to_vec();
-        pairs.push(("before_at", &at));
-        pairs.push(("before_id", id));
-        format!("/audit?{}", encode(&pairs))
-    });
+    let sort = if aq.oldest_first { "oldest" } else { "newest" };
+    // Newest first the next page is older (`before_…`), oldest first newer (`after_…`).
+    let (next_dir, previous_dir) = if aq.oldest_first {
+        ("after", "before")
+    } else {
+        ("before", "after")
+    };
+    let link = |sort: &str, cursor: Option<(&str, &(i64, String))>| {
+        let at = cursor
+            .map(|(_, (at, _))| at.to_string())
+            .unwrap_or_default();
+        let cursor = cursor.map(|(dir, (_, id))| (dir, at.as_str(), id.as_str()));
+        // Newest first is the default order, left out of the address.
+        let sort = if sort == "oldest" { sort } else { "" };
+        table::list_href("/audit", &filters, (sort, aq.limit), cursor)
+    };
+    let when = SortHeader::new("When", ("oldest", "newest"), sort, |to| link(to, None));
+    let pager = Pager {
+        total: page.as_ref().map_or_else(String::new, |p| {
+            table::count_text(
+                p.total.unwrap_or_default(),
+                audit::COUNT_CAP,
+                "record",
+                "records",
+            )
+        }),
+        previous: page
+            .as_ref()
+            .and_then(|p| p.previous.as_ref())
+            .map(|c| link(sort, Some((previous_dir, c)))),
+        next: page
+            .as_ref()
+            .and_then(|p| p.next.as_ref())
+            .map(|c| link(sort, Some((next_dir, c)))),
+        size: aq.limit,
+    };
     let lines = page
         .map(|p| {
             let link = s.actor.can(P::ViewCustomers) && s.actor.tenant_kind.is_partner();
@@ -261,7 +327,9 @@ pub async fn audit_page(
             .map(|o| (o.as_str(), o.label()))
             .collect(),
         resource_types: ResourceType::ALL.iter().map(|r| r.as_str()).collect(),
-        next_href,
+        when,
+        sort,
+        pager,
         errors,
     }))
 }

@@ -40,7 +40,7 @@ pub fn sort_asked(q: &HashMap<String, String>) -> (&'static str, ListSort) {
 }
 
 /// A sorted list page's address: its filters, its order and page size (each left out when
-/// the default) and the cursor of a page (`("after" | "before", key, id)`).
+/// the default, or empty) and the cursor of a page (`("after" | "before", key, id)`).
 pub fn list_href(
     path: &str,
     filters: &[(&str, &str)],
