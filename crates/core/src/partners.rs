@@ -11,6 +11,7 @@ use twotier_domain::ids::{TenantId, UserId};
 use twotier_domain::partner::{Country, CspRegion, parse_mpn_id, parse_text};
 use twotier_domain::tenant::{TenantKind, parse_name};
 use twotier_domain::user::{Email, parse_display_name};
+pub use twotier_store::customers::ListSort;
 use twotier_store::partners::{self, ListFilter, NewProfile, PartnerRow, ProfilePatch};
 use twotier_store::{sessions, tenants};
 
@@ -329,8 +330,12 @@ pub async fn enroll(
 pub struct ListQuery {
     pub kind: Option<TenantKind>,
     pub name_prefix: Option<String>,
+    /// Names or MPN IDs that contain this.
+    pub contains: Option<String>,
     pub include_disabled: bool,
+    pub sort: ListSort,
     pub after: Option<(String, String)>,
+    pub before: Option<(String, String)>,
     pub limit: i64,
 }
 
@@ -338,38 +343,37 @@ pub struct ListQuery {
 pub struct PartnerPage {
     pub total: i64,
     pub items: Vec<Partner>,
+    /// Cursors (sort key, tenant id) of the pages after and before this one.
     pub next: Option<(String, String)>,
+    pub previous: Option<(String, String)>,
 }
 
 pub const MAX_PAGE: i64 = 500;
 
 async fn page(svc: &Services, q: &ListQuery) -> Result<PartnerPage, CoreError> {
     let limit = q.limit.clamp(1, MAX_PAGE);
+    let cursor = crate::keyset::cursor(q.sort, q.after.as_ref(), q.before.as_ref());
     let filter = ListFilter {
         kind: q.kind.map(TenantKind::as_str),
-        name_prefix: q
-            .name_prefix
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty()),
+        name_prefix: q.name_prefix.as_deref(),
+        contains: q.contains.as_deref(),
         include_disabled: q.include_disabled,
-        after: q.after.as_ref().map(|(n, i)| (n.as_str(), i.as_str())),
+        sort: q.sort,
+        cursor,
         limit: limit + 1,
     };
     let mut c = svc.db.read().await?;
     let mut rows = partners::list(&mut c.conn(), &filter).await?;
     let total = partners::count(&mut c.conn(), &filter).await?;
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|r| (r.name.clone(), r.tenant_id.to_string()))
-    } else {
-        None
-    };
+    let (has_next, has_previous) = crate::keyset::cut(&mut rows, limit, cursor);
+    let key = |r: &PartnerRow| (q.sort.key_of_partner(r), r.tenant_id.to_string());
+    let next = rows.last().filter(|_| has_next).map(key);
+    let previous = rows.first().filter(|_| has_previous).map(key);
     Ok(PartnerPage {
         total,
         items: rows.into_iter().map(Partner::from_row).collect(),
         next,
+        previous,
     })
 }
 
@@ -387,9 +391,8 @@ pub async fn public_providers(
     let q = ListQuery {
         kind: Some(TenantKind::Provider),
         name_prefix: name_prefix.map(str::to_owned),
-        include_disabled: false,
-        after: None,
         limit: MAX_PAGE,
+        ..ListQuery::default()
     };
     Ok(page(svc, &q).await?.items)
 }

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod customers;
 pub mod error;
 pub mod idempotency;
+mod keyset;
 pub mod licences;
 pub mod orders;
 pub mod partners;

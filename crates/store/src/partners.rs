@@ -1,4 +1,5 @@
-use crate::{Conn, StoreError, exec, on_conn};
+use crate::customers::{Cursor, ListSort};
+use crate::{Conn, StoreError, exec, keyset, on_conn};
 use twotier_domain::ids::{TenantId, UserId};
 
 /// A partner organisation: its tenant joined with its directory profile.
@@ -7,6 +8,8 @@ pub struct PartnerRow {
     pub tenant_id: TenantId,
     pub kind: String,
     pub name: String,
+    /// The name as the database lowercases it: the key of the name orders.
+    pub name_key: String,
     pub disabled: bool,
     pub require_mfa: bool,
     pub created_at: i64,
@@ -22,10 +25,10 @@ pub struct PartnerRow {
     pub updated_at: i64,
 }
 
-const SELECT: &str = "SELECT t.id AS tenant_id, t.kind, t.name, t.disabled, t.require_mfa, t.created_at, \
-     p.legal_name, p.country, p.region, p.mpn_id, p.contact_email, p.description, p.website, \
-     p.agreement_accepted_at, p.agreement_accepted_by, p.updated_at \
-     FROM partner_profiles p JOIN tenants t ON t.id = p.tenant_id";
+const SELECT_COLUMNS: &str = "SELECT t.id AS tenant_id, t.kind, t.name, lower(t.name) AS name_key, t.disabled, \
+     t.require_mfa, t.created_at, p.legal_name, p.country, p.region, p.mpn_id, p.contact_email, p.description, \
+     p.website, p.agreement_accepted_at, p.agreement_accepted_by, p.updated_at";
+const FROM: &str = "FROM partner_profiles p JOIN tenants t ON t.id = p.tenant_id";
 
 #[derive(Debug, Clone)]
 pub struct NewProfile<'a> {
@@ -67,7 +70,7 @@ pub async fn find(
     c: &mut Conn<'_>,
     tenant_id: &TenantId,
 ) -> Result<Option<PartnerRow>, StoreError> {
-    let sql = format!("{SELECT} WHERE t.id = $1");
+    let sql = format!("{SELECT_COLUMNS} {FROM} WHERE t.id = $1");
     Ok(on_conn!(c, |x| sqlx::query_as::<_, PartnerRow>(&sql)
         .bind(tenant_id)
         .fetch_optional(&mut **x)
@@ -78,7 +81,7 @@ pub async fn find_by_mpn_id(
     c: &mut Conn<'_>,
     mpn_id: i64,
 ) -> Result<Option<PartnerRow>, StoreError> {
-    let sql = format!("{SELECT} WHERE p.mpn_id = $1");
+    let sql = format!("{SELECT_COLUMNS} {FROM} WHERE p.mpn_id = $1");
     Ok(on_conn!(c, |x| sqlx::query_as::<_, PartnerRow>(&sql)
         .bind(mpn_id)
         .fetch_optional(&mut **x)
@@ -89,47 +92,90 @@ pub async fn find_by_mpn_id(
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter<'a> {
     pub kind: Option<&'a str>,
+    /// Names that start with this (the API's filter and the public directory).
     pub name_prefix: Option<&'a str>,
+    /// Names or MPN IDs that contain this (the operator's list).
+    pub contains: Option<&'a str>,
     pub include_disabled: bool,
-    pub after: Option<(&'a str, &'a str)>,
+    /// By name or by when the partner was enrolled.
+    pub sort: ListSort,
+    pub cursor: Option<Cursor<'a>>,
     pub limit: i64,
 }
 
-pub async fn list(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<Vec<PartnerRow>, StoreError> {
-    let sql = format!(
-        "{SELECT} WHERE ($1 IS NULL OR t.kind = $1) \
-         AND ($2 IS NULL OR lower(t.name) LIKE $2 ESCAPE '\\') \
-         AND ($3 OR NOT t.disabled) \
-         AND ($4 IS NULL OR t.name > $4 OR (t.name = $4 AND t.id > $5)) \
-         ORDER BY t.name, t.id LIMIT $6"
+impl ListSort {
+    /// A partner's key in this order, as a cursor carries it.
+    pub fn key_of_partner(self, row: &PartnerRow) -> String {
+        match self {
+            Self::Name | Self::NameDescending => row.name_key.clone(),
+            Self::Newest | Self::Oldest => row.created_at.to_string(),
+        }
+    }
+}
+
+/// Adds the searches of a partner list on tenants `t` with their profiles `p`: names that
+/// start with `prefix`, names or MPN IDs that contain `contains`.
+pub(crate) fn search(q: &mut keyset::Query, prefix: Option<&str>, contains: Option<&str>) {
+    if let Some(prefix) = crate::like_prefix(prefix) {
+        q.and("lower(t.name) LIKE ? ESCAPE '\\'", vec![prefix]);
+    }
+    if let Some(text) = crate::like_contains(contains) {
+        q.and(
+            "(lower(t.name) LIKE ? ESCAPE '\\' OR CAST(p.mpn_id AS TEXT) LIKE ? ESCAPE '\\')",
+            vec![text.clone(), text],
+        );
+    }
+}
+
+/// The partners of the filter: `select` over tenants `t` and profiles `p`, with the page
+/// in order when `paged`; binds `$1` (kind) and `$2` (include disabled) first.
+fn list_sql(f: &ListFilter<'_>, select: &str, paged: bool) -> keyset::Query {
+    let mut q = keyset::Query::new(
+        format!("{select} {FROM} WHERE ($1 IS NULL OR t.kind = $1) AND ($2 OR NOT t.disabled)"),
+        2,
     );
-    let prefix = crate::like_prefix(f.name_prefix);
-    let (after_name, after_id) = match f.after {
-        Some((n, i)) => (Some(n), Some(i)),
-        None => (None, None),
-    };
-    Ok(on_conn!(c, |x| sqlx::query_as::<_, PartnerRow>(&sql)
-        .bind(f.kind)
-        .bind(prefix.as_deref())
-        .bind(f.include_disabled)
-        .bind(after_name)
-        .bind(after_id)
-        .bind(f.limit)
-        .fetch_all(&mut **x)
-        .await)?)
+    search(&mut q, f.name_prefix, f.contains);
+    if paged {
+        q.page(
+            ("lower(t.name)", "t.created_at", "t.id"),
+            f.sort,
+            f.cursor,
+            f.limit,
+        );
+    }
+    q
+}
+
+/// A page of partners in the filter's order (backwards from a backward cursor, turned
+/// round).
+pub async fn list(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<Vec<PartnerRow>, StoreError> {
+    let page = list_sql(f, SELECT_COLUMNS, true);
+    let mut rows = on_conn!(c, |x| {
+        let mut q = sqlx::query_as::<_, PartnerRow>(&page.sql)
+            .bind(f.kind)
+            .bind(f.include_disabled);
+        for b in &page.binds {
+            q = q.bind(b);
+        }
+        q.fetch_all(&mut **x).await
+    })?;
+    if f.cursor.is_some_and(|c| c.backwards) {
+        rows.reverse();
+    }
+    Ok(rows)
 }
 
 pub async fn count(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<i64, StoreError> {
-    const SQL: &str = "SELECT COUNT(*) FROM partner_profiles p JOIN tenants t ON t.id = p.tenant_id \
-         WHERE ($1 IS NULL OR t.kind = $1) AND ($2 IS NULL OR lower(t.name) LIKE $2 ESCAPE '\\') \
-         AND ($3 OR NOT t.disabled)";
-    let prefix = crate::like_prefix(f.name_prefix);
-    Ok(on_conn!(c, |x| sqlx::query_scalar::<_, i64>(SQL)
-        .bind(f.kind)
-        .bind(prefix.as_deref())
-        .bind(f.include_disabled)
-        .fetch_one(&mut **x)
-        .await)?)
+    let count = list_sql(f, "SELECT COUNT(*)", false);
+    Ok(on_conn!(c, |x| {
+        let mut q = sqlx::query_scalar::<_, i64>(&count.sql)
+            .bind(f.kind)
+            .bind(f.include_disabled);
+        for b in &count.binds {
+            q = q.bind(b);
+        }
+        q.fetch_one(&mut **x).await
+    })?)
 }
 
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use twotier_domain::ids::{InvitationId, PartnershipId, TenantId};
 use twotier_domain::link::{InvitationState, RelationshipState};
 
 use crate::customers::{Cursor, ListSort};
-use crate::{Conn, ProviderTenant, ResellerTenant, StoreError, exec, on_conn};
+use crate::{Conn, ProviderTenant, ResellerTenant, StoreError, exec, keyset, on_conn};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InvitationRow {
@@ -257,65 +257,29 @@ impl ListSort {
 }
 
 /// The query of a partner list: `select` over the active partnerships of `$1` with the
-/// partner on the other side, filtered, and when `paged` its page in order; with the binds
-/// after `$1`.
-fn counterpart_sql(f: &CounterpartFilter<'_>, select: &str, paged: bool) -> (String, Vec<String>) {
+/// partner on the other side, filtered, and when `paged` its page in order.
+fn counterpart_sql(f: &CounterpartFilter<'_>, select: &str, paged: bool) -> keyset::Query {
     let (me, other) = match f.side {
         Side::Provider => ("provider_tenant_id", "reseller_tenant_id"),
         Side::Reseller => ("reseller_tenant_id", "provider_tenant_id"),
     };
-    let mut sql = format!(
-        "SELECT {select} FROM partnerships s JOIN tenants t ON t.id = s.{other} JOIN partner_profiles p ON p.tenant_id = t.id \
-         WHERE s.{me} = $1 AND s.state = 'active'"
+    let mut q = keyset::Query::new(
+        format!(
+            "SELECT {select} FROM partnerships s JOIN tenants t ON t.id = s.{other} JOIN partner_profiles p ON p.tenant_id = t.id \
+             WHERE s.{me} = $1 AND s.state = 'active'"
+        ),
+        1,
     );
-    let mut binds = Vec::new();
-    let mut add = |sql: &mut String, condition: &str, values: Vec<String>| {
-        let mut condition = condition.to_owned();
-        for v in values {
-            binds.push(v);
-            condition = condition.replacen('?', &format!("${}", binds.len() + 1), 1);
-        }
-        sql.push_str(" AND ");
-        sql.push_str(&condition);
-    };
-    if let Some(prefix) = crate::like_prefix(f.name_prefix) {
-        add(&mut sql, "lower(t.name) LIKE ? ESCAPE '\\'", vec![prefix]);
-    }
-    if let Some(text) = crate::like_contains(f.contains) {
-        add(
-            &mut sql,
-            "(lower(t.name) LIKE ? ESCAPE '\\' OR CAST(p.mpn_id AS TEXT) LIKE ? ESCAPE '\\')",
-            vec![text.clone(), text],
+    crate::partners::search(&mut q, f.name_prefix, f.contains);
+    if paged {
+        q.page(
+            ("lower(t.name)", "s.created_at", "t.id"),
+            f.sort,
+            f.cursor,
+            f.limit,
         );
     }
-    if !paged {
-        return (sql, binds);
-    }
-    let (column, key) = match f.sort {
-        ListSort::Name | ListSort::NameDescending => ("lower(t.name)", "?"),
-        ListSort::Newest | ListSort::Oldest => ("s.created_at", "CAST(? AS BIGINT)"),
-    };
-    // Backwards reads the list in the opposite order from the cursor; the caller turns the
-    // rows round.
-    let descending = f.sort.descending() != f.cursor.is_some_and(|c| c.backwards);
-    if let Some(cursor) = f.cursor {
-        let op = if descending { "<" } else { ">" };
-        add(
-            &mut sql,
-            &format!("({column} {op} {key} OR ({column} = {key} AND t.id {op} ?))"),
-            vec![
-                cursor.key.to_owned(),
-                cursor.key.to_owned(),
-                cursor.id.to_owned(),
-            ],
-        );
-    }
-    let dir = if descending { "DESC" } else { "ASC" };
-    sql.push_str(&format!(
-        " ORDER BY {column} {dir}, t.id {dir} LIMIT {}",
-        f.limit.max(1)
-    ));
-    (sql, binds)
+    q
 }
 
 /// A page of the tenant's active partnerships with the partner on the other side, in the
@@ -324,14 +288,14 @@ pub async fn list_counterparts(
     c: &mut Conn<'_>,
     f: &CounterpartFilter<'_>,
 ) -> Result<Vec<CounterpartRow>, StoreError> {
-    let (sql, binds) = counterpart_sql(
+    let page = counterpart_sql(
         f,
         "s.id AS partnership_id, t.id AS tenant_id, t.name, lower(t.name) AS name_key, p.mpn_id, p.country, s.state, s.created_at",
         true,
     );
     let mut rows = on_conn!(c, |x| {
-        let mut q = sqlx::query_as::<_, CounterpartRow>(&sql).bind(f.tenant);
-        for b in &binds {
+        let mut q = sqlx::query_as::<_, CounterpartRow>(&page.sql).bind(f.tenant);
+        for b in &page.binds {
             q = q.bind(b);
         }
         q.fetch_all(&mut **x).await
@@ -346,10 +310,10 @@ pub async fn count_counterparts(
     c: &mut Conn<'_>,
     f: &CounterpartFilter<'_>,
 ) -> Result<i64, StoreError> {
-    let (sql, binds) = counterpart_sql(f, "COUNT(*)", false);
+    let count = counterpart_sql(f, "COUNT(*)", false);
     Ok(on_conn!(c, |x| {
-        let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(f.tenant);
-        for b in &binds {
+        let mut q = sqlx::query_scalar::<_, i64>(&count.sql).bind(f.tenant);
+        for b in &count.binds {
             q = q.bind(b);
         }
         q.fetch_one(&mut **x).await

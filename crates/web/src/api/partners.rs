@@ -73,6 +73,7 @@ pub async fn list_partners(
         include_disabled: true,
         after: paging.cursor,
         limit: paging.size,
+        ..ListQuery::default()
     };
     let page = partners::list(&state.svc, &actor, &query).await?;
     let items = page.items.iter().map(partner_wire).collect();

@@ -85,53 +85,39 @@ pub async fn customers_page(
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let search = q.get("q").cloned().unwrap_or_default();
-    let reseller = q.get("reseller").cloned().unwrap_or_default();
-    let (sort_name, sort) = table::sort_asked(&q);
-    let size = table::page_size(&q);
-    let cursor = |key: &str, id: &str| q.get(key).cloned().zip(q.get(id).cloned());
+    let asked = table::Asked::new("/customers", &q, &["q", "reseller"]);
     let query = ListQuery {
-        contains: Some(search.clone()).filter(|t| !t.trim().is_empty()),
-        reseller: TenantId::parse(&reseller).map(|t| t.to_string()),
-        sort,
-        after: cursor("after", "after_id"),
-        before: cursor("before", "before_id"),
-        limit: size,
+        contains: asked.given("q"),
+        reseller: TenantId::parse(asked.filter("reseller")).map(|t| t.to_string()),
+        sort: asked.sort,
+        after: asked.after.clone(),
+        before: asked.before.clone(),
+        limit: asked.size,
         with_subscriptions: true,
         with_total: true,
         ..ListQuery::default()
     };
     let v = customers::list_view(&state.svc, &s.actor, &query).await?;
     let page = v.page;
-    let link = |sort: &str, cursor: Option<(&str, &str, &str)>| {
-        let filters = [("q", search.as_str()), ("reseller", reseller.as_str())];
-        table::list_href("/customers", &filters, (sort, size), cursor)
-    };
-    let headers = vec![
-        SortHeader::new("Company", ("name", "name-desc"), sort_name, |to| {
-            link(to, None)
-        }),
-        SortHeader::new("Customer since", ("oldest", "newest"), sort_name, |to| {
-            link(to, None)
-        }),
-    ];
-    let pager = Pager {
-        total: table::count_text(
+    let headers = asked.headers(&[
+        ("Company", ("name", "name-desc")),
+        ("Customer since", ("oldest", "newest")),
+    ]);
+    let pager = asked.pager(
+        table::count_text(
             page.total.unwrap_or_default(),
             customers::COUNT_CAP,
             "customer",
             "customers",
         ),
-        previous: page
-            .previous
-            .as_ref()
-            .map(|(k, i)| link(sort_name, Some(("before", k, i)))),
-        next: page
-            .next
-            .as_ref()
-            .map(|(k, i)| link(sort_name, Some(("after", k, i)))),
-        size,
-    };
+        page.previous.as_ref(),
+        page.next.as_ref(),
+    );
+    let (search, reseller) = (
+        asked.filter("q").to_owned(),
+        asked.filter("reseller").to_owned(),
+    );
+    let sort_name = asked.sort_name;
     Ok(render(&CustomersPage {
         ctx: Ctx::new(&s, "Customers", "/customers"),
         customers: page.items,

@@ -14,6 +14,7 @@ use twotier_domain::ids::TenantId;
 use twotier_domain::partner::Country;
 use twotier_domain::tenant::TenantKind;
 
+use super::table::{self, Asked, Pager, SortHeader};
 use super::{Ctx, FormData, Secret, field_errors, render, render_status, show_once_for};
 use crate::AppState;
 use crate::error::{PageError, PageResult};
@@ -25,50 +26,69 @@ use crate::routes::{Policy, Routes};
 struct PartnersPage {
     ctx: Ctx,
     partners: Vec<Partner>,
-    total: i64,
     kind: String,
-    name: String,
+    search: String,
+    sort: &'static str,
+    headers: Vec<SortHeader>,
+    pager: Pager,
     can_manage: bool,
-    next_href: Option<String>,
 }
 
+impl PartnersPage {
+    /// The filters in force, in words.
+    fn filters_shown(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let text = self.search.trim();
+        if !text.is_empty() {
+            out.push(format!("name or MPN ID contains “{text}”"));
+        }
+        match self.kind.as_str() {
+            "provider" => out.push("indirect providers".to_owned()),
+            "reseller" => out.push("indirect resellers".to_owned()),
+            _ => {}
+        }
+        out
+    }
+}
+
+/// Every partner: search by part of a name or MPN ID, filter by kind, sort by name or by
+/// when the partner was enrolled, page both ways.
 pub async fn partners_page(
     State(state): State<AppState>,
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let kind_raw = q.get("kind").cloned().unwrap_or_default();
-    let name = q.get("name").cloned().unwrap_or_default();
-    let kind = TenantKind::parse(&kind_raw).ok().filter(|k| k.is_partner());
-    let after = q.get("after_name").cloned().zip(q.get("after_id").cloned());
+    let asked = Asked::new("/partners", &q, &["q", "kind"]);
+    let kind = TenantKind::parse(asked.filter("kind"))
+        .ok()
+        .filter(|k| k.is_partner());
     let query = ListQuery {
         kind,
-        name_prefix: Some(name.clone()),
+        contains: asked.given("q"),
         include_disabled: true,
-        after,
-        limit: 50,
+        sort: asked.sort,
+        after: asked.after.clone(),
+        before: asked.before.clone(),
+        limit: asked.size,
+        ..ListQuery::default()
     };
     let page = partners::list(&state.svc, &s.actor, &query).await?;
-    let next_href = page.next.as_ref().map(|(n, i)| {
-        let pairs = [
-            ("kind", kind_raw.as_str()),
-            ("name", name.as_str()),
-            ("after_name", n.as_str()),
-            ("after_id", i.as_str()),
-        ];
-        format!(
-            "/partners?{}",
-            serde_urlencoded::to_string(pairs).unwrap_or_default()
-        )
-    });
     Ok(render(&PartnersPage {
         ctx: Ctx::new(&s, "Partners", "/partners").with_flash(q.get("done").map(String::as_str)),
+        headers: asked.headers(&[
+            ("Name", ("name", "name-desc")),
+            ("Enrolled", ("oldest", "newest")),
+        ]),
+        pager: asked.pager(
+            table::count_text(page.total, i64::MAX, "partner", "partners"),
+            page.previous.as_ref(),
+            page.next.as_ref(),
+        ),
         partners: page.items,
-        total: page.total,
-        kind: kind_raw,
-        name,
+        kind: asked.filter("kind").to_owned(),
+        search: asked.filter("q").to_owned(),
+        sort: asked.sort_name,
         can_manage: s.actor.can(P::ManagePartners),
-        next_href,
     }))
 }
 

@@ -17,88 +17,54 @@ use twotier_domain::authz::Permission as P;
 use twotier_domain::ids::TenantId;
 use twotier_domain::tenant::TenantKind;
 
-use super::table::{self, Pager, SortHeader};
+use super::table::{self, Asked, Pager, SortHeader};
 use super::{Ctx, EmailDraft, FormData, Secret, render, render_status, show_once_for};
 use crate::AppState;
 use crate::error::{PageError, PageResult, classify};
 use crate::extract::{MaybeViewer, Meta, Viewer};
 use crate::routes::{Policy, Routes};
 
-/// What a partner list page asked for (`q=` contains-search on name or MPN ID, `sort=`,
-/// `size=`, a cursor) and, once read, its sortable headers and pager.
-struct PartnerList {
+/// A partner list (`q=` searches names and MPN IDs) as asked for, and its query.
+fn partner_list(
     path: &'static str,
-    search: String,
-    sort: &'static str,
-    size: i64,
-    query: RelationshipQuery,
+    q: &HashMap<String, String>,
+    kind: RelationshipType,
+) -> (Asked, RelationshipQuery) {
+    let asked = Asked::new(path, q, &["q"]);
+    let query = RelationshipQuery {
+        contains: asked.given("q"),
+        sort: asked.sort,
+        after: asked.after.clone(),
+        before: asked.before.clone(),
+        ..RelationshipQuery::first(kind, asked.size)
+    };
+    (asked, query)
 }
 
-impl PartnerList {
-    fn asked(path: &'static str, q: &HashMap<String, String>, kind: RelationshipType) -> Self {
-        let search = q.get("q").cloned().unwrap_or_default();
-        let (sort, order) = table::sort_asked(q);
-        let size = table::page_size(q);
-        let cursor = |key: &str, id: &str| q.get(key).cloned().zip(q.get(id).cloned());
-        let query = RelationshipQuery {
-            contains: Some(search.clone()).filter(|t| !t.trim().is_empty()),
-            sort: order,
-            after: cursor("after", "after_id"),
-            before: cursor("before", "before_id"),
-            ..RelationshipQuery::first(kind, size)
-        };
-        Self {
-            path,
-            search,
-            sort,
-            size,
-            query,
-        }
-    }
+/// A partner list's pager.
+fn partner_pager(asked: &Asked, page: &RelationshipPage) -> Pager {
+    asked.pager(
+        table::count_text(page.total, i64::MAX, "partnership", "partnerships"),
+        page.previous.as_ref(),
+        page.next.as_ref(),
+    )
+}
 
-    /// The list's address in the order `sort`, at the page a cursor names.
-    fn link(&self, sort: &str, cursor: Option<(&str, &(String, String))>) -> String {
-        let cursor = cursor.map(|(dir, (key, id))| (dir, key.as_str(), id.as_str()));
-        let filters = [("q", self.search.as_str())];
-        table::list_href(self.path, &filters, (sort, self.size), cursor)
-    }
+/// A partner list's search in force, in words.
+pub(crate) fn partner_search_shown(asked: &Asked) -> Vec<String> {
+    asked
+        .given("q")
+        .map(|text| format!("name or MPN ID contains “{text}”"))
+        .into_iter()
+        .collect()
+}
 
-    /// The column headers that sort (the partner's name, and when the partnership began).
-    fn headers(&self, name: &'static str) -> Vec<SortHeader> {
-        vec![
-            SortHeader::new(name, ("name", "name-desc"), self.sort, |to| {
-                self.link(to, None)
-            }),
-            SortHeader::new("Since", ("oldest", "newest"), self.sort, |to| {
-                self.link(to, None)
-            }),
-        ]
-    }
-
-    fn pager(&self, page: &RelationshipPage) -> Pager {
-        Pager {
-            total: table::count_text(page.total, i64::MAX, "partnership", "partnerships"),
-            previous: page
-                .previous
-                .as_ref()
-                .map(|c| self.link(self.sort, Some(("before", c)))),
-            next: page
-                .next
-                .as_ref()
-                .map(|c| self.link(self.sort, Some(("after", c)))),
-            size: self.size,
-        }
-    }
-
-    /// The search in force, in words.
-    fn filters_shown(&self) -> Vec<String> {
-        let text = self.search.trim();
-        if text.is_empty() {
-            Vec::new()
-        } else {
-            vec![format!("name or MPN ID contains “{text}”")]
-        }
-    }
+/// The columns of a partner list that sort: the partner's name, and since when.
+pub(crate) fn partner_headers(asked: &Asked, name: &'static str) -> Vec<SortHeader> {
+    asked.headers(&[
+        (name, ("name", "name-desc")),
+        ("Since", ("oldest", "newest")),
+    ])
 }
 
 #[derive(Template)]
@@ -139,24 +105,24 @@ async fn resellers_page_with(
     errors: FieldErrors,
     days: String,
 ) -> PageResult {
-    let list = PartnerList::asked(
+    let (asked, query) = partner_list(
         "/resellers",
         q,
         RelationshipType::IsIndirectCloudSolutionProviderOf,
     );
-    let v = partnerships::resellers_view(&state.svc, &s.actor, &list.query).await?;
+    let v = partnerships::resellers_view(&state.svc, &s.actor, &query).await?;
     Ok(render_status(
         super::form_status(&errors),
         &ResellersPage {
             counts: v.customer_counts,
             ctx: Ctx::new(s, "Indirect resellers", "/resellers")
                 .with_flash(q.get("done").map(String::as_str)),
-            headers: list.headers("Reseller"),
-            pager: list.pager(&v.page),
-            filters: list.filters_shown(),
+            headers: partner_headers(&asked, "Reseller"),
+            pager: partner_pager(&asked, &v.page),
+            filters: partner_search_shown(&asked),
             resellers: v.page.items,
-            search: list.search,
-            sort: list.sort,
+            search: asked.filter("q").to_owned(),
+            sort: asked.sort_name,
             invitations: v.pending_invitations,
             can_manage: v.can_manage,
             can_create: v.can_create_customers,
@@ -355,21 +321,21 @@ pub async fn my_providers_page(
     if s.actor.tenant_kind != TenantKind::Reseller {
         return Err(PageError(CoreError::NotFound));
     }
-    let list = PartnerList::asked(
+    let (asked, query) = partner_list(
         "/indirect-providers",
         &q,
         RelationshipType::IsIndirectResellerOf,
     );
-    let page = partnerships::list(&state.svc, &s.actor, &list.query).await?;
+    let page = partnerships::list(&state.svc, &s.actor, &query).await?;
     Ok(render(&ProvidersPage {
         ctx: Ctx::new(&s, "Indirect providers", "/indirect-providers")
             .with_flash(q.get("done").map(String::as_str)),
-        headers: list.headers("Provider"),
-        pager: list.pager(&page),
-        filters: list.filters_shown(),
+        headers: partner_headers(&asked, "Provider"),
+        pager: partner_pager(&asked, &page),
+        filters: partner_search_shown(&asked),
         providers: page.items,
-        search: list.search,
-        sort: list.sort,
+        search: asked.filter("q").to_owned(),
+        sort: asked.sort_name,
     }))
 }
 

@@ -72,6 +72,86 @@ pub fn list_href(
     href(path, &params)
 }
 
+/// What a sorted list page was asked for: the filters it keeps in its links, its order, its
+/// page size and the cursor of the page (`after`/`after_id` or `before`/`before_id`).
+#[derive(Debug, Clone)]
+pub struct Asked {
+    path: &'static str,
+    filters: Vec<(&'static str, String)>,
+    /// The order's `sort=` value, and the order.
+    pub sort_name: &'static str,
+    pub sort: ListSort,
+    pub size: i64,
+    pub after: Option<(String, String)>,
+    pub before: Option<(String, String)>,
+}
+
+impl Asked {
+    /// The list at `path` as `q` asks for it, keeping the filters named `filters`.
+    pub fn new(path: &'static str, q: &HashMap<String, String>, filters: &[&'static str]) -> Self {
+        let (sort_name, sort) = sort_asked(q);
+        let cursor = |key: &str, id: &str| q.get(key).cloned().zip(q.get(id).cloned());
+        Self {
+            path,
+            filters: filters
+                .iter()
+                .map(|name| (*name, q.get(*name).cloned().unwrap_or_default()))
+                .collect(),
+            sort_name,
+            sort,
+            size: page_size(q),
+            after: cursor("after", "after_id"),
+            before: cursor("before", "before_id"),
+        }
+    }
+
+    /// The value of the filter `name` as typed ("" when not given).
+    pub fn filter(&self, name: &str) -> &str {
+        self.filters
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The value of the filter `name` when it holds more than spaces.
+    pub fn given(&self, name: &str) -> Option<String> {
+        Some(self.filter(name).trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    /// The list's address in the order `sort`, at the page a cursor names.
+    pub fn link(&self, sort: &str, cursor: Option<(&str, &(String, String))>) -> String {
+        let filters: Vec<(&str, &str)> =
+            self.filters.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let cursor = cursor.map(|(dir, (key, id))| (dir, key.as_str(), id.as_str()));
+        list_href(self.path, &filters, (sort, self.size), cursor)
+    }
+
+    /// Headers for `columns`: (label, (ascending, descending) `sort=` values).
+    pub fn headers(&self, columns: &[(&'static str, (&str, &str))]) -> Vec<SortHeader> {
+        columns
+            .iter()
+            .map(|(label, values)| {
+                SortHeader::new(label, *values, self.sort_name, |to| self.link(to, None))
+            })
+            .collect()
+    }
+
+    /// The pager of a page with `total` (in words) and the cursors around it.
+    pub fn pager(
+        &self,
+        total: String,
+        previous: Option<&(String, String)>,
+        next: Option<&(String, String)>,
+    ) -> Pager {
+        Pager {
+            total,
+            previous: previous.map(|c| self.link(self.sort_name, Some(("before", c)))),
+            next: next.map(|c| self.link(self.sort_name, Some(("after", c)))),
+            size: self.size,
+        }
+    }
+}
+
 /// The page size asked for (`size=`), one of [`PAGE_SIZES`], else the default.
 pub fn page_size(q: &HashMap<String, String>) -> i64 {
     q.get("size")

@@ -28,7 +28,12 @@ pub(crate) fn pager_link(page: &str, rel: &str) -> Option<String> {
 
 /// The company names of a customers page's rows, in order.
 fn listed_names(page: &str) -> Vec<String> {
-    page.split("<tr data-customer-id=")
+    first_links(page, "<tr data-customer-id=")
+}
+
+/// The text of the first link in each row that starts with `row`, in order.
+pub(crate) fn first_links(page: &str, row: &str) -> Vec<String> {
+    page.split(row)
         .skip(1)
         .filter_map(|row| {
             let link = row.split("</a>").next()?;

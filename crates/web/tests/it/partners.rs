@@ -159,7 +159,7 @@ async fn the_operator_console_enrols_with_errors_next_to_fields() {
         .await;
     assert_eq!(ok.status, StatusCode::OK);
     assert!(ok.text().contains("Temporary password of the Global admin"));
-    let list = app.page("/partners?name=lam", &ops.session()).await.text();
+    let list = app.page("/partners?q=lam", &ops.session()).await.text();
     assert!(list.contains("Lamna Cloud") && !list.contains("Fabrikam"));
     let support = world.user("operator_support");
     assert_eq!(
@@ -390,4 +390,54 @@ async fn the_partner_list_pages_with_continuation_tokens() {
         .api(Method::GET, "/v1/partners?size=9999", &ops.bearer(), None)
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+/// The partner names of the operator's list, in order.
+fn listed(page: &str) -> Vec<String> {
+    crate::customers::first_links(page, "<tr data-partner-id=")
+}
+
+#[tokio::test]
+async fn the_operators_list_searches_filters_sorts_counts_and_pages_both_ways() {
+    use crate::customers::pager_link;
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    app.partnered_resellers(&world.provider, 30).await;
+    let ops = world.user("operator_admin").session();
+    let all = app.page("/partners?size=200", &ops).await.text();
+    let n = listed(&all).len();
+    assert!(n >= 33, "the world's partners and thirty more: {n}");
+    assert!(all.contains(&format!("{n} partners")), "{all}");
+    let first = app.page("/partners?size=25", &ops).await.text();
+    let names = listed(&first);
+    assert_eq!((names.len(), names[0].as_str()), (25, "Aaa reseller 0000"));
+    let next = pager_link(&first, "next").expect("a next page");
+    let second = app.page(&next, &ops).await.text();
+    assert_eq!(listed(&second)[0], "Aaa reseller 0025");
+    let back = pager_link(&second, "prev").expect("a previous page");
+    assert_eq!(listed(&app.page(&back, &ops).await.text()), names);
+    let desc = app.page("/partners?sort=name-desc", &ops).await.text();
+    assert!(listed(&desc)[0] > listed(&desc)[1], "Z to A");
+    let newest = app
+        .page("/partners?sort=newest&size=200", &ops)
+        .await
+        .text();
+    assert_eq!(listed(&newest).len(), n);
+    // Part of a name, any case, or of an MPN ID; with the kind; shown in words.
+    let found = app
+        .page("/partners?q=SELLER+001&kind=reseller", &ops)
+        .await
+        .text();
+    assert_eq!(listed(&found).len(), 10, "0010 to 0019");
+    assert!(
+        found.contains("10 partners (name or MPN ID contains “SELLER 001”, indirect resellers)"),
+        "{found}"
+    );
+    let mpn = app.page("/partners?q=7100007", &ops).await.text();
+    assert_eq!(listed(&mpn), ["Aaa reseller 0007"]);
+    let providers = app
+        .page("/partners?q=SELLER&kind=provider", &ops)
+        .await
+        .text();
+    assert!(providers.contains("No partners match"), "{providers}");
 }
