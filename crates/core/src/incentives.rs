@@ -52,6 +52,11 @@ impl IncentiveReport {
         out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         out
     }
+
+    /// Seat-days of every line together.
+    pub fn total(&self) -> f64 {
+        self.lines.iter().map(|l| l.seat_days).sum()
+    }
 }
 
 /// `YYYY-MM` → the month's first instant and the next month's (UTC).

@@ -12,6 +12,7 @@ use twotier_domain::clock::Timestamp;
 use twotier_domain::ids::{TenantId, UserId};
 use twotier_domain::tenant::TenantKind;
 use twotier_domain::user::{Email, parse_display_name};
+pub use twotier_store::customers::ListSort;
 use twotier_store::users::{self, UserRow};
 use twotier_store::{api_tokens, sessions, tenants};
 
@@ -322,6 +323,71 @@ pub async fn create(
     Ok(out)
 }
 
+/// Which page of a tenant's users.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    /// Names or email addresses that contain this.
+    pub contains: Option<String>,
+    pub sort: ListSort,
+    pub after: Option<(String, String)>,
+    pub before: Option<(String, String)>,
+    pub limit: i64,
+}
+
+/// A page of users, with the count of all that match and the cursors around it.
+#[derive(Debug, Clone)]
+pub struct UserPage {
+    pub total: i64,
+    pub items: Vec<User>,
+    pub next: Option<(String, String)>,
+    pub previous: Option<(String, String)>,
+}
+
+/// A page of the tenant's users, each with its roles.
+pub async fn page(
+    svc: &Services,
+    actor: &Actor,
+    tenant_id: &TenantId,
+    q: &UserQuery,
+) -> Result<UserPage, CoreError> {
+    let mut c = svc.db.read().await?;
+    authz::authorize_user_read(&mut c.conn(), actor, tenant_id).await?;
+    let limit = q.limit.clamp(1, 500);
+    let cursor = crate::keyset::cursor(q.sort, q.after.as_ref(), q.before.as_ref());
+    let filter = users::ListFilter {
+        tenant: tenant_id,
+        contains: q.contains.as_deref(),
+        sort: q.sort,
+        cursor,
+        limit: limit + 1,
+    };
+    let mut rows = users::list(&mut c.conn(), &filter).await?;
+    let total = users::count(&mut c.conn(), &filter).await?;
+    let (has_next, has_previous) = crate::keyset::cut(&mut rows, limit, cursor);
+    let key = |r: &users::UserListRow| (q.sort.key_of_user(r), r.user.id.to_string());
+    let next = rows.last().filter(|_| has_next).map(key);
+    let previous = rows.first().filter(|_| has_previous).map(key);
+    let ids: Vec<UserId> = rows.iter().map(|r| r.user.id.clone()).collect();
+    let mut roles: BTreeMap<UserId, Vec<String>> = BTreeMap::new();
+    for (user, role) in users::roles_of(&mut c.conn(), tenant_id, &ids).await? {
+        roles.entry(user).or_default().push(role);
+    }
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let granted = parse_roles(roles.get(&r.user.id).map(Vec::as_slice).unwrap_or_default());
+            User::from_row(r.user, granted)
+        })
+        .collect();
+    Ok(UserPage {
+        total,
+        items,
+        next,
+        previous,
+    })
+}
+
+/// Every user of the tenant, by email address.
 pub async fn list(
     svc: &Services,
     actor: &Actor,

@@ -65,3 +65,47 @@ impl Query {
         ));
     }
 }
+
+impl Query {
+    /// The page's rows for the owner `$1` in the list's order: a backward page, read in
+    /// reverse, is turned round.
+    pub async fn rows_of<R>(
+        &self,
+        c: &mut crate::Conn<'_>,
+        owner: &twotier_domain::ids::TenantId,
+        backwards: bool,
+    ) -> Result<Vec<R>, crate::StoreError>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        let mut rows = crate::on_conn!(c, |x| {
+            let mut q = sqlx::query_as::<_, R>(&self.sql).bind(owner);
+            for b in &self.binds {
+                q = q.bind(b);
+            }
+            q.fetch_all(&mut **x).await
+        })?;
+        if backwards {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    /// The count this query selects for the owner `$1`.
+    pub async fn count_of(
+        &self,
+        c: &mut crate::Conn<'_>,
+        owner: &twotier_domain::ids::TenantId,
+    ) -> Result<i64, crate::StoreError> {
+        Ok(crate::on_conn!(c, |x| {
+            let mut q = sqlx::query_scalar::<_, i64>(&self.sql).bind(owner);
+            for b in &self.binds {
+                q = q.bind(b);
+            }
+            q.fetch_one(&mut **x).await
+        })?)
+    }
+}

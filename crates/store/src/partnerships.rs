@@ -293,31 +293,17 @@ pub async fn list_counterparts(
         "s.id AS partnership_id, t.id AS tenant_id, t.name, lower(t.name) AS name_key, p.mpn_id, p.country, s.state, s.created_at",
         true,
     );
-    let mut rows = on_conn!(c, |x| {
-        let mut q = sqlx::query_as::<_, CounterpartRow>(&page.sql).bind(f.tenant);
-        for b in &page.binds {
-            q = q.bind(b);
-        }
-        q.fetch_all(&mut **x).await
-    })?;
-    if f.cursor.is_some_and(|c| c.backwards) {
-        rows.reverse();
-    }
-    Ok(rows)
+    page.rows_of(c, f.tenant, f.cursor.is_some_and(|c| c.backwards))
+        .await
 }
 
 pub async fn count_counterparts(
     c: &mut Conn<'_>,
     f: &CounterpartFilter<'_>,
 ) -> Result<i64, StoreError> {
-    let count = counterpart_sql(f, "COUNT(*)", false);
-    Ok(on_conn!(c, |x| {
-        let mut q = sqlx::query_scalar::<_, i64>(&count.sql).bind(f.tenant);
-        for b in &count.binds {
-            q = q.bind(b);
-        }
-        q.fetch_one(&mut **x).await
-    })?)
+    counterpart_sql(f, "COUNT(*)", false)
+        .count_of(c, f.tenant)
+        .await
 }
 
 /// The provider's former resellers, (tenant id, name) by name: a partnership was removed

@@ -1,4 +1,5 @@
-use crate::{Conn, StoreError, exec, on_conn};
+use crate::customers::{Cursor, ListSort};
+use crate::{Conn, StoreError, exec, keyset, on_conn};
 use twotier_domain::ids::{TenantId, UserId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -100,6 +101,97 @@ pub async fn list_for_tenant(
         .bind(tenant_id)
         .fetch_all(&mut **x)
         .await)?)
+}
+
+/// A user in a list page, with the key of the name order as the database computes it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserListRow {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub name_key: String,
+}
+
+/// Which page of a tenant's users.
+#[derive(Debug, Clone)]
+pub struct ListFilter<'a> {
+    pub tenant: &'a TenantId,
+    /// Names or email addresses that contain this.
+    pub contains: Option<&'a str>,
+    /// By display name, or by when the user was added.
+    pub sort: ListSort,
+    pub cursor: Option<Cursor<'a>>,
+    pub limit: i64,
+}
+
+impl ListSort {
+    /// A user's key in this order, as a cursor carries it.
+    pub fn key_of_user(self, row: &UserListRow) -> String {
+        match self {
+            Self::Name | Self::NameDescending => row.name_key.clone(),
+            Self::Newest | Self::Oldest => row.user.created_at.to_string(),
+        }
+    }
+}
+
+fn list_sql(f: &ListFilter<'_>, select: &str, paged: bool) -> keyset::Query {
+    let mut q = keyset::Query::new(format!("{select} FROM users WHERE tenant_id = $1"), 1);
+    if let Some(text) = crate::like_contains(f.contains) {
+        q.and(
+            "(lower(display_name) LIKE ? ESCAPE '\\' OR email_lower LIKE ? ESCAPE '\\')",
+            vec![text.clone(), text],
+        );
+    }
+    if paged {
+        q.page(
+            ("lower(display_name)", "created_at", "id"),
+            f.sort,
+            f.cursor,
+            f.limit,
+        );
+    }
+    q
+}
+
+/// A page of the tenant's users in the filter's order (backwards from a backward cursor,
+/// turned round).
+pub async fn list(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<Vec<UserListRow>, StoreError> {
+    let page = list_sql(
+        f,
+        &format!("SELECT {COLUMNS}, lower(display_name) AS name_key"),
+        true,
+    );
+    page.rows_of(c, f.tenant, f.cursor.is_some_and(|c| c.backwards))
+        .await
+}
+
+pub async fn count(c: &mut Conn<'_>, f: &ListFilter<'_>) -> Result<i64, StoreError> {
+    list_sql(f, "SELECT COUNT(*)", false)
+        .count_of(c, f.tenant)
+        .await
+}
+
+/// The roles of these users of the tenant, (user, role) by user and role.
+pub async fn roles_of(
+    c: &mut Conn<'_>,
+    tenant_id: &TenantId,
+    users: &[UserId],
+) -> Result<Vec<(UserId, String)>, StoreError> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (2..=users.len() + 1).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT user_id, role FROM user_roles WHERE tenant_id = $1 AND user_id IN ({}) \
+         ORDER BY user_id, role",
+        marks.join(", ")
+    );
+    Ok(on_conn!(c, |x| {
+        let mut q = sqlx::query_as::<_, (UserId, String)>(&sql).bind(tenant_id);
+        for id in users {
+            q = q.bind(id);
+        }
+        q.fetch_all(&mut **x).await
+    })?)
 }
 
 pub async fn roles(

@@ -6,12 +6,13 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use twotier_core::apps::{self, App, NewAppInput};
-use twotier_core::users::{self, NewUserInput, User, UserPatch};
+use twotier_core::users::{self, NewUserInput, User, UserPatch, UserQuery};
 use twotier_domain::FieldErrors;
 use twotier_domain::actor::Actor;
 use twotier_domain::authz::Role;
 use twotier_domain::ids::{AppId, UserId};
 
+use super::table::{self, Pager, SortHeader};
 use super::{
     Ctx, FormData, Secret, field_errors, form_status, render, render_status, show_once_for,
 };
@@ -50,27 +51,65 @@ fn role_options(actor: &Actor, checked: &[String]) -> Vec<RoleOption> {
 struct UsersPage {
     ctx: Ctx,
     users: Vec<User>,
+    search: String,
+    sort: &'static str,
+    headers: Vec<SortHeader>,
+    pager: Pager,
     roles: Vec<RoleOption>,
     email: String,
     display_name: String,
     errors: FieldErrors,
 }
 
+impl UsersPage {
+    /// The search in force, in words.
+    fn filters_shown(&self) -> Vec<String> {
+        let text = self.search.trim();
+        if text.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!("name or email contains “{text}”")]
+        }
+    }
+}
+
+/// The organisation's users (`q=` searches names and email addresses, sorted by name or
+/// when added, paged), and the form that adds one.
 async fn users_view(
     state: &AppState,
     s: &twotier_core::auth::Session,
-    done: Option<&str>,
+    q: &HashMap<String, String>,
     form: Option<&FormData>,
     errors: FieldErrors,
 ) -> PageResult {
-    let list = users::list(&state.svc, &s.actor, &s.actor.tenant_id).await?;
+    let asked = table::Asked::new("/users", q, &["q"]);
+    let query = UserQuery {
+        contains: asked.given("q"),
+        sort: asked.sort,
+        after: asked.after.clone(),
+        before: asked.before.clone(),
+        limit: asked.size,
+    };
+    let page = users::page(&state.svc, &s.actor, &s.actor.tenant_id, &query).await?;
+    let done = q.get("done").map(String::as_str);
     let checked = form.map(|f| f.all("roles")).unwrap_or_default();
     let status = form_status(&errors);
     Ok(render_status(
         status,
         &UsersPage {
             ctx: Ctx::new(s, "Users", "/users").with_flash(done),
-            users: list,
+            headers: asked.headers(&[
+                ("Name", ("name", "name-desc")),
+                ("Added", ("oldest", "newest")),
+            ]),
+            pager: asked.pager(
+                table::count_text(page.total, i64::MAX, "user", "users"),
+                page.previous.as_ref(),
+                page.next.as_ref(),
+            ),
+            users: page.items,
+            search: asked.filter("q").to_owned(),
+            sort: asked.sort_name,
             roles: role_options(&s.actor, &checked),
             email: form.map(|f| f.get("email")).unwrap_or_default(),
             display_name: form.map(|f| f.get("display_name")).unwrap_or_default(),
@@ -84,15 +123,9 @@ pub async fn users_page(
     Viewer(s): Viewer,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    users_view(
-        &state,
-        &s,
-        q.get("done").map(String::as_str),
-        None,
-        FieldErrors::new(),
-    )
-    .await
-    .into_response()
+    users_view(&state, &s, &q, None, FieldErrors::new())
+        .await
+        .into_response()
 }
 
 pub async fn create_user(
@@ -137,7 +170,7 @@ pub async fn create_user(
             meta.idempotency.as_ref(),
         ),
         Err(e) => match field_errors(e) {
-            Ok(f) => users_view(&state, &s, None, Some(&form), f)
+            Ok(f) => users_view(&state, &s, &HashMap::new(), Some(&form), f)
                 .await
                 .into_response(),
             Err(page) => page.into_response(),

@@ -167,6 +167,19 @@ async fn seat_days_follow_every_change_from_the_moment_it_happened() {
     );
     assert!(trend.contains("<td class=\"num\">60</td>"), "{trend}");
     assert!(page.contains("class=\"legend\""), "{page}");
+    // The month's lines end with their total.
+    let lines = page
+        .split("<table id=\"incentives\">")
+        .nth(1)
+        .expect("the lines table");
+    let total = lines
+        .split("<tr class=\"total\">")
+        .nth(1)
+        .expect("a total row");
+    assert!(
+        total.contains("Total, 1 line") && total.contains("<td class=\"num\">60.00</td>"),
+        "{total}"
+    );
     let csv = app.page("/incentives.csv?month=2026-11", &session).await;
     assert_eq!(
         csv.header("content-type").as_deref(),
