@@ -208,7 +208,8 @@ async fn resolve(
 #[derive(Debug, Clone)]
 pub struct UsersView {
     pub company: String,
-    pub users: Vec<crate::users::User>,
+    /// The page of the customer's users asked for.
+    pub users: crate::users::UserPage,
     pub seats: Vec<Seats>,
     /// Which subscriptions each user holds a licence of.
     pub held: BTreeMap<UserId, BTreeSet<SubscriptionId>>,
@@ -220,8 +221,9 @@ pub async fn users_view(
     svc: &Services,
     actor: &Actor,
     customer: &TenantId,
+    q: &crate::users::UserQuery,
 ) -> Result<UsersView, CoreError> {
-    let users = crate::users::list(svc, actor, customer).await?;
+    let users = crate::users::page(svc, actor, customer, q).await?;
     let seats = seats(svc, actor, customer).await?;
     let mut c = svc.db.read().await?;
     let company = customer_rows::find(&mut c.conn(), customer)

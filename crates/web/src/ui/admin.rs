@@ -62,14 +62,29 @@ struct UsersPage {
 }
 
 impl UsersPage {
-    /// The search in force, in words.
     fn filters_shown(&self) -> Vec<String> {
-        let text = self.search.trim();
-        if text.is_empty() {
-            Vec::new()
-        } else {
-            vec![format!("name or email contains “{text}”")]
-        }
+        user_search_shown(&self.search)
+    }
+}
+
+/// A users list's search in force, in words.
+pub(crate) fn user_search_shown(search: &str) -> Vec<String> {
+    let text = search.trim();
+    if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!("name or email contains “{text}”")]
+    }
+}
+
+/// The page of users a list (`q=` searches names and email addresses) asks for.
+pub(crate) fn users_asked(asked: &table::Asked) -> UserQuery {
+    UserQuery {
+        contains: asked.given("q"),
+        sort: asked.sort,
+        after: asked.after.clone(),
+        before: asked.before.clone(),
+        limit: asked.size,
     }
 }
 
@@ -83,14 +98,13 @@ async fn users_view(
     errors: FieldErrors,
 ) -> PageResult {
     let asked = table::Asked::new("/users", q, &["q"]);
-    let query = UserQuery {
-        contains: asked.given("q"),
-        sort: asked.sort,
-        after: asked.after.clone(),
-        before: asked.before.clone(),
-        limit: asked.size,
-    };
-    let page = users::page(&state.svc, &s.actor, &s.actor.tenant_id, &query).await?;
+    let page = users::page(
+        &state.svc,
+        &s.actor,
+        &s.actor.tenant_id,
+        &users_asked(&asked),
+    )
+    .await?;
     let done = q.get("done").map(String::as_str);
     let checked = form.map(|f| f.all("roles")).unwrap_or_default();
     let status = form_status(&errors);

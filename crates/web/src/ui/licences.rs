@@ -17,6 +17,7 @@ use twotier_domain::authz::Role;
 use twotier_domain::ids::{SubscriptionId, TenantId, UserId};
 use twotier_domain::subscription::SubscriptionStatus;
 
+use super::table::{self, Pager, SortHeader};
 use super::{Ctx, FormData, render_status, show_once_for, temporary_password};
 use crate::AppState;
 use crate::error::{PageError, PageResult, classify};
@@ -31,6 +32,10 @@ struct UsersPage {
     customer_id: String,
     company: String,
     users: Vec<User>,
+    search: String,
+    sort: &'static str,
+    headers: Vec<SortHeader>,
+    pager: Pager,
     seats: Vec<Seats>,
     /// Which subscriptions each user holds a licence of.
     held: BTreeMap<UserId, BTreeSet<SubscriptionId>>,
@@ -58,6 +63,9 @@ impl UsersPage {
     fn active(s: &Seats) -> bool {
         s.status == SubscriptionStatus::Active
     }
+    fn filters_shown(&self) -> Vec<String> {
+        super::admin::user_search_shown(&self.search)
+    }
     /// Whether the page offers resetting and disabling this user.
     fn manageable(&self, u: &User) -> bool {
         self.manages_admins || !u.roles.contains(&Role::CustomerGlobalAdmin)
@@ -77,12 +85,15 @@ async fn users_view(
     state: &AppState,
     s: &Session,
     id: &TenantId,
-    done: Option<&str>,
+    q: &HashMap<String, String>,
     form: FormData,
     errors: FieldErrors,
     licence_error: Option<(String, String)>,
 ) -> PageResult {
-    let view = licences::users_view(&state.svc, &s.actor, id).await?;
+    let asked = table::Asked::new(format!("/customers/{id}/users"), q, &["q"]);
+    let query = super::admin::users_asked(&asked);
+    let view = licences::users_view(&state.svc, &s.actor, id, &query).await?;
+    let done = q.get("done").map(String::as_str);
     let status = if errors.is_empty() && licence_error.is_none() {
         StatusCode::OK
     } else {
@@ -104,7 +115,18 @@ async fn users_view(
                 .with_crumbs(&above, "Users and licences"),
             customer_id: id.to_string(),
             company: view.company,
-            users: view.users,
+            headers: asked.headers(&[
+                ("User", ("name", "name-desc")),
+                ("Added", ("oldest", "newest")),
+            ]),
+            pager: asked.pager(
+                table::count_text(view.users.total, i64::MAX, "user", "users"),
+                view.users.previous.as_ref(),
+                view.users.next.as_ref(),
+            ),
+            users: view.users.items,
+            search: asked.filter("q").to_owned(),
+            sort: asked.sort_name,
             seats: view.seats,
             held: view.held,
             manages_admins: view.manages_admins,
@@ -130,7 +152,7 @@ async fn refused_for(
                 state,
                 s,
                 id,
-                None,
+                &HashMap::new(),
                 FormData::default(),
                 FieldErrors::new(),
                 Some((user.to_string(), message)),
@@ -153,7 +175,7 @@ pub async fn users_page(
             &state,
             &s,
             &id,
-            q.get("done").map(String::as_str),
+            &q,
             FormData::default(),
             FieldErrors::new(),
             None,
@@ -215,7 +237,7 @@ pub async fn create_user(
                 };
                 mapped.add(name, message);
             }
-            users_view(&state, &s, &id, None, form, mapped, None)
+            users_view(&state, &s, &id, &HashMap::new(), form, mapped, None)
                 .await
                 .into_response()
         }

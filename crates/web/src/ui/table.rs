@@ -76,7 +76,7 @@ pub fn list_href(
 /// page size and the cursor of the page (`after`/`after_id` or `before`/`before_id`).
 #[derive(Debug, Clone)]
 pub struct Asked {
-    path: &'static str,
+    path: String,
     filters: Vec<(&'static str, String)>,
     /// The order's `sort=` value, and the order.
     pub sort_name: &'static str,
@@ -88,11 +88,15 @@ pub struct Asked {
 
 impl Asked {
     /// The list at `path` as `q` asks for it, keeping the filters named `filters`.
-    pub fn new(path: &'static str, q: &HashMap<String, String>, filters: &[&'static str]) -> Self {
+    pub fn new(
+        path: impl Into<String>,
+        q: &HashMap<String, String>,
+        filters: &[&'static str],
+    ) -> Self {
         let (sort_name, sort) = sort_asked(q);
         let cursor = |key: &str, id: &str| q.get(key).cloned().zip(q.get(id).cloned());
         Self {
-            path,
+            path: path.into(),
             filters: filters
                 .iter()
                 .map(|name| (*name, q.get(*name).cloned().unwrap_or_default()))
@@ -123,7 +127,7 @@ impl Asked {
         let filters: Vec<(&str, &str)> =
             self.filters.iter().map(|(n, v)| (*n, v.as_str())).collect();
         let cursor = cursor.map(|(dir, (key, id))| (dir, key.as_str(), id.as_str()));
-        list_href(self.path, &filters, (sort, self.size), cursor)
+        list_href(&self.path, &filters, (sort, self.size), cursor)
     }
 
     /// Headers for `columns`: (label, (ascending, descending) `sort=` values).

@@ -1185,8 +1185,16 @@ async fn a_double_click_on_each_create_revoke_disable_and_decline_does_one_thing
     browser.fill("#email", "twice@contoso.test").await;
     browser.fill("#display_name", "Twice Clicked").await;
     browser.click("input[name=roles]").await;
-    double_click(&browser, "form[action='/users'] button[type=submit]").await;
-    browser.wait_for_text("will not be shown again").await;
+    double_click(
+        &browser,
+        "form[method=post][action='/users'] button[type=submit]",
+    )
+    .await;
+    let shown = browser.wait_for_text("will not be shown again").await;
+    assert!(
+        shown.contains("twice@contoso.test can now sign in"),
+        "{shown}"
+    );
     browser.goto(&format!("{base}/users")).await;
     assert_eq!(count_of(&browser, "tbody tr").await, users + 1, "one user");
     let user_page = browser

@@ -1154,3 +1154,66 @@ async fn the_customer_accepts_or_declines_requests_on_its_partners_page() {
         .await;
     assert!(r.text().contains("already used"), "{}", r.text());
 }
+
+#[tokio::test]
+async fn a_customers_users_page_searches_sorts_and_pages_with_the_licence_forms_on_each_row() {
+    use crate::customers::pager_link;
+    let app = TestApp::new().await;
+    let world = app.world().await;
+    let (customer, admin, _) = related(&app, &world, 5).await;
+    let who = admin.bearer();
+    for n in 0..26 {
+        create_user(&app, &who, &customer, &format!("aauser{n:02}")).await;
+    }
+    let session = admin.session();
+    let base = format!("/customers/{customer}/users");
+    let rows = |page: &str| -> Vec<String> {
+        page.split("<tr data-user-email=\"")
+            .skip(1)
+            .filter_map(|r| Some(r.split('"').next()?.to_owned()))
+            .collect()
+    };
+    let first = app.page(&format!("{base}?size=25"), &session).await.text();
+    let emails = rows(&first);
+    assert_eq!(emails.len(), 25);
+    assert!(emails[0].starts_with("aauser00@"), "{emails:?}");
+    let all = rows(&app.page(&format!("{base}?size=200"), &session).await.text()).len();
+    assert!(
+        all > 26 && first.contains(&format!("{all} users")),
+        "{all}: {first}"
+    );
+    assert_eq!(
+        first.matches("/licences\" class=\"stack\"").count(),
+        25,
+        "each row keeps its licence form"
+    );
+    let next = pager_link(&first, "next").expect("a next page");
+    assert!(
+        next.starts_with(&base) && next.contains("size=25"),
+        "{next}"
+    );
+    let second = app.page(&next, &session).await.text();
+    assert_eq!(rows(&second).len(), all - 25);
+    let back = pager_link(&second, "prev").expect("a previous page");
+    assert_eq!(rows(&app.page(&back, &session).await.text()), emails);
+    let found = app
+        .page(&format!("{base}?q=AAUSER2"), &session)
+        .await
+        .text();
+    assert_eq!(rows(&found).len(), 6, "aauser20 to aauser25");
+    assert!(
+        found.contains("(name or email contains “AAUSER2”)"),
+        "{found}"
+    );
+    let none = app
+        .page(&format!("{base}?q=zzzz-nobody"), &session)
+        .await
+        .text();
+    assert!(none.contains("No users match"), "{none}");
+    // Another customer's admin sees none of them.
+    let (_, stranger) = app.existing_customer(&world, "other", "FR").await;
+    let probe = app
+        .page(&format!("{base}?q=aauser"), &stranger.session())
+        .await;
+    assert_eq!(probe.status, StatusCode::NOT_FOUND);
+}
