@@ -203,6 +203,17 @@ impl CustomerPage {
                 .unwrap_or_else(|| "the provider".to_owned()),
         }
     }
+    /// The reseller of record by name (its MPN ID when the viewer does not know its name).
+    fn reseller_label(&self, sub: &Subscription) -> Option<String> {
+        let tenant = sub.reseller_tenant_id.as_deref()?;
+        Some(
+            self.support_names
+                .get(tenant)
+                .cloned()
+                .or_else(|| sub.partner_id.clone())
+                .unwrap_or_default(),
+        )
+    }
     fn mine(&self, sub: &Subscription) -> bool {
         sub.reseller_tenant_id.as_deref() == Some(self.me.as_str())
     }

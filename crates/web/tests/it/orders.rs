@@ -103,6 +103,27 @@ async fn an_order_creates_subscriptions_with_the_reseller_of_record() {
     assert!(
         mail["commitmentEndDate"].as_str().unwrap() > mail["effectiveStartDate"].as_str().unwrap()
     );
+    // The customer page names the reseller of record, its MPN ID beneath, and each offer.
+    let page = app
+        .page(
+            &format!("/customers/{customer}"),
+            &world.user("provider_sales_agent").session(),
+        )
+        .await
+        .text();
+    let row = page
+        .split(&format!(
+            "data-subscription-id=\"{}\"",
+            mail["id"].as_str().unwrap()
+        ))
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("the subscription's row");
+    assert!(
+        row.contains("Fabrikam IT<br><span class=\"muted\">MPN ID 2000001</span>")
+            && row.contains("<code class=\"muted\">MAIL-P1</code>"),
+        "{row}"
+    );
     let by_mpn = app
         .api(
             Method::GET,
