@@ -281,6 +281,14 @@ pub async fn set_held(
     Ok(LicencesSet::Saved)
 }
 
+/// A user's licences as the audit record keeps them: the subscriptions' ids, and their
+/// names for people (a name can change later; the record says what it was).
+fn licences_record(user: &str, held: &[Licence]) -> serde_json::Value {
+    let ids: Vec<&SubscriptionId> = held.iter().map(|l| &l.subscription_id).collect();
+    let names: Vec<&str> = held.iter().map(|l| l.subscription_name.as_str()).collect();
+    serde_json::json!({ "user": user, "subscriptions": ids, "licences": names })
+}
+
 /// Assigns and removes a user's licences in one transaction: all of it or none of it.
 pub async fn update(
     svc: &Services,
@@ -350,10 +358,10 @@ pub async fn update(
         }
     }
     let after = licences_of(&mut ch.conn(), &subs, user).await?;
-    let names = |l: &[Licence]| -> Vec<SubscriptionId> {
+    let ids = |l: &[Licence]| -> Vec<SubscriptionId> {
         l.iter().map(|x| x.subscription_id.clone()).collect()
     };
-    if names(&before) != names(&after) {
+    if ids(&before) != ids(&after) {
         ch.audit(
             Event::new(
                 Operation::UpdateCustomerUserLicenses,
@@ -362,8 +370,8 @@ pub async fn update(
             )
             .about(customer)
             .customer(customer, &cust.company_name)
-            .old(serde_json::json!({ "user": person.email, "subscriptions": names(&before) }))
-            .new_value(serde_json::json!({ "user": person.email, "subscriptions": names(&after) })),
+            .old(licences_record(&person.email, &before))
+            .new_value(licences_record(&person.email, &after)),
         )
         .await?;
     }

@@ -253,4 +253,27 @@ impl ResourceType {
             Self::License => "license",
         }
     }
+
+    /// The kind of thing for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Partner => "Partner",
+            Self::PartnerUser => "User",
+            Self::Agreement => "Partner agreement",
+            Self::Application => "API app",
+            Self::ApiToken => "API token",
+            Self::Policy => "Self-serve policy",
+            Self::PartnerRelationship => "Partnership",
+            Self::PartnershipInvitation => "Partnership invitation",
+            Self::Offer => "Offer",
+            Self::Customer => "Customer",
+            Self::Order => "Order",
+            Self::CustomerUser => "Customer user",
+            Self::Subscription => "Subscription",
+            Self::MpnAssociation => "MPN association",
+            Self::CustomerRelationshipRequest => "Relationship request",
+            Self::CustomerRelationship => "Customer relationship",
+            Self::License => "Licences",
+        }
+    }
 }

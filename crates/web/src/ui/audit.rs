@@ -30,12 +30,43 @@ pub struct Line {
     /// The operation for people; the wire name stays as a secondary line.
     pub operation_label: &'static str,
     pub resource: String,
+    pub resource_id: String,
     pub customer: Option<(String, String)>,
     pub subscription_href: Option<String>,
     pub changes: Vec<String>,
     pub old_value: String,
     pub new_value: String,
     pub request_id: String,
+}
+
+/// What a record is about, in words: the kind of thing and its name or email address as the
+/// record holds them ("Licences of ana@…", "Customer user chloe@…"), else its id.
+fn resource_words(r: &Record) -> String {
+    let kind = ResourceType::ALL
+        .iter()
+        .find(|t| t.as_str() == r.resource_type)
+        .map_or(r.resource_type.as_str(), |t| t.label());
+    let values = [r.new_value.as_deref(), r.old_value.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|v| serde_json::from_str::<serde_json::Value>(v).ok());
+    let name = values.into_iter().find_map(|v| {
+        [
+            "user",
+            "email",
+            "friendlyName",
+            "companyName",
+            "name",
+            "displayName",
+        ]
+        .iter()
+        .find_map(|k| v.get(k).and_then(|n| n.as_str()).map(str::to_owned))
+    });
+    match (name, r.resource_type == ResourceType::License.as_str()) {
+        (Some(name), true) => format!("{kind} of {name}"),
+        (Some(name), false) => format!("{kind} {name}"),
+        (None, _) => format!("{kind} {}", r.resource_id),
+    }
 }
 
 impl Line {
@@ -59,7 +90,8 @@ impl Line {
                 .iter()
                 .find(|o| o.as_str() == r.operation)
                 .map_or("", |o| o.label()),
-            resource: format!("{} {}", r.resource_type, r.resource_id),
+            resource: resource_words(r),
+            resource_id: r.resource_id.clone(),
             customer,
             subscription_href,
             changes: changes(r.old_value.as_deref(), r.new_value.as_deref()),
@@ -81,6 +113,12 @@ fn changes(old: Option<&str>, new: Option<&str>) -> Vec<String> {
     let shown = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => "none".to_owned(),
+        serde_json::Value::Array(items) if items.is_empty() => "none".to_owned(),
+        serde_json::Value::Array(items) if items.iter().all(serde_json::Value::is_string) => items
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
         serde_json::Value::Bool(true) => "yes".to_owned(),
         serde_json::Value::Bool(false) => "no".to_owned(),
         other => {
@@ -106,8 +144,10 @@ fn changes(old: Option<&str>, new: Option<&str>) -> Vec<String> {
             shown(after)
         )];
     }
+    // Ids that a record also names for people are left to the details.
+    let named = |k: &str| k == "subscriptions" && new.contains_key("licences");
     new.iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .filter(|(k, v)| old.get(*k) != Some(*v) && !named(k))
         .map(|(k, v)| match old.get(k) {
             Some(before) => format!("{}: {} → {}", field_label(k), shown(before), shown(v)),
             None => format!("{}: {}", field_label(k), shown(v)),
@@ -152,7 +192,8 @@ struct AuditPage {
     resource_type: String,
     /// (wire name, label) of every operation, for the filter.
     operations: Vec<(&'static str, &'static str)>,
-    resource_types: Vec<&'static str>,
+    /// (wire name, label) of every kind of resource, for the filter.
+    resource_types: Vec<(&'static str, &'static str)>,
     /// The When header, which sorts newest or oldest first.
     when: SortHeader,
     sort: &'static str,
@@ -180,12 +221,12 @@ impl AuditPage {
         if let Some((_, label)) = self.operations.iter().find(|(w, _)| *w == self.operation) {
             out.push(format!("operation “{label}”"));
         }
-        if let Some(r) = self
+        if let Some((_, label)) = self
             .resource_types
             .iter()
-            .find(|r| **r == self.resource_type)
+            .find(|(w, _)| *w == self.resource_type)
         {
-            out.push(format!("resource {r}"));
+            out.push(format!("about “{label}”"));
         }
         out
     }
@@ -326,7 +367,10 @@ pub async fn audit_page(
             .iter()
             .map(|o| (o.as_str(), o.label()))
             .collect(),
-        resource_types: ResourceType::ALL.iter().map(|r| r.as_str()).collect(),
+        resource_types: ResourceType::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.label()))
+            .collect(),
         when,
         sort,
         pager,

@@ -343,6 +343,17 @@ async fn the_provider_sees_what_its_reseller_did_to_its_customers() {
         page.contains("→ 12"),
         "the licence count change in words: {page}"
     );
+    let licences = page
+        .split("Licences assigned<br><code class=\"muted\">")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("the licences row");
+    assert!(
+        licences.contains("<li>Licences: none → ")
+            && !licences.contains("<li>Subscriptions:")
+            && licences.contains("Licences of ana@subsco.onmicrosoft.example"),
+        "licences by name, not by id: {licences}"
+    );
     assert!(
         page.contains(&format!(
             "href=\"/customers/{customer}/subscriptions/{}\"",
