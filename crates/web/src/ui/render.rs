@@ -242,3 +242,9 @@ impl<T: Count + ?Sized> Count for &T {
 pub fn plural<'a>(n: impl Count, one: &'a str, many: &'a str) -> &'a str {
     if n.is_one() { one } else { many }
 }
+
+/// A country by its name ("France" for `FR`); a code twotier does not know stays a code.
+pub fn country_name(code: &str) -> String {
+    twotier_domain::partner::Country::parse(code)
+        .map_or_else(|_| code.to_owned(), |c| c.name.to_owned())
+}
