@@ -214,6 +214,18 @@ impl CustomerPage {
                 .unwrap_or_default(),
         )
     }
+    /// An order line's reseller of record by name, found through the subscriptions that
+    /// name its MPN ID; the MPN ID alone when none does.
+    fn reseller_of_mpn(&self, mpn: &str) -> String {
+        self.subscriptions
+            .iter()
+            .filter(|sub| sub.partner_id.as_deref() == Some(mpn))
+            .find_map(|sub| self.support_names.get(sub.reseller_tenant_id.as_deref()?))
+            .map_or_else(
+                || format!("MPN ID {mpn}"),
+                |name| format!("{name}, MPN ID {mpn}"),
+            )
+    }
     fn mine(&self, sub: &Subscription) -> bool {
         sub.reseller_tenant_id.as_deref() == Some(self.me.as_str())
     }

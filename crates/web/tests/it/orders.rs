@@ -124,6 +124,17 @@ async fn an_order_creates_subscriptions_with_the_reseller_of_record() {
             && row.contains("<code class=\"muted\">MAIL-P1</code>"),
         "{row}"
     );
+    let orders_tab = app
+        .page(
+            &format!("/customers/{customer}?tab=orders"),
+            &world.user("provider_sales_agent").session(),
+        )
+        .await
+        .text();
+    assert!(
+        orders_tab.contains("(reseller Fabrikam IT, MPN ID 2000001)"),
+        "{orders_tab}"
+    );
     let by_mpn = app
         .api(
             Method::GET,

@@ -882,7 +882,10 @@ async fn the_resellers_list_searches_name_or_mpn_id_sorts_counts_and_pages_both_
         ]
     );
     assert!(pager_link(&second, "next").is_none());
-    assert!(second.contains("<td>France</td>"), "countries by name: {second}");
+    assert!(
+        second.contains("<td>France</td>"),
+        "countries by name: {second}"
+    );
     let back = pager_link(&second, "prev").expect("a previous page");
     let back = app.page(&back, &session).await.text();
     assert_eq!(
