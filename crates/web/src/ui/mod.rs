@@ -13,8 +13,7 @@ pub use layout::{Badge, Ctx, NavGroup, NavItem, kind_label};
 pub use render::{
     Count, EmailDraft, ErrorContent, Secret, SecretPage, ShowOnce, ShownOnceSlot, country_name,
     csv_response, error_page, form_status, plural, redirect_to_step, render, render_status,
-    show_once, show_once_for, shown_once_again, signed_in_error_page, temporary_password,
-    with_next,
+    show_once_for, shown_once_again, signed_in_error_page, temporary_password, with_next,
 };
 
 pub mod account;

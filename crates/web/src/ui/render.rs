@@ -156,7 +156,7 @@ impl SecretPage {
 pub struct ShowOnce(pub Secret);
 
 /// Answers a POST that made a secret: a redirect to the one page that shows it.
-pub fn show_once(secret: Secret) -> Response {
+fn show_once(secret: Secret) -> Response {
     let mut r = StatusCode::OK.into_response();
     r.extensions_mut().insert(ShowOnce(secret));
     r
