@@ -60,6 +60,15 @@ stored_enum!(
     }
 );
 
+impl OrderStatus {
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Completed => "Completed",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::SubscriptionStatus::{self, Active, Deleted, Suspended};

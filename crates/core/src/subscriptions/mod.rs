@@ -395,6 +395,29 @@ pub struct SubscriptionView {
     /// (MPN ID, name) of the resellers the actor may make reseller of record (the current
     /// one included, even when it is no longer a partner); empty when it may not.
     pub resellers: Vec<(String, String)>,
+    /// The reseller of record's name, when the actor knows it.
+    pub reseller_name: Option<String>,
+    /// The names of the subscriptions this one was upgraded from and to, when the actor
+    /// sees them.
+    pub upgraded_from_name: Option<String>,
+    pub upgraded_to_name: Option<String>,
+}
+
+/// The name of another subscription of the customer, if the actor sees it.
+async fn name_of(
+    svc: &Services,
+    actor: &Actor,
+    customer: &TenantId,
+    id: Option<&str>,
+) -> Result<Option<String>, CoreError> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    match get(svc, actor, customer, id).await {
+        Ok(s) => Ok(Some(s.friendly_name)),
+        Err(CoreError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn view(
@@ -425,14 +448,36 @@ pub async fn view(
     {
         resellers.insert(0, (current.clone(), format!("MPN ID {current}")));
     }
+    let support_candidates = support_candidates(svc, actor, customer).await?;
+    let reseller_name = subscription
+        .reseller_tenant_id
+        .as_deref()
+        .and_then(|tenant| {
+            support_candidates
+                .iter()
+                .find(|c| c.support_tenant_id.as_str() == tenant)
+                .map(|c| c.name.clone())
+                .or_else(|| {
+                    let mpn = subscription.partner_id.as_deref()?;
+                    resellers
+                        .iter()
+                        .find(|(m, name)| m == mpn && !name.starts_with("MPN ID"))
+                        .map(|(_, name)| name.clone())
+                })
+        });
     Ok(SubscriptionView {
         customer_id: customer.to_string(),
         customer_name,
         support: support_contact(svc, actor, customer, id).await?,
-        support_candidates: support_candidates(svc, actor, customer).await?,
+        support_candidates,
         upgrades: upgrades(svc, actor, customer, id).await?,
         abilities,
         resellers,
+        reseller_name,
+        upgraded_from_name: name_of(svc, actor, customer, subscription.upgraded_from.as_deref())
+            .await?,
+        upgraded_to_name: name_of(svc, actor, customer, subscription.upgraded_to.as_deref())
+            .await?,
         subscription,
     })
 }

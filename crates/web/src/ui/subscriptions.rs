@@ -44,6 +44,9 @@ struct SubscriptionPage {
     errors: FieldErrors,
     /// (MPN ID, name) of the resellers that may be the reseller of record.
     resellers: Vec<(String, String)>,
+    reseller_name: Option<String>,
+    upgraded_from_name: Option<String>,
+    upgraded_to_name: Option<String>,
     typed: FormData,
 }
 
@@ -56,6 +59,9 @@ impl SubscriptionPage {
             typed
         }
     }
+    fn suspended(&self) -> bool {
+        self.sub.status == SubscriptionStatus::Suspended
+    }
     fn eligible_upgrades(&self) -> Vec<&Upgrade> {
         self.upgrades.iter().filter(|u| u.is_eligible).collect()
     }
@@ -67,6 +73,9 @@ struct ConfirmPage {
     ctx: Ctx,
     heading: String,
     what: String,
+    /// The confirming button's words, and whether the change is destructive (red).
+    confirm_label: &'static str,
+    danger: bool,
     action_href: String,
     fields: Vec<(String, String)>,
     back_href: String,
@@ -139,6 +148,9 @@ async fn view(
             upgrades: v.upgrades,
             errors,
             resellers: v.resellers,
+            reseller_name: v.reseller_name,
+            upgraded_from_name: v.upgraded_from_name,
+            upgraded_to_name: v.upgraded_to_name,
             typed,
         },
     ))
@@ -197,6 +209,13 @@ fn describe(p: &Proposal, form: &FormData) -> Result<String, CoreError> {
     let name = &sub.friendly_name;
     let named = p.named.as_deref().unwrap_or_default();
     Ok(match form.get("action").as_str() {
+        "quantity" if after.quantity > sub.quantity => format!(
+            "Change the licence count of {name} from {} to {}. The {} added licences are committed until the term ends on {}.",
+            sub.quantity,
+            after.quantity,
+            after.quantity - sub.quantity,
+            sub.commitment_end_date.date()
+        ),
         "quantity" => format!(
             "Change the licence count of {name} from {} to {}.",
             sub.quantity, after.quantity
@@ -324,11 +343,23 @@ async fn propose(
                 .cloned()
                 .collect();
             fields.push(("confirmed".to_owned(), "yes".to_owned()));
+            let (confirm_label, danger) = match form.get("action").as_str() {
+                "cancel" => ("Yes, cancel the subscription", true),
+                "suspend" => ("Yes, suspend it", true),
+                _ => ("Confirm", false),
+            };
+            let sub_href = format!("/customers/{id}/subscriptions/{sid}");
+            let name = p.subscription.friendly_name.clone();
             render_status(
                 StatusCode::OK,
                 &ConfirmPage {
-                    ctx: Ctx::new(s, "Confirm the change", "/customers"),
-                    heading: format!("Confirm: {}", p.subscription.friendly_name),
+                    ctx: Ctx::new(s, "Confirm the change", "/customers").with_crumbs(
+                        &[("/customers", "Customers"), (&sub_href, &name)],
+                        "Confirm the change",
+                    ),
+                    heading: format!("Confirm: {name}"),
+                    confirm_label,
+                    danger,
                     what,
                     action_href: format!("/customers/{id}/subscriptions/{sid}"),
                     fields,

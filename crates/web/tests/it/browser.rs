@@ -629,7 +629,10 @@ async fn subscription_changes_in_a_browser() {
     browser.click("#save-partner").await;
     browser.wait_for_text("Fabrikam").await;
     confirm("The reseller of record was changed").await;
-    assert_eq!(browser.element_text("#partner-id").await, "2000001");
+    assert_eq!(
+        browser.element_text("#partner-id").await,
+        "Fabrikam IT, MPN ID 2000001"
+    );
 
     // The reseller as designated support contact.
     browser
@@ -712,7 +715,7 @@ async fn subscription_changes_in_a_browser() {
     confirm("The licence count was changed").await;
     assert_eq!(browser.element_text("#quantity").await, "14 Licenses");
     let text = browser.text().await;
-    assert!(!text.contains("Cancel subscription") && !text.contains("Reseller of record"));
+    assert!(!text.contains("Cancel subscription") && !text.contains("Save reseller"));
     let direct = app
         .api(
             http::Method::POST,

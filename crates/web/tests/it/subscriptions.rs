@@ -864,6 +864,18 @@ async fn a_change_is_checked_before_it_is_confirmed() {
     .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains("from 10 to 12"), "{}", r.text());
+    assert!(
+        r.text()
+            .contains("The 2 added licences are committed until the term ends on"),
+        "an increase says what it commits to: {}",
+        r.text()
+    );
+    let cancel = ask(vec![("action", "cancel".into())]).await.text();
+    assert!(
+        cancel.contains("class=\"danger\">Yes, cancel the subscription</button>")
+            && cancel.contains("aria-label=\"Breadcrumb\""),
+        "cancel is red and the page has its breadcrumbs: {cancel}"
+    );
     // Only the confirmation step ran: nothing changed.
     let still = app.page(&page, &agent).await.text();
     assert!(still.contains("10 Licenses"), "{still}");
@@ -885,6 +897,17 @@ async fn a_change_is_checked_before_it_is_confirmed() {
     assert!(r.status.is_client_error(), "{}", r.status);
     assert!(r.text().contains("suspended subscription"), "{}", r.text());
     assert!(!r.text().contains("Confirm:"), "{}", r.text());
+    // The page offers a suspended subscription only what it allows, and says why.
+    let suspended = app.page(&page, &agent).await.text();
+    assert!(
+        !suspended.contains("id=\"change-quantity\"")
+            && !suspended.contains("id=\"toggle-auto-renew\"")
+            && !suspended.contains("id=\"save-partner\"")
+            && suspended.contains("id=\"quantity-suspended\"")
+            && suspended.contains("id=\"reactivate\"")
+            && suspended.contains("id=\"rename\""),
+        "{suspended}"
+    );
 
     // Confirm clicked twice (or Back and Confirm again): one change, both show its success,
     // not "this subscription changed since you opened it".

@@ -187,7 +187,7 @@ async fn from_a_resellers_row_to_the_password_shown_once() {
         app.page(&subscriptions, &agent.session())
             .await
             .text()
-            .contains("name=\"qty.CNT-BASIC\" inputmode=\"numeric\" size=\"5\" value=\"12\"")
+            .contains("name=\"qty.CNT-BASIC\" type=\"number\" min=\"0\" step=\"1\" class=\"qty\" inputmode=\"numeric\" value=\"12\"")
     );
 
     let done = app
