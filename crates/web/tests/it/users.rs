@@ -36,6 +36,17 @@ async fn admins_manage_users_and_roles_in_the_ui() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    // Resetting a password asks first, in red; so does disabling.
+    let user_page = app
+        .page(&format!("/users/{}", target.user_id), &uma.session())
+        .await
+        .text();
+    assert!(
+        user_page.contains("<summary>Reset password…</summary>")
+            && user_page.contains("class=\"danger\">Yes, reset the password</button>")
+            && user_page.contains("class=\"danger\">Yes, disable the user</button>"),
+        "{user_page}"
+    );
     let me = app
         .api(Method::GET, "/v1/me", &target.bearer(), None)
         .await
