@@ -232,6 +232,12 @@ impl Count for usize {
         *self == 1
     }
 }
+/// A count as typed in a form.
+impl Count for &str {
+    fn is_one(&self) -> bool {
+        self.trim() == "1"
+    }
+}
 impl<T: Count + ?Sized> Count for &T {
     fn is_one(&self) -> bool {
         (**self).is_one()
