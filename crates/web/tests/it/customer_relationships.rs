@@ -1210,6 +1210,29 @@ async fn a_customers_users_page_searches_sorts_and_pages_with_the_licence_forms_
         .await
         .text();
     assert!(none.contains("No users match"), "{none}");
+    // A refused new user comes back with every error at its field and a summary.
+    let long_name = "n".repeat(101);
+    let refused = app
+        .form(
+            Method::POST,
+            &base,
+            &session,
+            &[
+                ("email", "not an address"),
+                ("display_name", long_name.as_str()),
+                ("role", "customer_user"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text();
+    assert!(
+        html.contains("class=\"error-summary\"")
+            && html.contains("id=\"email-error\"")
+            && html.contains("id=\"display_name-error\"")
+            && html.contains("type=\"email\""),
+        "{html}"
+    );
     // Another customer's admin sees none of them.
     let (_, stranger) = app.existing_customer(&world, "other", "FR").await;
     let probe = app
