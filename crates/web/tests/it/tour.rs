@@ -1,5 +1,6 @@
 //! A tour of the demo in a real browser: every page each kind of person can reach by its
-//! links, at desktop and phone width, checked by axe-core (0 serious, 0 critical), for
+//! links and its confirmations (GET forms), a missing page and a refused filter,
+//! at desktop and phone width, checked by axe-core (0 serious, 0 critical), for
 //! horizontal overflow at 390 px, with a screenshot of each and its DOMContentLoaded time.
 
 use std::collections::{BTreeSet, VecDeque};
@@ -12,7 +13,7 @@ use twotier_testkit::webdriver::Browser;
 const DESKTOP: (u32, u32) = (1400, 900);
 const PHONE: (u32, u32) = (390, 844);
 /// Enough to reach every kind of page of the demo from Home; ids repeat the same pages.
-const ROUTES_PER_PERSON: usize = 40;
+const ROUTES_PER_PERSON: usize = 45;
 
 fn shots(person: &str) -> PathBuf {
     twotier_testkit::screenshot_dir().join("tour").join(person)
@@ -62,6 +63,13 @@ fn file_name(route: &str) -> String {
         .collect();
     if name.is_empty() {
         "home".to_owned()
+    } else if name.len() > 100 {
+        // A form's many fields make a long route: keep its start and tell routes apart by
+        // a short hash of the rest.
+        let hash = route.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        format!("{}-{hash:016x}", &name[..80])
     } else {
         name
     }
@@ -71,9 +79,17 @@ fn file_name(route: &str) -> String {
 async fn links(browser: &Browser, base: &str) -> Vec<String> {
     let found = browser
         .execute(
-            "return Array.from(document.querySelectorAll('a[href]'))
+            "const out = Array.from(document.querySelectorAll('a[href]'))
                 .filter(a => !a.hasAttribute('download'))
-                .map(a => a.href);",
+                .map(a => a.href);
+             // A change's confirmation is a page a GET form leads to (filters lead to the
+             // page they are on). Its `action` attribute: the form has an input so named.
+             for (const f of document.querySelectorAll('form[method=get][action$=\"/confirm\"]')) {
+                 const u = new URL(f.getAttribute('action'), location.href);
+                 for (const [k, v] of new FormData(f)) u.searchParams.append(k, v);
+                 out.push(u.href);
+             }
+             return out;",
             serde_json::json!([]),
         )
         .await;
@@ -122,6 +138,7 @@ async fn every_page_of_the_demo_fits_a_phone_and_passes_axe_as_each_role() {
     }
 
     let mut failures = Vec::new();
+    let mut refusals: Vec<String> = Vec::new();
     let mut timings: Vec<(f64, String)> = Vec::new();
     let mut pages = 0;
     for (person, email) in &people {
@@ -132,8 +149,13 @@ async fn every_page_of_the_demo_fits_a_phone_and_passes_axe_as_each_role() {
             browser.set_cookie("tt_session", &cookie).await;
         }
         let start = if email.is_some() { "/" } else { "/login" };
-        let mut seen = BTreeSet::from([route_of(start)]);
-        let mut queue = VecDeque::from([start.to_owned()]);
+        // The pages no link leads to: one that does not exist, and a filter refused.
+        let mut queue = VecDeque::from([
+            start.to_owned(),
+            "/no-such-page".to_owned(),
+            "/audit?from=31/12/2026".to_owned(),
+        ]);
+        let mut seen: BTreeSet<String> = queue.iter().map(|p| route_of(p)).collect();
         while let Some(path) = queue.pop_front() {
             browser.resize(DESKTOP.0, DESKTOP.1).await;
             browser.goto(&format!("{base}{path}")).await;
@@ -152,14 +174,26 @@ async fn every_page_of_the_demo_fits_a_phone_and_passes_axe_as_each_role() {
             for v in &desktop.violations {
                 failures.push(format!("{person} {path} at {} px: {v}", DESKTOP.0));
             }
-            // A detail page (one thing among many) says where it is.
+            // A detail page (one thing among many) says where it is; an error page says
+            // what went wrong instead (listed, to look at).
             let crumbs = browser
                 .execute(
                     "return document.querySelector('nav[aria-label=Breadcrumb]') !== null;",
                     serde_json::json!([]),
                 )
                 .await;
-            if route.contains(":id") && email.is_some() && crumbs != serde_json::Value::Bool(true) {
+            let error = browser
+                .execute(
+                    "const e = document.querySelector('p.error-message'); return e ? e.textContent : null;",
+                    serde_json::json!([]),
+                )
+                .await;
+            if let Some(message) = error.as_str() {
+                refusals.push(format!("{person} {path}: {message}"));
+            } else if route.contains(":id")
+                && email.is_some()
+                && crumbs != serde_json::Value::Bool(true)
+            {
                 failures.push(format!("{person} {path} has no breadcrumbs"));
             }
             browser.resize(PHONE.0, PHONE.1).await;
@@ -197,6 +231,10 @@ async fn every_page_of_the_demo_fits_a_phone_and_passes_axe_as_each_role() {
     );
     for (ms, page) in timings.iter().take(5) {
         eprintln!("  {ms:.1} ms  {page}");
+    }
+    eprintln!("tour: {} error pages:", refusals.len());
+    for r in &refusals {
+        eprintln!("  {r}");
     }
     assert!(pages > people.len(), "the tour reached only {pages} pages");
     assert!(
